@@ -1,0 +1,43 @@
+// @tapegrad/tensor: a strided n-d array with views, broadcasting, kernels, matmul and a
+// numpy-compatible seeded RNG. Knows nothing of gradients.
+
+export {
+  NDArray,
+  array,
+  scalar,
+  empty,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  fullLike,
+  arange,
+  linspace,
+  eye,
+  isNDArray,
+  type ArrayOrScalar,
+  type AxisArg,
+  type StorageInfo,
+} from "./ndarray.js";
+export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
+export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, fmtShape } from "./errors.js";
+export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
+export { walk } from "./iter.js";
+export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze, reshape } from "./views.js";
+export {
+  neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, sign, reciprocal, log1p, expm1,
+  floor, ceil, round, isnan, isfinite,
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
+  clip, where, copy, fill, assign,
+} from "./elementwise.js";
+export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
+export { matmul, dot, outer, gemm } from "./matmul.js";
+export { concat, stack, split, chunk, take, toIndexArray, type Indices } from "./join.js";
+export { allclose, maxAbsDiff } from "./compare.js";
+export { RandomState } from "./random.js";
+export { formatArray } from "./format.js";
+
+export function transpose(a: import("./ndarray.js").NDArray, axes?: readonly number[]) {
+  return a.transpose(...(axes ?? []));
+}

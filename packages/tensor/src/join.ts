@@ -1,0 +1,168 @@
+// Joining and splitting along an axis, and gathering by index (take).
+
+import { allocate, promoteTypes, type DType } from "./dtype.js";
+import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
+import { walk } from "./iter.js";
+import { NDArray } from "./ndarray.js";
+import { contiguousStrides, normalizeAxis, sizeOf } from "./shape.js";
+
+export function concat(arrays: readonly NDArray[], axis = 0): NDArray {
+  if (!arrays || arrays.length === 0) throw new ValueError("concat: needs at least one array");
+  const first = arrays[0]!;
+  if (first.ndim === 0) throw new ShapeError("concat: zero-dimensional arrays cannot be concatenated");
+  const ax = normalizeAxis("concat", axis, first.ndim);
+  let total = 0;
+  let dtype: DType = first.dtype;
+  for (const a of arrays) {
+    const ok = a.ndim === first.ndim && a.shape.every((d, i) => i === ax || d === first.shape[i]);
+    if (!ok) {
+      throw new ShapeError(`concat: shapes must match except on axis ${ax}: ${arrays.map((x) => fmtShape(x.shape)).join(", ")}`);
+    }
+    total += a.shape[ax]!;
+    dtype = promoteTypes(dtype, a.dtype);
+  }
+  const shape = first.shape.slice();
+  shape[ax] = total;
+  const out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  let start = 0;
+  for (const a of arrays) {
+    const n = a.shape[ax]!;
+    if (n > 0) out.slice(...shape.map((_, i) => (i === ax ? ([start, start + n] as const) : null))).assign(a);
+    start += n;
+  }
+  // The writes above were into a fresh array: no one else has seen it, so no version to keep.
+  out.storageInfo.version = 0;
+  return out;
+}
+
+export function stack(arrays: readonly NDArray[], axis = 0): NDArray {
+  if (!arrays || arrays.length === 0) throw new ValueError("stack: needs at least one array");
+  const first = arrays[0]!;
+  for (const a of arrays) {
+    if (a.ndim !== first.ndim || !a.shape.every((d, i) => d === first.shape[i])) {
+      throw new ShapeError(`stack: all arrays must have the same shape: ${arrays.map((x) => fmtShape(x.shape)).join(", ")}`);
+    }
+  }
+  const ax = normalizeAxis("stack", axis, first.ndim + 1);
+  return concat(arrays.map((a) => a.unsqueeze(ax)), ax);
+}
+
+/**
+ * numpy's split: `sections` as a count divides the axis into equal parts (an error if it
+ * cannot); as a list it gives the indices where parts start. The parts are views.
+ */
+export function split(a: NDArray, sections: number | readonly number[], axis = 0): NDArray[] {
+  const ax = normalizeAxis("split", axis, a.ndim);
+  const n = a.shape[ax]!;
+  let bounds: number[];
+  if (typeof sections === "number") {
+    if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: number of sections must be a positive integer, got ${sections}`);
+    if (n % sections !== 0) {
+      throw new ShapeError(`split: axis ${ax} of size ${n} (shape ${fmtShape(a.shape)}) does not divide into ${sections} equal sections`);
+    }
+    const w = n / sections;
+    bounds = Array.from({ length: sections + 1 }, (_, i) => i * w);
+  } else {
+    let prev = 0;
+    for (const s of sections) {
+      if (!Number.isInteger(s) || s < prev || s > n) {
+        throw new IndexError(`split: indices must be increasing integers within [0, ${n}] for axis ${ax} of shape ${fmtShape(a.shape)}, got [${sections.join(",")}]`);
+      }
+      prev = s;
+    }
+    bounds = [0, ...sections, n];
+  }
+  const parts: NDArray[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    parts.push(a.slice(...a.shape.map((_, k) => (k === ax ? ([bounds[i]!, bounds[i + 1]!] as const) : null))));
+  }
+  return parts;
+}
+
+/** torch's chunk: parts of ceil(n / chunks) along the axis, the last one smaller; views. */
+export function chunk(a: NDArray, chunks: number, axis = 0): NDArray[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  const ax = normalizeAxis("chunk", axis, a.ndim);
+  const n = a.shape[ax]!;
+  const w = Math.max(1, Math.ceil(n / chunks));
+  const idx: number[] = [];
+  for (let s = w; s < n; s += w) idx.push(s);
+  return split(a, idx, ax);
+}
+
+export type Indices = NDArray | readonly number[] | Int32Array | number;
+
+/** Integer indices as an int32 array, each checked against the axis size (negatives count from the end). */
+export function toIndexArray(op: string, indices: Indices, size: number): NDArray {
+  let arr: NDArray;
+  if (indices instanceof NDArray) {
+    if (indices.dtype === "bool") throw new DTypeError(`${op}: indices must be integers, got a bool array`);
+    arr = indices;
+  } else if (typeof indices === "number") {
+    arr = new NDArray(Int32Array.of(indices), []);
+    if (!Number.isInteger(indices)) throw new IndexError(`${op}: index ${indices} is not an integer`);
+  } else {
+    const src = Array.from(indices as ArrayLike<number>);
+    arr = new NDArray(Int32Array.from(src.map((v) => (Number.isInteger(v) ? v : NaN))), [src.length]);
+    const bad = src.find((v) => !Number.isInteger(v));
+    if (bad !== undefined) throw new IndexError(`${op}: indices must be integers, got ${bad}`);
+  }
+  const out = new Int32Array(arr.size);
+  let p = 0;
+  let bad: number | undefined;
+  walk(arr.shape, [arr.strides], [arr.offset], (pos, n, inner) => {
+    for (let i = 0, q = pos[0]!; i < n; i++, q += inner[0]!) {
+      const v = arr.data[q]!;
+      if (!Number.isInteger(v) || v < -size || v >= size) bad ??= v;
+      out[p++] = v < 0 ? v + size : v;
+    }
+  });
+  if (bad !== undefined) throw new IndexError(`${op}: index ${bad} is out of bounds for an axis of size ${size}`);
+  return new NDArray(out, arr.shape);
+}
+
+/**
+ * numpy's take: gathers along `axis` (the flattened array when omitted). The result's shape
+ * is a.shape[:axis] + indices.shape + a.shape[axis+1:]. An embedding lookup is
+ * `take(table, ids, 0)`.
+ */
+export function take(a: NDArray, indices: Indices, axis?: number): NDArray {
+  if (axis === undefined || axis === null) return take(a.reshape([-1]), indices, 0);
+  const ax = normalizeAxis("take", axis, a.ndim);
+  const idx = toIndexArray("take", indices, a.shape[ax]!);
+  const outer = a.shape.slice(0, ax);
+  const innerShape = a.shape.slice(ax + 1);
+  const shape = [...outer, ...idx.shape, ...innerShape];
+  const out = new NDArray(allocate(a.dtype, sizeOf(shape)), shape);
+  const nOuter = sizeOf(outer);
+  const nInner = sizeOf(innerShape);
+  const ids = idx.data as Int32Array;
+  // One slice a[o, id, ...] copied per (outer, index) pair.
+  const src = a.slice(...a.shape.map((_, i) => (i === ax ? 0 : null)));
+  const innerStrides = a.strides.slice(ax + 1);
+  const outerStrides = a.strides.slice(0, ax);
+  const outerOffsets: number[] = [];
+  walk(outer, [outerStrides], [a.offset], (pos, n, inner) => {
+    for (let i = 0, p = pos[0]!; i < n; i++, p += inner[0]!) outerOffsets.push(p);
+  });
+  if (outer.length === 0) outerOffsets.push(a.offset);
+  const od = out.data;
+  const ad = a.data;
+  const step = a.strides[ax]!;
+  let q = 0;
+  for (let o = 0; o < nOuter; o++) {
+    for (let k = 0; k < ids.length; k++) {
+      const base = outerOffsets[o]! + ids[k]! * step;
+      if (nInner === 1) {
+        od[q++] = ad[base]!;
+        continue;
+      }
+      walk(innerShape, [innerStrides, contiguousStrides(innerShape)], [base, q], (pos, n, inner) => {
+        for (let i = 0, p = pos[0]!, r = pos[1]!; i < n; i++, p += inner[0]!, r += inner[1]!) od[r] = ad[p]!;
+      });
+      q += nInner;
+    }
+  }
+  void src;
+  return out;
+}

@@ -1,0 +1,200 @@
+// Matrix products. numpy's matmul rules: 2-D is the plain product, a 1-D operand gains a
+// unit dim that is dropped again, leading dims broadcast as a batch. Operands are read
+// through their strides: a transposed view is packed block by block, never copied whole.
+
+import { promoteTypes, arithmeticResult, type Storage } from "./dtype.js";
+import { ShapeError, ValueError, fmtShape } from "./errors.js";
+import { walk } from "./iter.js";
+import { NDArray } from "./ndarray.js";
+import { prepareOut } from "./elementwise.js";
+import { broadcastShapes, broadcastStrides } from "./shape.js";
+
+// Blocking: a KC x NC block of B and an MC x KC block of A are packed into panels that the
+// 4x4 micro-kernel streams through: A's panel (MC*KC doubles, 64 KiB) stays in L2, one
+// 4-column sliver of B's panel (KC*4 doubles, 4 KiB) stays in L1 while it meets every row panel.
+const MR = 4;
+const NR = 4;
+const KC = 128;
+const MC = 64;
+const NC = 512;
+/** Below this many multiply-adds, packing costs more than it saves. */
+const SMALL = 32 * 32 * 32;
+
+let packA = new Float64Array(MC * KC);
+let packB = new Float64Array(KC * NC);
+
+/**
+ * C[M,N] = A[M,K] · B[K,N]. A and B are read at `a[ao + i*ars + k*acs]`, `b[bo + k*brs + j*bcs]`;
+ * C is written at `c[co + i*crs + j*ccs]` (overwritten, not accumulated).
+ */
+export function gemm(
+  M: number, N: number, K: number,
+  a: Storage, ao: number, ars: number, acs: number,
+  b: Storage, bo: number, brs: number, bcs: number,
+  c: Storage, co: number, crs: number, ccs: number,
+): void {
+  if (M === 0 || N === 0) return;
+  if (K === 0 || M * N * K <= SMALL) {
+    smallGemm(M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
+    return;
+  }
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) c[co + i * crs + j * ccs] = 0;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = Math.min(NC, N - jc);
+    const ncPad = Math.ceil(nc / NR) * NR;
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = Math.min(KC, K - pc);
+      packPanelB(b, bo + pc * brs + jc * bcs, brs, bcs, kc, nc, ncPad);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = Math.min(MC, M - ic);
+        const mcPad = Math.ceil(mc / MR) * MR;
+        packPanelA(a, ao + ic * ars + pc * acs, ars, acs, mc, kc, mcPad);
+        for (let jr = 0; jr < ncPad; jr += NR) {
+          for (let ir = 0; ir < mcPad; ir += MR) {
+            micro(kc, ir * kc, jr * kc, c, co + (ic + ir) * crs + (jc + jr) * ccs, crs, ccs, Math.min(MR, mc - ir), Math.min(NR, nc - jr));
+          }
+        }
+      }
+    }
+  }
+}
+
+/** B's block as NR-wide column slivers, each k-major: packB[jr*kc + k*NR + j]; zero-padded. */
+function packPanelB(b: Storage, base: number, brs: number, bcs: number, kc: number, nc: number, ncPad: number): void {
+  if (packB.length < kc * ncPad) packB = new Float64Array(kc * ncPad);
+  const p = packB;
+  for (let jr = 0; jr < ncPad; jr += NR) {
+    const w = Math.min(NR, nc - jr);
+    let q = jr * kc;
+    for (let k = 0; k < kc; k++) {
+      const row = base + k * brs + jr * bcs;
+      for (let j = 0; j < NR; j++) p[q++] = j < w ? b[row + j * bcs]! : 0;
+    }
+  }
+}
+
+/** A's block as MR-tall row slivers, each k-major: packA[ir*kc + k*MR + i]; zero-padded. */
+function packPanelA(a: Storage, base: number, ars: number, acs: number, mc: number, kc: number, mcPad: number): void {
+  if (packA.length < mcPad * kc) packA = new Float64Array(mcPad * kc);
+  const p = packA;
+  for (let ir = 0; ir < mcPad; ir += MR) {
+    const h = Math.min(MR, mc - ir);
+    let q = ir * kc;
+    for (let k = 0; k < kc; k++) {
+      const col = base + ir * ars + k * acs;
+      for (let i = 0; i < MR; i++) p[q++] = i < h ? a[col + i * ars]! : 0;
+    }
+  }
+}
+
+/** C[4x4 tile] += A sliver · B sliver, with the 16 sums held in locals (registers). */
+function micro(kc: number, pa: number, pb: number, c: Storage, cp: number, crs: number, ccs: number, h: number, w: number): void {
+  const A = packA;
+  const B = packB;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let k = 0; k < kc; k++, pa += 4, pb += 4) {
+    const a0 = A[pa]!, a1 = A[pa + 1]!, a2 = A[pa + 2]!, a3 = A[pa + 3]!;
+    const b0 = B[pb]!, b1 = B[pb + 1]!, b2 = B[pb + 2]!, b3 = B[pb + 3]!;
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  if (h === 4 && w === 4) {
+    let r = cp;
+    c[r]! += c00; c[r + ccs]! += c01; c[r + 2 * ccs]! += c02; c[r + 3 * ccs]! += c03; r += crs;
+    c[r]! += c10; c[r + ccs]! += c11; c[r + 2 * ccs]! += c12; c[r + 3 * ccs]! += c13; r += crs;
+    c[r]! += c20; c[r + ccs]! += c21; c[r + 2 * ccs]! += c22; c[r + 3 * ccs]! += c23; r += crs;
+    c[r]! += c30; c[r + ccs]! += c31; c[r + 2 * ccs]! += c32; c[r + 3 * ccs]! += c33;
+    return;
+  }
+  const t = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) c[cp + i * crs + j * ccs]! += t[i * 4 + j]!;
+}
+
+/** Unpacked loops for small products, ordered so the innermost loop reads memory in order. */
+function smallGemm(
+  M: number, N: number, K: number,
+  a: Storage, ao: number, ars: number, acs: number,
+  b: Storage, bo: number, brs: number, bcs: number,
+  c: Storage, co: number, crs: number, ccs: number,
+): void {
+  if (bcs === 1 || brs !== 1) {
+    // Rows of B are contiguous (or neither axis is): C[i,:] += A[i,k] * B[k,:].
+    const row = new Float64Array(N);
+    for (let i = 0; i < M; i++) {
+      row.fill(0);
+      const ai = ao + i * ars;
+      for (let k = 0; k < K; k++) {
+        const aik = a[ai + k * acs]!;
+        const bk = bo + k * brs;
+        for (let j = 0; j < N; j++) row[j]! += aik * b[bk + j * bcs]!;
+      }
+      const ci = co + i * crs;
+      for (let j = 0; j < N; j++) c[ci + j * ccs] = row[j]!;
+    }
+    return;
+  }
+  // Columns of B are contiguous (B is a transposed view): dot products along k.
+  for (let i = 0; i < M; i++) {
+    const ai = ao + i * ars;
+    for (let j = 0; j < N; j++) {
+      const bj = bo + j * bcs;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[ai + k * acs]! * b[bj + k]!;
+      c[co + i * crs + j * ccs] = s;
+    }
+  }
+}
+
+export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
+  if (!(x instanceof NDArray) || !(y instanceof NDArray)) throw new ValueError("matmul: operands must be NDArrays");
+  if (x.ndim === 0 || y.ndim === 0) {
+    throw new ValueError(`matmul: operands must have at least 1 dim, got ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
+  }
+  const a = x.ndim === 1 ? x.unsqueeze(0) : x;
+  const b = y.ndim === 1 ? y.unsqueeze(1) : y;
+  const M = a.shape[a.ndim - 2]!;
+  const K = a.shape[a.ndim - 1]!;
+  const K2 = b.shape[b.ndim - 2]!;
+  const N = b.shape[b.ndim - 1]!;
+  if (K !== K2) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
+  const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const outShape = [...batch, ...(x.ndim === 1 ? [] : [M]), ...(y.ndim === 1 ? [] : [N])];
+  const dtype = arithmeticResult(promoteTypes(x.dtype, y.dtype));
+  const { target: t0, finish } = prepareOut("matmul", outShape, dtype, out, [
+    { a: x, strides: [] },
+    { a: y, strides: [] },
+  ]);
+  // Write through a view of the target with the dropped unit dims restored.
+  let t = t0;
+  if (x.ndim === 1) t = t.unsqueeze(batch.length);
+  if (y.ndim === 1) t = t.unsqueeze(t.ndim);
+  const ab = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
+  const bb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
+  const tb = t.strides.slice(0, -2);
+  const [ars, acs] = [a.strides[a.ndim - 2]!, a.strides[a.ndim - 1]!];
+  const [brs, bcs] = [b.strides[b.ndim - 2]!, b.strides[b.ndim - 1]!];
+  const [crs, ccs] = [t.strides[t.ndim - 2]!, t.strides[t.ndim - 1]!];
+  walk(batch, [ab, bb, tb], [a.offset, b.offset, t.offset], (pos, n, inner) => {
+    let pa = pos[0]!, pb = pos[1]!, pc = pos[2]!;
+    for (let i = 0; i < n; i++, pa += inner[0]!, pb += inner[1]!, pc += inner[2]!) {
+      gemm(M, N, K, a.data, pa, ars, acs, b.data, pb, brs, bcs, t.data, pc, crs, ccs);
+    }
+  });
+  return finish();
+}
+
+/** numpy's dot for 1-D and 2-D operands (matmul there); the inner product of two vectors is 0-d. */
+export function dot(x: NDArray, y: NDArray): NDArray {
+  if (x.ndim > 2 || y.ndim > 2) throw new ValueError(`dot: only 1-D and 2-D operands are supported, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+  return matmul(x, y);
+}
+
+/** The outer product of two 1-D arrays. */
+export function outer(x: NDArray, y: NDArray): NDArray {
+  return matmul(x.reshape([-1, 1]), y.reshape([1, -1]));
+}

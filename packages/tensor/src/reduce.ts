@@ -1,0 +1,226 @@
+// Reductions over any set of axes, with keepdims. The accumulating ones walk the input in its
+// own order and add into an accumulator whose strides are 0 along the reduced axes, so a
+// reduction over a leading axis (a bias gradient) still reads memory in order. Accumulation
+// is in float64 whatever the dtype; the result is rounded once at the end.
+
+import { allocate, arithmeticResult, floatResult, type DType } from "./dtype.js";
+import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
+import { walk } from "./iter.js";
+import { NDArray, type AxisArg } from "./ndarray.js";
+import * as ew from "./elementwise.js";
+import { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, shapesEqual, type Shape } from "./shape.js";
+
+const SUM = 0, PROD = 1, MAX = 2, MIN = 3, ALL = 4, ANY = 5;
+const INIT = [0, 1, -Infinity, Infinity, 1, 0];
+
+function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function finalShape(shape: Shape, axes: readonly number[], keepdims: boolean): number[] {
+  return keepdims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+}
+
+function accumulate(op: string, kind: number, a: NDArray, axis: AxisArg, keepdims: boolean, dtype: DType): NDArray {
+  const axes = normalizeAxes(op, axis, a.ndim);
+  const kept = keptShape(a.shape, axes);
+  let count = 1;
+  for (const i of axes) count *= a.shape[i]!;
+  const outSize = kept.reduce((x, y) => x * y, 1);
+  if (count === 0 && outSize > 0 && (kind === MAX || kind === MIN)) {
+    throw new ValueError(`${op}: zero-size reduction over axes [${axes.join(",")}] of shape ${fmtShape(a.shape)} has no identity`);
+  }
+  const acc = new Float64Array(outSize).fill(INIT[kind]!);
+  const accStrides = contiguousStrides(kept).map((s, i) => (axes.includes(i) ? 0 : s));
+  const d = a.data;
+  walk(a.shape, [accStrides, a.strides], [0, a.offset], (pos, n, inner) => {
+    let po = pos[0]!;
+    let pa = pos[1]!;
+    const so = inner[0]!;
+    const sa = inner[1]!;
+    if (so === 0) {
+      // The row runs along a reduced axis: fold it locally, then combine once.
+      let r = acc[po]!;
+      switch (kind) {
+        case SUM: for (let i = 0; i < n; i++, pa += sa) r += d[pa]!; break;
+        case PROD: for (let i = 0; i < n; i++, pa += sa) r *= d[pa]!; break;
+        case MAX: for (let i = 0; i < n; i++, pa += sa) { const v = d[pa]!; if (v > r || v !== v) r = v; if (r !== r) break; } break;
+        case MIN: for (let i = 0; i < n; i++, pa += sa) { const v = d[pa]!; if (v < r || v !== v) r = v; if (r !== r) break; } break;
+        case ALL: for (let i = 0; i < n; i++, pa += sa) if (!d[pa]) r = 0; break;
+        case ANY: for (let i = 0; i < n; i++, pa += sa) if (d[pa]) r = 1; break;
+      }
+      acc[po] = r;
+      return;
+    }
+    switch (kind) {
+      case SUM: for (let i = 0; i < n; i++, po += so, pa += sa) acc[po]! += d[pa]!; break;
+      case PROD: for (let i = 0; i < n; i++, po += so, pa += sa) acc[po]! *= d[pa]!; break;
+      case MAX: for (let i = 0; i < n; i++, po += so, pa += sa) { const v = d[pa]!; const r = acc[po]!; if (v > r || (v !== v && r === r)) acc[po] = v; } break;
+      case MIN: for (let i = 0; i < n; i++, po += so, pa += sa) { const v = d[pa]!; const r = acc[po]!; if (v < r || (v !== v && r === r)) acc[po] = v; } break;
+      case ALL: for (let i = 0; i < n; i++, po += so, pa += sa) if (!d[pa]) acc[po] = 0; break;
+      case ANY: for (let i = 0; i < n; i++, po += so, pa += sa) if (d[pa]) acc[po] = 1; break;
+    }
+  });
+  const shape = finalShape(a.shape, axes, keepdims);
+  if (dtype === "float64") return new NDArray(acc, shape);
+  const out = allocate(dtype, outSize);
+  for (let i = 0; i < outSize; i++) out[i] = acc[i]!;
+  return new NDArray(out, shape);
+}
+
+export function sum(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  return accumulate("sum", SUM, a, axis, keepdims, arithmeticResult(a.dtype));
+}
+
+export function prod(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  return accumulate("prod", PROD, a, axis, keepdims, arithmeticResult(a.dtype));
+}
+
+export function max(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  return accumulate("max", MAX, a, axis, keepdims, a.dtype);
+}
+
+export function min(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  return accumulate("min", MIN, a, axis, keepdims, a.dtype);
+}
+
+export function all(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  return accumulate("all", ALL, a, axis, keepdims, "bool");
+}
+
+export function any(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  return accumulate("any", ANY, a, axis, keepdims, "bool");
+}
+
+function reducedCount(op: string, a: NDArray, axis: AxisArg): number {
+  let n = 1;
+  for (const i of normalizeAxes(op, axis, a.ndim)) n *= a.shape[i]!;
+  return n;
+}
+
+/** The mean; over zero elements it is NaN, as in numpy. */
+export function mean(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  const s = accumulate("mean", SUM, a, axis, keepdims, "float64");
+  const r = ew.div(s, reducedCount("mean", a, axis), s);
+  return a.dtype === "float32" ? r.astype("float32") : r;
+}
+
+/** Variance with numpy's ddof (0: population, 1: sample), by the two-pass formula. */
+export function variance(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray {
+  const n = reducedCount("variance", a, axis);
+  const m = accumulate("variance", SUM, a, axis, true, "float64");
+  ew.div(m, n, m);
+  const dev = ew.sub(a, m);
+  ew.mul(dev, dev, dev);
+  const s = accumulate("variance", SUM, dev, axis, keepdims, "float64");
+  ew.div(s, Math.max(n - ddof, 0), s);
+  return a.dtype === "float32" ? s.astype("float32") : s;
+}
+
+export function std(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray {
+  const v = variance(a, axis, keepdims, ddof);
+  return ew.sqrt(v, v);
+}
+
+function argReduce(op: string, isMax: boolean, a: NDArray, axis: number | undefined, keepdims: boolean): NDArray {
+  if (axis === undefined || axis === null) {
+    const flat = a.reshape([-1]);
+    const r = argReduce(op, isMax, flat, 0, false);
+    return keepdims ? r.reshape(a.shape.map(() => 1)) : r;
+  }
+  if (Array.isArray(axis)) throw new AxisError(`${op}: axis must be a single integer, got [${(axis as number[]).join(",")}]`);
+  const ax = normalizeAxis(op, axis, a.ndim);
+  const len = a.shape[ax]!;
+  if (len === 0) throw new ValueError(`${op}: attempt to get ${op} of an empty sequence (axis ${ax} of shape ${fmtShape(a.shape)})`);
+  const outerShape = a.shape.filter((_, i) => i !== ax);
+  const outerStrides = a.strides.filter((_, i) => i !== ax);
+  const step = a.strides[ax]!;
+  const out = new Int32Array(outerShape.reduce((x, y) => x * y, 1));
+  const d = a.data;
+  walk(outerShape, [contiguousStrides(outerShape), outerStrides], [0, a.offset], (pos, n, inner) => {
+    let po = pos[0]!;
+    let pa = pos[1]!;
+    for (let i = 0; i < n; i++, po += inner[0]!, pa += inner[1]!) {
+      let best = d[pa]!;
+      let idx = 0;
+      // The first NaN wins, as in numpy.
+      if (best === best) {
+        for (let k = 1, p = pa + step; k < len; k++, p += step) {
+          const v = d[p]!;
+          if (v !== v) { idx = k; break; }
+          if (isMax ? v > best : v < best) { best = v; idx = k; }
+        }
+      }
+      out[po] = idx;
+    }
+  });
+  const shape = keepdims ? a.shape.map((s, i) => (i === ax ? 1 : s)) : outerShape;
+  return new NDArray(out, shape);
+}
+
+export function argmax(a: NDArray, axis?: number, keepdims = false): NDArray {
+  return argReduce("argmax", true, a, axis, keepdims);
+}
+
+export function argmin(a: NDArray, axis?: number, keepdims = false): NDArray {
+  return argReduce("argmin", false, a, axis, keepdims);
+}
+
+/** The max along the axes with infinities replaced by 0: a shift that never makes inf - inf. */
+function stableShift(a: NDArray, axis: AxisArg): NDArray {
+  const m = accumulate("logsumexp", MAX, a, axis, true, "float64");
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) d[i] = 0;
+  return m;
+}
+
+/** log(sum(exp(a))) without overflow: the max is taken out first. */
+export function logsumexp(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  const m = stableShift(a, axis);
+  const e = ew.sub(a, m); // float64: m is float64
+  ew.exp(e, e);
+  const s = accumulate("logsumexp", SUM, e, axis, true, "float64");
+  ew.log(s, s);
+  ew.add(s, m, s);
+  const axes = normalizeAxes("logsumexp", axis, a.ndim);
+  const r = keepdims ? s : s.reshape(finalShape(a.shape, axes, false));
+  return floatResult(a.dtype) === "float32" ? r.astype("float32") : r;
+}
+
+export function softmax(a: NDArray, axis = -1): NDArray {
+  const ax = normalizeAxis("softmax", axis, a.ndim);
+  const e = ew.sub(a, stableShift(a, ax), new NDArray(allocate(floatResult(a.dtype), a.size), a.shape));
+  ew.exp(e, e);
+  const s = accumulate("softmax", SUM, e, ax, true, "float64");
+  return ew.div(e, s, e);
+}
+
+export function logSoftmax(a: NDArray, axis = -1): NDArray {
+  const ax = normalizeAxis("logSoftmax", axis, a.ndim);
+  const r = ew.sub(a, logsumexp(a, ax, true));
+  return r.dtype === floatResult(a.dtype) ? r : r.astype(floatResult(a.dtype));
+}
+
+/**
+ * Sums `a` down to `shape`, the inverse of broadcasting `shape` up to `a.shape`: leading dims
+ * are summed away, and dims that are 1 in `shape` are summed with keepdims.
+ */
+export function sumTo(a: NDArray, shape: Shape): NDArray {
+  if (shapesEqual(a.shape, shape)) return a;
+  let ok = shape.length <= a.ndim;
+  if (ok) {
+    try {
+      ok = shapesEqual(broadcastShapes("sumTo", shape, a.shape), a.shape);
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) throw new ShapeError(`sumTo: shape ${fmtShape(shape)} does not broadcast to ${fmtShape(a.shape)}`);
+  const lead = a.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < a.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && a.shape[i] !== 1)) axes.push(i);
+  }
+  const s = accumulate("sumTo", SUM, a, axes, true, arithmeticResult(a.dtype));
+  return s.reshape([...shape]);
+}

@@ -1,0 +1,251 @@
+// Views: each computes a new (shape, strides, offset) over the same storage and never copies,
+// except reshape, which copies only when no strides can express the new shape (as numpy).
+
+import { AxisError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
+import { type NDArray, type AxisArg } from "./ndarray.js";
+import { checkShape, normalizeAxes, normalizeAxis, sizeOf, type Shape } from "./shape.js";
+
+/**
+ * One axis of a slice: a number selects an index and drops the axis (numpy's `a[i]`);
+ * `null`/`undefined` keeps the whole axis; `[start, stop, step]` or `{ start, stop, step }`
+ * is numpy's `start:stop:step`, with negative values counting from the end and a negative
+ * step walking backwards.
+ */
+export type SliceSpec =
+  | number
+  | null
+  | undefined
+  | readonly [start?: number | null, stop?: number | null, step?: number | null]
+  | { start?: number | null; stop?: number | null; step?: number | null };
+
+export function permute(a: NDArray, axes: readonly number[] | undefined): NDArray {
+  const nd = a.ndim;
+  const perm = axes === undefined ? Array.from({ length: nd }, (_, i) => nd - 1 - i) : axes.slice();
+  if (perm.length !== nd) {
+    throw new AxisError(`permute: axes [${perm.join(",")}] do not match an array of shape ${fmtShape(a.shape)}`);
+  }
+  const seen = new Array<boolean>(nd).fill(false);
+  const norm = perm.map((p) => {
+    const n = normalizeAxis("permute", p, nd);
+    if (seen[n]) throw new AxisError(`permute: repeated axis in [${perm.join(",")}] for shape ${fmtShape(a.shape)}`);
+    seen[n] = true;
+    return n;
+  });
+  return a.view(
+    norm.map((i) => a.shape[i]!),
+    norm.map((i) => a.strides[i]!),
+    a.offset,
+  );
+}
+
+export function swapaxes(a: NDArray, i: number, j: number): NDArray {
+  const nd = a.ndim;
+  const x = normalizeAxis("swapaxes", i, nd);
+  const y = normalizeAxis("swapaxes", j, nd);
+  const perm = Array.from({ length: nd }, (_, k) => k);
+  perm[x] = y;
+  perm[y] = x;
+  return permute(a, perm);
+}
+
+function sliceBound(op: string, v: number, d: number, axis: number, what: string): number {
+  if (!Number.isInteger(v)) throw new IndexError(`${op}: ${what} ${v} on axis ${axis} is not an integer`);
+  if (v < -d || v > d) {
+    throw new IndexError(`${op}: ${what} ${v} is out of range for axis ${axis} with size ${d}`);
+  }
+  return v < 0 ? v + d : v;
+}
+
+export function slice(a: NDArray, specs: readonly SliceSpec[]): NDArray {
+  if (specs.length > a.ndim) {
+    throw new IndexError(`slice: ${specs.length} slice specs for an array of shape ${fmtShape(a.shape)}`);
+  }
+  const shape: number[] = [];
+  const strides: number[] = [];
+  let offset = a.offset;
+  for (let axis = 0; axis < a.ndim; axis++) {
+    const d = a.shape[axis]!;
+    const st = a.strides[axis]!;
+    const spec = specs[axis];
+    if (spec === null || spec === undefined) {
+      shape.push(d);
+      strides.push(st);
+      continue;
+    }
+    if (typeof spec === "number") {
+      if (!Number.isInteger(spec) || spec < -d || spec >= d) {
+        throw new IndexError(`slice: index ${spec} is out of bounds for axis ${axis} with size ${d} (shape ${fmtShape(a.shape)})`);
+      }
+      offset += (spec < 0 ? spec + d : spec) * st;
+      continue;
+    }
+    let start: number | null | undefined;
+    let stop: number | null | undefined;
+    let step: number | null | undefined;
+    if (Array.isArray(spec)) [start, stop, step] = spec as [number?, number?, number?];
+    else ({ start, stop, step } = spec as { start?: number; stop?: number; step?: number });
+    const s = step ?? 1;
+    if (!Number.isInteger(s) || s === 0) throw new ValueError(`slice: step must be a non-zero integer, got ${s} on axis ${axis}`);
+    let lo: number;
+    let hi: number;
+    if (s > 0) {
+      lo = start == null ? 0 : sliceBound("slice", start, d, axis, "start");
+      hi = stop == null ? d : sliceBound("slice", stop, d, axis, "stop");
+    } else {
+      // Walking backwards: start defaults to the last element, stop to "before the first".
+      lo = start == null ? d - 1 : Math.min(sliceBound("slice", start, d, axis, "start"), d - 1);
+      hi = stop == null ? -1 : sliceBound("slice", stop, d, axis, "stop");
+    }
+    const n = s > 0 ? Math.max(0, Math.ceil((hi - lo) / s)) : Math.max(0, Math.ceil((lo - hi) / -s));
+    if (n > 0) offset += lo * st;
+    shape.push(n);
+    strides.push(st * s);
+  }
+  return a.view(shape, strides, offset);
+}
+
+/** numpy's broadcast_to: a read-only view with stride 0 on the stretched dims. */
+export function broadcastTo(a: NDArray, shape: Shape): NDArray {
+  const target = checkShape("broadcastTo", shape);
+  const nd = target.length;
+  if (a.ndim > nd) {
+    throw new ShapeError(`broadcastTo: cannot broadcast shape ${fmtShape(a.shape)} to ${fmtShape(target)}`);
+  }
+  const strides = new Array<number>(nd).fill(0);
+  let stretched = false;
+  for (let i = 0; i < nd; i++) {
+    const j = i - (nd - a.ndim);
+    if (j < 0) {
+      if (target[i]! > 1) stretched = true;
+      continue;
+    }
+    const d = a.shape[j]!;
+    if (d === target[i]) strides[i] = a.strides[j]!;
+    else if (d === 1) {
+      if (target[i]! > 1) stretched = true;
+    } else throw new ShapeError(`broadcastTo: cannot broadcast shape ${fmtShape(a.shape)} to ${fmtShape(target)}`);
+  }
+  return a.view(target, strides, a.offset, a.writable && !stretched);
+}
+
+export function squeeze(a: NDArray, axis?: AxisArg): NDArray {
+  const drop =
+    axis === undefined || axis === null
+      ? a.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
+      : normalizeAxes("squeeze", axis, a.ndim);
+  for (const i of drop) {
+    if (a.shape[i] !== 1) {
+      throw new ShapeError(`squeeze: cannot squeeze axis ${i} of size ${a.shape[i]} (shape ${fmtShape(a.shape)})`);
+    }
+  }
+  const keep = a.shape.map((_, i) => i).filter((i) => !drop.includes(i));
+  return a.view(
+    keep.map((i) => a.shape[i]!),
+    keep.map((i) => a.strides[i]!),
+    a.offset,
+  );
+}
+
+export function unsqueeze(a: NDArray, axis: number): NDArray {
+  const ax = normalizeAxis("unsqueeze", axis, a.ndim + 1);
+  const shape = a.shape.slice();
+  const strides = a.strides.slice();
+  // The stride of a size-1 dim is never used to step; give it the contiguous value.
+  const st = ax < a.ndim ? a.strides[ax]! * a.shape[ax]! : 1;
+  shape.splice(ax, 0, 1);
+  strides.splice(ax, 0, st);
+  return a.view(shape, strides, a.offset);
+}
+
+function resolveShape(a: NDArray, shape: readonly number[]): number[] {
+  let infer = -1;
+  let known = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    if (d === -1) {
+      if (infer >= 0) throw new ShapeError(`reshape: only one dim can be -1, got ${fmtShape(shape)}`);
+      infer = i;
+    } else if (!Number.isInteger(d) || d < 0) {
+      throw new ValueError(`reshape: dims must be non-negative integers or -1, got ${fmtShape(shape)}`);
+    } else known *= d;
+  }
+  const out = shape.slice();
+  if (infer >= 0) {
+    if (known === 0 || a.size % known !== 0) {
+      throw new ShapeError(`reshape: cannot reshape array of size ${a.size} (shape ${fmtShape(a.shape)}) into ${fmtShape(shape)}`);
+    }
+    out[infer] = a.size / known;
+  } else if (known !== a.size) {
+    throw new ShapeError(`reshape: cannot reshape array of size ${a.size} (shape ${fmtShape(a.shape)}) into ${fmtShape(shape)} (size ${known})`);
+  }
+  return out;
+}
+
+/**
+ * Strides for `newShape` over `a`'s layout without copying, or null if none exist.
+ * Groups old and new dims into runs of equal product; a run can be re-split only if the
+ * old dims in it are laid out contiguously relative to each other (numpy's rule).
+ */
+function noCopyStrides(a: NDArray, newShape: readonly number[]): number[] | null {
+  const oldShape: number[] = [];
+  const oldStrides: number[] = [];
+  for (let i = 0; i < a.ndim; i++) {
+    if (a.shape[i] !== 1) {
+      oldShape.push(a.shape[i]!);
+      oldStrides.push(a.strides[i]!);
+    }
+  }
+  const newStrides = new Array<number>(newShape.length).fill(0);
+  let oi = 0;
+  let ni = 0;
+  while (oi < oldShape.length && ni < newShape.length) {
+    // Skip new size-1 dims: they get a harmless stride below.
+    if (newShape[ni] === 1) {
+      ni++;
+      continue;
+    }
+    let op = oldShape[oi]!;
+    let np = newShape[ni]!;
+    const oj0 = oi;
+    const nj0 = ni;
+    while (op !== np) {
+      if (np < op) np *= newShape[++ni]!;
+      else op *= oldShape[++oi]!;
+    }
+    for (let k = oj0; k < oi; k++) {
+      if (oldStrides[k] !== oldStrides[k + 1]! * oldShape[k + 1]!) return null;
+    }
+    newStrides[ni] = oldStrides[oi]!;
+    for (let k = ni; k > nj0; k--) newStrides[k - 1] = newStrides[k]! * newShape[k]!;
+    oi++;
+    ni++;
+  }
+  for (let k = 0; k < newShape.length; k++) {
+    if (newShape[k] === 1) newStrides[k] = k + 1 < newShape.length ? newStrides[k + 1]! * newShape[k + 1]! : 1;
+  }
+  return newStrides;
+}
+
+export function reshape(a: NDArray, shape: readonly number[]): NDArray {
+  const target = resolveShape(a, shape);
+  if (a.size === 0) return a.view(target, target.map(() => 0), a.offset);
+  if (a.isContiguous()) {
+    return a.view(target, contiguousOf(target), a.offset);
+  }
+  const strides = noCopyStrides(a, target);
+  if (strides) return a.view(target, strides, a.offset);
+  const c = a.copy();
+  return c.view(target, contiguousOf(target), 0, true);
+}
+
+function contiguousOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= Math.max(shape[i]!, 1);
+  }
+  return s;
+}
+
+export { sizeOf };
