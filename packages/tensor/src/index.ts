@@ -33,10 +33,10 @@ export {
 } from "./elementwise.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
 export { matmul, dot, outer, gemm } from "./matmul.js";
-export { concat, stack, split, chunk, take, toIndexArray, type Indices } from "./join.js";
+export { concat, stack, split, chunk, take, indexAdd, toIndexArray, type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";
-export { formatArray } from "./format.js";
+export { formatArray, formatRepr, type FormatOptions } from "./format.js";
 
 export function transpose(a: import("./ndarray.js").NDArray, axes?: readonly number[]) {
   return a.transpose(...(axes ?? []));

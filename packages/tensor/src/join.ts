@@ -138,14 +138,12 @@ export function take(a: NDArray, indices: Indices, axis?: number): NDArray {
   const nInner = sizeOf(innerShape);
   const ids = idx.data as Int32Array;
   // One slice a[o, id, ...] copied per (outer, index) pair.
-  const src = a.slice(...a.shape.map((_, i) => (i === ax ? 0 : null)));
   const innerStrides = a.strides.slice(ax + 1);
   const outerStrides = a.strides.slice(0, ax);
   const outerOffsets: number[] = [];
   walk(outer, [outerStrides], [a.offset], (pos, n, inner) => {
     for (let i = 0, p = pos[0]!; i < n; i++, p += inner[0]!) outerOffsets.push(p);
   });
-  if (outer.length === 0) outerOffsets.push(a.offset);
   const od = out.data;
   const ad = a.data;
   const step = a.strides[ax]!;
@@ -163,6 +161,44 @@ export function take(a: NDArray, indices: Indices, axis?: number): NDArray {
       q += nInner;
     }
   }
-  void src;
   return out;
+}
+
+/**
+ * numpy's `np.add.at(target, (..., indices, ...), src)` along `axis`, in place: repeated
+ * indices accumulate. It is the adjoint of `take`, so take's gradient is one call.
+ * `src` has take's result shape: target.shape[:axis] + indices.shape + target.shape[axis+1:].
+ */
+export function indexAdd(target: NDArray, indices: Indices, src: NDArray, axis = 0): NDArray {
+  const ax = normalizeAxis("indexAdd", axis, target.ndim);
+  const idx = toIndexArray("indexAdd", indices, target.shape[ax]!);
+  const expect = [...target.shape.slice(0, ax), ...idx.shape, ...target.shape.slice(ax + 1)];
+  if (expect.length !== src.ndim || expect.some((d, i) => d !== src.shape[i])) {
+    throw new ShapeError(`indexAdd: src has shape ${fmtShape(src.shape)} but indices ${fmtShape(idx.shape)} into ${fmtShape(target.shape)} on axis ${ax} need ${fmtShape(expect)}`);
+  }
+  target.checkWritable("indexAdd");
+  const s = src.contiguous();
+  const outer = target.shape.slice(0, ax);
+  const innerShape = target.shape.slice(ax + 1);
+  const nInner = sizeOf(innerShape);
+  const ids = idx.data as Int32Array;
+  const td = target.data;
+  const sd = s.data;
+  const step = target.strides[ax]!;
+  const innerStrides = target.strides.slice(ax + 1);
+  const outerOffsets: number[] = [];
+  walk(outer, [target.strides.slice(0, ax)], [target.offset], (pos, n, inner) => {
+    for (let i = 0, p = pos[0]!; i < n; i++, p += inner[0]!) outerOffsets.push(p);
+  });
+  let q = s.offset;
+  for (const base0 of outerOffsets) {
+    for (let k = 0; k < ids.length; k++) {
+      walk(innerShape, [innerStrides, contiguousStrides(innerShape)], [base0 + ids[k]! * step, q], (pos, n, inner) => {
+        for (let i = 0, p = pos[0]!, r = pos[1]!; i < n; i++, p += inner[0]!, r += inner[1]!) td[p]! += sd[r]!;
+      });
+      q += nInner;
+    }
+  }
+  target.bumpVersion();
+  return target;
 }

@@ -1,0 +1,117 @@
+// Ops built from other ops: they need no VJP of their own.
+
+import * as nd from "@tapegrad/tensor";
+import { Tensor, toTensor, type TensorLike } from "./tensor.js";
+import { div, maximum, minimum, mul, sub } from "./ops/binary.js";
+import { sum } from "./ops/reduce.js";
+import { concat, movementOps, permute, reshape, slice } from "./ops/movement.js";
+
+export function mean(x: TensorLike, axis?: nd.AxisArg, keepdims = false): Tensor {
+  const t = toTensor(x);
+  let n = 1;
+  for (const a of nd.normalizeAxes("mean", axis, t.ndim)) n *= t.shape[a]!;
+  return div(sum(t, axis, keepdims), n);
+}
+
+/** Variance with numpy's ddof (0: population, 1: sample). */
+export function variance(x: TensorLike, axis?: nd.AxisArg, keepdims = false, ddof = 0): Tensor {
+  const t = toTensor(x);
+  let n = 1;
+  for (const a of nd.normalizeAxes("variance", axis, t.ndim)) n *= t.shape[a]!;
+  const d = sub(t, mean(t, axis, true));
+  return div(sum(mul(d, d), axis, keepdims), Math.max(n - ddof, 0));
+}
+
+export function clip(x: TensorLike, lo: number, hi: number): Tensor {
+  if (lo > hi) throw new nd.ValueError(`clip: lower bound ${lo} is above upper bound ${hi}`);
+  return minimum(maximum(x, lo), hi);
+}
+
+/** numpy's transpose: no axes reverses them all. */
+export function transpose(x: TensorLike, axes: readonly number[] = []): Tensor {
+  const t = toTensor(x);
+  return permute(t, axes.length === 0 ? t.shape.map((_, i) => t.ndim - 1 - i) : axes);
+}
+
+export function squeeze(x: TensorLike, axis?: nd.AxisArg): Tensor {
+  const t = toTensor(x);
+  return reshape(t, nd.squeeze(t.data, axis).shape);
+}
+
+export function unsqueeze(x: TensorLike, axis: number): Tensor {
+  const t = toTensor(x);
+  return reshape(t, nd.unsqueeze(t.data, axis).shape);
+}
+
+export function flatten(x: TensorLike): Tensor {
+  return reshape(x, [-1]);
+}
+
+export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (!xs || xs.length === 0) throw new nd.ValueError("stack: needs at least one tensor");
+  const ts = xs.map((x) => toTensor(x));
+  const first = ts[0]!;
+  for (const t of ts) {
+    if (!nd.shapesEqual(t.shape, first.shape)) {
+      throw new nd.ShapeError(`stack: all tensors must have the same shape: ${ts.map((u) => nd.fmtShape(u.shape)).join(", ")}`);
+    }
+  }
+  const ax = nd.normalizeAxis("stack", axis, first.ndim + 1);
+  return concat(ts.map((t) => unsqueeze(t, ax)), ax);
+}
+
+/** numpy's split (a count of equal sections, or the indices where sections start); each part is a slice. */
+export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
+  const t = toTensor(x);
+  const ax = nd.normalizeAxis("split", axis, t.ndim);
+  return nd.split(t.data, sections, ax).map((part, i, parts) => {
+    let start = 0;
+    for (let k = 0; k < i; k++) start += parts[k]!.shape[ax]!;
+    return slice(t, t.shape.map((_, d) => (d === ax ? ([start, start + part.shape[ax]!] as const) : null)));
+  });
+}
+
+/** torch's chunk: parts of ceil(n / chunks) along the axis. */
+export function chunk(x: TensorLike, chunks: number, axis = 0): Tensor[] {
+  const t = toTensor(x);
+  const ax = nd.normalizeAxis("chunk", axis, t.ndim);
+  const parts = nd.chunk(t.data, chunks, ax);
+  let start = 0;
+  return parts.map((p) => {
+    const n = p.shape[ax]!;
+    const s = slice(t, t.shape.map((_, d) => (d === ax ? ([start, start + n] as const) : null)));
+    start += n;
+    return s;
+  });
+}
+
+/** numpy's matmul rules: a 1-D operand gains a unit dim that is dropped from the result. */
+export function matmul(a: TensorLike, b: TensorLike): Tensor {
+  const x = toTensor(a);
+  const y = toTensor(b);
+  if (x.ndim === 0 || y.ndim === 0) {
+    throw new nd.ValueError(`matmul: operands must have at least 1 dim, got ${nd.fmtShape(x.shape)} @ ${nd.fmtShape(y.shape)}`);
+  }
+  const x2 = x.ndim === 1 ? unsqueeze(x, 0) : x;
+  const y2 = y.ndim === 1 ? unsqueeze(y, 1) : y;
+  if (x2.shape[x2.ndim - 1] !== y2.shape[y2.ndim - 2]) {
+    throw new nd.ShapeError(`matmul: inner dimensions differ: ${nd.fmtShape(x.shape)} @ ${nd.fmtShape(y.shape)}`);
+  }
+  let out = movementOps.matmul([x2, y2], undefined);
+  if (x.ndim === 1) out = squeeze(out, out.ndim - 2);
+  if (y.ndim === 1) out = squeeze(out, out.ndim - 1);
+  return out;
+}
+
+// Comparisons give masks: bool tensors that carry no gradient.
+const cmp = (f: (a: nd.NDArray, b: nd.NDArray | number) => nd.NDArray) => (a: TensorLike, b: TensorLike): Tensor => {
+  const x = toTensor(a, b instanceof Tensor ? b : null);
+  const y = toTensor(b, x);
+  return new Tensor(f(x.data, y.data));
+};
+export const eq = cmp(nd.eq);
+export const ne = cmp(nd.ne);
+export const lt = cmp(nd.lt);
+export const le = cmp(nd.le);
+export const gt = cmp(nd.gt);
+export const ge = cmp(nd.ge);

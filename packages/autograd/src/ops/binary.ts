@@ -1,0 +1,114 @@
+// Elementwise binary ops with numpy broadcasting. A broadcast operand's gradient is summed
+// back to its shape by sumTo, the one un-broadcasting helper every rule shares.
+
+import * as nd from "@tapegrad/tensor";
+import { defineOp, type Op } from "../define-op.js";
+import { Tensor, toTensor, type TensorLike } from "../tensor.js";
+import { sumTo } from "./movement.js";
+import { log, neg } from "./unary.js";
+
+const constant = (a: nd.NDArray): Tensor => new Tensor(a);
+
+/** The gradient for input i, or null when that input does not require one (saves the work). */
+const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
+
+const ops = {
+  add: defineOp({
+    name: "add",
+    forward: ([a, b]) => nd.add(a!, b!),
+    vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(g!, a!.shape) : null, need(b) ? sumTo(g!, b!.shape) : null],
+    watch: "none",
+  }),
+  sub: defineOp({
+    name: "sub",
+    forward: ([a, b]) => nd.sub(a!, b!),
+    vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(g!, a!.shape) : null, need(b) ? sumTo(neg(g!), b!.shape) : null],
+    watch: "none",
+  }),
+  mul: defineOp({
+    name: "mul",
+    forward: ([a, b]) => nd.mul(a!, b!),
+    vjp: ([g], { inputs: [a, b] }) => [
+      need(a) ? sumTo(mul(g!, b!), a!.shape) : null,
+      need(b) ? sumTo(mul(g!, a!), b!.shape) : null,
+    ],
+  }),
+  div: defineOp({
+    name: "div",
+    forward: ([a, b]) => nd.div(a!, b!),
+    // d(a/b)/db = -a/b^2 = -(a/b)/b
+    vjp: ([g], { inputs: [a, b], outputs: [y] }) => [
+      need(a) ? sumTo(div(g!, b!), a!.shape) : null,
+      need(b) ? sumTo(neg(div(mul(g!, y!), b!)), b!.shape) : null,
+    ],
+    watch: "both",
+  }),
+  pow: defineOp({
+    name: "pow",
+    forward: ([a, b]) => nd.pow(a!, b!),
+    vjp: ([g], { inputs: [a, b], outputs: [y] }) => [
+      need(a) ? sumTo(mul(g!, mul(b!, pow(a!, sub(b!, 1)))), a!.shape) : null,
+      // d(a^b)/db = a^b log a; where a == 0 the limit is 0 (for b > 0), and log would give -inf * 0
+      need(b) ? sumTo(mul(g!, mul(y!, log(where(constant(nd.eq(a!.data, 0)), 1, a!)))), b!.shape) : null,
+    ],
+    watch: "both",
+  }),
+  maximum: defineOp({
+    name: "maximum",
+    forward: ([a, b]) => nd.maximum(a!, b!),
+    vjp: ([g], { inputs: [a, b] }) => tieSplit(g!, a!, b!, nd.gt(a!.data, b!.data)),
+  }),
+  minimum: defineOp({
+    name: "minimum",
+    forward: ([a, b]) => nd.minimum(a!, b!),
+    vjp: ([g], { inputs: [a, b] }) => tieSplit(g!, a!, b!, nd.lt(a!.data, b!.data)),
+  }),
+  where: defineOp({
+    name: "where",
+    forward: ([m, a, b]) => nd.where(m!, a!, b!),
+    vjp: ([g], { inputs: [m, a, b] }) => [
+      null,
+      need(a) ? sumTo(where(m!, g!, 0), a!.shape) : null,
+      need(b) ? sumTo(where(m!, 0, g!), b!.shape) : null,
+    ],
+    watch: [0],
+  }),
+};
+
+/** maximum/minimum: the gradient goes to the winner; on a tie it is split evenly, as in PyTorch. */
+function tieSplit(g: Tensor, a: Tensor, b: Tensor, aWins: nd.NDArray): (Tensor | null)[] {
+  const dt = g.dtype;
+  const tie = nd.eq(a.data, b.data).astype(dt);
+  const wa = constant(nd.add(aWins.astype(dt), nd.mul(tie, 0.5)));
+  const wb = constant(nd.sub(1, wa.data));
+  return [
+    need(a) ? sumTo(mul(g, wa), a.shape) : null,
+    need(b) ? sumTo(mul(g, wb), b.shape) : null,
+  ];
+}
+
+export const binaryOps = ops;
+
+type Binary = (a: TensorLike, b: TensorLike) => Tensor;
+const bin = (op: Op<undefined>): Binary => (a, b) => {
+  const x = a instanceof Tensor ? a : null;
+  const y = b instanceof Tensor ? b : null;
+  return op([toTensor(a, y), toTensor(b, x)], undefined);
+};
+
+export const add: Binary = bin(ops.add);
+export const sub: Binary = bin(ops.sub);
+export const mul: Binary = bin(ops.mul);
+export const div: Binary = bin(ops.div);
+export const pow: Binary = bin(ops.pow);
+export const maximum: Binary = bin(ops.maximum);
+export const minimum: Binary = bin(ops.minimum);
+
+/** `where(mask, a, b)`: a where mask is nonzero, else b. The mask gets no gradient. */
+export function where(mask: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const x = a instanceof Tensor ? a : null;
+  const y = b instanceof Tensor ? b : null;
+  const m = toTensor(mask);
+  if (m.requiresGrad) throw new nd.DTypeError("where: the mask must not require grad");
+  return ops.where([m, toTensor(a, y ?? x), toTensor(b, x ?? y)], undefined);
+}

@@ -1,0 +1,10 @@
+// The one list of recorded ops. The gradcheck table in the tests is typed Record<OpName, ...>,
+// so an op added here without a gradient check fails the type check.
+
+import { unaryOps } from "./unary.js";
+import { binaryOps } from "./binary.js";
+import { reduceOps } from "./reduce.js";
+import { movementOps } from "./movement.js";
+
+export const OPS = { ...unaryOps, ...binaryOps, ...reduceOps, ...movementOps };
+export type OpName = keyof typeof OPS;

@@ -1,0 +1,113 @@
+// Elementwise unary ops. Each VJP is written with differentiable ops, so it can be recorded.
+
+import * as nd from "@tapegrad/tensor";
+import { defineOp, type Op } from "../define-op.js";
+import { Tensor, toTensor, type TensorLike } from "../tensor.js";
+import { mul, div, add, sub } from "./binary.js";
+
+/** A mask or other value the gradient depends on but never differentiates. */
+const constant = (a: nd.NDArray): Tensor => new Tensor(a);
+
+const ops = {
+  neg: defineOp({
+    name: "neg",
+    forward: ([x]) => nd.neg(x!),
+    vjp: ([g]) => [neg(g!)],
+    watch: "none",
+  }),
+  exp: defineOp({
+    name: "exp",
+    forward: ([x]) => nd.exp(x!),
+    vjp: ([g], { outputs: [y] }) => [mul(g!, y!)],
+    watch: "output",
+  }),
+  log: defineOp({
+    name: "log",
+    forward: ([x]) => nd.log(x!),
+    vjp: ([g], { inputs: [x] }) => [div(g!, x!)],
+  }),
+  sqrt: defineOp({
+    name: "sqrt",
+    forward: ([x]) => nd.sqrt(x!),
+    vjp: ([g], { outputs: [y] }) => [div(g!, mul(y!, 2))],
+    watch: "output",
+  }),
+  abs: defineOp({
+    name: "abs",
+    forward: ([x]) => nd.abs(x!),
+    vjp: ([g], { inputs: [x] }) => [mul(g!, constant(nd.sign(x!.data)))],
+  }),
+  tanh: defineOp({
+    name: "tanh",
+    forward: ([x]) => nd.tanh(x!),
+    // d tanh = 1 - tanh^2, from the output
+    vjp: ([g], { outputs: [y] }) => [mul(g!, sub(1, mul(y!, y!)))],
+    watch: "output",
+  }),
+  sigmoid: defineOp({
+    name: "sigmoid",
+    forward: ([x]) => nd.sigmoid(x!),
+    // d sigmoid = s (1 - s), from the output
+    vjp: ([g], { outputs: [y] }) => [mul(g!, mul(y!, sub(1, y!)))],
+    watch: "output",
+  }),
+  relu: defineOp({
+    name: "relu",
+    forward: ([x]) => nd.relu(x!),
+    // the derivative at 0 is taken as 0, as PyTorch does
+    vjp: ([g], { inputs: [x] }) => [mul(g!, constant(nd.gt(x!.data, 0).astype(x!.dtype)))],
+  }),
+  square: defineOp({
+    name: "square",
+    forward: ([x]) => nd.square(x!),
+    vjp: ([g], { inputs: [x] }) => [mul(g!, mul(x!, 2))],
+  }),
+  sin: defineOp({
+    name: "sin",
+    forward: ([x]) => nd.sin(x!),
+    vjp: ([g], { inputs: [x] }) => [mul(g!, cos(x!))],
+  }),
+  cos: defineOp({
+    name: "cos",
+    forward: ([x]) => nd.cos(x!),
+    vjp: ([g], { inputs: [x] }) => [neg(mul(g!, sin(x!)))],
+  }),
+  log1p: defineOp({
+    name: "log1p",
+    forward: ([x]) => nd.log1p(x!),
+    vjp: ([g], { inputs: [x] }) => [div(g!, add(x!, 1))],
+  }),
+  expm1: defineOp({
+    name: "expm1",
+    forward: ([x]) => nd.expm1(x!),
+    vjp: ([g], { outputs: [y] }) => [mul(g!, add(y!, 1))],
+    watch: "output",
+  }),
+  reciprocal: defineOp({
+    name: "reciprocal",
+    forward: ([x]) => nd.reciprocal(x!),
+    // d(1/x) = -1/x^2 = -y^2
+    vjp: ([g], { outputs: [y] }) => [neg(mul(g!, mul(y!, y!)))],
+    watch: "output",
+  }),
+};
+
+export const unaryOps = ops;
+
+type Unary = (x: TensorLike) => Tensor;
+const un = (op: Op<undefined>): Unary => (x) => op([toTensor(x)], undefined);
+
+export const neg: Unary = un(ops.neg);
+export const exp: Unary = un(ops.exp);
+export const log: Unary = un(ops.log);
+export const sqrt: Unary = un(ops.sqrt);
+export const abs: Unary = un(ops.abs);
+export const tanh: Unary = un(ops.tanh);
+export const sigmoid: Unary = un(ops.sigmoid);
+export const relu: Unary = un(ops.relu);
+export const square: Unary = un(ops.square);
+export const sin: Unary = un(ops.sin);
+export const cos: Unary = un(ops.cos);
+export const log1p: Unary = un(ops.log1p);
+export const expm1: Unary = un(ops.expm1);
+export const reciprocal: Unary = un(ops.reciprocal);

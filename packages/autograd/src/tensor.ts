@@ -1,0 +1,222 @@
+// Tensor: an NDArray plus what autodiff needs: whether it requires grad, the node that made
+// it (null for a leaf), and its accumulated gradient.
+
+import * as nd from "@tapegrad/tensor";
+import { NDArray, ValueError, fmtShape, type DType, type Shape } from "@tapegrad/tensor";
+import { AutogradError, type Node } from "./tape.js";
+import * as U from "./ops/unary.js";
+import * as B from "./ops/binary.js";
+import * as R from "./ops/reduce.js";
+import * as M from "./ops/movement.js";
+import * as C from "./composite.js";
+import { backward as runBackward, type BackwardOptions } from "./engine.js";
+
+export type TensorLike = Tensor | NDArray | number;
+type Nested = number | boolean | readonly Nested[];
+
+export class Tensor {
+  /** The values. Replacing it (`t.data = ...`) keeps the tensor's identity; shapes must match. */
+  private _data: NDArray;
+  private _requiresGrad: boolean;
+  /** The node that produced this tensor; null for a leaf. */
+  gradFn: Node | null = null;
+  /** Which of gradFn's outputs this is. */
+  readonly outputIndex: number;
+  /** @internal the accumulated gradient, as a Tensor so that createGraph can differentiate it */
+  _grad: Tensor | null = null;
+  /** An optional label, shown by graph drawings and error messages. */
+  name: string | undefined;
+
+  constructor(data: NDArray, requiresGrad = false, outputIndex = 0) {
+    this._data = data;
+    this._requiresGrad = requiresGrad;
+    this.outputIndex = outputIndex;
+  }
+
+  get data(): NDArray {
+    return this._data;
+  }
+  set data(v: NDArray) {
+    if (!(v instanceof NDArray)) throw new ValueError("Tensor.data: expected an NDArray");
+    if (!nd.shapesEqual(v.shape, this._data.shape)) {
+      throw new nd.ShapeError(`Tensor.data: cannot replace data of shape ${fmtShape(this._data.shape)} with shape ${fmtShape(v.shape)}`);
+    }
+    this._data = v;
+  }
+
+  get shape(): readonly number[] { return this._data.shape; }
+  get dtype(): DType { return this._data.dtype; }
+  get ndim(): number { return this._data.ndim; }
+  get size(): number { return this._data.size; }
+  get isLeaf(): boolean { return this.gradFn === null; }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    if (this.gradFn !== null && !v) {
+      throw new AutogradError("requiresGrad: cannot turn off requiresGrad on a non-leaf tensor; use detach()");
+    }
+    if (v && !nd.isFloat(this.dtype)) {
+      throw new AutogradError(`requiresGrad: only float tensors can require gradients, got dtype ${this.dtype}`);
+    }
+    this._requiresGrad = v;
+  }
+
+  /** The accumulated gradient (an NDArray), or null before any backward reaches this tensor. */
+  get grad(): NDArray | null {
+    return this._grad === null ? null : this._grad.data;
+  }
+  set grad(v: NDArray | null) {
+    if (v === null) {
+      this._grad = null;
+      return;
+    }
+    if (!nd.shapesEqual(v.shape, this.shape)) {
+      throw new nd.ShapeError(`grad: cannot assign a gradient of shape ${fmtShape(v.shape)} to a tensor of shape ${fmtShape(this.shape)}`);
+    }
+    this._grad = new Tensor(v);
+  }
+
+  /** The gradient as a Tensor; after `backward({ createGraph: true })` it can be differentiated again. */
+  get gradTensor(): Tensor | null {
+    return this._grad;
+  }
+
+  /**
+   * Backpropagates from this tensor, accumulating into the `.grad` of every leaf that
+   * requires grad. A scalar needs no `gradient`; otherwise pass one of this tensor's shape.
+   */
+  backward(gradient?: TensorLike | BackwardOptions, options: BackwardOptions = {}): void {
+    if (isOptions(gradient)) {
+      options = gradient;
+      gradient = options.gradient;
+    }
+    runBackward(this, gradient as TensorLike | undefined, options);
+  }
+
+  /** The same values, cut from the graph: a leaf that does not require grad, sharing storage. */
+  detach(): Tensor {
+    return new Tensor(this._data);
+  }
+
+  /** Sets requiresGrad on a leaf and returns it (PyTorch's requires_grad_). */
+  requiresGrad_(v = true): this {
+    this.requiresGrad = v;
+    return this;
+  }
+
+  zeroGrad(): void {
+    this._grad = null;
+  }
+
+  item(): number { return this._data.item(); }
+  toArray(): unknown { return this._data.toArray(); }
+  get(...index: number[]): number { return this._data.get(...index); }
+  toString(): string {
+    const extra = this.gradFn ? `, gradFn=${this.gradFn.op}` : this.requiresGrad ? ", requiresGrad=true" : "";
+    return `tensor(${this._data.toString()}${extra})`;
+  }
+
+  // ---- elementwise ----
+  add(b: TensorLike): Tensor { return B.add(this, b); }
+  sub(b: TensorLike): Tensor { return B.sub(this, b); }
+  mul(b: TensorLike): Tensor { return B.mul(this, b); }
+  div(b: TensorLike): Tensor { return B.div(this, b); }
+  pow(b: TensorLike): Tensor { return B.pow(this, b); }
+  maximum(b: TensorLike): Tensor { return B.maximum(this, b); }
+  minimum(b: TensorLike): Tensor { return B.minimum(this, b); }
+  neg(): Tensor { return U.neg(this); }
+  exp(): Tensor { return U.exp(this); }
+  log(): Tensor { return U.log(this); }
+  sqrt(): Tensor { return U.sqrt(this); }
+  abs(): Tensor { return U.abs(this); }
+  tanh(): Tensor { return U.tanh(this); }
+  sigmoid(): Tensor { return U.sigmoid(this); }
+  relu(): Tensor { return U.relu(this); }
+  square(): Tensor { return U.square(this); }
+  sin(): Tensor { return U.sin(this); }
+  cos(): Tensor { return U.cos(this); }
+  log1p(): Tensor { return U.log1p(this); }
+  expm1(): Tensor { return U.expm1(this); }
+  reciprocal(): Tensor { return U.reciprocal(this); }
+  clip(lo: number, hi: number): Tensor { return C.clip(this, lo, hi); }
+  // comparisons give masks (bool tensors that never require grad)
+  eq(b: TensorLike): Tensor { return C.eq(this, b); }
+  ne(b: TensorLike): Tensor { return C.ne(this, b); }
+  lt(b: TensorLike): Tensor { return C.lt(this, b); }
+  le(b: TensorLike): Tensor { return C.le(this, b); }
+  gt(b: TensorLike): Tensor { return C.gt(this, b); }
+  ge(b: TensorLike): Tensor { return C.ge(this, b); }
+
+  // ---- reductions ----
+  sum(axis?: nd.AxisArg, keepdims = false): Tensor { return R.sum(this, axis, keepdims); }
+  mean(axis?: nd.AxisArg, keepdims = false): Tensor { return C.mean(this, axis, keepdims); }
+  max(axis?: nd.AxisArg, keepdims = false): Tensor { return R.max(this, axis, keepdims); }
+  min(axis?: nd.AxisArg, keepdims = false): Tensor { return R.min(this, axis, keepdims); }
+  logsumexp(axis?: nd.AxisArg, keepdims = false): Tensor { return R.logsumexp(this, axis, keepdims); }
+  softmax(axis = -1): Tensor { return R.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return R.logSoftmax(this, axis); }
+  variance(axis?: nd.AxisArg, keepdims = false, ddof = 0): Tensor { return C.variance(this, axis, keepdims, ddof); }
+  argmax(axis?: number, keepdims = false): Tensor { return new Tensor(this._data.argmax(axis, keepdims)); }
+  argmin(axis?: number, keepdims = false): Tensor { return new Tensor(this._data.argmin(axis, keepdims)); }
+  sumTo(shape: Shape): Tensor { return M.sumTo(this, shape); }
+
+  // ---- movement ----
+  reshape(...shape: (number | readonly number[])[]): Tensor { return M.reshape(this, flatArgs(shape)); }
+  permute(...axes: (number | readonly number[])[]): Tensor { return M.permute(this, flatArgs(axes)); }
+  transpose(...axes: (number | readonly number[])[]): Tensor { return C.transpose(this, flatArgs(axes)); }
+  get T(): Tensor { return C.transpose(this, []); }
+  slice(...specs: nd.SliceSpec[]): Tensor { return M.slice(this, specs); }
+  broadcastTo(shape: Shape): Tensor { return M.broadcastTo(this, shape); }
+  squeeze(axis?: nd.AxisArg): Tensor { return C.squeeze(this, axis); }
+  unsqueeze(axis: number): Tensor { return C.unsqueeze(this, axis); }
+  flatten(): Tensor { return M.reshape(this, [-1]); }
+  split(sections: number | readonly number[], axis = 0): Tensor[] { return C.split(this, sections, axis); }
+  chunk(chunks: number, axis = 0): Tensor[] { return C.chunk(this, chunks, axis); }
+  take(indices: nd.Indices | Tensor, axis?: number): Tensor { return M.take(this, indices, axis); }
+  astype(dtype: DType): Tensor { return M.cast(this, dtype); }
+  contiguous(): Tensor { return M.contiguous(this); }
+  matmul(b: TensorLike): Tensor { return C.matmul(this, b); }
+}
+
+function flatArgs(args: readonly (number | readonly number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
+  return args as number[];
+}
+
+function isOptions(x: unknown): x is BackwardOptions {
+  return typeof x === "object" && x !== null && !(x instanceof Tensor) && !(x instanceof NDArray) && !Array.isArray(x);
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  dtype?: DType;
+}
+
+/** `tensor([[1, 2], [3, 4]], { requiresGrad: true })`, or around an NDArray (shared, not copied). */
+export function tensor(data: Nested | NDArray | Tensor, options: TensorOptions = {}): Tensor {
+  let arr: NDArray;
+  if (data instanceof Tensor) arr = data.data;
+  else if (data instanceof NDArray) arr = data;
+  else arr = nd.array(data as never, undefined, options.dtype ?? "float64");
+  if (options.dtype && arr.dtype !== options.dtype) arr = arr.astype(options.dtype);
+  const t = new Tensor(arr);
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/** A JS number next to a tensor takes its float dtype (numpy's weak scalars). */
+export function toTensor(x: TensorLike, like?: Tensor | null): Tensor {
+  if (x instanceof Tensor) return x;
+  if (x instanceof NDArray) return new Tensor(x);
+  if (typeof x === "number") {
+    const dt = like && nd.isFloat(like.dtype) ? like.dtype : "float64";
+    return new Tensor(nd.scalar(x, dt));
+  }
+  throw new ValueError(`expected a Tensor, NDArray or number, got ${x === null ? "null" : typeof x}`);
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
