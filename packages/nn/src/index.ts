@@ -1,0 +1,10 @@
+// @tapegrad/nn: modules, the composed LSTM/GRU, losses, optimizers, serialization, and the
+// closed-form LSTM of the course notebook.
+
+export { Module, Parameter, StateDictError, type StateDict, type ModuleOptions } from "./module.js";
+export { manualSeed, getDefaultRng, uniform, normal } from "./init.js";
+export { Linear, Embedding, Dropout, ReLU, Tanh, Sigmoid, Sequential, type LayerOptions } from "./layers.js";
+export {
+  LSTMCell, LSTM, GRUCell, GRU,
+  type LSTMCellOptions, type RecurrentOptions, type StackOptions, type SequenceOptions, type NotebookParams,
+} from "./recurrent.js";

@@ -1,0 +1,109 @@
+// Small layers: Linear, Embedding, Dropout, activations, Sequential.
+
+import * as nd from "@tapegrad/tensor";
+import { RandomState, fmtShape, type DType } from "@tapegrad/tensor";
+import * as ag from "@tapegrad/autograd";
+import { Tensor, type TensorLike } from "@tapegrad/autograd";
+import { Module, Parameter } from "./module.js";
+import { getDefaultRng, normal, uniform } from "./init.js";
+
+export interface LayerOptions {
+  dtype?: DType;
+  /** Where initial weights come from (default: the stream manualSeed sets). */
+  rng?: RandomState;
+}
+
+/** y = x W^T + b, with PyTorch's layout (weight: (out, in)) and initialisation U(±1/sqrt(in)). */
+export class Linear extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    { bias = true, dtype = "float64", rng = getDefaultRng() }: LayerOptions & { bias?: boolean } = {},
+  ) {
+    super();
+    checkSize("Linear", { inFeatures, outFeatures });
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = new Parameter(uniform([outFeatures, inFeatures], bound, rng, dtype));
+    this.bias = bias ? new Parameter(uniform([outFeatures], bound, rng, dtype)) : null;
+  }
+
+  forward(x: TensorLike): Tensor {
+    const t = ag.toTensor(x);
+    if (t.shape[t.ndim - 1] !== this.inFeatures) {
+      throw new nd.ShapeError(`Linear: input has shape ${fmtShape(t.shape)}, expected last dim ${this.inFeatures}`);
+    }
+    const y = ag.matmul(t, this.weight.T);
+    return this.bias ? y.add(this.bias) : y;
+  }
+}
+
+/** A lookup table: ids (any shape, int32) to rows of weight (num, dim), initialised N(0, 1). */
+export class Embedding extends Module {
+  weight: Parameter;
+
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    { dtype = "float64", rng = getDefaultRng() }: LayerOptions = {},
+  ) {
+    super();
+    checkSize("Embedding", { numEmbeddings, embeddingDim });
+    this.weight = new Parameter(normal([numEmbeddings, embeddingDim], 1, rng, dtype));
+  }
+
+  forward(ids: nd.Indices | Tensor): Tensor {
+    return ag.take(this.weight, ids, 0);
+  }
+}
+
+/** Zeroes each element with probability p while training, scaling the rest by 1/(1-p). */
+export class Dropout extends Module {
+  private readonly rng: RandomState;
+
+  constructor(readonly p = 0.5, { rng = getDefaultRng() }: { rng?: RandomState } = {}) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new nd.ValueError(`Dropout: p must be in [0, 1), got ${p}`);
+    this.rng = rng;
+  }
+
+  forward(x: TensorLike): Tensor {
+    const t = ag.toTensor(x);
+    if (!this.training || this.p === 0) return t;
+    const keep = nd.ge(this.rng.rand(...t.shape), this.p).astype(t.dtype);
+    nd.mul(keep, 1 / (1 - this.p), keep);
+    return t.mul(new Tensor(keep));
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: TensorLike): Tensor { return ag.relu(x); }
+}
+export class Tanh extends Module {
+  forward(x: TensorLike): Tensor { return ag.tanh(x); }
+}
+export class Sigmoid extends Module {
+  forward(x: TensorLike): Tensor { return ag.sigmoid(x); }
+}
+
+/** Runs modules one after another; parameters are named `layers.0.weight`, ... */
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+  }
+  forward(x: TensorLike): Tensor {
+    let y = ag.toTensor(x);
+    for (const m of this.layers) y = (m as unknown as { forward(x: Tensor): Tensor }).forward(y);
+    return y;
+  }
+}
+
+export function checkSize(op: string, sizes: Record<string, number>): void {
+  for (const [k, v] of Object.entries(sizes)) {
+    if (!Number.isInteger(v) || v <= 0) throw new nd.ValueError(`${op}: ${k} must be a positive integer, got ${v}`);
+  }
+}

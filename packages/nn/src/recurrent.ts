@@ -1,0 +1,390 @@
+// LSTMCell, LSTM, GRUCell, GRU: composed from matmul, add, chunk, sigmoid, tanh and mul, with
+// no backward of their own; the tape differentiates them. Names, shapes, gate order and
+// initialisation are PyTorch's, so weights move to and from PyTorch unchanged.
+
+import * as nd from "@tapegrad/tensor";
+import { NDArray, RandomState, ShapeError, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
+import * as ag from "@tapegrad/autograd";
+import { Tensor, type TensorLike } from "@tapegrad/autograd";
+import { Module, Parameter } from "./module.js";
+import { getDefaultRng, uniform } from "./init.js";
+import { checkSize, Dropout, type LayerOptions } from "./layers.js";
+
+export interface RecurrentOptions extends LayerOptions {
+  bias?: boolean;
+}
+
+export interface LSTMCellOptions extends RecurrentOptions {
+  /** Sets the forget gate's bias (bias_ih's f block; bias_hh's stays 0) at initialisation, e.g. 1.0. */
+  forgetBias?: number;
+}
+
+/** The notebook's weights: W* (n_a, n_a + n_x) acting on [a_prev; x_t], b* (n_a, 1). */
+export interface NotebookParams {
+  Wf: NDArray; bf: NDArray;
+  Wi: NDArray; bi: NDArray;
+  Wc: NDArray; bc: NDArray;
+  Wo: NDArray; bo: NDArray;
+}
+
+/** What LSTM/GRU run over time: a cell that projects all inputs at once, then steps. */
+interface StepCell {
+  readonly hiddenSize: number;
+  readonly inputSize: number;
+  /** x (T, B, I) -> the input half of the gates for every step, (T, B, G*H). */
+  project(x: Tensor): Tensor;
+  /** One step from the projected input; returns the new state, whose first entry is h. */
+  step(xp: Tensor, state: readonly Tensor[]): Tensor[];
+}
+
+function validateStep(op: string, x: Tensor, inputSize: number): void {
+  if (x.ndim !== 2 || x.shape[1] !== inputSize) {
+    throw new ShapeError(`${op}: input must be (batch, ${inputSize}), got ${fmtShape(x.shape)}`);
+  }
+}
+
+function validateState(op: string, s: Tensor, shape: readonly number[], what: string): void {
+  if (!nd.shapesEqual(s.shape, shape)) throw new ShapeError(`${op}: ${what} has shape ${fmtShape(s.shape)}, expected ${fmtShape(shape)}`);
+}
+
+function zerosState(x: Tensor, hidden: number): Tensor {
+  return new Tensor(nd.zeros([x.shape[0]!, hidden], x.dtype));
+}
+
+function gateParams(gates: number, inputSize: number, hiddenSize: number, bias: boolean, rng: RandomState, dtype: DType) {
+  const k = 1 / Math.sqrt(hiddenSize);
+  return {
+    weight_ih: new Parameter(uniform([gates * hiddenSize, inputSize], k, rng, dtype)),
+    weight_hh: new Parameter(uniform([gates * hiddenSize, hiddenSize], k, rng, dtype)),
+    bias_ih: bias ? new Parameter(uniform([gates * hiddenSize], k, rng, dtype)) : null,
+    bias_hh: bias ? new Parameter(uniform([gates * hiddenSize], k, rng, dtype)) : null,
+  };
+}
+
+/** Accepts unbatched input (a vector) the way PyTorch does: as a batch of one, squeezed after. */
+function batched(x: Tensor): [Tensor, boolean] {
+  return x.ndim === 1 ? [x.unsqueeze(0), true] : [x, false];
+}
+
+export class LSTMCell extends Module implements StepCell {
+  weight_ih: Parameter;
+  weight_hh: Parameter;
+  bias_ih: Parameter | null;
+  bias_hh: Parameter | null;
+
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    { bias = true, dtype = "float64", rng = getDefaultRng(), forgetBias }: LSTMCellOptions = {},
+  ) {
+    super();
+    checkSize("LSTMCell", { inputSize, hiddenSize });
+    const p = gateParams(4, inputSize, hiddenSize, bias, rng, dtype);
+    this.weight_ih = p.weight_ih;
+    this.weight_hh = p.weight_hh;
+    this.bias_ih = p.bias_ih;
+    this.bias_hh = p.bias_hh;
+    if (forgetBias !== undefined) setForgetBias(this, forgetBias);
+  }
+
+  project(x: Tensor): Tensor {
+    let xp = ag.matmul(x, this.weight_ih.T);
+    if (this.bias_ih && this.bias_hh) xp = xp.add(this.bias_ih.add(this.bias_hh));
+    return xp;
+  }
+
+  /** gates = xp + h W_hh^T, split i, f, g, o; c' = f c + i g; h' = o tanh(c'). */
+  step(xp: Tensor, [h, c]: readonly Tensor[]): Tensor[] {
+    const gates = xp.add(ag.matmul(h!, this.weight_hh.T));
+    const [i, f, g, o] = gates.chunk(4, 1) as [Tensor, Tensor, Tensor, Tensor];
+    const c2 = f.sigmoid().mul(c!).add(i.sigmoid().mul(g.tanh()));
+    const h2 = o.sigmoid().mul(c2.tanh());
+    return [h2, c2];
+  }
+
+  /** One step: x (batch, inputSize) or (inputSize); state [h, c] each (batch, hiddenSize), zeros if omitted. */
+  forward(x: TensorLike, state?: readonly [TensorLike, TensorLike]): [Tensor, Tensor] {
+    const [xb, unbatched] = batched(ag.toTensor(x));
+    validateStep("LSTMCell", xb, this.inputSize);
+    const B = xb.shape[0]!;
+    let h = state ? ag.toTensor(state[0]) : zerosState(xb, this.hiddenSize);
+    let c = state ? ag.toTensor(state[1]) : zerosState(xb, this.hiddenSize);
+    if (unbatched && state) [h, c] = [h.unsqueeze(0), c.unsqueeze(0)];
+    validateState("LSTMCell", h, [B, this.hiddenSize], "h");
+    validateState("LSTMCell", c, [B, this.hiddenSize], "c");
+    const [h2, c2] = this.step(this.project(xb), [h, c]) as [Tensor, Tensor];
+    return unbatched ? [h2.squeeze(0), c2.squeeze(0)] : [h2, c2];
+  }
+
+  /**
+   * From the notebook's per-gate weights. The notebook multiplies W by [a_prev; x_t] with
+   * examples as columns; PyTorch multiplies rows by W_ih^T and W_hh^T. So each W splits into
+   * its a-columns (-> weight_hh) and x-columns (-> weight_ih), stacked i, f, g (the notebook's
+   * candidate "c"), o; the notebook's bias goes to bias_ih and bias_hh is zero.
+   */
+  static fromNotebookParams(p: NotebookParams, options: Omit<LSTMCellOptions, "forgetBias"> = {}): LSTMCell {
+    const nA = p.Wf.shape[0]!;
+    const nX = p.Wf.shape[1]! - nA;
+    for (const k of ["Wf", "Wi", "Wc", "Wo"] as const) {
+      if (p[k].ndim !== 2 || p[k].shape[0] !== nA || p[k].shape[1] !== nA + nX) {
+        throw new ShapeError(`LSTMCell.fromNotebookParams: ${k} has shape ${fmtShape(p[k].shape)}, expected [${nA},${nA + nX}]`);
+      }
+    }
+    for (const k of ["bf", "bi", "bc", "bo"] as const) {
+      if (p[k].size !== nA) throw new ShapeError(`LSTMCell.fromNotebookParams: ${k} has shape ${fmtShape(p[k].shape)}, expected [${nA},1]`);
+    }
+    const dtype = options.dtype ?? p.Wf.dtype;
+    const cell = new LSTMCell(nX, nA, { ...options, dtype, bias: true });
+    const order = [p.Wi, p.Wf, p.Wc, p.Wo];
+    cell.weight_hh.data.assign(nd.concat(order.map((W) => W.slice(null, [0, nA]))));
+    cell.weight_ih.data.assign(nd.concat(order.map((W) => W.slice(null, [nA, nA + nX]))));
+    cell.bias_ih!.data.assign(nd.concat([p.bi, p.bf, p.bc, p.bo].map((b) => b.reshape([-1]))));
+    cell.bias_hh!.data.fill(0);
+    return cell;
+  }
+
+  /** The inverse of fromNotebookParams (the notebook's b is bias_ih + bias_hh). */
+  toNotebookParams(): NotebookParams {
+    const H = this.hiddenSize;
+    const b = this.bias_ih && this.bias_hh ? nd.add(this.bias_ih.data, this.bias_hh.data) : nd.zeros([4 * H], this.weight_ih.dtype);
+    const gate = (k: number) => ({
+      W: nd.concat([this.weight_hh.data.slice([k * H, (k + 1) * H]), this.weight_ih.data.slice([k * H, (k + 1) * H])], 1),
+      b: b.slice([k * H, (k + 1) * H]).reshape([H, 1]).copy(),
+    });
+    const [i, f, g, o] = [0, 1, 2, 3].map(gate) as [ReturnType<typeof gate>, ReturnType<typeof gate>, ReturnType<typeof gate>, ReturnType<typeof gate>];
+    return { Wi: i.W, bi: i.b, Wf: f.W, bf: f.b, Wc: g.W, bc: g.b, Wo: o.W, bo: o.b };
+  }
+}
+
+function setForgetBias(cell: { bias_ih: Parameter | null; bias_hh: Parameter | null; hiddenSize: number }, value: number): void {
+  if (!cell.bias_ih || !cell.bias_hh) throw new ValueError("forgetBias: the cell has no bias");
+  const H = cell.hiddenSize;
+  cell.bias_ih.data.slice([H, 2 * H]).fill(value);
+  cell.bias_hh.data.slice([H, 2 * H]).fill(0);
+}
+
+export class GRUCell extends Module implements StepCell {
+  weight_ih: Parameter;
+  weight_hh: Parameter;
+  bias_ih: Parameter | null;
+  bias_hh: Parameter | null;
+
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    { bias = true, dtype = "float64", rng = getDefaultRng() }: RecurrentOptions = {},
+  ) {
+    super();
+    checkSize("GRUCell", { inputSize, hiddenSize });
+    const p = gateParams(3, inputSize, hiddenSize, bias, rng, dtype);
+    this.weight_ih = p.weight_ih;
+    this.weight_hh = p.weight_hh;
+    this.bias_ih = p.bias_ih;
+    this.bias_hh = p.bias_hh;
+  }
+
+  project(x: Tensor): Tensor {
+    const xp = ag.matmul(x, this.weight_ih.T);
+    return this.bias_ih ? xp.add(this.bias_ih) : xp;
+  }
+
+  /** r, z from x and h; n = tanh(x_n + r (h W_hn^T + b_hn)); h' = (1 - z) n + z h. */
+  step(xp: Tensor, [h]: readonly Tensor[]): Tensor[] {
+    let hp = ag.matmul(h!, this.weight_hh.T);
+    if (this.bias_hh) hp = hp.add(this.bias_hh);
+    const [xr, xz, xn] = xp.chunk(3, 1) as [Tensor, Tensor, Tensor];
+    const [hr, hz, hn] = hp.chunk(3, 1) as [Tensor, Tensor, Tensor];
+    const r = xr.add(hr).sigmoid();
+    const z = xz.add(hz).sigmoid();
+    const n = xn.add(r.mul(hn)).tanh();
+    return [n.add(z.mul(h!.sub(n)))];
+  }
+
+  forward(x: TensorLike, h?: TensorLike): Tensor {
+    const [xb, unbatched] = batched(ag.toTensor(x));
+    validateStep("GRUCell", xb, this.inputSize);
+    let h0 = h !== undefined ? ag.toTensor(h) : zerosState(xb, this.hiddenSize);
+    if (unbatched && h !== undefined) h0 = h0.unsqueeze(0);
+    validateState("GRUCell", h0, [xb.shape[0]!, this.hiddenSize], "h");
+    const [h2] = this.step(this.project(xb), [h0]) as [Tensor];
+    return unbatched ? h2.squeeze(0) : h2;
+  }
+}
+
+export interface SequenceOptions {
+  /** Valid length of each sequence in the batch; later steps are padding. */
+  lengths?: readonly number[] | Int32Array;
+  /** Or a mask: (T, B), or (B, T) with batchFirst; nonzero marks a real step. */
+  mask?: NDArray;
+}
+
+export interface StackOptions extends RecurrentOptions {
+  numLayers?: number;
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last, while training. */
+  dropout?: number;
+  bidirectional?: boolean;
+}
+
+/**
+ * The multi-layer, optionally bidirectional loop shared by LSTM and GRU. Masked (padded)
+ * steps keep the previous state through `where`, so they change neither the state nor any
+ * gradient, and their outputs are zero.
+ */
+abstract class RecurrentStack<C extends Module & StepCell> extends Module {
+  readonly numLayers: number;
+  readonly batchFirst: boolean;
+  readonly bidirectional: boolean;
+  readonly dropoutP: number;
+  readonly #cells: C[];
+  readonly #dropout: Dropout;
+
+  constructor(
+    readonly kind: string,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    private readonly numStates: number,
+    options: StackOptions,
+    makeCell: (inputSize: number) => C,
+  ) {
+    super();
+    const { numLayers = 1, batchFirst = false, dropout = 0, bidirectional = false, rng = getDefaultRng() } = options;
+    checkSize(kind, { inputSize, hiddenSize, numLayers });
+    if (!(dropout >= 0 && dropout < 1)) throw new ValueError(`${kind}: dropout must be in [0, 1), got ${dropout}`);
+    this.numLayers = numLayers;
+    this.batchFirst = batchFirst;
+    this.bidirectional = bidirectional;
+    this.dropoutP = dropout;
+    this.#dropout = new Dropout(dropout, { rng });
+    this.#cells = [];
+    const dirs = bidirectional ? 2 : 1;
+    for (let l = 0; l < numLayers; l++) {
+      for (let d = 0; d < dirs; d++) {
+        const cell = makeCell(l === 0 ? inputSize : hiddenSize * dirs);
+        this.#cells.push(cell);
+        // PyTorch's names: the cells' parameters become this module's own fields.
+        const suffix = `_l${l}${d === 1 ? "_reverse" : ""}`;
+        const self = this as unknown as Record<string, unknown>;
+        const c = cell as unknown as Record<string, Parameter | null>;
+        for (const name of ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]) if (c[name]) self[name + suffix] = c[name];
+      }
+    }
+  }
+
+  /** The cell of one layer and direction (d = 1 is the reverse direction). */
+  cell(layer: number, direction = 0): C {
+    const c = this.#cells[layer * (this.bidirectional ? 2 : 1) + direction];
+    if (!c) throw new ValueError(`${this.kind}.cell: no layer ${layer} direction ${direction}`);
+    return c;
+  }
+
+  override train(mode = true): this {
+    super.train(mode);
+    this.#dropout.train(mode);
+    return this;
+  }
+
+  protected run(x: TensorLike, state: readonly Tensor[] | undefined, options: SequenceOptions): [Tensor, Tensor[]] {
+    const kind = this.kind;
+    let input = ag.toTensor(x);
+    const unbatched = input.ndim === 2;
+    if (unbatched) input = input.unsqueeze(1);
+    else if (this.batchFirst) {
+      if (input.ndim === 3) input = input.permute(1, 0, 2);
+    }
+    if (input.ndim !== 3 || input.shape[2] !== this.inputSize) {
+      const layout = this.batchFirst ? "(batch, seq, " : "(seq, batch, ";
+      throw new ShapeError(`${kind}: input must be ${layout}${this.inputSize}) or (seq, ${this.inputSize}), got ${fmtShape(ag.toTensor(x).shape)}`);
+    }
+    const [T, B] = [input.shape[0]!, input.shape[1]!];
+    const dirs = this.bidirectional ? 2 : 1;
+    const stateShape = [this.numLayers * dirs, B, this.hiddenSize];
+    const init = (state ?? []).map((s, k) => {
+      let t = ag.toTensor(s);
+      if (unbatched && t.ndim === 2) t = t.unsqueeze(1);
+      validateState(kind, t, stateShape, k === 0 ? "h0" : "c0");
+      return t;
+    });
+    const mask = this.stepMask(T, B, input.dtype, options);
+    const finals: Tensor[][] = Array.from({ length: this.numStates }, () => []);
+    for (let l = 0; l < this.numLayers; l++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < dirs; d++) {
+        const cell = this.cell(l, d);
+        const k = l * dirs + d;
+        let s: Tensor[] = Array.from({ length: this.numStates }, (_, j) =>
+          init[j] ? init[j]!.slice(k) : new Tensor(nd.zeros([B, this.hiddenSize], input.dtype)),
+        );
+        const xp = cell.project(input);
+        const seq: Tensor[] = new Array(T);
+        for (let n = 0; n < T; n++) {
+          const t = d === 0 ? n : T - 1 - n;
+          let next = cell.step(xp.slice(t), s);
+          if (mask) {
+            const m = mask[t]!;
+            next = next.map((v, j) => ag.where(m, v, s[j]!));
+            seq[t] = ag.where(m, next[0]!, 0);
+          } else seq[t] = next[0]!;
+          s = next;
+        }
+        outs.push(ag.stack(seq, 0));
+        s.forEach((v, j) => finals[j]!.push(v));
+      }
+      input = dirs === 2 ? ag.concat(outs, 2) : outs[0]!;
+      if (l < this.numLayers - 1 && this.dropoutP > 0) input = this.#dropout.forward(input);
+    }
+    let output = input;
+    let last = finals.map((f) => ag.stack(f, 0));
+    if (unbatched) {
+      output = output.squeeze(1);
+      last = last.map((t) => t.squeeze(1));
+    } else if (this.batchFirst) output = output.permute(1, 0, 2);
+    return [output, last];
+  }
+
+  /** Per step, a (B, 1) mask of real (not padded) entries, or null when every step is real. */
+  private stepMask(T: number, B: number, dtype: DType, { lengths, mask }: SequenceOptions): Tensor[] | null {
+    if (lengths === undefined && mask === undefined) return null;
+    if (lengths !== undefined && mask !== undefined) throw new ValueError(`${this.kind}: pass lengths or mask, not both`);
+    let m: NDArray;
+    if (lengths !== undefined) {
+      if (lengths.length !== B) throw new ShapeError(`${this.kind}: ${lengths.length} lengths for a batch of ${B}`);
+      for (const len of lengths) {
+        if (!Number.isInteger(len) || len < 0 || len > T) throw new ValueError(`${this.kind}: length ${len} is not an integer in [0, ${T}]`);
+      }
+      m = nd.zeros([T, B], dtype);
+      Array.from(lengths).forEach((len, b) => m.slice([0, len], b).fill(1));
+    } else {
+      const want = this.batchFirst ? [B, T] : [T, B];
+      if (!nd.shapesEqual(mask!.shape, want)) throw new ShapeError(`${this.kind}: mask has shape ${fmtShape(mask!.shape)}, expected ${fmtShape(want)}`);
+      m = nd.ne(this.batchFirst ? mask!.T : mask!, 0);
+    }
+    return Array.from({ length: T }, (_, t) => new Tensor(m.slice(t).reshape([B, 1])));
+  }
+}
+
+/** Multi-layer LSTM. forward(x, [h0, c0]?) -> [output, [hN, cN]] with PyTorch's shapes. */
+export class LSTM extends RecurrentStack<LSTMCell> {
+  constructor(inputSize: number, hiddenSize: number, options: StackOptions & { forgetBias?: number } = {}) {
+    const { dtype = "float64", rng = getDefaultRng(), bias = true, forgetBias } = options;
+    super("LSTM", inputSize, hiddenSize, 2, options, (n) => new LSTMCell(n, hiddenSize, { dtype, rng, bias, ...(forgetBias !== undefined ? { forgetBias } : {}) }));
+  }
+
+  forward(x: TensorLike, state?: readonly [TensorLike, TensorLike], options: SequenceOptions = {}): [Tensor, [Tensor, Tensor]] {
+    const [out, [h, c]] = this.run(x, state?.map((s) => ag.toTensor(s)), options) as [Tensor, [Tensor, Tensor]];
+    return [out, [h, c]];
+  }
+}
+
+/** Multi-layer GRU. forward(x, h0?) -> [output, hN] with PyTorch's shapes. */
+export class GRU extends RecurrentStack<GRUCell> {
+  constructor(inputSize: number, hiddenSize: number, options: StackOptions = {}) {
+    const { dtype = "float64", rng = getDefaultRng(), bias = true } = options;
+    super("GRU", inputSize, hiddenSize, 1, options, (n) => new GRUCell(n, hiddenSize, { dtype, rng, bias }));
+  }
+
+  forward(x: TensorLike, h0?: TensorLike, options: SequenceOptions = {}): [Tensor, Tensor] {
+    const [out, [h]] = this.run(x, h0 === undefined ? undefined : [ag.toTensor(h0)], options) as [Tensor, [Tensor]];
+    return [out, h];
+  }
+}
