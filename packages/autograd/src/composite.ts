@@ -4,7 +4,9 @@ import * as nd from "@tapegrad/tensor";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { div, maximum, minimum, mul, sub } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
-import { concat, movementOps, permute, reshape, slice } from "./ops/movement.js";
+import { concat, movementOps, permute, reshape } from "./ops/movement.js";
+import { splitAt } from "./ops/split.js";
+export { unbind } from "./ops/split.js";
 
 export function mean(x: TensorLike, axis?: nd.AxisArg, keepdims = false): Tensor {
   const t = toTensor(x);
@@ -60,29 +62,24 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   return concat(ts.map((t) => unsqueeze(t, ax)), ax);
 }
 
-/** numpy's split (a count of equal sections, or the indices where sections start); each part is a slice. */
+/** numpy's split (a count of equal sections, or the indices where sections start). */
 export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
   const t = toTensor(x);
   const ax = nd.normalizeAxis("split", axis, t.ndim);
-  return nd.split(t.data, sections, ax).map((part, i, parts) => {
-    let start = 0;
-    for (let k = 0; k < i; k++) start += parts[k]!.shape[ax]!;
-    return slice(t, t.shape.map((_, d) => (d === ax ? ([start, start + part.shape[ax]!] as const) : null)));
-  });
+  return splitAt(t, boundsOf(nd.split(t.data, sections, ax), ax), ax);
 }
 
 /** torch's chunk: parts of ceil(n / chunks) along the axis. */
 export function chunk(x: TensorLike, chunks: number, axis = 0): Tensor[] {
   const t = toTensor(x);
   const ax = nd.normalizeAxis("chunk", axis, t.ndim);
-  const parts = nd.chunk(t.data, chunks, ax);
-  let start = 0;
-  return parts.map((p) => {
-    const n = p.shape[ax]!;
-    const s = slice(t, t.shape.map((_, d) => (d === ax ? ([start, start + n] as const) : null)));
-    start += n;
-    return s;
-  });
+  return splitAt(t, boundsOf(nd.chunk(t.data, chunks, ax), ax), ax);
+}
+
+function boundsOf(parts: readonly nd.NDArray[], axis: number): number[] {
+  const b = [0];
+  for (const p of parts) b.push(b[b.length - 1]! + p.shape[axis]!);
+  return b;
 }
 
 /** numpy's matmul rules: a 1-D operand gains a unit dim that is dropped from the result. */

@@ -12,4 +12,4 @@ export { neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p,
 export { add, sub, mul, div, pow, maximum, minimum, where } from "./ops/binary.js";
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
 export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous } from "./ops/movement.js";
-export { mean, variance, clip, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
+export { mean, variance, clip, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";

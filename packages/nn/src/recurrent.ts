@@ -315,11 +315,12 @@ abstract class RecurrentStack<C extends Module & StepCell> extends Module {
         let s: Tensor[] = Array.from({ length: this.numStates }, (_, j) =>
           init[j] ? init[j]!.slice(k) : new Tensor(nd.zeros([B, this.hiddenSize], input.dtype)),
         );
-        const xp = cell.project(input);
+        // One unbind node for all steps: its backward stacks the step gradients once.
+        const xp = ag.unbind(cell.project(input), 0);
         const seq: Tensor[] = new Array(T);
         for (let n = 0; n < T; n++) {
           const t = d === 0 ? n : T - 1 - n;
-          let next = cell.step(xp.slice(t), s);
+          let next = cell.step(xp[t]!, s);
           if (mask) {
             const m = mask[t]!;
             next = next.map((v, j) => ag.where(m, v, s[j]!));

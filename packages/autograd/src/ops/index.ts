@@ -5,6 +5,7 @@ import { unaryOps } from "./unary.js";
 import { binaryOps } from "./binary.js";
 import { reduceOps } from "./reduce.js";
 import { movementOps } from "./movement.js";
+import { splitOps } from "./split.js";
 
-export const OPS = { ...unaryOps, ...binaryOps, ...reduceOps, ...movementOps };
+export const OPS = { ...unaryOps, ...binaryOps, ...reduceOps, ...movementOps, ...splitOps };
 export type OpName = keyof typeof OPS;
