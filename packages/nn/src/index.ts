@@ -5,6 +5,6 @@ export { Module, Parameter, StateDictError, type StateDict, type ModuleOptions }
 export { manualSeed, getDefaultRng, uniform, normal } from "./init.js";
 export { Linear, Embedding, Dropout, ReLU, Tanh, Sigmoid, Sequential, type LayerOptions } from "./layers.js";
 export {
-  LSTMCell, LSTM, GRUCell, GRU,
+  LSTMCell, LSTM, GRUCell, GRU, notebookLayout,
   type LSTMCellOptions, type RecurrentOptions, type StackOptions, type SequenceOptions, type NotebookParams,
 } from "./recurrent.js";

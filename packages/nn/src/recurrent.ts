@@ -145,15 +145,37 @@ export class LSTMCell extends Module implements StepCell {
 
   /** The inverse of fromNotebookParams (the notebook's b is bias_ih + bias_hh). */
   toNotebookParams(): NotebookParams {
-    const H = this.hiddenSize;
-    const b = this.bias_ih && this.bias_hh ? nd.add(this.bias_ih.data, this.bias_hh.data) : nd.zeros([4 * H], this.weight_ih.dtype);
-    const gate = (k: number) => ({
-      W: nd.concat([this.weight_hh.data.slice([k * H, (k + 1) * H]), this.weight_ih.data.slice([k * H, (k + 1) * H])], 1),
-      b: b.slice([k * H, (k + 1) * H]).reshape([H, 1]).copy(),
-    });
-    const [i, f, g, o] = [0, 1, 2, 3].map(gate) as [ReturnType<typeof gate>, ReturnType<typeof gate>, ReturnType<typeof gate>, ReturnType<typeof gate>];
-    return { Wi: i.W, bi: i.b, Wf: f.W, bf: f.b, Wc: g.W, bc: g.b, Wo: o.W, bo: o.b };
+    const b = this.bias_ih && this.bias_hh ? nd.add(this.bias_ih.data, this.bias_hh.data) : nd.zeros([4 * this.hiddenSize], this.weight_ih.dtype);
+    return notebookLayout(this.weight_ih.data, this.weight_hh.data, b);
   }
+
+  /**
+   * The accumulated gradients in the notebook's layout ({ Wf, bf, ... } named as the weights
+   * they are gradients of): what lstmBackward's dWf, dbf, ... are compared against. The
+   * notebook's single bias b = bias_ih + bias_hh, so d/db is bias_ih's gradient.
+   */
+  notebookGrads(): NotebookParams {
+    const g = (p: Parameter | null, what: string): NDArray => {
+      if (!p || !p.grad) throw new ValueError(`LSTMCell.notebookGrads: ${what} has no gradient; run backward first`);
+      return p.grad;
+    };
+    return notebookLayout(g(this.weight_ih, "weight_ih"), g(this.weight_hh, "weight_hh"), g(this.bias_ih, "bias_ih"));
+  }
+}
+
+/**
+ * Stacked PyTorch-layout arrays (W_ih (4H, I), W_hh (4H, H), b (4H), gates i, f, g, o) to the
+ * notebook's per-gate W = [W_hh | W_ih] (H, H + I) and b (H, 1). Works for weights and for
+ * their gradients alike.
+ */
+export function notebookLayout(weightIh: NDArray, weightHh: NDArray, bias: NDArray): NotebookParams {
+  const H = weightHh.shape[1]!;
+  const gate = (k: number) => ({
+    W: nd.concat([weightHh.slice([k * H, (k + 1) * H]), weightIh.slice([k * H, (k + 1) * H])], 1),
+    b: bias.slice([k * H, (k + 1) * H]).reshape([H, 1]).copy(),
+  });
+  const [i, f, g, o] = [gate(0), gate(1), gate(2), gate(3)];
+  return { Wi: i.W, bi: i.b, Wf: f.W, bf: f.b, Wc: g.W, bc: g.b, Wo: o.W, bo: o.b };
 }
 
 function setForgetBias(cell: { bias_ih: Parameter | null; bias_hh: Parameter | null; hiddenSize: number }, value: number): void {
