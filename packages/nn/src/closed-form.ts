@@ -112,7 +112,7 @@ export interface LSTMCellGradients {
 }
 
 export interface LSTMGradients {
-  /** (n_x, m, T_x), x's full shape: zero at the steps no gradient reaches */
+  /** (n_x, m, T_x), x's full shape: zero at the steps no gradient reaches (a view over time-major storage) */
   dx: NDArray;
   /** (n_a, m) */
   da0: NDArray;
@@ -232,6 +232,12 @@ interface Sequence {
   TC: Float64Array;
   /** (n_a, m) */
   c0: Float64Array;
+  /**
+   * Z, C, G and c0 as flat arrays: every view handed out (a, c, the step caches) is made from
+   * these, so it shares their version counter, and lstmBackward can tell when one was written.
+   */
+  bases: NDArray[];
+  versions: number[];
   x: NDArray;
   a0: NDArray;
   c0Array: NDArray | null;
@@ -243,15 +249,16 @@ const sequenceOf = new WeakMap<LSTMCellCache[], Sequence>();
 /** Which sequence and step a single cache belongs to (for lstmCellBackward's stacked weights). */
 const stepOf = new WeakMap<LSTMCellCache, { seq: Sequence; t: number }>();
 
-function runForward(op: string, x: NDArray, a0: NDArray, p: LSTMParameters, c0Arg: NDArray | undefined, xName: string, aName: string): Sequence {
+/** `shown` is the input as the caller passed it, for messages (lstmCellForward's xt is 2-D). */
+function runForward(op: string, x: NDArray, a0: NDArray, p: LSTMParameters, c0Arg: NDArray | undefined, xName: string, aName: string, shown = x): Sequence {
   expectRank(op, xName, x, 3, "(n_x, m, T_x)");
   expectRank(op, aName, a0, 2, "(n_a, m)");
   const [nX, m, T] = [x.shape[0]!, x.shape[1]!, x.shape[2]!];
   const nA = a0.shape[0]!;
   if (a0.shape[1] !== m) {
-    throw new ShapeError(`${op}: ${aName} has shape ${fmtShape(a0.shape)}, expected [${nA},${m}] (n_a, m) with m = ${m} from ${xName} ${fmtShape(x.shape)}`);
+    throw new ShapeError(`${op}: ${aName} has shape ${fmtShape(a0.shape)}, expected [${nA},${m}] (n_a, m) with m = ${m} from ${xName} ${fmtShape(shown.shape)}`);
   }
-  const origin = `n_a = ${nA} from ${aName} ${fmtShape(a0.shape)} and n_x = ${nX} from ${xName} ${fmtShape(x.shape)}`;
+  const origin = `n_a = ${nA} from ${aName} ${fmtShape(a0.shape)} and n_x = ${nX} from ${xName} ${fmtShape(shown.shape)}`;
   const nY = checkParameters(op, p, nA, nX, origin);
   const c0Array = c0Arg === undefined ? null : arrayArg(op, "c0", c0Arg);
   if (c0Array) expectShape(op, op === "lstmCellForward" ? "c_prev" : "c0", c0Array, [nA, m], `(n_a, m) like ${aName}`);
@@ -313,7 +320,8 @@ function runForward(op: string, x: NDArray, a0: NDArray, p: LSTMParameters, c0Ar
       }
     }
   }
-  return { dims: { nX, nA, m, nY }, T, K, W, Z, G, C, TC, c0, x, a0, c0Array, parameters: p };
+  const bases = [Z, C, G, c0].map((d) => new NDArray(d, [d.length]));
+  return { dims: { nX, nA, m, nY }, T, K, W, Z, G, C, TC, c0, bases, versions: bases.map((b) => b.version), x, a0, c0Array, parameters: p };
 }
 
 /** ŷ for every step: softmax over rows of Wy a_t + by, as a (n_y, T, m) buffer. */
@@ -340,26 +348,28 @@ function predictions(seq: Sequence): Float64Array {
 }
 
 /** A (rows, m) step view of a time-major (·, T, m) buffer starting at row r0. */
-function stepView(data: Float64Array, r0: number, rows: number, T: number, m: number, t: number): NDArray {
-  return new NDArray(data, [rows, m], [T * m, 1], r0 * T * m + t * m);
+function stepView(base: NDArray, r0: number, rows: number, T: number, m: number, t: number): NDArray {
+  return base.view([rows, m], [T * m, 1], r0 * T * m + t * m);
 }
 
 /** A (rows, m, T) view of a time-major (rows, T, m) buffer: the notebook's layout, no copy. */
-function sequenceView(data: Float64Array, rows: number, T: number, m: number, rowStride = T * m, offset = 0): NDArray {
-  return new NDArray(data, [rows, m, T], [rowStride, 1, m], offset);
+function sequenceView(data: Float64Array | NDArray, rows: number, T: number, m: number, rowStride = T * m, offset = 0): NDArray {
+  const base = data instanceof NDArray ? data : new NDArray(data, [data.length]);
+  return base.view([rows, m, T], [rowStride, 1, m], offset);
 }
 
 function stepCaches(seq: Sequence, xtOf: (t: number) => NDArray): LSTMCellCache[] {
   const { nA, m } = seq.dims;
-  const { T, Z, G, C } = seq;
+  const T = seq.T;
+  const [Z, C, G, c0Base] = seq.bases as [NDArray, NDArray, NDArray, NDArray];
   const S = (T + 1) * m;
-  const c0 = seq.c0Array ?? new NDArray(seq.c0, [nA, m]);
+  const c0 = seq.c0Array ?? c0Base.reshape([nA, m]);
   const steps: LSTMCellCache[] = [];
   for (let t = 0; t < T; t++) {
     const cache: LSTMCellCache = {
-      aNext: new NDArray(Z, [nA, m], [S, 1], (t + 1) * m),
+      aNext: Z.view([nA, m], [S, 1], (t + 1) * m),
       cNext: stepView(C, 0, nA, T, m, t),
-      aPrev: t === 0 ? seq.a0 : new NDArray(Z, [nA, m], [S, 1], t * m),
+      aPrev: t === 0 ? seq.a0 : Z.view([nA, m], [S, 1], t * m),
       cPrev: t === 0 ? c0 : stepView(C, 0, nA, T, m, t - 1),
       ft: stepView(G, 0, nA, T, m, t),
       it: stepView(G, nA, nA, T, m, t),
@@ -401,19 +411,20 @@ export function lstmCellForward(xt: NDArray, aPrev: NDArray, cPrev: NDArray, par
   arrayArg(op, "a_prev", aPrev);
   arrayArg(op, "c_prev", cPrev);
   expectRank(op, "xt", xt, 2, "(n_x, m)");
-  const seq = runForward(op, xt.unsqueeze(2), aPrev, parameters, cPrev, "xt", "a_prev");
+  const seq = runForward(op, xt.unsqueeze(2), aPrev, parameters, cPrev, "xt", "a_prev", xt);
   const [cache] = stepCaches(seq, () => xt) as [LSTMCellCache];
   const { nA, nY, m } = seq.dims;
   const dt = forwardDType(xt, aPrev, parameters);
   const ytPred = nY > 0 ? cast(new NDArray(predictions(seq), [nY, m]), dt) : null;
-  return { aNext: cast(cache.aNext, dt), cNext: cast(new NDArray(seq.C, [nA, m]), dt), ytPred, cache };
+  return { aNext: cast(cache.aNext, dt), cNext: cast(seq.bases[1]!.reshape([nA, m]), dt), ytPred, cache };
 }
 
 /**
  * The whole sequence: `lstmForward(x, a0, parameters)` with x (n_x, m, T_x) and a0 (n_a, m); the
  * cell state starts at zeros (or options.c0). a, c and y come back in the notebook's
- * (rows, m, T_x) shape as views over time-major storage that the caches share: read them
- * freely, but copy before writing into them.
+ * (rows, m, T_x) shape as views over time-major storage (strides (T_x*m, 1, m)) that the caches
+ * share: read them freely, but copy before writing into them (lstmBackward refuses caches whose
+ * storage was written after the forward).
  */
 export function lstmForward(x: NDArray, a0: NDArray, parameters: LSTMParameters, options: LSTMForwardOptions = {}): LSTMForwardResult {
   const op = "lstmForward";
@@ -424,8 +435,8 @@ export function lstmForward(x: NDArray, a0: NDArray, parameters: LSTMParameters,
   const { nA, nY, m } = seq.dims;
   const T = seq.T;
   const dt = forwardDType(x, a0, parameters);
-  const a = sequenceView(seq.Z, nA, T, m, (T + 1) * m, m);
-  const c = sequenceView(seq.C, nA, T, m);
+  const a = sequenceView(seq.bases[0]!, nA, T, m, (T + 1) * m, m);
+  const c = sequenceView(seq.bases[1]!, nA, T, m);
   const y = nY > 0 ? cast(sequenceView(predictions(seq), nY, T, m), dt) : null;
   return { a: cast(a, dt), y, c: cast(c, dt), caches: [steps, x] };
 }
@@ -517,6 +528,9 @@ export function lstmBackward(da: NDArray, caches: LSTMCaches, options: LSTMBackw
   const seq = steps === undefined ? undefined : sequenceOf.get(steps);
   if (seq === undefined || caches[1] !== seq.x) {
     throw new ValueError(`${op}: caches must be the caches returned by lstmForward (the pair [steps, x], unchanged)`);
+  }
+  if (seq.bases.some((b, k) => b.version !== seq.versions[k])) {
+    throw new ValueError(`${op}: the forward's a, c or caches were written in place after lstmForward; the gradient would not match the forward (copy them before writing)`);
   }
   const { nX, nA, m } = seq.dims;
   const { T, K, W, Z, G, C, TC, c0 } = seq;

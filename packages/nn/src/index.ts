@@ -8,3 +8,9 @@ export {
   LSTMCell, LSTM, GRUCell, GRU, notebookLayout,
   type LSTMCellOptions, type RecurrentOptions, type StackOptions, type SequenceOptions, type NotebookParams,
 } from "./recurrent.js";
+export {
+  lstmCellForward, lstmForward, lstmCellBackward, lstmBackward,
+  type LSTMParameters, type LSTMCellCache, type LSTMCaches, type LSTMCellForwardResult, type LSTMForwardResult,
+  type LSTMForwardOptions, type LSTMBackwardOptions, type LSTMCellGradients, type LSTMGradients,
+} from "./closed-form.js";
+export { lstmFused } from "./fused.js";
