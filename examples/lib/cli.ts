@@ -10,7 +10,9 @@ export interface OptionSpec {
 }
 
 export type Parsed<S extends Record<string, OptionSpec>> = {
-  [K in keyof S]: S[K]["type"] extends "number" ? number : S[K]["type"] extends "boolean" ? boolean : string | undefined;
+  [K in keyof S]: S[K]["type"] extends "number"
+    ? S[K] extends { default: number } ? number : number | undefined
+    : S[K]["type"] extends "boolean" ? boolean : S[K] extends { default: string } ? string : string | undefined;
 };
 
 export function parseOptions<S extends Record<string, OptionSpec>>(usage: string, spec: S, argv: string[]): Parsed<S> {
@@ -33,7 +35,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(usage: string
     const v = values[k];
     if (s.type === "number") {
       const n = v === undefined ? s.default : Number(v);
-      if (typeof n !== "number" || !Number.isFinite(n)) {
+      if (n !== undefined && (typeof n !== "number" || !Number.isFinite(n))) {
         console.error(`--${k}: expected a number, got ${String(v)}`);
         process.exit(2);
       }

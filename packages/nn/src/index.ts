@@ -14,3 +14,18 @@ export {
   type LSTMForwardOptions, type LSTMBackwardOptions, type LSTMCellGradients, type LSTMGradients,
 } from "./closed-form.js";
 export { lstmFused } from "./fused.js";
+export {
+  mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits,
+  type Reduction, type ClassTarget, type WeightLike, type NumberArray, type MSELossOptions,
+  type NLLLossOptions, type CrossEntropyOptions, type BCEWithLogitsOptions,
+} from "./losses.js";
+export {
+  Optimizer, SGD, Adam, AdamW,
+  type SGDOptions, type AdamOptions, type ParamGroup, type ParamGroupInput, type ParamsArg, type ParamState,
+  type OptimizerStateDict, type OptimizerMeta,
+} from "./optim.js";
+export { clipGradNorm, type ClipGradNormOptions } from "./clip.js";
+export {
+  saveSafetensors, loadSafetensors, parseSafetensors, loadSafetensorsInto, SafetensorsError, SAFETENSORS_MAX_HEADER_SIZE,
+  type SafetensorsErrorKind, type SaveSafetensorsOptions, type SafetensorsFile, type StateDictModule,
+} from "./safetensors.js";

@@ -11,8 +11,14 @@ import {
 
 export type Reduction = "mean" | "sum" | "none";
 
+/** Numbers, as a flat or nested JS array. */
+export type NumberArray = readonly (number | NumberArray)[];
+
+/** A weight: a tensor, an NDArray, a number, or (nested) numbers. */
+export type WeightLike = TensorLike | NumberArray;
+
 /** Integer class indices: an int32 array or tensor, a (nested) number array, or one number. */
-export type ClassTarget = Tensor | NDArray | number | readonly number[] | readonly (readonly number[])[] | readonly unknown[];
+export type ClassTarget = Tensor | NDArray | number | NumberArray;
 
 export interface MSELossOptions {
   reduction?: Reduction;
@@ -23,7 +29,7 @@ export interface NLLLossOptions {
   /** A target equal to this contributes nothing and is left out of the mean (PyTorch's default -100). */
   ignoreIndex?: number;
   /** A weight per class, shape (C,): scales each target's term and its share of the mean. */
-  weight?: TensorLike | readonly number[];
+  weight?: WeightLike;
 }
 
 export interface CrossEntropyOptions extends NLLLossOptions {
@@ -34,9 +40,9 @@ export interface CrossEntropyOptions extends NLLLossOptions {
 export interface BCEWithLogitsOptions {
   reduction?: Reduction;
   /** Broadcast against the input: scales each element's loss. */
-  weight?: TensorLike | readonly number[];
+  weight?: WeightLike;
   /** Broadcast against the input (typically one per class, the last axis): scales the positive term. */
-  posWeight?: TensorLike | readonly number[];
+  posWeight?: WeightLike;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -50,10 +56,15 @@ function reduce(t: Tensor, reduction: Reduction): Tensor {
   return reduction === "none" ? t : reduction === "sum" ? sum(t) : div(sum(t), t.size);
 }
 
-function asFloatTensor(op: string, what: string, x: TensorLike | readonly number[], like?: Tensor): Tensor {
+function asFloatTensor(op: string, what: string, x: WeightLike, like?: Tensor): Tensor {
   const t = Array.isArray(x) ? new Tensor(nd.array(x as number[], undefined, like && nd.isFloat(like.dtype) ? like.dtype : "float64")) : toTensor(x as TensorLike, like ?? null);
   if (!nd.isFloat(t.dtype)) throw new DTypeError(`${op}: ${what} must be a float tensor, got dtype ${t.dtype}`);
-  return t;
+  return like ? sameFloat(t, like) : t;
+}
+
+/** A float target in the input's float dtype (as PyTorch, which refuses to mix them), so the loss keeps that dtype. */
+function sameFloat(y: Tensor, x: Tensor): Tensor {
+  return nd.isFloat(x.dtype) && y.dtype !== x.dtype ? y.astype(x.dtype) : y;
 }
 
 function checkBroadcastsTo(op: string, what: string, w: Tensor, x: Tensor): void {
@@ -102,9 +113,8 @@ interface Picked {
   wy: Tensor;
   /** sum of wy: the denominator of the mean */
   denom: Tensor | number;
+  /** which targets count (bool, the target's shape) */
   valid: NDArray;
-  classAxis: number;
-  C: number;
   weight: Tensor | null;
 }
 
@@ -170,7 +180,7 @@ function pickClasses(op: string, x: Tensor, target: ClassTarget, ignoreIndex: nu
     for (const v of valid) n += v;
     denom = n;
   }
-  return { picked, wy, denom, valid: validMask, classAxis, C, weight };
+  return { picked, wy, denom, valid: validMask, weight };
 }
 
 function finish(total: Tensor, reduction: Reduction, denom: Tensor | number): Tensor {
@@ -187,7 +197,7 @@ function finish(total: Tensor, reduction: Reduction, denom: Tensor | number): Te
 export function mseLoss(input: TensorLike, target: TensorLike, options: MSELossOptions = {}): Tensor {
   const reduction = checkReduction("mseLoss", options.reduction ?? "mean");
   const x = toTensor(input);
-  const y = toTensor(target, x);
+  const y = sameFloat(toTensor(target, x), x);
   if (!nd.shapesEqual(x.shape, y.shape)) {
     // PyTorch broadcasts here with a warning; (N,1) against (N) then silently becomes (N,N).
     throw new ShapeError(`mseLoss: input shape ${fmtShape(x.shape)} and target shape ${fmtShape(y.shape)} differ; reshape one of them to match`);
@@ -229,7 +239,7 @@ export function crossEntropy(input: TensorLike, target: ClassTarget | TensorLike
 
   const t = target instanceof Tensor ? target : target instanceof NDArray ? target : null;
   if (t && nd.isFloat(t.dtype) && nd.shapesEqual(t.shape, x.shape)) {
-    return probabilityTargets(logp, t instanceof Tensor ? t : new Tensor(t), eps, C, classAxis, reduction, options.weight);
+    return probabilityTargets(logp, sameFloat(t instanceof Tensor ? t : new Tensor(t), logp), eps, C, classAxis, reduction, options.weight);
   }
 
   const { picked, wy, denom, valid, weight } = pickClasses(op, logp, target as ClassTarget, options.ignoreIndex ?? -100, options.weight);
@@ -267,7 +277,7 @@ export function binaryCrossEntropyWithLogits(input: TensorLike, target: TensorLi
   const reduction = checkReduction(op, options.reduction ?? "mean");
   const x = toTensor(input);
   if (!nd.isFloat(x.dtype)) throw new DTypeError(`${op}: input must be a float tensor, got dtype ${x.dtype}`);
-  const y = toTensor(target, x);
+  const y = sameFloat(toTensor(target, x), x);
   if (!nd.shapesEqual(x.shape, y.shape)) {
     throw new ShapeError(`${op}: target shape ${fmtShape(y.shape)} must equal input shape ${fmtShape(x.shape)}`);
   }

@@ -1,0 +1,40 @@
+// The main job with tiny settings: it must learn, and an interrupted-then-resumed run must be
+// the same run as an uninterrupted one.
+
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseSafetensors } from "@tapegrad/nn";
+import { main } from "./main.js";
+
+const tiny = ["--hidden", "32", "--embed", "16", "--batch", "8", "--seq-len", "16", "--lr", "0.02", "--eval-every", "1000", "--quiet"];
+
+describe("char-lstm", () => {
+  it("learns: validation bits/char fall well below a uniform guess over the 75 characters", async () => {
+    const out = mkdtempSync(join(tmpdir(), "char-lstm-"));
+    const s = (await main([...tiny, "--steps", "80", "--out", out]))!;
+    // Before training the model predicts nearly uniformly: log2(75) = 6.23 bits/char.
+    expect(s.valBpc).toBeLessThan(0.75 * Math.log2(75));
+    // and it has learned something beyond character frequencies' order of magnitude
+    expect(s.valBpc).toBeLessThan(1.1 * s.unigramBpc);
+    expect(s.steps).toBe(80);
+    const svg = readFileSync(join(out, "loss.svg"), "utf8");
+    expect(svg).toContain("<svg");
+    expect(svg).toContain("validation");
+  }, 120_000);
+
+  it("resumes from a checkpoint to exactly the weights of an uninterrupted run", async () => {
+    const a = mkdtempSync(join(tmpdir(), "char-lstm-a-"));
+    const b = mkdtempSync(join(tmpdir(), "char-lstm-b-"));
+    const straight = (await main([...tiny, "--steps", "8", "--out", a]))!;
+    await main([...tiny, "--steps", "8", "--stop-at", "4", "--out", b]);
+    const resumed = (await main(["--resume", join(b, "checkpoint.safetensors"), "--out", b, "--quiet"]))!;
+    expect(resumed.steps).toBe(8);
+    expect(resumed.valBpc).toBe(straight.valBpc);
+    const ta = parseSafetensors(readFileSync(join(a, "checkpoint.safetensors"))).tensors;
+    const tb = parseSafetensors(readFileSync(join(b, "checkpoint.safetensors"))).tensors;
+    expect(Object.keys(tb).sort()).toEqual(Object.keys(ta).sort());
+    for (const k of Object.keys(ta)) expect(tb[k]!.toFlat(), k).toEqual(ta[k]!.toFlat());
+  }, 120_000);
+});

@@ -1,0 +1,424 @@
+// Optimizers with PyTorch's update rules (the "Algorithm" box in each torch.optim class's docs):
+// SGD (momentum, dampening, Nesterov, weight decay), Adam (L2 weight decay in the gradient,
+// AMSGrad) and AdamW (decoupled weight decay). Each step updates a parameter's data in place
+// with NDArray kernels; the state dict holds everything needed to resume training exactly.
+
+import * as nd from "@tapegrad/tensor";
+import { DTypeError, NDArray, ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
+import { Tensor } from "@tapegrad/autograd";
+
+/** One parameter's state: arrays of the parameter's shape, and counters. Names are PyTorch's. */
+export type ParamState = Record<string, NDArray | number>;
+
+/** A parameter group as given: parameters plus any hyperparameters that override the defaults. */
+export type ParamGroupInput<H> = { params: Iterable<Tensor> } & Partial<H>;
+
+/** A parameter group as held: every hyperparameter present. Change `lr` here to schedule it. */
+export type ParamGroup<H> = H & { params: Tensor[] };
+
+export type ParamsArg<H> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
+
+/**
+ * An optimizer's state in a form that goes straight into a safetensors file: `tensors` holds
+ * every per-parameter array, named "<position>.<entry>" ("0.exp_avg"; positions count the
+ * parameters across the groups in order, entries use PyTorch's names), and `meta` is plain
+ * JSON: the hyperparameters of each group and the per-parameter counters (Adam's "step").
+ */
+export interface OptimizerStateDict {
+  tensors: Record<string, NDArray>;
+  meta: OptimizerMeta;
+}
+
+export interface OptimizerMeta {
+  format: "tapegrad.optim/1";
+  optimizer: string;
+  paramGroups: (Record<string, unknown> & { params: number[] })[];
+  /** Counters by parameter position, for the parameters that have state. */
+  state: Record<string, Record<string, number>>;
+}
+
+/** Which state entries a parameter may have, given its group's hyperparameters. */
+interface StateSpec {
+  arrays: string[];
+  counters: string[];
+}
+
+export abstract class Optimizer<H extends object> {
+  readonly defaults: Readonly<H>;
+  readonly paramGroups: ParamGroup<H>[] = [];
+  /** Per-parameter state, created at a parameter's first step. */
+  readonly state = new Map<Tensor, ParamState>();
+  private readonly label: string;
+
+  protected constructor(label: string, params: ParamsArg<H>, defaults: H) {
+    this.label = label;
+    this.validate(defaults, "defaults");
+    this.defaults = Object.freeze({ ...defaults });
+    const items = Array.from(params as Iterable<unknown>);
+    if (items.length === 0) throw new ValueError(`${label}: got an empty parameter list`);
+    if (items.every((x) => x instanceof Tensor)) this.addParamGroup({ params: items as Tensor[] } as unknown as ParamGroupInput<H>);
+    else if (items.every((x) => typeof x === "object" && x !== null && !(x instanceof Tensor) && "params" in x)) {
+      for (const g of items) this.addParamGroup(g as ParamGroupInput<H>);
+    } else {
+      throw new ValueError(`${label}: params must be tensors or parameter groups ({ params, ...options }), not a mixture`);
+    }
+  }
+
+  /** Adds a group of parameters, with hyperparameters defaulting to the constructor's. */
+  addParamGroup(group: ParamGroupInput<H>): void {
+    const where = `parameter group ${this.paramGroups.length}`;
+    if (typeof group !== "object" || group === null || !("params" in group)) {
+      throw new ValueError(`${this.label}: a parameter group must be an object with params`);
+    }
+    const params = Array.from(group.params);
+    if (params.length === 0) throw new ValueError(`${this.label}: ${where} has no parameters`);
+    const seen = new Set<Tensor>(this.paramGroups.flatMap((g) => g.params));
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new ValueError(`${this.label}: ${where}, item ${i} is not a Tensor`);
+      if (!nd.isFloat(p.dtype)) throw new DTypeError(`${this.label}: ${where}, parameter ${i} has dtype ${p.dtype}; only float tensors can be optimized`);
+      if (p.gradFn !== null) throw new ValueError(`${this.label}: ${where}, parameter ${i} (shape ${fmtShape(p.shape)}) is not a leaf; optimize leaves (parameters), not results of ops`);
+      if (seen.has(p)) throw new ValueError(`${this.label}: ${where}, parameter ${i} (shape ${fmtShape(p.shape)}) appears more than once among the parameter groups`);
+      seen.add(p);
+    });
+    const h = copyHyper({ ...this.defaults }) as H; // betas copied: groups must not share one array
+    for (const k of Object.keys(group)) {
+      if (k === "params") continue;
+      if (!(k in this.defaults)) throw new ValueError(`${this.label}: ${where} has unknown option ${JSON.stringify(k)}; known: ${Object.keys(this.defaults).join(", ")}`);
+      const v = (group as Record<string, unknown>)[k];
+      if (v !== undefined) (h as Record<string, unknown>)[k] = v;
+    }
+    this.validate(h, where);
+    this.paramGroups.push({ ...copyHyper(h), params });
+  }
+
+  /** Clears every parameter's gradient: to null (PyTorch's default), or to zeros. */
+  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (p.grad === null) continue;
+        p.grad = setToNone ? null : nd.zerosLike(p.grad);
+      }
+    }
+  }
+
+  /**
+   * One update of every parameter that has a gradient (those whose grad is null are skipped and
+   * their state left as it was). A closure, if given, is called first (to recompute the loss
+   * and gradients) and its result returned.
+   */
+  step<T = undefined>(closure?: () => T): T | undefined {
+    const loss = closure ? closure() : undefined;
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const g = p.grad;
+        if (g === null) continue;
+        if (!nd.shapesEqual(g.shape, p.shape)) {
+          throw new ShapeError(`${this.label}.step: gradient of shape ${fmtShape(g.shape)} for a parameter of shape ${fmtShape(p.shape)}`);
+        }
+        let st = this.state.get(p);
+        if (!st) this.state.set(p, (st = {}));
+        this.update(p.data, g, group, st);
+      }
+    }
+    return loss;
+  }
+
+  /** A copy of the state: see OptimizerStateDict. */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => {
+      const { params, ...h } = g;
+      return { ...copyHyper(h as Record<string, unknown>), params: params.map((p) => (index.set(p, index.size), index.size - 1)) };
+    });
+    const tensors: Record<string, NDArray> = {};
+    const counters: Record<string, Record<string, number>> = {};
+    for (const [p, st] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      for (const [k, v] of Object.entries(st)) {
+        if (v instanceof NDArray) tensors[`${i}.${k}`] = v.copy();
+        else (counters[i] ??= {})[k] = v;
+      }
+      counters[i] ??= {};
+    }
+    return { tensors, meta: { format: "tapegrad.optim/1", optimizer: this.label, paramGroups, state: counters } };
+  }
+
+  /**
+   * Restores what stateDict() returned (also after a trip through a safetensors file and
+   * JSON), matching parameters by position. Everything is checked first: the optimizer's kind,
+   * group and parameter counts, option names and values, each state entry and its shape; on
+   * any problem this throws and nothing changes. Arrays are copied, cast to each parameter's dtype.
+   */
+  loadStateDict(sd: { tensors: Record<string, NDArray>; meta: unknown }): void {
+    const op = `${this.label}.loadStateDict`;
+    const meta = (sd as { meta?: unknown } | null)?.meta as Partial<OptimizerMeta> | undefined;
+    const tensors = (sd as { tensors?: unknown } | null)?.tensors;
+    if (typeof meta !== "object" || meta === null || typeof tensors !== "object" || tensors === null) {
+      throw new ValueError(`${op}: expected { tensors, meta } as returned by stateDict()`);
+    }
+    if (meta.format !== "tapegrad.optim/1") throw new ValueError(`${op}: unknown state format ${JSON.stringify(meta.format)}; expected "tapegrad.optim/1"`);
+    if (meta.optimizer !== this.label) throw new ValueError(`${op}: the state dict is a ${String(meta.optimizer)} optimizer's, not ${this.label}'s`);
+    if (!Array.isArray(meta.paramGroups) || typeof meta.state !== "object" || meta.state === null) {
+      throw new ValueError(`${op}: meta must hold paramGroups (a list) and state (an object)`);
+    }
+    if (meta.paramGroups.length !== this.paramGroups.length) {
+      throw new ValueError(`${op}: the state dict has ${meta.paramGroups.length} parameter group(s), this optimizer ${this.paramGroups.length}`);
+    }
+    const byIndex: Tensor[] = [];
+    const groups = meta.paramGroups.map((saved, gi) => {
+      const own = this.paramGroups[gi]!;
+      if (typeof saved !== "object" || saved === null) throw new ValueError(`${op}: parameter group ${gi} is not an object`);
+      if (!Array.isArray(saved.params) || saved.params.length !== own.params.length) {
+        throw new ValueError(`${op}: parameter group ${gi} has ${Array.isArray(saved.params) ? saved.params.length : "no"} parameters in the state dict, ${own.params.length} here`);
+      }
+      saved.params.forEach((id, k) => {
+        if (!Number.isInteger(id) || id < 0 || byIndex[id] !== undefined) throw new ValueError(`${op}: parameter group ${gi} lists an invalid or repeated parameter position ${String(id)}`);
+        byIndex[id] = own.params[k]!;
+      });
+      const h: Record<string, unknown> = {};
+      for (const k of Object.keys(saved)) {
+        if (k === "params") continue;
+        if (!(k in this.defaults)) throw new ValueError(`${op}: parameter group ${gi} has unknown option ${JSON.stringify(k)}`);
+        h[k] = saved[k];
+      }
+      for (const k of Object.keys(this.defaults)) {
+        if (!(k in h)) throw new ValueError(`${op}: parameter group ${gi} lacks option ${JSON.stringify(k)}`);
+      }
+      this.validate(h as H, `parameter group ${gi} of the state dict`);
+      return copyHyper(h) as H;
+    });
+    const groupOf = new Map<Tensor, H>();
+    this.paramGroups.forEach((g, gi) => g.params.forEach((p) => groupOf.set(p, groups[gi]!)));
+    // Gather each position's entries: arrays from `tensors`, counters from meta.state.
+    const entries = new Map<number, Record<string, unknown>>();
+    const at = (key: string, what: string): Record<string, unknown> => {
+      const id = Number(key);
+      if (!Number.isInteger(id) || byIndex[id] === undefined) throw new ValueError(`${op}: ${what} ${JSON.stringify(key)} names no parameter position`);
+      let e = entries.get(id);
+      if (!e) entries.set(id, (e = {}));
+      return e;
+    };
+    for (const [name, v] of Object.entries(tensors as Record<string, unknown>)) {
+      const dot = name.indexOf(".");
+      if (dot < 0) throw new ValueError(`${op}: tensor ${JSON.stringify(name)} is not named "<position>.<entry>"`);
+      at(name.slice(0, dot), "tensor")[name.slice(dot + 1)] = v;
+    }
+    for (const [key, cs] of Object.entries(meta.state)) {
+      const e = at(key, "state entry");
+      if (typeof cs !== "object" || cs === null) throw new ValueError(`${op}: meta.state[${JSON.stringify(key)}] is not an object`);
+      for (const [k, v] of Object.entries(cs)) {
+        if (k in e) throw new ValueError(`${op}: entry ${JSON.stringify(k)} of parameter ${key} is both a tensor and a counter`);
+        e[k] = v;
+      }
+    }
+    const newState = new Map<Tensor, ParamState>();
+    for (const [id, e] of entries) newState.set(byIndex[id]!, this.checkState(op, id, byIndex[id]!, e, groupOf.get(byIndex[id]!)!));
+    this.paramGroups.forEach((g, gi) => Object.assign(g, groups[gi]!));
+    this.state.clear();
+    for (const [p, st] of newState) this.state.set(p, st);
+  }
+
+  private checkState(op: string, id: number, p: Tensor, entry: unknown, h: H): ParamState {
+    const where = `${op}: state of parameter ${id} (shape ${fmtShape(p.shape)})`;
+    if (typeof entry !== "object" || entry === null) throw new ValueError(`${where} is not an object`);
+    const spec = this.stateSpec(h);
+    const out: ParamState = {};
+    for (const [k, v] of Object.entries(entry)) {
+      if (spec.arrays.includes(k)) {
+        if (!(v instanceof NDArray)) throw new ValueError(`${where}: ${k} must be an NDArray`);
+        if (!nd.shapesEqual(v.shape, p.shape)) throw new ShapeError(`${where}: ${k} has shape ${fmtShape(v.shape)}`);
+        if (!nd.isFloat(v.dtype)) throw new DTypeError(`${where}: ${k} has dtype ${v.dtype}`);
+        out[k] = v.astype(p.dtype);
+      } else if (spec.counters.includes(k)) {
+        const n = v instanceof NDArray && v.size === 1 ? v.item() : v;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new ValueError(`${where}: ${k} must be a non-negative integer, got ${String(v)}`);
+        out[k] = n;
+      } else {
+        throw new ValueError(`${where}: unknown entry ${JSON.stringify(k)}; expected ${[...spec.counters, ...spec.arrays].join(", ")}`);
+      }
+    }
+    this.checkComplete(where, out, h);
+    return out;
+  }
+
+  /** Throws unless the hyperparameters are valid; `where` names them in the message. */
+  protected abstract validate(h: H, where: string): void;
+  /** The state entries a parameter of a group with these hyperparameters may hold. */
+  protected abstract stateSpec(h: H): StateSpec;
+  /** Throws if a loaded state lacks an entry that the next step would need. */
+  protected abstract checkComplete(where: string, st: ParamState, h: H): void;
+  /** Updates `x` (a parameter's data) in place from its gradient `g`. */
+  protected abstract update(x: NDArray, g: NDArray, h: H, st: ParamState): void;
+
+  protected check(ok: boolean, where: string, message: string): void {
+    if (!ok) throw new ValueError(`${this.label}: invalid ${where}: ${message}`);
+  }
+}
+
+function copyHyper<H>(h: H): H {
+  const out = { ...h } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();
+  return out as H;
+}
+
+const isNum = (v: unknown): v is number => typeof v === "number" && !Number.isNaN(v);
+
+/** The defaults overridden by the options given; an option left undefined keeps its default. */
+function withDefaults<H extends object>(label: string, base: H, options: Partial<H> | undefined): H {
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(options ?? {})) {
+    if (!(k in base)) throw new ValueError(`${label}: unknown option ${JSON.stringify(k)}; known: ${Object.keys(base).join(", ")}`);
+    if (v !== undefined) out[k] = v;
+  }
+  return out as H;
+}
+
+// ---------------------------------------------------------------- SGD
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/**
+ * Stochastic gradient descent, as torch.optim.SGD:
+ *   g = -grad if maximize else grad;  g += weightDecay * x
+ *   b = g at a parameter's first step, else momentum * b + (1 - dampening) * g
+ *   g = g + momentum * b if nesterov else b          (when momentum != 0)
+ *   x -= lr * g
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsArg<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super("SGD", params, withDefaults("SGD", { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options));
+  }
+
+  protected validate(h: SGDOptions, where: string): void {
+    this.check(isNum(h.lr) && h.lr >= 0, where, `learning rate ${h.lr} (must be >= 0)`);
+    this.check(isNum(h.momentum) && h.momentum >= 0, where, `momentum ${h.momentum} (must be >= 0)`);
+    this.check(isNum(h.dampening), where, `dampening ${h.dampening}`);
+    this.check(isNum(h.weightDecay) && h.weightDecay >= 0, where, `weightDecay ${h.weightDecay} (must be >= 0)`);
+    this.check(typeof h.nesterov === "boolean" && typeof h.maximize === "boolean", where, "nesterov and maximize must be booleans");
+    this.check(!h.nesterov || (h.momentum > 0 && h.dampening === 0), where, `Nesterov momentum needs momentum > 0 and dampening 0 (got momentum ${h.momentum}, dampening ${h.dampening})`);
+  }
+
+  protected stateSpec(): StateSpec {
+    return { arrays: ["momentum_buffer"], counters: [] };
+  }
+
+  protected checkComplete(): void {
+    // A missing momentum buffer is what a parameter has before its first step.
+  }
+
+  protected update(x: NDArray, grad: NDArray, h: SGDOptions, st: ParamState): void {
+    let d = h.maximize ? nd.neg(grad) : grad;
+    if (h.weightDecay !== 0) d = nd.add(d, nd.mul(x, h.weightDecay));
+    if (h.momentum !== 0) {
+      let buf = st.momentum_buffer as NDArray | undefined;
+      if (buf === undefined) {
+        buf = nd.copy(d, x.dtype);
+        st.momentum_buffer = buf;
+      } else {
+        nd.mul(buf, h.momentum, buf);
+        nd.add(buf, nd.mul(d, 1 - h.dampening), buf);
+      }
+      d = h.nesterov ? nd.add(d, nd.mul(buf, h.momentum)) : buf;
+    }
+    nd.sub(x, nd.mul(d, h.lr), x);
+  }
+}
+
+// ---------------------------------------------------------------- Adam, AdamW
+
+export interface AdamOptions {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+/**
+ * Adam and AdamW share every line but the weight decay: Adam adds weightDecay * x to the
+ * gradient (L2), AdamW shrinks x by (1 - lr * weightDecay) before the step (Loshchilov & Hutter).
+ *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  t counts this parameter's steps
+ *   amsgrad: vmax = max(vmax, v) and vmax replaces v below (the max before the bias correction)
+ *   x -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ */
+abstract class AdamBase extends Optimizer<AdamOptions> {
+  protected abstract readonly decoupled: boolean;
+
+  protected validate(h: AdamOptions, where: string): void {
+    this.check(isNum(h.lr) && h.lr >= 0, where, `learning rate ${h.lr} (must be >= 0)`);
+    this.check(isNum(h.eps) && h.eps >= 0, where, `eps ${h.eps} (must be >= 0)`);
+    const b = h.betas as unknown;
+    this.check(Array.isArray(b) && b.length === 2, where, `betas must be a pair [beta1, beta2], got ${JSON.stringify(b)}`);
+    h.betas.forEach((v, i) => this.check(isNum(v) && v >= 0 && v < 1, where, `beta${i + 1} ${v} (must be in [0, 1))`));
+    this.check(isNum(h.weightDecay) && h.weightDecay >= 0, where, `weightDecay ${h.weightDecay} (must be >= 0)`);
+    this.check(typeof h.amsgrad === "boolean" && typeof h.maximize === "boolean", where, "amsgrad and maximize must be booleans");
+  }
+
+  protected stateSpec(h: AdamOptions): StateSpec {
+    return { arrays: h.amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"], counters: ["step"] };
+  }
+
+  protected checkComplete(where: string, st: ParamState, h: AdamOptions): void {
+    const need = ["step", "exp_avg", "exp_avg_sq", ...(h.amsgrad ? ["max_exp_avg_sq"] : [])];
+    const missing = need.filter((k) => !(k in st));
+    if (missing.length > 0 && missing.length < need.length) throw new ValueError(`${where} lacks ${missing.join(", ")}`);
+  }
+
+  protected update(x: NDArray, grad: NDArray, h: AdamOptions, st: ParamState): void {
+    const [b1, b2] = h.betas;
+    if (st.step === undefined) {
+      st.step = 0;
+      st.exp_avg = nd.zerosLike(x);
+      st.exp_avg_sq = nd.zerosLike(x);
+    }
+    const m = st.exp_avg as NDArray;
+    const v = st.exp_avg_sq as NDArray;
+    const t = (st.step as number) + 1;
+    st.step = t;
+    let g = h.maximize ? nd.neg(grad) : grad;
+    if (this.decoupled) {
+      if (h.weightDecay !== 0) nd.mul(x, 1 - h.lr * h.weightDecay, x);
+    } else if (h.weightDecay !== 0) {
+      g = nd.add(g, nd.mul(x, h.weightDecay));
+    }
+    // m.lerp_(g, 1 - b1) and v.mul_(b2).addcmul_(g, g, 1 - b2), as PyTorch writes them
+    nd.add(m, nd.mul(nd.sub(g, m), 1 - b1), m);
+    nd.mul(v, b2, v);
+    nd.add(v, nd.mul(nd.mul(g, g), 1 - b2), v);
+    let second = v;
+    if (h.amsgrad) {
+      // max_exp_avg_sq may be absent when amsgrad was switched on after some steps
+      const vmax = (st.max_exp_avg_sq as NDArray | undefined) ?? (st.max_exp_avg_sq = nd.zerosLike(x));
+      nd.maximum(vmax, v, vmax);
+      second = vmax;
+    }
+    const stepSize = h.lr / (1 - b1 ** t);
+    const denom = nd.add(nd.div(nd.sqrt(second), Math.sqrt(1 - b2 ** t)), h.eps);
+    nd.sub(x, nd.mul(nd.div(m, denom), stepSize), x);
+  }
+}
+
+/** Adam, as torch.optim.Adam (weightDecay is an L2 term added to the gradient). */
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super("Adam", params, withDefaults<AdamOptions>("Adam", { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options));
+  }
+}
+
+/** AdamW, as torch.optim.AdamW: decoupled weight decay, 0.01 by default. */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super("AdamW", params, withDefaults<AdamOptions>("AdamW", { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options));
+  }
+}
