@@ -16,5 +16,6 @@ if (!name || name === "--help" || name === "-h" || !names.includes(name)) {
   console.log(`usage: pnpm example <name> [options]    (each example takes --help)\nexamples: ${names.join(", ")}`);
   process.exit(name && name !== "--help" && name !== "-h" ? 1 : 0);
 }
-const mod = (await import(pathToFileURL(join(here, name, "main.ts")).href)) as { main(argv: string[]): Promise<unknown> };
-await mod.main(args);
+// An example either exports main(argv) or, like quickstart, simply runs when imported.
+const mod = (await import(pathToFileURL(join(here, name, "main.ts")).href)) as { main?(argv: string[]): Promise<unknown> };
+await mod.main?.(args);
