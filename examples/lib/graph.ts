@@ -1,0 +1,152 @@
+// Pictures of the tape: walks the recorded graph behind some tensors (from their gradFn nodes,
+// along the edges, to the leaves) and writes it as Graphviz DOT, data flowing from the leaves
+// to the outputs. Walk before backward, or backward with retainGraph: a released node has
+// forgotten its inputs' and outputs' shapes.
+
+import type { Edge, Node, Tensor } from "@tapegrad/autograd";
+
+export interface DotOptions {
+  /** Names for tensors (parameters, inputs): a Map, or [name, tensor] pairs as namedParameters() gives. Falls back to tensor.name. */
+  names?: Map<Tensor, string> | Iterable<readonly [string, Tensor]>;
+  /** A caption drawn above the graph. */
+  title?: string;
+  /** Graphviz rank direction: "TB" (top to bottom, default) or "LR". */
+  rankdir?: "TB" | "LR" | "BT" | "RL";
+  /** A label for the edge leaving output `index` of a multi-output node (e.g. the gates of a split). */
+  outputLabel?: (node: Node, index: number) => string | undefined;
+}
+
+export interface GraphSummary {
+  /** op name -> how many nodes of it */
+  ops: Record<string, number>;
+  /** leaves with requiresGrad (what backward fills), in the order found */
+  leaves: { name: string | undefined; shape: readonly number[] }[];
+  /** tensors the graph reads that take no gradient (inputs, constants) */
+  constants: number;
+  nodes: number;
+}
+
+const py = (s: readonly number[]) => `(${s.join(", ")}${s.length === 1 ? "," : ""})`;
+const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+
+/** Every node reachable from the outputs, oldest first (ids are a topological order). */
+export function collectNodes(outputs: readonly Tensor[]): Node[] {
+  const seen = new Map<number, Node>();
+  const stack: Node[] = outputs.flatMap((t) => (t.gradFn ? [t.gradFn] : []));
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n.id)) continue;
+    seen.set(n.id, n);
+    for (const e of n.edges) if (e?.node && !seen.has(e.node.id)) stack.push(e.node);
+  }
+  return [...seen.values()].sort((a, b) => a.id - b.id);
+}
+
+function nameMap(names: DotOptions["names"]): Map<Tensor, string> {
+  if (!names) return new Map();
+  if (names instanceof Map) return names;
+  return new Map([...names].map(([k, t]) => [t, k] as [Tensor, string]));
+}
+
+/**
+ * The graph behind `outputs` as DOT. Ops are boxes labelled with the op and its output shape;
+ * leaves that take a gradient (parameters) are labelled with their name and shape; tensors
+ * read without a gradient (inputs, constants) are ellipses; each output gets a node of its own
+ * (its name from `outputs` when given as a record).
+ */
+export function toDot(outputs: Tensor | readonly Tensor[] | Record<string, Tensor>, options: DotOptions = {}): string {
+  const named: [string | undefined, Tensor][] =
+    Array.isArray(outputs) ? (outputs as readonly Tensor[]).map((t) => [undefined, t]) : isTensorLike(outputs) ? [[undefined, outputs as Tensor]] : Object.entries(outputs as Record<string, Tensor>);
+  const names = nameMap(options.names);
+  const nameOf = (t: Tensor) => names.get(t) ?? t.name;
+  const nodes = collectNodes(named.map(([, t]) => t));
+  const lines: string[] = [
+    "digraph tape {",
+    `  rankdir=${options.rankdir ?? "TB"};`,
+    '  graph [fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=0.35];',
+    '  node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", fillcolor="#dbe9f6", color="#5b7fa6"];',
+    '  edge [color="#555555", arrowsize=0.7, fontname="Helvetica", fontsize=11, fontcolor="#8a3b12"];',
+  ];
+  if (options.title) lines.push(`  labelloc=t; label=${q(options.title)};`);
+
+  const tensorIds = new Map<Tensor, string>();
+  let k = 0;
+  const tensorNode = (t: Tensor, leaf: boolean): string => {
+    let id = tensorIds.get(t);
+    if (id) return id;
+    id = `t${k++}`;
+    tensorIds.set(t, id);
+    const name = nameOf(t);
+    const label = `${name ?? (leaf ? "leaf" : "const")}\n${py(t.shape)}`;
+    lines.push(
+      leaf
+        ? `  ${id} [label=${q(label)}, fillcolor="#fde3c4", color="#c07a2c"];`
+        : `  ${id} [label=${q(label)}, shape=ellipse, style=filled, fillcolor="#eeeeee", color="#999999"];`,
+    );
+    return id;
+  };
+
+  for (const n of nodes) {
+    const outs = n.ctx?.outputs ?? [];
+    const shapes = outs.map((t) => t.shape);
+    const same = shapes.length > 1 && shapes.every((s) => s.join() === shapes[0]!.join());
+    const shapeText = shapes.length === 0 ? "(released)" : shapes.length === 1 ? py(shapes[0]!) : same ? `${shapes.length} x ${py(shapes[0]!)}` : shapes.map(py).join(" ");
+    lines.push(`  n${n.id} [label=${q(`${n.op}\n${shapeText}`)}];`);
+  }
+  for (const n of nodes) {
+    n.edges.forEach((e: Edge, i) => {
+      let from: string | null = null;
+      let label: string | undefined;
+      if (e?.leaf) from = tensorNode(e.leaf, true);
+      else if (e?.node) {
+        from = `n${e.node.id}`;
+        if (e.node.nOutputs > 1) label = options.outputLabel?.(e.node, e.index) ?? `[${e.index}]`;
+      } else {
+        const input = n.ctx?.inputs[i];
+        if (input) from = input.gradFn === null ? tensorNode(input, false) : null;
+      }
+      if (from) lines.push(`  ${from} -> n${n.id}${label ? ` [label=${q(label)}]` : ""};`);
+    });
+  }
+  named.forEach(([key, t], i) => {
+    const label = `${key ?? nameOf(t) ?? `output ${i}`}\n${py(t.shape)}`;
+    lines.push(`  out${i} [label=${q(label)}, shape=ellipse, style=filled, fillcolor="#d4edc9", color="#4f8a3c"];`);
+    const from = t.gradFn ? `n${t.gradFn.id}` : tensorNode(t, t.requiresGrad);
+    const multi = t.gradFn && t.gradFn.nOutputs > 1 ? ` [label=${q(options.outputLabel?.(t.gradFn, t.outputIndex) ?? `[${t.outputIndex}]`)}]` : "";
+    lines.push(`  ${from} -> out${i}${multi};`);
+  });
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}
+
+/** Counts of what the graph behind `outputs` holds (for a caption or a test). */
+export function summarizeGraph(outputs: readonly Tensor[], names?: DotOptions["names"]): GraphSummary {
+  const nodes = collectNodes(outputs);
+  const nm = nameMap(names);
+  const ops: Record<string, number> = {};
+  const leaves = new Set<Tensor>();
+  const constants = new Set<Tensor>();
+  for (const n of nodes) {
+    ops[n.op] = (ops[n.op] ?? 0) + 1;
+    n.edges.forEach((e, i) => {
+      if (e?.leaf) leaves.add(e.leaf);
+      else if (!e) {
+        const input = n.ctx?.inputs[i];
+        if (input && input.gradFn === null) constants.add(input);
+      }
+    });
+  }
+  return { ops, leaves: [...leaves].map((t) => ({ name: nm.get(t) ?? t.name, shape: t.shape })), constants: constants.size, nodes: nodes.length };
+}
+
+function isTensorLike(x: unknown): boolean {
+  return typeof x === "object" && x !== null && "gradFn" in x && "data" in x;
+}
+
+let viz: Promise<import("@viz-js/viz").Viz> | null = null;
+
+/** DOT to SVG with Graphviz compiled to WebAssembly (@viz-js/viz): no system install needed. */
+export async function dotToSvg(dot: string): Promise<string> {
+  viz ??= import("@viz-js/viz").then((m) => m.instance());
+  return (await viz).renderString(dot, { format: "svg", engine: "dot" });
+}
