@@ -53,6 +53,14 @@ export function dtypeOfStorage(data: Storage): DType {
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
+/**
+ * A number as a `dtype` array stores it. Only bool needs help: a Uint8Array would keep 2 as 2
+ * and 0.5 as 0, where numpy's bool is "nonzero" (NaN included, as `bool(nan)` is True).
+ */
+export function castScalar(dtype: DType, v: number): number {
+  return dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
+}
+
 /** numpy's result type for two arrays (see the table at the top of this file). */
 export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a;

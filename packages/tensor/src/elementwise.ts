@@ -2,7 +2,7 @@
 // Every op runs through `walk` (iter.ts); the common arithmetic has explicit loops, the rest
 // calls a small scalar function per element.
 
-import { allocate, arithmeticResult, floatResult, promoteTypes, type DType, type Storage } from "./dtype.js";
+import { allocate, arithmeticResult, castScalar, floatResult, promoteTypes, type DType, type Storage } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
@@ -137,7 +137,8 @@ export const relu = defUnary("relu", "same", (x) => (x > 0 ? x : x === x ? 0 : x
 export const square = defUnary("square", "same", (x) => x * x);
 export const sin = defUnary("sin", "float", Math.sin);
 export const cos = defUnary("cos", "float", Math.cos);
-export const sign = defUnary("sign", "same", (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
+// numpy's sign(-0.0) is +0.0; NaN stays NaN.
+export const sign = defUnary("sign", "same", (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x));
 export const reciprocal = defUnary("reciprocal", "float", (x) => 1 / x);
 export const log1p = defUnary("log1p", "float", Math.log1p);
 export const expm1 = defUnary("expm1", "float", Math.expm1);
@@ -222,7 +223,15 @@ export const add = defBinary("add", ADD, "arith", (x, y) => x + y);
 export const sub = defBinary("sub", SUB, "arith", (x, y) => x - y);
 export const mul = defBinary("mul", MUL, "arith", (x, y) => x * y);
 export const div = defBinary("div", DIV, "float", (x, y) => x / y);
-export const pow = defBinary("pow", OTHER, "arith", Math.pow);
+/**
+ * C's pow, which numpy calls. Math.pow differs only where it returns NaN: C gives
+ * pow(1, y) = 1 for every y (NaN and ±inf included) and pow(-1, ±inf) = 1.
+ */
+function powScalar(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+export const pow = defBinary("pow", OTHER, "arith", powScalar);
 // NaN propagates through maximum/minimum, as in numpy (Math.max does the same).
 export const maximum = defBinary("maximum", OTHER, "arith", Math.max);
 export const minimum = defBinary("minimum", OTHER, "arith", Math.min);
@@ -257,7 +266,8 @@ export function where(mask: NDArray, x: ArrayOrScalar, y: ArrayOrScalar, out?: N
   walk(shape, [target.strides, sm, sa, sb], [target.offset, m.offset, a.offset, b.offset], (pos, n, inner) => {
     let po = pos[0]!, pm = pos[1]!, pa = pos[2]!, pb = pos[3]!;
     const so = inner[0]!, smm = inner[1]!, saa = inner[2]!, sbb = inner[3]!;
-    for (let i = 0; i < n; i++, po += so, pm += smm, pa += saa, pb += sbb) od[po] = md[pm] ? ad[pa]! : bd[pb]!;
+    // `!== 0` rather than truthiness: a NaN in a float mask counts as true, as in numpy.
+    for (let i = 0; i < n; i++, po += so, pm += smm, pa += saa, pb += sbb) od[po] = md[pm] !== 0 ? ad[pa]! : bd[pb]!;
   });
   return finish();
 }
@@ -284,6 +294,14 @@ function copyInto(dst: NDArray, src: NDArray, srcStrides: Shape = src.strides): 
 /** A C-contiguous copy, optionally in another dtype. */
 export function copy(a: NDArray, dtype: DType = a.dtype): NDArray {
   const o = new NDArray(allocate(dtype, a.size), a.shape, contiguousStrides(a.shape));
+  if (dtype === "bool" && a.dtype !== "bool") {
+    const od = o.data;
+    const ad = a.data;
+    walk(a.shape, [o.strides, a.strides], [0, a.offset], (pos, n, inner) => {
+      for (let i = 0, po = pos[0]!, pa = pos[1]!; i < n; i++, po += inner[0]!, pa += inner[1]!) od[po] = ad[pa] !== 0 ? 1 : 0;
+    });
+    return o;
+  }
   copyInto(o, a);
   return o;
 }
@@ -291,6 +309,7 @@ export function copy(a: NDArray, dtype: DType = a.dtype): NDArray {
 export function fill(a: NDArray, value: number): void {
   if (typeof value !== "number") throw new ValueError(`fill: value must be a number, got ${typeof value}`);
   a.checkWritable("fill");
+  value = castScalar(a.dtype, value);
   const d = a.data;
   walk(a.shape, [a.strides], [a.offset], (pos, n, inner) => {
     for (let i = 0, p = pos[0]!, s = inner[0]!; i < n; i++, p += s) d[p] = value;

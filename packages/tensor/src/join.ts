@@ -98,14 +98,14 @@ export function toIndexArray(op: string, indices: Indices, size: number): NDArra
   if (indices instanceof NDArray) {
     if (indices.dtype === "bool") throw new DTypeError(`${op}: indices must be integers, got a bool array`);
     arr = indices;
-  } else if (typeof indices === "number") {
-    arr = new NDArray(Int32Array.of(indices), []);
-    if (!Number.isInteger(indices)) throw new IndexError(`${op}: index ${indices} is not an integer`);
   } else {
-    const src = Array.from(indices as ArrayLike<number>);
-    arr = new NDArray(Int32Array.from(src.map((v) => (Number.isInteger(v) ? v : NaN))), [src.length]);
-    const bad = src.find((v) => !Number.isInteger(v));
-    if (bad !== undefined) throw new IndexError(`${op}: indices must be integers, got ${bad}`);
+    // Checked as numbers before they go into an Int32Array, which would wrap 2**32 to 0.
+    const src = typeof indices === "number" ? [indices] : Array.from(indices as ArrayLike<number>);
+    for (const v of src) {
+      if (!Number.isInteger(v)) throw new IndexError(`${op}: indices must be integers, got ${v}`);
+      if (v < -size || v >= size) throw new IndexError(`${op}: index ${v} is out of bounds for an axis of size ${size}`);
+    }
+    arr = new NDArray(Int32Array.from(src), typeof indices === "number" ? [] : [src.length]);
   }
   const out = new Int32Array(arr.size);
   let p = 0;
@@ -177,7 +177,8 @@ export function indexAdd(target: NDArray, indices: Indices, src: NDArray, axis =
     throw new ShapeError(`indexAdd: src has shape ${fmtShape(src.shape)} but indices ${fmtShape(idx.shape)} into ${fmtShape(target.shape)} on axis ${ax} need ${fmtShape(expect)}`);
   }
   target.checkWritable("indexAdd");
-  const s = src.contiguous();
+  // A src that shares the target's storage is read in full before any element is written.
+  const s = src.data.buffer === target.data.buffer ? src.copy() : src.contiguous();
   const outer = target.shape.slice(0, ax);
   const innerShape = target.shape.slice(ax + 1);
   const nInner = sizeOf(innerShape);

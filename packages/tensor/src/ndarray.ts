@@ -2,7 +2,7 @@
 // and a version counter, which every in-place write bumps (the autograd tape reads it to
 // catch a saved value that was overwritten).
 
-import { allocate, checkDType, dtypeOfStorage, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, castScalar, checkDType, dtypeOfStorage, isFloat, type DType, type Storage } from "./dtype.js";
 import { IndexError, ReadOnlyError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { checkShape, contiguousStrides, sizeOf, type Shape } from "./shape.js";
 import * as views from "./views.js";
@@ -66,6 +66,9 @@ export class NDArray {
 
   /** Row-major with no gaps: the storage from `offset` holds exactly the elements, in order. */
   isContiguous(): boolean {
+    // An empty array has no elements to be out of order (numpy flags it C-contiguous); its
+    // strides may be anything, and a copy's are not the ones the loop below would expect.
+    if (this.size === 0) return true;
     let s = 1;
     for (let i = this.shape.length - 1; i >= 0; i--) {
       const d = this.shape[i]!;
@@ -101,7 +104,7 @@ export class NDArray {
   set(index: readonly number[], value: number): void {
     this.checkWritable("set");
     const p = this.flatIndex("set", index);
-    this.data[p] = value;
+    this.data[p] = castScalar(this.dtype, value);
     this.storageInfo.version++;
   }
 
@@ -298,10 +301,11 @@ function inferShape(op: string, x: Nested): number[] {
 }
 
 function fillNested(op: string, x: Nested, shape: readonly number[], out: Storage): void {
+  const dt = dtypeOfStorage(out);
   let p = 0;
   const rec = (v: Nested, dim: number): void => {
     if (dim === shape.length) {
-      if (typeof v === "number") out[p++] = v;
+      if (typeof v === "number") out[p++] = castScalar(dt, v);
       else if (typeof v === "boolean") out[p++] = v ? 1 : 0;
       else throw new ShapeError(`${op}: ragged nested array: expected a number at depth ${dim} for shape ${fmtShape(shape)}`);
       return;
@@ -342,7 +346,7 @@ export function array(data: Nested | ArrayLike<number> | NDArray, shape?: Shape,
       throw new ShapeError(`array: ${flat.length} elements cannot take shape ${fmtShape(sh)} (size ${sizeOf(sh)})`);
     }
     const out = allocate(dt, flat.length);
-    for (let i = 0; i < flat.length; i++) out[i] = Number(flat[i]);
+    for (let i = 0; i < flat.length; i++) out[i] = castScalar(dt, Number(flat[i]));
     return new NDArray(out, sh);
   }
   const nested = data as Nested;
@@ -362,7 +366,7 @@ export function array(data: Nested | ArrayLike<number> | NDArray, shape?: Shape,
 
 export function scalar(value: number, dtype: DType = "float64"): NDArray {
   const d = allocate(checkDType("scalar", dtype), 1);
-  d[0] = value;
+  d[0] = castScalar(dtype, value);
   return new NDArray(d, []);
 }
 
@@ -377,13 +381,17 @@ export function zeros(shape: Shape, dtype: DType = "float64"): NDArray {
 }
 
 export function ones(shape: Shape, dtype: DType = "float64"): NDArray {
-  return full(shape, 1, dtype);
+  return filled("ones", shape, 1, dtype);
 }
 
 export function full(shape: Shape, value: number, dtype: DType = "float64"): NDArray {
-  const sh = checkShape("full", shape);
-  const d = allocate(checkDType("full", dtype), sizeOf(sh));
-  d.fill(value);
+  return filled("full", shape, value, dtype);
+}
+
+function filled(op: string, shape: Shape, value: number, dtype: DType): NDArray {
+  const sh = checkShape(op, shape);
+  const d = allocate(checkDType(op, dtype), sizeOf(sh));
+  d.fill(castScalar(dtype, value));
   return new NDArray(d, sh);
 }
 
@@ -391,7 +399,7 @@ export function zerosLike(a: NDArray, dtype: DType = a.dtype): NDArray {
   return zeros(a.shape, dtype);
 }
 export function onesLike(a: NDArray, dtype: DType = a.dtype): NDArray {
-  return full(a.shape, 1, dtype);
+  return filled("onesLike", a.shape, 1, dtype);
 }
 export function fullLike(a: NDArray, value: number, dtype: DType = a.dtype): NDArray {
   return full(a.shape, value, dtype);
@@ -407,7 +415,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = "f
   if (step === 0) throw new ValueError("arange: step must not be 0");
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const d = allocate(checkDType("arange", dtype), n);
-  for (let i = 0; i < n; i++) d[i] = start + i * step;
+  for (let i = 0; i < n; i++) d[i] = castScalar(dtype, start + i * step);
   return new NDArray(d, [n]);
 }
 
@@ -415,7 +423,7 @@ export function linspace(start: number, stop: number, num = 50, dtype: DType = "
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const d = allocate(checkDType("linspace", dtype), num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) d[i] = start + i * step;
+  for (let i = 0; i < num; i++) d[i] = castScalar(dtype, start + i * step);
   if (num > 1) d[num - 1] = stop;
   return new NDArray(d, [num]);
 }

@@ -21,13 +21,14 @@ function finalShape(shape: Shape, axes: readonly number[], keepdims: boolean): n
   return keepdims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 }
 
-function accumulate(op: string, kind: number, a: NDArray, axis: AxisArg, keepdims: boolean, dtype: DType): NDArray {
+function accumulate(op: string, kind: number, a: NDArray, axis: AxisArg, keepdims: boolean, dtype: DType, allowEmpty = false): NDArray {
   const axes = normalizeAxes(op, axis, a.ndim);
   const kept = keptShape(a.shape, axes);
   let count = 1;
   for (const i of axes) count *= a.shape[i]!;
   const outSize = kept.reduce((x, y) => x * y, 1);
-  if (count === 0 && outSize > 0 && (kind === MAX || kind === MIN)) {
+  // numpy refuses whenever a group is empty, even when there are no groups ((0,0).max(axis=1)).
+  if (count === 0 && !allowEmpty && (kind === MAX || kind === MIN)) {
     throw new ValueError(`${op}: zero-size reduction over axes [${axes.join(",")}] of shape ${fmtShape(a.shape)} has no identity`);
   }
   const acc = new Float64Array(outSize).fill(INIT[kind]!);
@@ -46,8 +47,9 @@ function accumulate(op: string, kind: number, a: NDArray, axis: AxisArg, keepdim
         case PROD: for (let i = 0; i < n; i++, pa += sa) r *= d[pa]!; break;
         case MAX: for (let i = 0; i < n; i++, pa += sa) { const v = d[pa]!; if (v > r || v !== v) r = v; if (r !== r) break; } break;
         case MIN: for (let i = 0; i < n; i++, pa += sa) { const v = d[pa]!; if (v < r || v !== v) r = v; if (r !== r) break; } break;
-        case ALL: for (let i = 0; i < n; i++, pa += sa) if (!d[pa]) r = 0; break;
-        case ANY: for (let i = 0; i < n; i++, pa += sa) if (d[pa]) r = 1; break;
+        // Compared with 0, not tested for truth: NaN is true in numpy (bool(nan)).
+        case ALL: for (let i = 0; i < n; i++, pa += sa) if (d[pa] === 0) r = 0; break;
+        case ANY: for (let i = 0; i < n; i++, pa += sa) if (d[pa] !== 0) r = 1; break;
       }
       acc[po] = r;
       return;
@@ -57,8 +59,8 @@ function accumulate(op: string, kind: number, a: NDArray, axis: AxisArg, keepdim
       case PROD: for (let i = 0; i < n; i++, po += so, pa += sa) acc[po]! *= d[pa]!; break;
       case MAX: for (let i = 0; i < n; i++, po += so, pa += sa) { const v = d[pa]!; const r = acc[po]!; if (v > r || (v !== v && r === r)) acc[po] = v; } break;
       case MIN: for (let i = 0; i < n; i++, po += so, pa += sa) { const v = d[pa]!; const r = acc[po]!; if (v < r || (v !== v && r === r)) acc[po] = v; } break;
-      case ALL: for (let i = 0; i < n; i++, po += so, pa += sa) if (!d[pa]) acc[po] = 0; break;
-      case ANY: for (let i = 0; i < n; i++, po += so, pa += sa) if (d[pa]) acc[po] = 1; break;
+      case ALL: for (let i = 0; i < n; i++, po += so, pa += sa) if (d[pa] === 0) acc[po] = 0; break;
+      case ANY: for (let i = 0; i < n; i++, po += so, pa += sa) if (d[pa] !== 0) acc[po] = 1; break;
     }
   });
   const shape = finalShape(a.shape, axes, keepdims);
@@ -166,9 +168,12 @@ export function argmin(a: NDArray, axis?: number, keepdims = false): NDArray {
   return argReduce("argmin", false, a, axis, keepdims);
 }
 
-/** The max along the axes with infinities replaced by 0: a shift that never makes inf - inf. */
+/**
+ * The max along the axes with infinities replaced by 0: a shift that never makes inf - inf.
+ * An empty group gets 0 too, so logsumexp over nothing is log(0) = -inf and softmax is empty.
+ */
 function stableShift(a: NDArray, axis: AxisArg): NDArray {
-  const m = accumulate("logsumexp", MAX, a, axis, true, "float64");
+  const m = accumulate("logsumexp", MAX, a, axis, true, "float64", true);
   const d = m.data;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) d[i] = 0;
   return m;
