@@ -54,25 +54,39 @@ export class Embedding extends Module {
     this.weight = new Parameter(normal([numEmbeddings, embeddingDim], 1, rng, dtype));
   }
 
+  /** ids: integers in [0, numEmbeddings); the result has shape ids.shape + [embeddingDim]. */
   forward(ids: nd.Indices | Tensor): Tensor {
-    return ag.take(this.weight, ids, 0);
+    const raw = ids instanceof Tensor ? ids.data : ids;
+    // An id is a row number, as in PyTorch: numpy's take would wrap -1 to the last row.
+    const idx = nd.toIndexArray("Embedding", raw, this.numEmbeddings);
+    const flat = typeof raw === "number" ? [raw] : raw instanceof nd.NDArray ? raw.toFlat() : raw;
+    for (const v of flat) {
+      if (v < 0) throw new nd.IndexError(`Embedding: id ${v} is out of range for ${this.numEmbeddings} embeddings`);
+    }
+    return ag.take(this.weight, idx, 0);
   }
 }
 
-/** Zeroes each element with probability p while training, scaling the rest by 1/(1-p). */
+/**
+ * Zeroes each element with probability p while training, scaling the rest by 1/(1-p) so that
+ * the expectation is unchanged; the identity in eval mode. p = 1 zeroes everything (PyTorch
+ * accepts p in [0, 1]).
+ */
 export class Dropout extends Module {
-  private readonly rng: RandomState;
+  /** Without an rng option, masks come from the default stream at call time, so manualSeed reaches them. */
+  private readonly rng: RandomState | undefined;
 
-  constructor(readonly p = 0.5, { rng = getDefaultRng() }: { rng?: RandomState } = {}) {
+  constructor(readonly p = 0.5, { rng }: { rng?: RandomState } = {}) {
     super();
-    if (!(p >= 0 && p < 1)) throw new nd.ValueError(`Dropout: p must be in [0, 1), got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw new nd.ValueError(`Dropout: p must be in [0, 1], got ${p}`);
     this.rng = rng;
   }
 
   forward(x: TensorLike): Tensor {
     const t = ag.toTensor(x);
     if (!this.training || this.p === 0) return t;
-    const keep = nd.ge(this.rng.rand(...t.shape), this.p).astype(t.dtype);
+    if (this.p === 1) return t.mul(new Tensor(nd.zeros(t.shape, t.dtype)));
+    const keep = nd.ge((this.rng ?? getDefaultRng()).rand(...t.shape), this.p).astype(t.dtype);
     nd.mul(keep, 1 / (1 - this.p), keep);
     return t.mul(new Tensor(keep));
   }

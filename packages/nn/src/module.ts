@@ -92,8 +92,14 @@ export abstract class Module {
     for (const p of this.parameters()) p.zeroGrad();
   }
 
+  /**
+   * Sets training mode on this module and, through their own train(), on its children (as
+   * PyTorch's Module.train does), so a module that overrides train() sees the change however
+   * deep it sits.
+   */
   train(mode = true): this {
-    for (const [, m] of this.namedModules()) m.training = mode;
+    this.training = mode;
+    for (const child of this.children()) child.train(mode);
     return this;
   }
 
@@ -124,12 +130,14 @@ export abstract class Module {
       ...this.namedParameters().map(([n, p]) => [n, p.data] as [string, NDArray]),
       ...this.namedBuffers(),
     ]);
-    const missing = [...own.keys()].filter((k) => !(k in sd));
+    // Own keys only: `k in sd` would find "constructor" or "toString" on Object.prototype.
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k) && sd[k] !== undefined;
+    const missing = [...own.keys()].filter((k) => !has(k));
     const unexpected = Object.keys(sd).filter((k) => !own.has(k));
     const problems: string[] = [];
     for (const [k, dst] of own) {
+      if (!has(k)) continue;
       const src = sd[k];
-      if (src === undefined) continue;
       if (!(src instanceof NDArray)) problems.push(`${k}: expected an NDArray, got ${typeof src}`);
       else if (!nd.shapesEqual(src.shape, dst.shape)) problems.push(`${k}: shape ${fmtShape(src.shape)} in the state dict, ${fmtShape(dst.shape)} in the module`);
       else if (!nd.isFloat(src.dtype) && nd.isFloat(dst.dtype)) problems.push(`${k}: dtype ${src.dtype} cannot load into ${dst.dtype}`);
@@ -141,10 +149,7 @@ export abstract class Module {
     if (problems.length) {
       throw new StateDictError(`loadStateDict: ${problems.length} problem(s), nothing was loaded:\n  ${problems.join("\n  ")}`);
     }
-    for (const [k, dst] of own) {
-      const src = sd[k];
-      if (src !== undefined) dst.assign(src);
-    }
+    for (const [k, dst] of own) if (has(k)) dst.assign(sd[k]!);
     return { missing, unexpected };
   }
 

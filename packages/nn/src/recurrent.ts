@@ -270,14 +270,14 @@ abstract class RecurrentStack<C extends Module & StepCell> extends Module {
     makeCell: (inputSize: number) => C,
   ) {
     super();
-    const { numLayers = 1, batchFirst = false, dropout = 0, bidirectional = false, rng = getDefaultRng() } = options;
+    const { numLayers = 1, batchFirst = false, dropout = 0, bidirectional = false, rng } = options;
     checkSize(kind, { inputSize, hiddenSize, numLayers });
-    if (!(dropout >= 0 && dropout < 1)) throw new ValueError(`${kind}: dropout must be in [0, 1), got ${dropout}`);
+    if (!(dropout >= 0 && dropout <= 1)) throw new ValueError(`${kind}: dropout must be in [0, 1], got ${dropout}`);
     this.numLayers = numLayers;
     this.batchFirst = batchFirst;
     this.bidirectional = bidirectional;
     this.dropoutP = dropout;
-    this.#dropout = new Dropout(dropout, { rng });
+    this.#dropout = new Dropout(dropout, rng ? { rng } : {});
     this.#cells = [];
     const dirs = bidirectional ? 2 : 1;
     for (let l = 0; l < numLayers; l++) {
@@ -300,12 +300,6 @@ abstract class RecurrentStack<C extends Module & StepCell> extends Module {
     return c;
   }
 
-  override train(mode = true): this {
-    super.train(mode);
-    this.#dropout.train(mode);
-    return this;
-  }
-
   protected run(x: TensorLike, state: readonly Tensor[] | undefined, options: SequenceOptions): [Tensor, Tensor[]] {
     const kind = this.kind;
     let input = ag.toTensor(x);
@@ -319,6 +313,7 @@ abstract class RecurrentStack<C extends Module & StepCell> extends Module {
       throw new ShapeError(`${kind}: input must be ${layout}${this.inputSize}) or (seq, ${this.inputSize}), got ${fmtShape(ag.toTensor(x).shape)}`);
     }
     const [T, B] = [input.shape[0]!, input.shape[1]!];
+    if (T === 0) throw new ValueError(`${kind}: the sequence has no steps (input shape ${fmtShape(ag.toTensor(x).shape)})`);
     const dirs = this.bidirectional ? 2 : 1;
     const stateShape = [this.numLayers * dirs, B, this.hiddenSize];
     const init = (state ?? []).map((s, k) => {
@@ -354,6 +349,8 @@ abstract class RecurrentStack<C extends Module & StepCell> extends Module {
         s.forEach((v, j) => finals[j]!.push(v));
       }
       input = dirs === 2 ? ag.concat(outs, 2) : outs[0]!;
+      // The private Dropout is no child that train()/eval() reach: it follows this module's mode.
+      this.#dropout.training = this.training;
       if (l < this.numLayers - 1 && this.dropoutP > 0) input = this.#dropout.forward(input);
     }
     let output = input;
