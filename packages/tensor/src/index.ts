@@ -32,7 +32,7 @@ export {
   clip, where, copy, fill, assign,
 } from "./elementwise.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
-export { matmul, dot, outer, gemm } from "./matmul.js";
+export { matmul, dot, outer, gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
 export { concat, stack, split, chunk, take, indexAdd, toIndexArray, type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";

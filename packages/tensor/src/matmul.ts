@@ -1,13 +1,17 @@
 // Matrix products. numpy's matmul rules: 2-D is the plain product, a 1-D operand gains a
 // unit dim that is dropped again, leading dims broadcast as a batch. Operands are read
-// through their strides: a transposed view is packed block by block, never copied whole.
+// through their strides: a transposed view is packed block by block, never made contiguous.
+// Two kernels: the WebAssembly SIMD one (wasm/gemm.ts, which first copies each operand's
+// storage as it lies into wasm memory, the same bytes for a transposed view as for a plain
+// one) where WebAssembly is available, and the plain TypeScript one below, the fallback.
 
-import { promoteTypes, arithmeticResult, type Storage } from "./dtype.js";
+import { promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
 import { prepareOut } from "./elementwise.js";
 import { broadcastShapes, broadcastStrides } from "./shape.js";
+import { gemmKernel, wasmGemm } from "./wasm/gemm.js";
 
 // Blocking: a KC x NC block of B and an MC x KC block of A are packed into panels that the
 // 4x4 micro-kernel streams through: A's panel (MC*KC doubles, 64 KiB) stays in L2, one
@@ -23,11 +27,58 @@ const SMALL = 32 * 32 * 32;
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
 
+/** Which gemm kernel runs: "auto" picks by size, "ts" and "wasm" force one (for tests, benchmarks). */
+export type MatmulBackend = "auto" | "ts" | "wasm";
+let backend: MatmulBackend = "auto";
+
+/** Sets the gemm kernel; returns the previous setting. "wasm" falls back to "ts" where WebAssembly is unavailable. */
+export function setMatmulBackend(next: MatmulBackend): MatmulBackend {
+  if (next !== "auto" && next !== "ts" && next !== "wasm") throw new ValueError(`setMatmulBackend: unknown backend ${JSON.stringify(next)}`);
+  const prev = backend;
+  backend = next;
+  return prev;
+}
+
+/** The wasm kernel's build in use ("relaxed-simd" or "simd"), or null when there is none. */
+export function matmulWasmVariant(): string | null {
+  return gemmKernel()?.variant ?? null;
+}
+
+/** The kernel that a product of this size would run on now: "wasm" or "ts". */
+export function matmulKernelFor(M: number, N: number, K: number, dtype: DType = "float64"): "wasm" | "ts" {
+  if (backend === "ts" || K === 0 || M === 0 || N === 0 || !isFloat(dtype) || gemmKernel() === null) return "ts";
+  return backend === "wasm" || wasmPays(M, N, K) ? "wasm" : "ts";
+}
+
+// The crossover, measured (bench/matmul.ts --crossover, and gemm alone): the wasm path costs
+// about 0.4-0.6 µs a call (staging, packing, copying C out), what the TypeScript loops take
+// for 64-128 multiply-adds; from 8x8x8 up the wasm kernel wins, by 5-8x at 16x16x16.
+function wasmPays(M: number, N: number, K: number): boolean {
+  return M * N * K >= WASM_MIN;
+}
+const WASM_MIN = 128;
+
 /**
  * C[M,N] = A[M,K] · B[K,N]. A and B are read at `a[ao + i*ars + k*acs]`, `b[bo + k*brs + j*bcs]`;
- * C is written at `c[co + i*crs + j*ccs]` (overwritten, not accumulated).
+ * C is written at `c[co + i*crs + j*ccs]` (overwritten, not accumulated). Runs the WebAssembly
+ * SIMD kernel (wasm/gemm.ts) for float C where it pays and is available, else `gemmTs`.
  */
 export function gemm(
+  M: number, N: number, K: number,
+  a: Storage, ao: number, ars: number, acs: number,
+  b: Storage, bo: number, brs: number, bcs: number,
+  c: Storage, co: number, crs: number, ccs: number,
+): void {
+  if (M === 0 || N === 0) return;
+  if (backend !== "ts" && K > 0 && (c instanceof Float64Array || c instanceof Float32Array) && (backend === "wasm" || wasmPays(M, N, K))) {
+    const k = gemmKernel();
+    if (k !== null && wasmGemm(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs)) return;
+  }
+  gemmTs(M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
+}
+
+/** gemm on the plain TypeScript kernel: the fallback, and the reference the wasm kernel is tested against. */
+export function gemmTs(
   M: number, N: number, K: number,
   a: Storage, ao: number, ars: number, acs: number,
   b: Storage, bo: number, brs: number, bcs: number,
@@ -162,7 +213,12 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
   const K2 = b.shape[b.ndim - 2]!;
   const N = b.shape[b.ndim - 1]!;
   if (K !== K2) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
-  const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  if (refuses(batchA, batchB)) {
+    throw new ShapeError(`matmul: batch dims ${fmtShape(batchA)} and ${fmtShape(batchB)} do not broadcast: ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
+  }
+  const batch = broadcastShapes("matmul", batchA, batchB);
   const outShape = [...batch, ...(x.ndim === 1 ? [] : [M]), ...(y.ndim === 1 ? [] : [N])];
   const dtype = arithmeticResult(promoteTypes(x.dtype, y.dtype));
   const { target: t0, finish } = prepareOut("matmul", outShape, dtype, out, [
@@ -179,6 +235,11 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
   const [ars, acs] = [a.strides[a.ndim - 2]!, a.strides[a.ndim - 1]!];
   const [brs, bcs] = [b.strides[b.ndim - 2]!, b.strides[b.ndim - 1]!];
   const [crs, ccs] = [t.strides[t.ndim - 2]!, t.strides[t.ndim - 1]!];
+  if (batch.length === 0) {
+    // the common 2-D product: no batch walk (and no closure to allocate)
+    gemm(M, N, K, a.data, a.offset, ars, acs, b.data, b.offset, brs, bcs, t.data, t.offset, crs, ccs);
+    return finish();
+  }
   walk(batch, [ab, bb, tb], [a.offset, b.offset, t.offset], (pos, n, inner) => {
     let pa = pos[0]!, pb = pos[1]!, pc = pos[2]!;
     for (let i = 0; i < n; i++, pa += inner[0]!, pb += inner[1]!, pc += inner[2]!) {
@@ -186,6 +247,15 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
     }
   });
   return finish();
+}
+
+function refuses(p: readonly number[], q: readonly number[]): boolean {
+  for (let i = 1; i <= Math.min(p.length, q.length); i++) {
+    const u = p[p.length - i]!;
+    const v = q[q.length - i]!;
+    if (u !== v && u !== 1 && v !== 1) return true;
+  }
+  return false;
 }
 
 /** numpy's dot for 1-D and 2-D operands (matmul there); the inner product of two vectors is 0-d. */
