@@ -1,13 +1,12 @@
 // defineOp: one object per op holding its forward (on NDArrays) and its VJP (on Tensors,
 // so that a backward pass can itself be recorded and differentiated again).
 
-import type { NDArray } from "@tapegrad/tensor";
-import { fmtShape } from "@tapegrad/tensor";
-import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type Edge, type VjpContext, type VjpFn } from "./tape.js";
+import * as nd from "@tapegrad/tensor";
+import { fmtShape, type NDArray } from "@tapegrad/tensor";
+import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type VjpFn, type Watch } from "./tape.js";
 import { Tensor } from "./tensor.js";
 
-/** Which tensors the VJP reads; they are checked for in-place changes before it runs. */
-export type Watch = "inputs" | "output" | "both" | "none" | readonly number[];
+export type { Watch };
 
 export interface OpSpec<A> {
   name: string;
@@ -27,21 +26,7 @@ export interface MultiOpSpec<A> {
 export type Op<A> = ((inputs: readonly Tensor[], attrs: A) => Tensor) & { readonly opName: string };
 export type MultiOp<A> = ((inputs: readonly Tensor[], attrs: A) => Tensor[]) & { readonly opName: string };
 
-export function edgeOf(t: Tensor): Edge {
-  if (!t.requiresGrad) return null;
-  const node = t.gradFn;
-  return node ? { leaf: null, node, index: t.outputIndex } : { leaf: t, node: null, index: 0 };
-}
-
-function watched(watch: Watch, inputs: readonly Tensor[], outputs: readonly Tensor[]): Tensor[] {
-  switch (watch) {
-    case "none": return [];
-    case "inputs": return inputs.slice();
-    case "output": return outputs.slice();
-    case "both": return [...inputs, ...outputs];
-    default: return watch.map((i) => inputs[i]!);
-  }
-}
+export { edgeOf } from "./tape.js";
 
 function checkForward(name: string, inputs: readonly Tensor[], outs: readonly NDArray[]): void {
   if (!isAnomalyEnabled()) return;
@@ -66,10 +51,10 @@ function run<A>(
   let record = false;
   if (isGradEnabled()) for (const t of inputs) if (t.requiresGrad) { record = true; break; }
   if (!record) return outs.map((o) => new Tensor(o));
-  const outputs = outs.map((o, i) => new Tensor(o, true, i));
-  const ctx: VjpContext<A> = { inputs, outputs, attrs, saved };
-  const node = new Node(name, inputs.map(edgeOf), vjp as VjpFn, ctx as VjpContext, watched(watch, inputs, outputs), outs.length);
-  for (const o of outputs) o.gradFn = node;
+  // an int or bool output (indices, a mask) has no derivative: it is a constant, not part of the graph
+  const outputs = outs.map((o, i) => new Tensor(o, nd.isFloat(o.dtype), i));
+  const node = new Node(name, vjp as VjpFn, { inputs, outputs, attrs, saved }, watch);
+  for (const o of outputs) if (o.requiresGrad) o.gradFn = node;
   return outputs;
 }
 

@@ -1,10 +1,11 @@
-// The backward walk. Collect the nodes reachable from the outputs with an explicit stack,
-// order them by creation number (newest first, a valid reverse topological order), and
-// run each node's VJP once all of its outputs' gradients are in.
+// The backward walk. Nodes are numbered in creation order, a topological order, so taking
+// the newest node that has a gradient waiting (a max-heap on the number) reaches each node only
+// after every consumer of its outputs has delivered: no recursion, no sort, and nodes that no
+// gradient reaches are never touched.
 
 import * as nd from "@tapegrad/tensor";
 import { fmtShape } from "@tapegrad/tensor";
-import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, withGradMode } from "./tape.js";
+import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, withAnomaly, withGradMode } from "./tape.js";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { add } from "./ops/binary.js";
 import { cast } from "./ops/movement.js";
@@ -25,7 +26,9 @@ function seed(op: string, root: Tensor, gradient: TensorLike | undefined): Tenso
     }
     return new Tensor(nd.onesLike(root.data));
   }
-  const g = toTensor(gradient, root);
+  // a number is the gradient of a one-element output; it gets its own array (the shared
+  // number constants are read-only, and a seed may end up as a leaf's .grad)
+  const g = typeof gradient === "number" ? new Tensor(nd.full([], gradient, root.dtype)) : toTensor(gradient, root);
   if (!nd.shapesEqual(g.shape, root.shape)) {
     throw new nd.ShapeError(`${op}: gradient has shape ${fmtShape(g.shape)} but the output has shape ${fmtShape(root.shape)}`);
   }
@@ -39,85 +42,153 @@ interface Run {
   captured: Map<Tensor, Tensor>;
 }
 
-function collect(roots: readonly Tensor[]): Node[] {
+/** A max-heap of nodes by creation number: the walk always takes the newest node next. */
+class NewestFirst {
+  private readonly items: Node[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(node: Node): void {
+    const a = this.items;
+    let i = a.push(node) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]!.id >= node.id) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = node;
+  }
+  pop(): Node {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= a.length) break;
+        if (c + 1 < a.length && a[c + 1]!.id > a[c]!.id) c++;
+        if (a[c]!.id <= last.id) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/**
+ * For gradients(): the nodes whose VJP must run for a gradient to reach one of the targets.
+ * The walk skips the others, so a graph it does not need is neither computed nor released.
+ */
+function leadingTo(roots: readonly Tensor[], targetLeaves: ReadonlySet<Tensor>, targetNodes: ReadonlySet<Node>): Set<Node> {
   const seen = new Set<Node>();
   const stack: Node[] = [];
-  for (const r of roots) if (r.gradFn && !seen.has(r.gradFn)) { seen.add(r.gradFn); stack.push(r.gradFn); }
+  for (const r of roots) if (r.gradFn) stack.push(r.gradFn);
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (const e of node.edges) {
-      if (e && e.node && !seen.has(e.node)) {
-        seen.add(e.node);
-        stack.push(e.node);
+    if (seen.has(node)) continue;
+    seen.add(node);
+    for (const x of node.inputs) if (x.gradFn && !seen.has(x.gradFn)) stack.push(x.gradFn);
+  }
+  // In creation order a node's producers come before it. A released node no longer knows its
+  // inputs; it counts as leading somewhere, so that the walk reaches it and reports it.
+  const leads = new Set<Node>();
+  for (const node of [...seen].sort((a, b) => a.id - b.id)) {
+    if (node.released) leads.add(node);
+    for (const x of node.inputs) {
+      if (x.requiresGrad && (x.gradFn === null ? targetLeaves.has(x) : leads.has(x.gradFn) || targetNodes.has(x.gradFn))) {
+        leads.add(node);
+        break;
       }
     }
   }
-  return [...seen].sort((a, b) => b.id - a.id);
+  return leads;
 }
 
-function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph: boolean, retainGraph: boolean, nonLeafTargets: readonly Tensor[]): Run {
-  const order = collect(roots);
-  const pending = new Map<Node, (Tensor | null)[]>();
+/**
+ * Runs the VJPs from `roots` back to the leaves. `targets` (gradients()) limits the walk to
+ * what leads to them and captures the gradients of the non-leaf ones; null (backward()) means
+ * every leaf.
+ */
+function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph: boolean, retainGraph: boolean, targets: readonly Tensor[] | null): Run {
   const leaves = new Map<Tensor, Tensor>();
   const captured = new Map<Tensor, Tensor>();
+  const pending = new Map<Node, (Tensor | null)[]>();
+  const heap = new NewestFirst();
+  const visited: Node[] = [];
+  const targetLeaves = new Set<Tensor>();
+  const targetNodes = new Set<Node>();
+  for (const t of targets ?? []) {
+    if (t.gradFn) targetNodes.add(t.gradFn);
+    else targetLeaves.add(t);
+  }
+  const needed = targets ? leadingTo(roots, targetLeaves, targetNodes) : null;
   const accumulate = (prev: Tensor | null | undefined, g: Tensor): Tensor => (prev ? add(prev, g) : g);
 
   const deliver = (t: Tensor, g: Tensor) => {
     const node = t.gradFn;
     if (node === null) {
-      leaves.set(t, accumulate(leaves.get(t), g));
+      if (targets === null || targetLeaves.has(t)) leaves.set(t, accumulate(leaves.get(t), g));
       return;
     }
+    if (needed !== null && !needed.has(node) && !targetNodes.has(node)) return;
     let slots = pending.get(node);
-    if (!slots) pending.set(node, (slots = new Array<Tensor | null>(node.nOutputs).fill(null)));
+    if (!slots) {
+      slots = new Array<Tensor | null>(node.nOutputs).fill(null);
+      pending.set(node, slots);
+      heap.push(node);
+    }
     slots[t.outputIndex] = accumulate(slots[t.outputIndex], g);
   };
 
   withGradMode(createGraph, () => {
-    roots.forEach((r, i) => deliver(r, rootGrads[i]!));
-    for (const node of order) {
-      const slots = pending.get(node);
-      if (!slots) continue; // no gradient flows through this node
+    for (let i = 0; i < roots.length; i++) deliver(roots[i]!, rootGrads[i]!);
+    while (heap.size > 0) {
+      const node = heap.pop();
+      const slots = pending.get(node)!;
       pending.delete(node);
-      const ctx = node.ctx;
-      if (node.released || ctx === null) {
+      if (node.released) {
         throw new AutogradError(
           `backward: the graph through ${node.op} was already released by an earlier backward; pass { retainGraph: true } to the first backward to run another, or detach() state carried over from a previous step`,
         );
       }
-      for (const t of nonLeafTargets) {
-        if (t.gradFn === node && slots[t.outputIndex]) captured.set(t, slots[t.outputIndex]!);
+      if (targetNodes.has(node)) {
+        for (const t of targets!) if (t.gradFn === node && slots[t.outputIndex]) captured.set(t, slots[t.outputIndex]!);
+        if (!needed!.has(node)) continue;
       }
-      node.watched.forEach((t, i) => {
-        if (t.data.version !== node.versions[i]) {
-          throw new AutogradError(
-            `backward: a tensor of shape ${fmtShape(t.shape)} that ${node.op} saved for its gradient was modified in place afterwards (version ${t.data.version}, recorded ${node.versions[i]}); clone it before modifying, or modify a copy`,
-          );
-        }
-      });
-      const grads = slots.map((g, i) => g ?? new Tensor(nd.zerosLike(ctx.outputs[i]!.data)));
-      const inGrads = node.vjp(grads, ctx);
-      node.edges.forEach((edge, i) => {
+      node.checkSaved();
+      // an output no gradient reached (one part of a split, say) contributes zeros
+      for (let i = 0; i < slots.length; i++) slots[i] ??= new Tensor(nd.zerosLike(node.outputs[i]!.data));
+      const anomaly = isAnomalyEnabled();
+      const inGrads = anomaly ? withAnomaly(false, () => node.vjp(slots as Tensor[], node)) : node.vjp(slots as Tensor[], node);
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i]!;
         let g = inGrads[i];
-        if (!edge || !g) return;
-        const x = ctx.inputs[i]!;
+        if (!g || !x.requiresGrad) continue;
         if (!nd.shapesEqual(g.shape, x.shape)) {
           throw new AutogradError(`backward: the VJP of ${node.op} returned a gradient of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(x.shape)}`);
         }
         if (g.dtype !== x.dtype) g = cast(g, x.dtype);
-        if (isAnomalyEnabled() && hasNonFinite(g.data)) {
+        if (anomaly && hasNonFinite(g.data)) {
           throw new AutogradError(`detectAnomaly: backward of ${node.describe()} produced NaN or Inf in the gradient of input ${i} (shape ${fmtShape(x.shape)})`);
         }
-        deliver(edge.leaf ?? x, g);
-      });
-      if (!retainGraph) {
-        node.ctx = null;
-        node.released = true;
+        deliver(x, g);
       }
+      visited.push(node);
     }
   });
+  // Released only once the whole walk has succeeded: a backward that throws (a modified saved
+  // value, an anomaly) leaves the graph as it was, so the error repeats and nothing is half-done.
+  if (!retainGraph) for (const node of visited) node.release();
   return { leaves, captured };
 }
+
+/** Leaf gradients whose arrays backward allocated itself, so it may add into them in place. */
+const ownedGrads = new WeakSet<Tensor>();
 
 /** `.backward()`: accumulate into the `.grad` of every leaf reached. */
 export function backward(root: Tensor, gradient: TensorLike | undefined, options: BackwardOptions): void {
@@ -127,17 +198,20 @@ export function backward(root: Tensor, gradient: TensorLike | undefined, options
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
   const g = seed("backward", root, gradient);
-  const { leaves } = run([root], [g], createGraph, retainGraph, []);
+  const { leaves } = run([root], [g], createGraph, retainGraph, null);
   for (const [leaf, lg] of leaves) {
     if (!leaf.requiresGrad) continue;
     const prev = leaf._grad;
     if (createGraph) {
+      // a differentiable gradient; it may be shared with other leaves (add's VJP hands one
+      // tensor to both operands) or be the caller's own, so it is never written in place
       leaf._grad = prev ? withGradMode(true, () => add(prev, lg)) : lg;
-    } else if (prev && prev.data.writable && prev.gradFn === null && prev.data.dtype === lg.dtype) {
+    } else if (prev && ownedGrads.has(prev) && prev.data.dtype === lg.dtype) {
       nd.add(prev.data, lg.data, prev.data);
     } else {
       // A fresh copy: the gradient array may be shared with other leaves or be a broadcast view.
       leaf._grad = new Tensor(prev ? nd.add(prev.data, lg.data) : nd.copy(lg.data));
+      ownedGrads.add(leaf._grad);
     }
   }
 }
@@ -167,7 +241,7 @@ export function gradients(
     roots.push(o);
     seeds.push(seed("gradients", o, gradOutputs?.[i]));
   });
-  const { leaves, captured } = run(roots, seeds, createGraph, retainGraph, inputs.filter((t) => t.gradFn !== null));
+  const { leaves, captured } = run(roots, seeds, createGraph, retainGraph, inputs);
   return inputs.map((x) => {
     const g = x.gradFn === null ? leaves.get(x) : captured.get(x);
     return g ?? new Tensor(nd.zerosLike(x.data));

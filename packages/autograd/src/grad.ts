@@ -44,8 +44,13 @@ export function valueAndGrad<A extends unknown[], N extends Argnums = 0>(
   f: (...args: A) => TensorLike,
   argnums: N = 0 as N,
 ): (...args: A) => [Tensor, Grads<N>] {
+  return traced("valueAndGrad", f, argnums);
+}
+
+/** valueAndGrad, with errors named after the function the user called. */
+function traced<A extends unknown[], N extends Argnums>(fname: string, f: (...args: A) => TensorLike, argnums: N): (...args: A) => [Tensor, Grads<N>] {
   return (...args: A) => {
-    const { call, targets } = prepare("valueAndGrad", args, argnums);
+    const { call, targets } = prepare(fname, args, argnums);
     const createGraph = depth > 0 && isGradEnabled();
     depth++;
     let out: Tensor;
@@ -55,7 +60,7 @@ export function valueAndGrad<A extends unknown[], N extends Argnums = 0>(
       depth--;
     }
     if (out.size !== 1) {
-      throw new AutogradError(`grad: f must return a one-element tensor, got shape ${fmtShape(out.shape)}; reduce it (sum, mean) or use gradients() with a gradient`);
+      throw new AutogradError(`${fname}: f must return a one-element tensor, got shape ${fmtShape(out.shape)}; reduce it (sum, mean) or use gradients() with a gradient`);
     }
     const gs = out.requiresGrad
       ? gradients([out], targets, undefined, { createGraph, retainGraph: createGraph })
@@ -70,7 +75,7 @@ export function grad<A extends unknown[], N extends Argnums = 0>(
   f: (...args: A) => TensorLike,
   argnums: N = 0 as N,
 ): (...args: A) => Grads<N> {
-  const vg = valueAndGrad(f, argnums);
+  const vg = traced("grad", f, argnums);
   return (...args: A) => vg(...args)[1];
 }
 

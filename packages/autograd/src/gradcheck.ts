@@ -4,6 +4,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import { NDArray, fmtShape } from "@tapegrad/tensor";
+import { AutogradError } from "./tape.js";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { gradients } from "./engine.js";
 import { mul } from "./ops/binary.js";
@@ -56,6 +57,11 @@ export function gradcheck(f: Fn, inputs: readonly TensorLike[], options: Gradche
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 } = options;
   const base = inputs.map((x) => toTensor(x));
   const which = options.check ?? base.map((t, i) => (nd.isFloat(t.dtype) ? i : -1)).filter((i) => i >= 0);
+  for (const i of which) {
+    if (!base[i] || !nd.isFloat(base[i]!.dtype)) {
+      throw new AutogradError(`gradcheck: input ${i} ${base[i] ? `has dtype ${base[i]!.dtype}` : "does not exist"}; only float inputs can be checked`);
+    }
+  }
   // float64 leaves over the inputs' own layouts
   const leaves = base.map((t, i) => (which.includes(i) ? new Tensor(t.dtype === "float64" ? t.data : t.data.astype("float64"), true) : t));
   const out = toTensor(f(...leaves));

@@ -1,8 +1,9 @@
-// The tape. Every recorded op is a Node: plain data holding the op's name, edges to the
-// nodes (or leaves) that produced its inputs, what its VJP needs, and a creation number.
-// Creation order is a topological order, so the backward walk is: collect the nodes
-// reachable from the output (an explicit stack, never recursion), sort by number, walk in
-// reverse. Nothing global holds a node: a graph lives exactly as long as its outputs.
+// The tape. Every recorded op is a Node: plain data holding the op's name, its inputs (whose
+// producers are the graph's edges), what its VJP needs, and a creation number.
+// Creation order is a topological order: a node's inputs were made before it. So the backward
+// walk needs no sort and no recursion: it takes the newest node that has received a gradient
+// (a max-heap keyed by the number), whose consumers have by then all delivered theirs.
+// Nothing global holds a node: a graph lives exactly as long as its outputs.
 
 import { NDArray, fmtShape } from "@tapegrad/tensor";
 import type { Tensor } from "./tensor.js";
@@ -29,30 +30,110 @@ export interface VjpContext<A = unknown> {
 /** Gradients for the outputs in; gradients for the inputs out (null where an input gets none). */
 export type VjpFn<A = unknown> = (grads: readonly Tensor[], ctx: VjpContext<A>) => readonly (Tensor | null | undefined)[];
 
-export class Node {
+/** Which tensors the VJP reads; they are checked for in-place changes before it runs. Indices are inputs. */
+export type Watch = "inputs" | "output" | "both" | "none" | readonly number[];
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** Where t's gradient goes, if anywhere: its own `.grad` (a leaf) or its producer's output slot. */
+export function edgeOf(t: Tensor): Edge {
+  if (!t.requiresGrad) return null;
+  const node = t.gradFn;
+  return node ? { leaf: null, node, index: t.outputIndex } : { leaf: t, node: null, index: 0 };
+}
+
+/**
+ * A recorded op. It is also the context its VJP receives (inputs, outputs, attrs, saved), so
+ * recording one op allocates one object beyond its outputs. The graph's edges are the inputs
+ * themselves: an input that requires grad leads to its producer (`gradFn`) or is a leaf.
+ */
+export class Node implements VjpContext {
   static counter = 0;
   readonly id = Node.counter++;
-  /** Storage versions of the saved tensors at record time; checked before the VJP runs. */
-  readonly versions: number[];
-  ctx: VjpContext | null;
+  inputs: readonly Tensor[];
+  outputs: readonly Tensor[];
+  attrs: unknown;
+  saved: unknown;
   released = false;
+  readonly nOutputs: number;
+  /** The watched tensors' arrays and those arrays' storage versions, at record time. */
+  private savedArrays: readonly NDArray[];
+  private savedVersions: readonly number[];
 
   constructor(
     readonly op: string,
-    readonly edges: readonly Edge[],
     readonly vjp: VjpFn,
     ctx: VjpContext,
-    /** which of ctx.inputs / ctx.outputs the VJP reads (checked for in-place changes) */
-    readonly watched: readonly Tensor[],
-    readonly nOutputs: number,
+    /** which of the inputs / outputs the VJP reads (checked for in-place changes) */
+    readonly watch: Watch,
   ) {
-    this.ctx = ctx;
-    this.versions = watched.map((t) => t.data.version);
+    this.inputs = ctx.inputs;
+    this.outputs = ctx.outputs;
+    this.attrs = ctx.attrs;
+    this.saved = ctx.saved;
+    this.nOutputs = ctx.outputs.length;
+    const ts = this.watched;
+    this.savedArrays = ts.length === 0 ? NONE : ts.map((t) => t.data);
+    this.savedVersions = ts.length === 0 ? NONE : ts.map((t) => t.data.version);
+  }
+
+  /** The VJP's context: the node itself, or null once released. */
+  get ctx(): VjpContext | null {
+    return this.released ? null : this;
+  }
+
+  /** Where each input's gradient goes (null for one that needs none); empty once released. */
+  get edges(): Edge[] {
+    return this.inputs.map(edgeOf);
+  }
+
+  /** The tensors the VJP reads (some of the inputs and outputs); none once released. */
+  get watched(): readonly Tensor[] {
+    switch (this.watch) {
+      case "none": return NONE;
+      case "inputs": return this.inputs;
+      case "output": return this.outputs;
+      case "both": return [...this.inputs, ...this.outputs];
+      default: return this.released ? NONE : (this.watch as readonly number[]).map((i) => this.inputs[i]!);
+    }
   }
 
   describe(): string {
-    const shapes = this.ctx ? this.ctx.inputs.map((t) => fmtShape(t.shape)).join(", ") : "released";
+    const shapes = this.released ? "released" : this.inputs.map((t) => fmtShape(t.shape)).join(", ");
     return `${this.op}(${shapes})`;
+  }
+
+  /** Throws if a saved tensor was written in place, or given new data, since it was recorded. */
+  checkSaved(): void {
+    if (this.savedArrays.length === 0) return;
+    const ts = this.watched;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      if (t.data !== this.savedArrays[i]) {
+        throw new AutogradError(
+          `backward: a tensor of shape ${fmtShape(t.shape)} that ${this.op} saved for its gradient was replaced (tensor.data = ...) afterwards; the gradient would use the new values`,
+        );
+      }
+      if (t.data.version !== this.savedVersions[i]) {
+        throw new AutogradError(
+          `backward: a tensor of shape ${fmtShape(t.shape)} that ${this.op} saved for its gradient was modified in place afterwards (version ${t.data.version}, recorded ${this.savedVersions[i]}); clone it before modifying, or modify a copy`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Drops everything the VJP would read, the inputs included, so a released graph holds no
+   * values and no longer links to its producers; a backward that reaches it again says so.
+   */
+  release(): void {
+    this.inputs = NONE;
+    this.outputs = NONE;
+    this.attrs = undefined;
+    this.saved = undefined;
+    this.savedArrays = NONE;
+    this.savedVersions = NONE;
+    this.released = true;
   }
 }
 
@@ -95,8 +176,16 @@ export function isAnomalyEnabled(): boolean {
  * and its input shapes. Costs one scan of every result, so it is for debugging only.
  */
 export function detectAnomaly<T>(fn: () => T): T {
+  return withAnomaly(true, fn);
+}
+
+/**
+ * @internal sets anomaly checking for fn. The engine turns it off while a VJP runs, so that an
+ * Inf inside a VJP is reported once, as that op's backward, not as the forward of some helper op.
+ */
+export function withAnomaly<T>(enabled: boolean, fn: () => T): T {
   const prev = anomaly;
-  anomaly = true;
+  anomaly = enabled;
   try {
     return fn();
   } finally {

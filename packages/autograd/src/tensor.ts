@@ -28,6 +28,9 @@ export class Tensor {
   name: string | undefined;
 
   constructor(data: NDArray, requiresGrad = false, outputIndex = 0) {
+    if (requiresGrad && !nd.isFloat(data.dtype)) {
+      throw new AutogradError(`Tensor: only float tensors can require gradients, got dtype ${data.dtype}`);
+    }
     this._data = data;
     this._requiresGrad = requiresGrad;
     this.outputIndex = outputIndex;
@@ -74,6 +77,9 @@ export class Tensor {
     }
     if (!nd.shapesEqual(v.shape, this.shape)) {
       throw new nd.ShapeError(`grad: cannot assign a gradient of shape ${fmtShape(v.shape)} to a tensor of shape ${fmtShape(this.shape)}`);
+    }
+    if (v.dtype !== this.dtype) {
+      throw new nd.DTypeError(`grad: cannot assign a ${v.dtype} gradient to a ${this.dtype} tensor`);
     }
     this._grad = new Tensor(v);
   }
@@ -210,11 +216,26 @@ export function tensor(data: Nested | NDArray | Tensor, options: TensorOptions =
 export function toTensor(x: TensorLike, like?: Tensor | null): Tensor {
   if (x instanceof Tensor) return x;
   if (x instanceof NDArray) return new Tensor(x);
-  if (typeof x === "number") {
-    const dt = like && nd.isFloat(like.dtype) ? like.dtype : "float64";
-    return new Tensor(nd.scalar(x, dt));
-  }
+  if (typeof x === "number") return constant(x, like && like.dtype === "float32" ? "float32" : "float64");
   throw new ValueError(`expected a Tensor, NDArray or number, got ${x === null ? "null" : typeof x}`);
+}
+
+// Number operands become 0-d constants, shared from a small cache: a recorded `x.mul(2)` keeps
+// its operands for the backward, and a million of them should keep one `2`, not a million.
+// The shared arrays are read-only, so no one can change a constant under another op.
+const constants = { float64: new Map<number, Tensor>(), float32: new Map<number, Tensor>() };
+
+function constant(x: number, dtype: "float64" | "float32"): Tensor {
+  const cache = constants[dtype];
+  let t = cache.get(x);
+  if (t === undefined) {
+    const a = nd.scalar(x, dtype);
+    t = new Tensor(a.view([], [], 0, false));
+    if (Object.is(x, -0)) return t; // the Map would file -0 under 0
+    if (cache.size >= 1024) cache.clear();
+    cache.set(x, t);
+  }
+  return t;
 }
 
 export function isTensor(x: unknown): x is Tensor {
