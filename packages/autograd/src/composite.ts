@@ -4,9 +4,9 @@ import * as nd from "@tapegrad/tensor";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { div, maximum, minimum, mul, sub } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
-import { concat, movementOps, permute, reshape } from "./ops/movement.js";
+import { movementOps, permute, reshape } from "./ops/movement.js";
 import { splitAt } from "./ops/split.js";
-export { unbind } from "./ops/split.js";
+export { unbind, stack } from "./ops/split.js";
 
 export function mean(x: TensorLike, axis?: nd.AxisArg, keepdims = false): Tensor {
   const t = toTensor(x);
@@ -49,19 +49,6 @@ export function flatten(x: TensorLike): Tensor {
   return reshape(x, [-1]);
 }
 
-export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (!xs || xs.length === 0) throw new nd.ValueError("stack: needs at least one tensor");
-  const ts = xs.map((x) => toTensor(x));
-  const first = ts[0]!;
-  for (const t of ts) {
-    if (!nd.shapesEqual(t.shape, first.shape)) {
-      throw new nd.ShapeError(`stack: all tensors must have the same shape: ${ts.map((u) => nd.fmtShape(u.shape)).join(", ")}`);
-    }
-  }
-  const ax = nd.normalizeAxis("stack", axis, first.ndim + 1);
-  return concat(ts.map((t) => unsqueeze(t, ax)), ax);
-}
-
 /** numpy's split (a count of equal sections, or the indices where sections start). */
 export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
   const t = toTensor(x);
@@ -69,11 +56,18 @@ export function split(x: TensorLike, sections: number | readonly number[], axis 
   return splitAt(t, boundsOf(nd.split(t.data, sections, ax), ax), ax);
 }
 
-/** torch's chunk: parts of ceil(n / chunks) along the axis. */
+/** torch's chunk: parts of ceil(n / chunks) along the axis, the last one smaller. */
 export function chunk(x: TensorLike, chunks: number, axis = 0): Tensor[] {
   const t = toTensor(x);
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new nd.ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const ax = nd.normalizeAxis("chunk", axis, t.ndim);
-  return splitAt(t, boundsOf(nd.chunk(t.data, chunks, ax), ax), ax);
+  // nd.chunk's bounds, computed rather than read off views made only to be measured
+  const n = t.shape[ax]!;
+  const w = Math.max(1, Math.ceil(n / chunks));
+  const bounds = [0];
+  for (let s = w; s < n; s += w) bounds.push(s);
+  bounds.push(n);
+  return splitAt(t, bounds, ax);
 }
 
 function boundsOf(parts: readonly nd.NDArray[], axis: number): number[] {

@@ -3,8 +3,8 @@
 
 import * as nd from "@tapegrad/tensor";
 import { fmtShape, type NDArray } from "@tapegrad/tensor";
-import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type VjpFn, type Watch } from "./tape.js";
-import { Tensor } from "./tensor.js";
+import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type OutputRegion, type VjpFn, type Watch } from "./tape.js";
+import { Tensor, valueFree } from "./tensor.js";
 
 export type { Watch };
 
@@ -21,6 +21,13 @@ export interface MultiOpSpec<A> {
   forward: (inputs: readonly NDArray[], attrs: A, save: (value: unknown) => void) => readonly NDArray[];
   vjp: VjpFn<A>;
   watch?: Watch;
+  /**
+   * For an op whose outputs are disjoint views of input 0 (unbind): where output `index` lies
+   * in an array of input 0's shape. A backward that builds no graph then adds each output's
+   * gradient into one such array as it arrives, rather than holding them all (T of them, for
+   * a sequence) until the VJP joins them; the array is input 0's gradient, and the VJP is not run.
+   */
+  outputRegion?: (whole: NDArray, index: number, attrs: A) => NDArray;
 }
 
 export type Op<A> = ((inputs: readonly Tensor[], attrs: A) => Tensor) & { readonly opName: string };
@@ -29,7 +36,6 @@ export type MultiOp<A> = ((inputs: readonly Tensor[], attrs: A) => Tensor[]) & {
 export { edgeOf } from "./tape.js";
 
 function checkForward(name: string, inputs: readonly Tensor[], outs: readonly NDArray[]): void {
-  if (!isAnomalyEnabled()) return;
   for (const o of outs) {
     if (hasNonFinite(o)) {
       throw new AutogradError(`detectAnomaly: forward of ${name} produced NaN or Inf (inputs ${inputs.map((t) => fmtShape(t.shape)).join(", ")} -> output ${fmtShape(o.shape)})`);
@@ -37,43 +43,93 @@ function checkForward(name: string, inputs: readonly Tensor[], outs: readonly ND
   }
 }
 
-/** Runs the forward and, if any input requires grad and recording is on, records a node. */
-function run<A>(
-  name: string,
-  vjp: VjpFn<A>,
-  watch: Watch,
-  inputs: readonly Tensor[],
-  attrs: A,
-  outs: readonly NDArray[],
-  saved: unknown,
-): Tensor[] {
-  checkForward(name, inputs, outs);
+// What a forward hands to `save`. One function for every call instead of a closure per call;
+// `apply` restores the outer value after its forward, in case a forward runs ops of its own.
+let stash: unknown;
+const save = (value: unknown): void => {
+  stash = value;
+};
+
+/** The input arrays, and whether recording applies (recording is on and some input requires grad). */
+function unwrap(inputs: readonly Tensor[], datas: NDArray[]): boolean {
   let record = false;
-  if (isGradEnabled()) for (const t of inputs) if (t.requiresGrad) { record = true; break; }
-  if (!record) return outs.map((o) => new Tensor(o));
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i]!;
+    datas[i] = t.data;
+    if (t.requiresGrad) record = true;
+  }
+  return record && isGradEnabled();
+}
+
+// The built-in ops (ops/index.ts marks them) have VJPs that read their incoming gradients and
+// keep no reference to them, so a backward that builds no graph may reuse those gradients'
+// storage once the VJP has run. A user's op (defineOp, customOp) might keep one, for
+// inspection say; its gradients are left alone.
+interface OpMeta {
+  builtin: boolean;
+}
+const metaOf = new WeakMap<object, OpMeta>();
+
+/** @internal marks ops whose VJPs keep no reference to the gradients they are given. */
+export function markBuiltin(ops: Iterable<object>): void {
+  for (const op of ops) {
+    const meta = metaOf.get(op);
+    if (meta) meta.builtin = true;
+  }
+}
+
+/** Records a node for outputs made from inputs, wiring each float output to it. */
+function record<A>(
+  name: string, vjp: VjpFn<A>, watch: Watch, meta: OpMeta, inputs: readonly Tensor[], attrs: A, outs: readonly NDArray[], saved: unknown,
+  outputRegion?: MultiOpSpec<A>["outputRegion"],
+): Tensor[] {
   // an int or bool output (indices, a mask) has no derivative: it is a constant, not part of the graph
-  const outputs = outs.map((o, i) => new Tensor(o, nd.isFloat(o.dtype), i));
+  const outputs = new Array<Tensor>(outs.length);
+  for (let i = 0; i < outs.length; i++) outputs[i] = new Tensor(outs[i]!, nd.isFloat(outs[i]!.dtype), i);
   const node = new Node(name, vjp as VjpFn, { inputs, outputs, attrs, saved }, watch);
+  node.builtin = meta.builtin;
+  if (outputRegion) node.outputRegion = outputRegion as OutputRegion;
   for (const o of outputs) if (o.requiresGrad) o.gradFn = node;
+  node.dropValues(valueFree);
   return outputs;
 }
 
 export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
+  const { name, forward, vjp } = spec;
   const watch = spec.watch ?? "inputs";
+  const meta: OpMeta = { builtin: false };
   const apply = (inputs: readonly Tensor[], attrs: A): Tensor => {
-    let saved: unknown;
-    const out = spec.forward(inputs.map((t) => t.data), attrs, (v) => (saved = v));
-    return run(spec.name, spec.vjp, watch, inputs, attrs, [out], saved)[0]!;
+    const datas = new Array<NDArray>(inputs.length);
+    const recording = unwrap(inputs, datas);
+    const outer = stash;
+    stash = undefined;
+    const out = forward(datas, attrs, save);
+    const saved = stash;
+    stash = outer;
+    if (isAnomalyEnabled()) checkForward(name, inputs, [out]);
+    if (!recording) return new Tensor(out);
+    return record(name, vjp, watch, meta, inputs, attrs, [out], saved)[0]!;
   };
-  return Object.assign(apply, { opName: spec.name });
+  metaOf.set(apply, meta);
+  return Object.assign(apply, { opName: name });
 }
 
 export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
+  const { name, forward, vjp } = spec;
   const watch = spec.watch ?? "inputs";
+  const meta: OpMeta = { builtin: false };
   const apply = (inputs: readonly Tensor[], attrs: A): Tensor[] => {
-    let saved: unknown;
-    const outs = spec.forward(inputs.map((t) => t.data), attrs, (v) => (saved = v));
-    return run(spec.name, spec.vjp, watch, inputs, attrs, outs, saved);
+    const datas = new Array<NDArray>(inputs.length);
+    const recording = unwrap(inputs, datas);
+    const outer = stash;
+    stash = undefined;
+    const outs = forward(datas, attrs, save);
+    const saved = stash;
+    stash = outer;
+    if (isAnomalyEnabled()) checkForward(name, inputs, outs);
+    if (!recording) return outs.map((o) => new Tensor(o));
+    return record(name, vjp, watch, meta, inputs, attrs, outs, saved, spec.outputRegion);
   };
-  return Object.assign(apply, { opName: spec.name });
+  metaOf.set(apply, meta);
+  return Object.assign(apply, { opName: name });
 }

@@ -9,6 +9,8 @@ import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, withAnomaly, withG
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { add } from "./ops/binary.js";
 import { cast } from "./ops/movement.js";
+import * as F from "./fast.js";
+import * as D from "./deferred.js";
 
 export interface BackwardOptions {
   /** The gradient of the output; required unless the output has one element. */
@@ -38,6 +40,8 @@ function seed(op: string, root: Tensor, gradient: TensorLike | undefined): Tenso
 interface Run {
   /** gradients reaching leaves, in first-reached order */
   leaves: Map<Tensor, Tensor>;
+  /** those of the leaves' gradients whose arrays this run made and no one else holds */
+  owned: Set<Tensor>;
   /** gradients of requested non-leaf tensors, keyed by the tensor */
   captured: Map<Tensor, Tensor>;
 }
@@ -126,7 +130,61 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
     else targetLeaves.add(t);
   }
   const needed = targets ? leadingTo(roots, targetLeaves, targetNodes) : null;
-  const accumulate = (prev: Tensor | null | undefined, g: Tensor): Tensor => (prev ? add(prev, g) : g);
+  // Gradients waiting in a slot (or for a leaf) whose arrays no one else holds: fresh ones from
+  // a fast VJP (fast.ts) and sums made here. Without a graph, a second gradient for the same
+  // tensor is added into one of them in place; a slot is disowned when its VJP takes it, since
+  // the VJP may pass it on (add hands g to both inputs).
+  const owned = new Set<Tensor>();
+  // A deferred weight gradient (deferred.ts) as a dense array the run owns; others unchanged.
+  const settle = (g: Tensor): Tensor => {
+    if (!D.isDeferred(g)) return g;
+    const dense = D.settle(g);
+    owned.add(dense);
+    return dense;
+  };
+  const accumulate = (prev: Tensor | null | undefined, g: Tensor): Tensor => {
+    if (!prev) {
+      if (!createGraph && !D.isDeferred(g) && F.takeFresh(g.data)) owned.add(g);
+      return g;
+    }
+    if (createGraph) return add(prev, g);
+    // two deferred sums of products stay one, multiplied out once when read
+    if (D.isDeferred(prev) || D.isDeferred(g)) {
+      const both = D.combine(prev, g);
+      if (both) return both;
+      prev = settle(prev);
+      g = settle(g);
+    }
+    if (owned.has(prev) && F.addInto(prev.data, g.data)) {
+      if (F.takeFresh(g.data)) F.recycle(g.data); // added in, and held by no one
+      return prev;
+    }
+    if (F.takeFresh(g.data) && F.addInto(g.data, prev.data)) {
+      owned.add(g);
+      return g;
+    }
+    const sum = new Tensor(F.addGrads(prev.data, g.data) ?? nd.add(prev.data, g.data));
+    owned.add(sum);
+    return sum;
+  };
+
+  // Input 0's gradient of nodes whose outputs are regions of it (unbind over a sequence):
+  // each output's gradient is added into its region on arrival and can then be reused, where
+  // a slot would hold it until the node's turn (see MultiOpSpec.outputRegion).
+  const gathered = new Map<Node, Tensor>();
+  const gather = (node: Node, index: number, g: Tensor) => {
+    g = settle(g);
+    let whole = gathered.get(node);
+    if (!whole) {
+      const x = node.inputs[0]!;
+      whole = new Tensor(nd.zeros(x.shape, x.dtype));
+      gathered.set(node, whole);
+      heap.push(node);
+    }
+    const region = node.outputRegion!(whole.data, index, node.attrs);
+    if (!F.addInto(region, g.data)) nd.add(region, g.data, region);
+    if (F.takeFresh(g.data)) F.recycle(g.data);
+  };
 
   const deliver = (t: Tensor, g: Tensor) => {
     const node = t.gradFn;
@@ -135,6 +193,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       return;
     }
     if (needed !== null && !needed.has(node) && !targetNodes.has(node)) return;
+    if (!createGraph && node.outputRegion !== null && !node.released && !targetNodes.has(node)) return gather(node, t.outputIndex, g);
     let slots = pending.get(node);
     if (!slots) {
       slots = new Array<Tensor | null>(node.nOutputs).fill(null);
@@ -144,47 +203,87 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
     slots[t.outputIndex] = accumulate(slots[t.outputIndex], g);
   };
 
-  withGradMode(createGraph, () => {
-    for (let i = 0; i < roots.length; i++) deliver(roots[i]!, rootGrads[i]!);
-    while (heap.size > 0) {
-      const node = heap.pop();
-      const slots = pending.get(node)!;
-      pending.delete(node);
-      if (node.released) {
-        throw new AutogradError(
-          `backward: the graph through ${node.op} was already released by an earlier backward; pass { retainGraph: true } to the first backward to run another, or detach() state carried over from a previous step`,
-        );
-      }
-      if (targetNodes.has(node)) {
-        for (const t of targets!) if (t.gradFn === node && slots[t.outputIndex]) captured.set(t, slots[t.outputIndex]!);
-        if (!needed!.has(node)) continue;
-      }
-      node.checkSaved();
-      // an output no gradient reached (one part of a split, say) contributes zeros
-      for (let i = 0; i < slots.length; i++) slots[i] ??= new Tensor(nd.zerosLike(node.outputs[i]!.data));
-      const anomaly = isAnomalyEnabled();
-      const inGrads = anomaly ? withAnomaly(false, () => node.vjp(slots as Tensor[], node)) : node.vjp(slots as Tensor[], node);
-      const inputs = node.inputs;
-      for (let i = 0; i < inputs.length; i++) {
-        const x = inputs[i]!;
-        let g = inGrads[i];
-        if (!g || !x.requiresGrad) continue;
-        if (!nd.shapesEqual(g.shape, x.shape)) {
-          throw new AutogradError(`backward: the VJP of ${node.op} returned a gradient of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(x.shape)}`);
+  try {
+    withGradMode(createGraph, () => {
+      // only arrays made during this walk's VJPs may become its own (a seed is the caller's)
+      F.forgetFresh();
+      for (let i = 0; i < roots.length; i++) deliver(roots[i]!, rootGrads[i]!);
+      while (heap.size > 0) {
+        const node = heap.pop();
+        const whole = node.outputRegion === null ? undefined : gathered.get(node);
+        if (whole !== undefined) {
+          // the outputs' gradients are already in place: input 0's gradient, made here
+          gathered.delete(node);
+          deliver(node.inputs[0]!, new Tensor(F.markFresh(whole.data)));
+          visited.push(node);
+          continue;
         }
-        if (g.dtype !== x.dtype) g = cast(g, x.dtype);
-        if (anomaly && hasNonFinite(g.data)) {
-          throw new AutogradError(`detectAnomaly: backward of ${node.describe()} produced NaN or Inf in the gradient of input ${i} (shape ${fmtShape(x.shape)})`);
+        const slots = pending.get(node)!;
+        pending.delete(node);
+        for (let i = 0; i < slots.length; i++) if (slots[i]) slots[i] = settle(slots[i]!);
+        // the VJP takes these; those the run owned may be reused once it has (see below)
+        let consumed: Tensor[] | null = null;
+        for (const g of slots) if (g && owned.delete(g)) (consumed ??= []).push(g);
+        if (node.released) {
+          throw new AutogradError(
+            `backward: the graph through ${node.op} was already released by an earlier backward; pass { retainGraph: true } to the first backward to run another, or detach() state carried over from a previous step`,
+          );
         }
-        deliver(x, g);
+        if (targets !== null && targetNodes.has(node)) {
+          for (const t of targets!) if (t.gradFn === node && slots[t.outputIndex]) captured.set(t, slots[t.outputIndex]!);
+          consumed = null; // handed to the caller
+          if (!needed!.has(node)) continue;
+        }
+        node.checkSaved();
+        // an output no gradient reached (one part of a split, say) contributes zeros
+        for (let i = 0; i < slots.length; i++) slots[i] ??= new Tensor(nd.zeros(node.outputs[i]!.shape, node.outputs[i]!.dtype));
+        const anomaly = isAnomalyEnabled();
+        const builtin = !createGraph && node.builtin;
+        const outer = F.enterVjp(builtin);
+        let inGrads: readonly (Tensor | null | undefined)[];
+        try {
+          inGrads = anomaly ? withAnomaly(false, () => node.vjp(slots as Tensor[], node)) : node.vjp(slots as Tensor[], node);
+        } finally {
+          F.leaveVjp(outer);
+        }
+        // A built-in VJP keeps nothing it was given, so a consumed gradient that none of its
+        // results is (or is a view of, or is a deferred product reading) is dead once they are
+        // delivered: its storage goes to the next fast-path kernel (fast.ts).
+        const dead = consumed !== null && builtin ? consumed.filter((g) => !sharesStorage(inGrads, g)) : null;
+        const inputs = node.inputs;
+        for (let i = 0; i < inputs.length; i++) {
+          const x = inputs[i]!;
+          let g = inGrads[i];
+          if (!g || !x.requiresGrad) continue;
+          if (!nd.shapesEqual(g.shape, x.shape)) {
+            throw new AutogradError(`backward: the VJP of ${node.op} returned a gradient of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(x.shape)}`);
+          }
+          if (g.dtype !== x.dtype) g = cast(settle(g), x.dtype);
+          if (anomaly) g = settle(g);
+          if (anomaly && hasNonFinite(g.data)) {
+            throw new AutogradError(`detectAnomaly: backward of ${node.describe()} produced NaN or Inf in the gradient of input ${i} (shape ${fmtShape(x.shape)})`);
+          }
+          deliver(x, g);
+        }
+        if (dead !== null) for (const g of dead) F.recycle(g.data);
+        visited.push(node);
       }
-      visited.push(node);
-    }
-  });
+    });
+    for (const [t, g] of leaves) leaves.set(t, settle(g));
+  } finally {
+    F.endBackward(); // no recycled storage outlives the backward
+  }
   // Released only once the whole walk has succeeded: a backward that throws (a modified saved
   // value, an anomaly) leaves the graph as it was, so the error repeats and nothing is half-done.
   if (!retainGraph) for (const node of visited) node.release();
-  return { leaves, captured };
+  return { leaves, owned, captured };
+}
+
+/** Whether one of a VJP's results is g, a view of it, or a deferred product that reads it. */
+function sharesStorage(results: readonly (Tensor | null | undefined)[], g: Tensor): boolean {
+  const storage = g.data.data;
+  for (const r of results) if (r && (D.isDeferred(r) ? D.holds(r, storage) : r.data.data === storage)) return true;
+  return false;
 }
 
 /** Leaf gradients whose arrays backward allocated itself, so it may add into them in place. */
@@ -198,7 +297,7 @@ export function backward(root: Tensor, gradient: TensorLike | undefined, options
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
   const g = seed("backward", root, gradient);
-  const { leaves } = run([root], [g], createGraph, retainGraph, null);
+  const { leaves, owned } = run([root], [g], createGraph, retainGraph, null);
   for (const [leaf, lg] of leaves) {
     if (!leaf.requiresGrad) continue;
     const prev = leaf._grad;
@@ -208,6 +307,10 @@ export function backward(root: Tensor, gradient: TensorLike | undefined, options
       leaf._grad = prev ? withGradMode(true, () => add(prev, lg)) : lg;
     } else if (prev && ownedGrads.has(prev) && prev.data.dtype === lg.dtype) {
       nd.add(prev.data, lg.data, prev.data);
+    } else if (!prev && owned.has(lg)) {
+      // an array the walk made for this leaf alone: it becomes .grad as it is, uncopied
+      leaf._grad = lg;
+      ownedGrads.add(lg);
     } else {
       // A fresh copy: the gradient array may be shared with other leaves or be a broadcast view.
       leaf._grad = new Tensor(prev ? nd.add(prev.data, lg.data) : nd.copy(lg.data));

@@ -30,6 +30,9 @@ export interface VjpContext<A = unknown> {
 /** Gradients for the outputs in; gradients for the inputs out (null where an input gets none). */
 export type VjpFn<A = unknown> = (grads: readonly Tensor[], ctx: VjpContext<A>) => readonly (Tensor | null | undefined)[];
 
+/** Where output `index` of an op lies in an array of its input 0's shape (attrs are the op's). */
+export type OutputRegion = (whole: NDArray, index: number, attrs: unknown) => NDArray;
+
 /** Which tensors the VJP reads; they are checked for in-place changes before it runs. Indices are inputs. */
 export type Watch = "inputs" | "output" | "both" | "none" | readonly number[];
 
@@ -56,6 +59,10 @@ export class Node implements VjpContext {
   saved: unknown;
   released = false;
   readonly nOutputs: number;
+  /** A built-in op's node: its VJP keeps no reference to the gradients it is given (define-op.ts). */
+  builtin = false;
+  /** For ops whose outputs are disjoint views of input 0 (unbind): see MultiOpSpec.outputRegion. */
+  outputRegion: OutputRegion | null = null;
   /** The watched tensors' arrays and those arrays' storage versions, at record time. */
   private savedArrays: readonly NDArray[];
   private savedVersions: readonly number[];
@@ -73,8 +80,19 @@ export class Node implements VjpContext {
     this.saved = ctx.saved;
     this.nOutputs = ctx.outputs.length;
     const ts = this.watched;
-    this.savedArrays = ts.length === 0 ? NONE : ts.map((t) => t.data);
-    this.savedVersions = ts.length === 0 ? NONE : ts.map((t) => t.data.version);
+    if (ts.length === 0) {
+      this.savedArrays = NONE;
+      this.savedVersions = NONE;
+    } else {
+      const arrays = new Array<NDArray>(ts.length);
+      const versions = new Array<number>(ts.length);
+      for (let i = 0; i < ts.length; i++) {
+        arrays[i] = ts[i]!.data;
+        versions[i] = arrays[i]!.version;
+      }
+      this.savedArrays = arrays;
+      this.savedVersions = versions;
+    }
   }
 
   /** The VJP's context: the node itself, or null once released. */
@@ -96,6 +114,18 @@ export class Node implements VjpContext {
       case "both": return [...this.inputs, ...this.outputs];
       default: return this.released ? NONE : (this.watch as readonly number[]).map((i) => this.inputs[i]!);
     }
+  }
+
+  /**
+   * Replaces the inputs and outputs that the VJP does not read by `standIn(t)` (tensor.ts's
+   * valueFree: the graph position, shape and dtype, without the values), so that this node does
+   * not keep their values alive. Called once the outputs are wired to this node.
+   */
+  dropValues(standIn: (t: Tensor) => Tensor): void {
+    const w = this.watch;
+    if (w === "both") return;
+    if (w !== "inputs") this.inputs = replaced(this.inputs, standIn, w === "output" || w === "none" ? null : w);
+    if (w !== "output") this.outputs = replaced(this.outputs, standIn, null);
   }
 
   describe(): string {
@@ -135,6 +165,19 @@ export class Node implements VjpContext {
     this.savedVersions = NONE;
     this.released = true;
   }
+}
+
+/** ts with every entry not in `keep` (indices) replaced by standIn(entry); ts itself if none changes. */
+function replaced(ts: readonly Tensor[], standIn: (t: Tensor) => Tensor, keep: readonly number[] | null): readonly Tensor[] {
+  let out: Tensor[] | null = null;
+  for (let i = 0; i < ts.length; i++) {
+    if (keep !== null && keep.includes(i)) continue;
+    const s = standIn(ts[i]!);
+    if (s === ts[i]) continue;
+    out ??= ts.slice();
+    out[i] = s;
+  }
+  return out ?? ts;
 }
 
 // ---------------------------------------------------------------- modes

@@ -26,6 +26,10 @@ export class Tensor {
   _grad: Tensor | null = null;
   /** An optional label, shown by graph drawings and error messages. */
   name: string | undefined;
+  /** @internal the stand-in the tape keeps where no VJP reads this tensor's values (valueFree) */
+  _valueFree: Tensor | null = null;
+  /** @internal why this tensor has no values: a stand-in (valueFree), a deferred gradient (shapeOnly) */
+  _noValues: "stand-in" | "deferred" | null = null;
 
   constructor(data: NDArray, requiresGrad = false, outputIndex = 0) {
     if (requiresGrad && !nd.isFloat(data.dtype)) {
@@ -37,9 +41,11 @@ export class Tensor {
   }
 
   get data(): NDArray {
+    if (this._noValues !== null) throw noValues(this);
     return this._data;
   }
   set data(v: NDArray) {
+    if (this._noValues !== null) throw noValues(this);
     if (!(v instanceof NDArray)) throw new ValueError("Tensor.data: expected an NDArray");
     if (!nd.shapesEqual(v.shape, this._data.shape)) {
       throw new nd.ShapeError(`Tensor.data: cannot replace data of shape ${fmtShape(this._data.shape)} with shape ${fmtShape(v.shape)}`);
@@ -116,12 +122,12 @@ export class Tensor {
     this._grad = null;
   }
 
-  item(): number { return this._data.item(); }
-  toArray(): unknown { return this._data.toArray(); }
-  get(...index: number[]): number { return this._data.get(...index); }
+  item(): number { return this.data.item(); }
+  toArray(): unknown { return this.data.toArray(); }
+  get(...index: number[]): number { return this.data.get(...index); }
   toString(): string {
     const extra = this.gradFn ? `, gradFn=${this.gradFn.op}` : this.requiresGrad ? ", requiresGrad=true" : "";
-    return `tensor(${this._data.toString()}${extra})`;
+    return `tensor(${this.data.toString()}${extra})`;
   }
 
   // ---- elementwise ----
@@ -164,8 +170,8 @@ export class Tensor {
   softmax(axis = -1): Tensor { return R.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return R.logSoftmax(this, axis); }
   variance(axis?: nd.AxisArg, keepdims = false, ddof = 0): Tensor { return C.variance(this, axis, keepdims, ddof); }
-  argmax(axis?: number, keepdims = false): Tensor { return new Tensor(this._data.argmax(axis, keepdims)); }
-  argmin(axis?: number, keepdims = false): Tensor { return new Tensor(this._data.argmin(axis, keepdims)); }
+  argmax(axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmax(axis, keepdims)); }
+  argmin(axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmin(axis, keepdims)); }
   sumTo(shape: Shape): Tensor { return M.sumTo(this, shape); }
 
   // ---- movement ----
@@ -184,6 +190,60 @@ export class Tensor {
   astype(dtype: DType): Tensor { return M.cast(this, dtype); }
   contiguous(): Tensor { return M.contiguous(this); }
   matmul(b: TensorLike): Tensor { return C.matmul(this, b); }
+}
+
+/**
+ * What a recorded node keeps of a non-leaf tensor whose values its VJP never reads (the inputs
+ * of add, the output of mul, the parts of a split): its place in the graph (producer and
+ * output index), its shape and dtype, but not the tensor itself, so that the values are freed
+ * as soon as the caller drops the tensor, as a hand-written backward keeps only what it reads.
+ * Leaves and constants are kept as they are (the caller holds those anyway), and so are small
+ * tensors (see valueFreeMinSize). The stand-in is a Tensor like any other (one class, so the
+ * engine's property reads stay monomorphic) over an array with the shape and dtype and no
+ * storage; reading its `.data` throws, naming the op whose watch list missed it.
+ */
+export function valueFree(t: Tensor): Tensor {
+  if (t.gradFn === null || t._noValues !== null || t.size < valueFreeMinSize) return t;
+  let s = t._valueFree;
+  if (s === null) {
+    s = shapeOnly(t.shape, t.dtype, "stand-in", t.outputIndex);
+    s.gradFn = t.gradFn;
+    s.name = t.name;
+    t._valueFree = s;
+  }
+  return s;
+}
+
+// Below this many elements a tensor is kept as it is: a stand-in costs about what its values
+// do (two objects per tensor, a few percent of an LSTM step at the notebook's size), and
+// freeing a few hundred bytes early buys nothing.
+let valueFreeMinSize = 256;
+
+/** @internal for tests: stand-ins for tensors of any size, so that every op's watch list is exercised. */
+export function setValueFreeMinSize(n: number): number {
+  const prev = valueFreeMinSize;
+  valueFreeMinSize = n;
+  return prev;
+}
+
+const NO_VALUES_F64 = new Float64Array(0);
+const NO_VALUES_F32 = new Float32Array(0);
+
+/** @internal a Tensor with a shape and dtype and no values (over an array with no storage). */
+export function shapeOnly(shape: readonly number[], dtype: DType, why: "stand-in" | "deferred", outputIndex = 0): Tensor {
+  const empty = new NDArray(dtype === "float32" ? NO_VALUES_F32 : NO_VALUES_F64, shape, undefined, 0, { writable: false });
+  const t = new Tensor(empty, why === "stand-in", outputIndex);
+  t._noValues = why;
+  return t;
+}
+
+function noValues(t: Tensor): AutogradError {
+  const shape = fmtShape(t.shape);
+  return new AutogradError(
+    t._noValues === "deferred"
+      ? `a ${shape} gradient was read before the engine settled it (deferred.ts); settle it first`
+      : `a VJP read the values of a ${shape} tensor that its op does not watch${t.gradFn ? ` (made by ${t.gradFn.op})` : ""}; add it to the op's watch list`,
+  );
 }
 
 function flatArgs(args: readonly (number | readonly number[])[]): number[] {

@@ -285,6 +285,14 @@ export const OP_CASES: Record<OpName, GradCase> = {
       .chain((shape) => fc.tuple(arrayArb(shape), fc.integer({ min: -shape.length, max: shape.length - 1 }), fc.boolean()))
       .map(([x, axis, useAll]) => sample(`unbind(axis=${axis}, useAll=${useAll})`, [x], (t) => weightedParts(ag.unbind(t, axis), useAll))),
   },
+  stack: {
+    sample: fc
+      .tuple(shapeArb(0, 2, 3), fc.integer({ min: 1, max: 3 }))
+      .chain(([shape, n]) =>
+        fc.tuple(fc.tuple(...Array.from({ length: n }, () => arrayArb(shape))), fc.integer({ min: -shape.length - 1, max: shape.length }), checkArb(n)),
+      )
+      .map(([xs, axis, check]) => sample(`stack(axis=${axis})`, xs, (...ts) => ag.stack(ts, axis), check)),
+  },
   cast: {
     // float64 -> float32 rounds to ~1e-7, so a wider step keeps the differences accurate
     sample: shapeArb(0, 3, 3)
@@ -345,14 +353,6 @@ export const COMPOSITE_CASES: Record<string, GradCase> = {
     sample: shapeArb(0, 3, 3)
       .chain((shape) => arrayArb(shape))
       .map((x) => sample("flatten", [x], (t) => ag.flatten(t))),
-  },
-  stack: {
-    sample: fc
-      .tuple(shapeArb(0, 2, 3), fc.integer({ min: 1, max: 3 }))
-      .chain(([shape, n]) =>
-        fc.tuple(fc.tuple(...Array.from({ length: n }, () => arrayArb(shape))), fc.integer({ min: -shape.length - 1, max: shape.length }), checkArb(n)),
-      )
-      .map(([xs, axis, check]) => sample(`stack(axis=${axis})`, xs, (...ts) => ag.stack(ts, axis), check)),
   },
   chunk: {
     sample: shapeArb(1, 3, 4)

@@ -1,14 +1,26 @@
 // Every recorded op, and every composite op, against central finite differences (gradcheck)
 // and, for second order, against finite differences of its recorded VJP (gradgradcheck).
 
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { OPS, Tensor, gradcheck, gradgradcheck, square } from "../src/index.js";
 import { COMPOSITE_CASES, OP_CASES, type GradCase, type Sample } from "./cases.js";
 import { recordedOps } from "./helpers.js";
+import { setValueFreeMinSize } from "../src/tensor.js";
 
 const RUNS = 40;
+
+// The tape keeps every non-leaf tensor that a VJP does not read without its values, however
+// small (by default only larger ones): a VJP reading a value its op does not watch then throws,
+// so each case below also checks its op's watch list.
+let minSize: number;
+beforeAll(() => {
+  minSize = setValueFreeMinSize(0);
+});
+afterAll(() => {
+  setValueFreeMinSize(minSize);
+});
 
 function leavesOf(s: Sample): Tensor[] {
   return s.inputs.map((a) => new Tensor(a, nd.isFloat(a.dtype)));

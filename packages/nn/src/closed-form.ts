@@ -168,10 +168,33 @@ function load2(src: NDArray, dst: Float64Array, off: number, rs: number): void {
   }
 }
 
+/**
+ * σ(z) without overflow: 1 / (1 + e^-z) for z >= 0 and e^z / (1 + e^z) for z < 0, that is
+ * (z >= 0 ? 1 : e) / (1 + e) with e = e^-|z| <= 1. The choice is made by arithmetic (p is 1 or
+ * 0, and p + (1 - p)e is exactly 1 or e) rather than by a branch, to the same bits: gate
+ * pre-activations change sign at random, and a branch mispredicted half the time cost about a
+ * fifth of each σ.
+ */
 function logistic(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
+  const e = Math.exp(-Math.abs(z));
+  const p = Number(z >= 0);
+  return (p + (1 - p) * e) / (1 + e);
+}
+
+/**
+ * Scratch that lives only within one call (the backward's dZ, the forward's recurrent share
+ * R): kept between calls through a WeakRef, so that a training loop reuses it instead of
+ * allocating and faulting in megabytes each step, while the garbage collector may still take
+ * it back once the loop is over. Contents are whatever the last call left.
+ */
+let scratchRef: WeakRef<Float64Array> | null = null;
+function scratch(n: number): Float64Array {
+  let buf = scratchRef?.deref();
+  if (buf === undefined || buf.length < n) {
+    buf = new Float64Array(n);
+    scratchRef = new WeakRef(buf);
+  }
+  return buf.length === n ? buf : buf.subarray(0, n);
 }
 
 interface Dims {
@@ -289,7 +312,7 @@ function runForward(op: string, x: NDArray, a0: NDArray, p: LSTMParameters, c0Ar
   const TC = new Float64Array(nA * TM);
   // x's share of every step's pre-activations at once: G = W[:, n_a:] · [x_0 ... x_{T-1}]
   gemm(4 * nA, TM, nX, W, nA, K, 1, Z, nA * S, S, 1, G, 0, TM, 1);
-  const R = new Float64Array(4 * nA * m);
+  const R = scratch(4 * nA * m); // overwritten by each step's product
   for (let t = 0; t < T; t++) {
     // the recurrent share: R = W[:, :n_a] · a_{t-1}
     gemm(4 * nA, m, nA, W, 0, K, 1, Z, t * m, S, 1, R, 0, m, 1);
@@ -550,7 +573,7 @@ export function lstmBackward(da: NDArray, caches: LSTMCaches, options: LSTMBackw
   const EM = Te * m;
   const S = (T + 1) * m;
 
-  const dZ = new Float64Array(4 * nA * EM); // (4n_a, Te, m)
+  const dZ = scratch(4 * nA * EM); // (4n_a, Te, m), every element written below
   const aBar = new Float64Array(nA * m); // what step t+1 sends back to a_t
   const cBar = new Float64Array(nA * m); // ... and to c_t
   const [a0s, a1s, a2s] = [da.strides[0]!, da.strides[1]!, da.strides[2]!];

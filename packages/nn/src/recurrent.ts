@@ -30,11 +30,15 @@ export interface NotebookParams {
 /** What LSTM/GRU run over time: a cell that projects all inputs at once, then steps. */
 interface StepCell {
   readonly hiddenSize: number;
+  readonly weight_hh: Parameter;
   readonly inputSize: number;
   /** x (T, B, I) -> the input half of the gates for every step, (T, B, G*H). */
   project(x: Tensor): Tensor;
-  /** One step from the projected input; returns the new state, whose first entry is h. */
-  step(xp: Tensor, state: readonly Tensor[]): Tensor[];
+  /**
+   * One step from the projected input; returns the new state, whose first entry is h.
+   * `weightHhT` is weight_hh.T, which a sequence makes once (one permute on the tape, not T).
+   */
+  step(xp: Tensor, state: readonly Tensor[], weightHhT?: Tensor): Tensor[];
 }
 
 function validateStep(op: string, x: Tensor, inputSize: number): void {
@@ -94,8 +98,8 @@ export class LSTMCell extends Module implements StepCell {
   }
 
   /** gates = xp + h W_hh^T, split i, f, g, o; c' = f c + i g; h' = o tanh(c'). */
-  step(xp: Tensor, [h, c]: readonly Tensor[]): Tensor[] {
-    const gates = xp.add(ag.matmul(h!, this.weight_hh.T));
+  step(xp: Tensor, [h, c]: readonly Tensor[], weightHhT = this.weight_hh.T): Tensor[] {
+    const gates = xp.add(ag.matmul(h!, weightHhT));
     const [i, f, g, o] = gates.chunk(4, 1) as [Tensor, Tensor, Tensor, Tensor];
     const c2 = f.sigmoid().mul(c!).add(i.sigmoid().mul(g.tanh()));
     const h2 = o.sigmoid().mul(c2.tanh());
@@ -211,8 +215,8 @@ export class GRUCell extends Module implements StepCell {
   }
 
   /** r, z from x and h; n = tanh(x_n + r (h W_hn^T + b_hn)); h' = (1 - z) n + z h. */
-  step(xp: Tensor, [h]: readonly Tensor[]): Tensor[] {
-    let hp = ag.matmul(h!, this.weight_hh.T);
+  step(xp: Tensor, [h]: readonly Tensor[], weightHhT = this.weight_hh.T): Tensor[] {
+    let hp = ag.matmul(h!, weightHhT);
     if (this.bias_hh) hp = hp.add(this.bias_hh);
     const [xr, xz, xn] = xp.chunk(3, 1) as [Tensor, Tensor, Tensor];
     const [hr, hz, hn] = hp.chunk(3, 1) as [Tensor, Tensor, Tensor];
@@ -334,10 +338,11 @@ abstract class RecurrentStack<C extends Module & StepCell> extends Module {
         );
         // One unbind node for all steps: its backward stacks the step gradients once.
         const xp = ag.unbind(cell.project(input), 0);
+        const weightHhT = cell.weight_hh.T;
         const seq: Tensor[] = new Array(T);
         for (let n = 0; n < T; n++) {
           const t = d === 0 ? n : T - 1 - n;
-          let next = cell.step(xp[t]!, s);
+          let next = cell.step(xp[t]!, s, weightHhT);
           if (mask) {
             const m = mask[t]!;
             next = next.map((v, j) => ag.where(m, v, s[j]!));

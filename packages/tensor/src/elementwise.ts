@@ -1,10 +1,10 @@
 // Elementwise ops: unary, binary with numpy broadcasting, comparisons, where, copies.
-// Every op runs through `walk` (iter.ts); the common arithmetic has explicit loops, the rest
-// calls a small scalar function per element.
+// The common layouts take fast paths (see below); every other case runs through `walk`
+// (iter.ts). The common ops have explicit loops, the rest call a small function per element.
 
-import { allocate, arithmeticResult, castScalar, floatResult, promoteTypes, type DType, type Storage } from "./dtype.js";
+import { allocate, arithmeticResult, castScalar, floatResult, promoteTypes, storageOverlaps, type DType, type Storage } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
-import { walk } from "./iter.js";
+import { rowRun, rowStride, walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf, contiguousStrides, type Shape } from "./shape.js";
 
@@ -30,7 +30,7 @@ function asArray(x: ArrayOrScalar, other: ArrayOrScalar | null, op: string): NDA
 }
 
 function sharesStorage(a: NDArray, b: NDArray): boolean {
-  return a.data.buffer === b.data.buffer;
+  return storageOverlaps(a.data, b.data);
 }
 
 function sameLayout(a: NDArray, bStrides: Shape, bOffset: number, b: NDArray): boolean {
@@ -46,16 +46,8 @@ function canHold(out: DType, result: DType): boolean {
   return false;
 }
 
-/**
- * The array a kernel writes into: a fresh contiguous one, or the caller's `out` after checks.
- * When `out` overlaps an input in any way other than element-for-element, the kernel writes a
- * temporary and `finish` copies it over, as numpy does, so no input is read after being written.
- */
-export function prepareOut(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, inputs: readonly { a: NDArray; strides: Shape }[]) {
-  if (out === undefined) {
-    const o = new NDArray(allocate(dtype, sizeOf(shape)), shape);
-    return { target: o, finish: () => o };
-  }
+/** Throws unless `out` can take a result of this shape and dtype. */
+function checkOut(op: string, shape: Shape, dtype: DType, out: NDArray): void {
   if (!(out instanceof NDArray)) throw new DTypeError(`${op}: out must be an NDArray`);
   if (!shapesEqual(out.shape, shape)) {
     throw new ShapeError(`${op}: out has shape ${fmtShape(out.shape)} but the result has shape ${fmtShape(shape)}`);
@@ -64,25 +56,89 @@ export function prepareOut(op: string, shape: Shape, dtype: DType, out: NDArray 
     throw new DTypeError(`${op}: cannot write a ${dtype} result into an out array of dtype ${out.dtype}`);
   }
   out.checkWritable(op);
+}
+
+/**
+ * The array a kernel writes into: a fresh contiguous one, or the caller's `out` after checks.
+ * When `out` overlaps an input in any way other than element-for-element, the kernel writes a
+ * temporary and `finishOut` copies it over, as numpy does, so no input is read after being written.
+ */
+export function prepareOut(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, inputs: readonly { a: NDArray; strides: Shape }[]): NDArray {
+  if (out === undefined) return new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  checkOut(op, shape, dtype, out);
   const overlaps = inputs.some(({ a, strides }) => sharesStorage(a, out) && !sameLayout(out, strides, a.offset, a));
-  if (!overlaps) {
-    return {
-      target: out,
-      finish: () => {
-        out.bumpVersion();
-        return out;
-      },
-    };
-  }
-  const tmp = new NDArray(allocate(out.dtype, sizeOf(shape)), shape);
-  return {
-    target: tmp,
-    finish: () => {
-      copyInto(out, tmp);
-      out.bumpVersion();
-      return out;
-    },
-  };
+  return overlaps ? new NDArray(allocate(out.dtype, sizeOf(shape)), shape) : out;
+}
+
+/** The kernel has written `target` (from prepareOut): the result, with `out` brought up to date. */
+export function finishOut(out: NDArray | undefined, target: NDArray): NDArray {
+  if (out === undefined) return target;
+  if (target !== out) copyInto(out, target);
+  out.bumpVersion();
+  return out;
+}
+
+// ---------------------------------------------------------------- fast paths
+//
+// Most calls, the tape's above all, see C-contiguous arrays of one shape, or an array and a
+// number, or a matrix and a row (a bias) or a column. For those a kernel is one loop over the
+// storage (or one per row), without the general walk: on small arrays, the walk's coalescing,
+// its bookkeeping arrays and its per-call closure cost more than the arithmetic. Everything
+// else takes the walk.
+
+/**
+ * Where a fast-path kernel writes a result of `shape` computed from the contiguous operands
+ * `a` and `b` (b may be null): a fresh array, or `out` itself when it is contiguous and shares
+ * no storage with an operand except element for element (a[i] -> out[i]). Null sends the call
+ * to the general path, which handles every other `out`.
+ */
+function fastTarget(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, a: NDArray, b: NDArray | null): NDArray | null {
+  if (out === undefined) return new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  checkOut(op, shape, dtype, out);
+  if (!out.isContiguous()) return null;
+  if (sharesStorage(a, out) && !sameElements(a, out)) return null;
+  if (b !== null && sharesStorage(b, out) && !sameElements(b, out)) return null;
+  return out;
+}
+
+/** Two contiguous arrays over the same elements: an op may read x[i] and write out[i] in one pass. */
+function sameElements(x: NDArray, out: NDArray): boolean {
+  return x.data === out.data && x.offset === out.offset && x.size === out.size && x.isContiguous();
+}
+
+/**
+ * Where row r of an array starts, when `a` is read as rows of `run` contiguous elements (see
+ * rowRun in iter.ts): `run` itself for a contiguous array, else the layout's row stride, or NaN
+ * when `a` cannot be read so.
+ */
+function runStride(shape: Shape, strides: Shape, size: number, run: number): number {
+  const own = rowRun(shape, strides);
+  if (own === size) return run;
+  return own === run ? rowStride(shape, strides, run) : NaN;
+}
+
+/** Every element of `x` is the one value at x.offset (a broadcast view of a single value). */
+function isConstant(x: NDArray): boolean {
+  for (let i = 0; i < x.ndim; i++) if (x.shape[i] !== 1 && x.strides[i] !== 0) return false;
+  return true;
+}
+
+/** `a.shape` ends with `row` (ignoring row's leading 1s): `row` repeats along a's leading dims. */
+function endsWith(shape: Shape, row: Shape): boolean {
+  let k = 0;
+  while (k < row.length && row[k] === 1) k++;
+  const lead = shape.length - row.length;
+  if (lead < 0) return false;
+  for (let i = k; i < row.length; i++) if (shape[lead + i] !== row[i]) return false;
+  return true;
+}
+
+/** `col.shape` is `shape` with its last dim 1: one value per row of `shape`. */
+function isColumnOf(shape: Shape, col: Shape): boolean {
+  const n = shape.length;
+  if (col.length !== n || n === 0 || col[n - 1] !== 1) return false;
+  for (let i = 0; i < n - 1; i++) if (col[i] !== shape[i]) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------- unary
@@ -103,38 +159,115 @@ function unaryResult(kind: Kind, dtype: DType): DType {
   return kind === "float" ? floatResult(dtype) : kind === "bool" ? "bool" : arithmeticResult(dtype);
 }
 
-function unary(op: string, kind: Kind, f: UnaryFn, a: NDArray, out?: NDArray): NDArray {
+const NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, TANH = 5, SIGMOID = 6, RELU = 7, SQUARE = 8, U_OTHER = 9;
+
+/**
+ * o[po + i*so] = f(a[pa + i*sa]) for i < n. The ops the tape runs most have loops of their own:
+ * through the one shared call site `f(...)`, which sees every op's function (megamorphic), V8
+ * can inline none of them and pays a full call per element, several times the arithmetic of
+ * neg or square. Each loop computes exactly what its `f` computes.
+ */
+function unaryRow(code: number, f: UnaryFn, o: Storage, po: number, so: number, a: Storage, pa: number, sa: number, n: number): void {
+  switch (code) {
+    case NEG:
+      for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = -a[pa]!;
+      return;
+    case EXP:
+      for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = Math.exp(a[pa]!);
+      return;
+    case LOG:
+      for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = Math.log(a[pa]!);
+      return;
+    case SQRT:
+      for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = Math.sqrt(a[pa]!);
+      return;
+    case ABS:
+      for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = Math.abs(a[pa]!);
+      return;
+    case TANH:
+      for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = Math.tanh(a[pa]!);
+      return;
+    case SIGMOID:
+      // sigmoidScalar's two branches as arithmetic, to the same bits: with e = exp(-|x|) <= 1
+      // and p = 1 for x >= 0 (else 0), (p + (1 - p) e) / (1 + e) is 1 / (1 + e) or e / (1 + e).
+      // A branch on the sign, mispredicted half the time on data of either sign, cost a fifth.
+      for (let i = 0; i < n; i++, po += so, pa += sa) {
+        const x = a[pa]!;
+        const e = Math.exp(-Math.abs(x));
+        const p = Number(x >= 0);
+        o[po] = (p + (1 - p) * e) / (1 + e);
+      }
+      return;
+    case RELU:
+      for (let i = 0; i < n; i++, po += so, pa += sa) {
+        const x = a[pa]!;
+        o[po] = x > 0 ? x : x === x ? 0 : x;
+      }
+      return;
+    case SQUARE:
+      for (let i = 0; i < n; i++, po += so, pa += sa) {
+        const x = a[pa]!;
+        o[po] = x * x;
+      }
+      return;
+    default:
+      for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = f(a[pa]!);
+  }
+}
+
+function unary(op: string, kind: Kind, code: number, f: UnaryFn, a: NDArray, out?: NDArray): NDArray {
   if (!(a instanceof NDArray)) a = asArray(a as unknown as number, null, op);
-  const { target, finish } = prepareOut(op, a.shape, unaryResult(kind, a.dtype), out, [{ a, strides: a.strides }]);
+  const dtype = unaryResult(kind, a.dtype);
+  if (a.isContiguous()) {
+    const o = fastTarget(op, a.shape, dtype, out, a, null);
+    if (o !== null) {
+      unaryRow(code, f, o.data, o.offset, 1, a.data, a.offset, 1, a.size);
+      if (o === out) out.bumpVersion();
+      return o;
+    }
+  } else if (a.size > 0) {
+    // rows of contiguous elements (a slice of columns): one loop per row
+    const n = rowRun(a.shape, a.strides);
+    const rs = n > 1 ? rowStride(a.shape, a.strides, n) : NaN;
+    const o = rs === rs ? fastTarget(op, a.shape, dtype, out, a, null) : null;
+    if (o !== null) {
+      const od = o.data, ad = a.data;
+      for (let p = 0, pa = a.offset; p < a.size; p += n, pa += rs) unaryRow(code, f, od, o.offset + p, 1, ad, pa, 1, n);
+      if (o === out) out.bumpVersion();
+      return o;
+    }
+    // any other 2-D layout (a transposed view): one strided loop per row
+    const o2 = a.ndim === 2 && rs !== rs ? fastTarget(op, a.shape, dtype, out, a, null) : null;
+    if (o2 !== null) {
+      const od = o2.data, ad = a.data;
+      const [rows, cols, s0, s1] = [a.shape[0]!, a.shape[1]!, a.strides[0]!, a.strides[1]!];
+      for (let i = 0; i < rows; i++) unaryRow(code, f, od, o2.offset + i * cols, 1, ad, a.offset + i * s0, s1, cols);
+      if (o2 === out) out.bumpVersion();
+      return o2;
+    }
+  }
+  const target = prepareOut(op, a.shape, dtype, out, [{ a, strides: a.strides }]);
   const od = target.data;
   const ad = a.data;
   walk(a.shape, [target.strides, a.strides], [target.offset, a.offset], (pos, n, inner) => {
-    let po = pos[0]!;
-    let pa = pos[1]!;
-    const so = inner[0]!;
-    const sa = inner[1]!;
-    for (let i = 0; i < n; i++) {
-      od[po] = f(ad[pa]!);
-      po += so;
-      pa += sa;
-    }
+    unaryRow(code, f, od, pos[0]!, inner[0]!, ad, pos[1]!, inner[1]!, n);
   });
-  return finish();
+  return finishOut(out, target);
 }
 
-function defUnary(name: string, kind: Kind, f: UnaryFn) {
-  return (a: NDArray, out?: NDArray): NDArray => unary(name, kind, f, a, out);
+function defUnary(name: string, kind: Kind, f: UnaryFn, code = U_OTHER) {
+  return (a: NDArray, out?: NDArray): NDArray => unary(name, kind, code, f, a, out);
 }
 
-export const neg = defUnary("neg", "same", (x) => -x);
-export const exp = defUnary("exp", "float", Math.exp);
-export const log = defUnary("log", "float", Math.log);
-export const sqrt = defUnary("sqrt", "float", Math.sqrt);
-export const abs = defUnary("abs", "same", Math.abs);
-export const tanh = defUnary("tanh", "float", Math.tanh);
-export const sigmoid = defUnary("sigmoid", "float", sigmoidScalar);
-export const relu = defUnary("relu", "same", (x) => (x > 0 ? x : x === x ? 0 : x));
-export const square = defUnary("square", "same", (x) => x * x);
+export const neg = defUnary("neg", "same", (x) => -x, NEG);
+export const exp = defUnary("exp", "float", Math.exp, EXP);
+export const log = defUnary("log", "float", Math.log, LOG);
+export const sqrt = defUnary("sqrt", "float", Math.sqrt, SQRT);
+export const abs = defUnary("abs", "same", Math.abs, ABS);
+export const tanh = defUnary("tanh", "float", Math.tanh, TANH);
+export const sigmoid = defUnary("sigmoid", "float", sigmoidScalar, SIGMOID);
+export const relu = defUnary("relu", "same", (x) => (x > 0 ? x : x === x ? 0 : x), RELU);
+export const square = defUnary("square", "same", (x) => x * x, SQUARE);
 export const sin = defUnary("sin", "float", Math.sin);
 export const cos = defUnary("cos", "float", Math.cos);
 // numpy's sign(-0.0) is +0.0; NaN stays NaN.
@@ -149,8 +282,8 @@ export const round = defUnary("round", "same", (x) => {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 });
-export const isnan = (a: NDArray): NDArray => unary("isnan", "bool", (x) => (x !== x ? 1 : 0), a);
-export const isfinite = (a: NDArray): NDArray => unary("isfinite", "bool", (x) => (Number.isFinite(x) ? 1 : 0), a);
+export const isnan = (a: NDArray): NDArray => unary("isnan", "bool", U_OTHER, (x) => (x !== x ? 1 : 0), a);
+export const isfinite = (a: NDArray): NDArray => unary("isfinite", "bool", U_OTHER, (x) => (Number.isFinite(x) ? 1 : 0), a);
 
 // ---------------------------------------------------------------- binary
 
@@ -184,17 +317,103 @@ function binaryResult(kind: BinaryKind, a: DType, b: DType): DType {
   return kind === "float" ? floatResult(p) : kind === "bool" ? "bool" : arithmeticResult(p);
 }
 
+function checkPow(op: string, dtype: DType, b: NDArray): void {
+  if (op === "pow" && dtype === "int32" && anyNegative(b)) {
+    throw new ValueError("pow: integers to negative integer powers are not allowed; use float operands");
+  }
+}
+
+/**
+ * The fast paths of a binary op (see "fast paths" above), or null for the general walk: x and
+ * y contiguous and either of one shape, or one of them a single value (a number or a
+ * one-element array), a row that repeats along the other's leading dims, or a column.
+ */
+function binaryFast(op: string, code: number, kind: BinaryKind, f: BinaryFn, x: ArrayOrScalar, y: ArrayOrScalar, out: NDArray | undefined): NDArray | null {
+  // A number becomes a one-element storage of its weak dtype (see dtype.ts), read with stride 0.
+  const a = typeof x === "number" ? asArray(x, y, op) : x;
+  const b = typeof y === "number" ? asArray(y, x, op) : y;
+  if (!(a instanceof NDArray) || !(b instanceof NDArray)) return null;
+  const dtype = binaryResult(kind, a.dtype, b.dtype);
+  const ad = a.data, bd = b.data;
+  let o: NDArray | null;
+  if (!a.isContiguous() || !b.isContiguous()) {
+    // Not both contiguous: only operands of one shape take a fast path here.
+    if (a.size === 0 || !shapesEqual(a.shape, b.shape)) return null;
+    const n = Math.min(rowRun(a.shape, a.strides), rowRun(b.shape, b.strides));
+    const ra = runStride(a.shape, a.strides, a.size, n);
+    const rb = runStride(b.shape, b.strides, b.size, n);
+    if (n > 1 && ra === ra && rb === rb) {
+      // rows of contiguous elements (slices of columns): one loop per row
+      checkPow(op, dtype, b);
+      if ((o = fastTarget(op, a.shape, dtype, out, a, b)) === null) return null;
+      const od = o.data;
+      for (let p = 0, pa = a.offset, pb = b.offset; p < a.size; p += n, pa += ra, pb += rb) binaryRow(code, f, od, o.offset + p, 1, ad, pa, 1, bd, pb, 1, n);
+    } else if ((isConstant(b) && a.isContiguous()) || (isConstant(a) && b.isContiguous())) {
+      // a single value broadcast to the other's shape (a gradient of a sum): as a number
+      checkPow(op, dtype, b);
+      if ((o = fastTarget(op, a.shape, dtype, out, a, b)) === null) return null;
+      binaryRow(code, f, o.data, o.offset, 1, ad, a.offset, isConstant(a) ? 0 : 1, bd, b.offset, isConstant(b) ? 0 : 1, a.size);
+    } else if (a.ndim === 2) {
+      // any other 2-D layout (a transposed view): one strided loop per row
+      checkPow(op, dtype, b);
+      if ((o = fastTarget(op, a.shape, dtype, out, a, b)) === null) return null;
+      const od = o.data;
+      const [rows, cols] = [a.shape[0]!, a.shape[1]!];
+      const [a0, a1, b0, b1] = [a.strides[0]!, a.strides[1]!, b.strides[0]!, b.strides[1]!];
+      for (let i = 0; i < rows; i++) binaryRow(code, f, od, o.offset + i * cols, 1, ad, a.offset + i * a0, a1, bd, b.offset + i * b0, b1, cols);
+    } else return null;
+  } else if (shapesEqual(a.shape, b.shape)) {
+    checkPow(op, dtype, b);
+    if ((o = fastTarget(op, a.shape, dtype, out, a, b)) === null) return null;
+    binaryRow(code, f, o.data, o.offset, 1, ad, a.offset, 1, bd, b.offset, 1, a.size);
+  } else if (b.size === 1 && b.ndim <= a.ndim) {
+    checkPow(op, dtype, b);
+    if ((o = fastTarget(op, a.shape, dtype, out, a, b)) === null) return null;
+    binaryRow(code, f, o.data, o.offset, 1, ad, a.offset, 1, bd, b.offset, 0, a.size);
+  } else if (a.size === 1 && a.ndim <= b.ndim) {
+    checkPow(op, dtype, b);
+    if ((o = fastTarget(op, b.shape, dtype, out, a, b)) === null) return null;
+    binaryRow(code, f, o.data, o.offset, 1, ad, a.offset, 0, bd, b.offset, 1, b.size);
+  } else if (endsWith(a.shape, b.shape) || endsWith(b.shape, a.shape)) {
+    // a row (a bias) against a matrix, either way round: one loop per repetition of the row
+    const [big, rowIsB] = endsWith(a.shape, b.shape) ? [a, true] : [b, false];
+    const n = rowIsB ? b.size : a.size;
+    if (n === 0) return null;
+    checkPow(op, dtype, b);
+    if ((o = fastTarget(op, big.shape, dtype, out, a, b)) === null) return null;
+    const od = o.data;
+    for (let p = 0; p < big.size; p += n) {
+      if (rowIsB) binaryRow(code, f, od, o.offset + p, 1, ad, a.offset + p, 1, bd, b.offset, 1, n);
+      else binaryRow(code, f, od, o.offset + p, 1, ad, a.offset, 1, bd, b.offset + p, 1, n);
+    }
+  } else if (isColumnOf(a.shape, b.shape) || isColumnOf(b.shape, a.shape)) {
+    // one value per row (a (m, 1) column against (m, n)), either way round
+    const colIsB = isColumnOf(a.shape, b.shape);
+    const big = colIsB ? a : b;
+    const n = big.shape[big.ndim - 1]!;
+    checkPow(op, dtype, b);
+    if ((o = fastTarget(op, big.shape, dtype, out, a, b)) === null) return null;
+    const od = o.data;
+    for (let r = 0, p = 0; p < big.size; r++, p += n) {
+      if (colIsB) binaryRow(code, f, od, o.offset + p, 1, ad, a.offset + p, 1, bd, b.offset + r, 0, n);
+      else binaryRow(code, f, od, o.offset + p, 1, ad, a.offset + r, 0, bd, b.offset + p, 1, n);
+    }
+  } else return null;
+  if (o === out) out.bumpVersion();
+  return o;
+}
+
 function binary(op: string, code: number, kind: BinaryKind, f: BinaryFn, x: ArrayOrScalar, y: ArrayOrScalar, out?: NDArray): NDArray {
+  const fast = binaryFast(op, code, kind, f, x, y, out);
+  if (fast !== null) return fast;
   const a = asArray(x, y, op);
   const b = asArray(y, x, op);
   const shape = broadcastShapes(op, a.shape, b.shape);
   const sa = broadcastStrides(a.shape, a.strides, shape);
   const sb = broadcastStrides(b.shape, b.strides, shape);
   const dtype = binaryResult(kind, a.dtype, b.dtype);
-  if (op === "pow" && dtype === "int32" && anyNegative(b)) {
-    throw new ValueError("pow: integers to negative integer powers are not allowed; use float operands");
-  }
-  const { target, finish } = prepareOut(op, shape, dtype, out, [
+  checkPow(op, dtype, b);
+  const target = prepareOut(op, shape, dtype, out, [
     { a, strides: sa },
     { a: b, strides: sb },
   ]);
@@ -204,7 +423,7 @@ function binary(op: string, code: number, kind: BinaryKind, f: BinaryFn, x: Arra
   walk(shape, [target.strides, sa, sb], [target.offset, a.offset, b.offset], (pos, n, inner) => {
     binaryRow(code, f, od, pos[0]!, inner[0]!, ad, pos[1]!, inner[1]!, bd, pos[2]!, inner[2]!, n);
   });
-  return finish();
+  return finishOut(out, target);
 }
 
 function anyNegative(b: NDArray): boolean {
@@ -257,7 +476,7 @@ export function where(mask: NDArray, x: ArrayOrScalar, y: ArrayOrScalar, out?: N
   const sm = broadcastStrides(m.shape, m.strides, shape);
   const sa = broadcastStrides(a.shape, a.strides, shape);
   const sb = broadcastStrides(b.shape, b.strides, shape);
-  const { target, finish } = prepareOut("where", shape, promoteTypes(a.dtype, b.dtype), out, [
+  const target = prepareOut("where", shape, promoteTypes(a.dtype, b.dtype), out, [
     { a: m, strides: sm },
     { a, strides: sa },
     { a: b, strides: sb },
@@ -269,7 +488,7 @@ export function where(mask: NDArray, x: ArrayOrScalar, y: ArrayOrScalar, out?: N
     // `!== 0` rather than truthiness: a NaN in a float mask counts as true, as in numpy.
     for (let i = 0; i < n; i++, po += so, pm += smm, pa += saa, pb += sbb) od[po] = md[pm] !== 0 ? ad[pa]! : bd[pb]!;
   });
-  return finish();
+  return finishOut(out, target);
 }
 
 // ---------------------------------------------------------------- copies and writes
@@ -278,6 +497,32 @@ export function where(mask: NDArray, x: ArrayOrScalar, y: ArrayOrScalar, out?: N
 function copyInto(dst: NDArray, src: NDArray, srcStrides: Shape = src.strides): void {
   const od = dst.data;
   const sd = src.data;
+  const size = dst.size;
+  if (size > 0) {
+    // Both read as rows of contiguous elements (a slice written into a slice): a copy per row.
+    const n = Math.min(rowRun(dst.shape, dst.strides), rowRun(dst.shape, srcStrides));
+    const rd = runStride(dst.shape, dst.strides, size, n);
+    const rs = runStride(dst.shape, srcStrides, size, n);
+    if ((n > 1 || n === size) && rd === rd && rs === rs) {
+      const same = od.constructor === sd.constructor && n >= 64;
+      for (let p = 0, po = dst.offset, ps = src.offset; p < size; p += n, po += rd, ps += rs) {
+        if (same) od.set(sd.subarray(ps, ps + n) as never, po);
+        else for (let i = 0; i < n; i++) od[po + i] = sd[ps + i]!;
+      }
+      return;
+    }
+    if (dst.ndim === 2) {
+      // any other 2-D layouts (a transposed view made contiguous): one strided loop per row
+      const [rows, cols] = [dst.shape[0]!, dst.shape[1]!];
+      const [d0, d1, s0, s1] = [dst.strides[0]!, dst.strides[1]!, srcStrides[0]!, srcStrides[1]!];
+      for (let i = 0; i < rows; i++) {
+        let po = dst.offset + i * d0;
+        let ps = src.offset + i * s0;
+        for (let k = 0; k < cols; k++, po += d1, ps += s1) od[po] = sd[ps]!;
+      }
+      return;
+    }
+  }
   walk(dst.shape, [dst.strides, srcStrides], [dst.offset, src.offset], (pos, n, inner) => {
     let po = pos[0]!;
     let ps = pos[1]!;

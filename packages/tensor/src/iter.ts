@@ -45,3 +45,42 @@ export function walk(
     if (d < 0) return;
   }
 }
+
+// Row layouts, for the kernels' fast paths: many arrays that are not contiguous are still
+// rows of contiguous elements a fixed stride apart (a slice of columns, one gate's block of a
+// stacked matrix), and a loop per row reads them without the walk's bookkeeping.
+
+/**
+ * The number of elements at the end of a layout that lie contiguously (stride 1, then the
+ * stride that continues it, ...), size-1 dims ignored: the whole size for a contiguous array.
+ */
+export function rowRun(shape: Shape, strides: Shape): number {
+  let run = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    if (d === 1) continue;
+    if (strides[i] !== run) break;
+    run *= d;
+  }
+  return run;
+}
+
+/**
+ * The stride between consecutive runs of `run` elements (a suffix of the dims, as rowRun
+ * gives) when the dims outside the run step as one, else NaN: the layout is then rows of
+ * `run` contiguous elements, `rowStride` apart.
+ */
+export function rowStride(shape: Shape, strides: Shape, run: number): number {
+  let i = shape.length - 1;
+  for (let acc = 1; i >= 0 && acc < run; i--) acc *= shape[i]!;
+  let stride = NaN;
+  let next = NaN; // the stride the next outer dim needs to continue the rows
+  for (; i >= 0; i--) {
+    const d = shape[i]!;
+    if (d === 1) continue;
+    if (stride !== stride) stride = strides[i]!;
+    else if (strides[i] !== next) return NaN;
+    next = strides[i]! * d;
+  }
+  return stride !== stride ? run : stride; // a single row: any stride will do
+}

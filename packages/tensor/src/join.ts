@@ -1,6 +1,6 @@
 // Joining and splitting along an axis, and gathering by index (take).
 
-import { allocate, promoteTypes, type DType } from "./dtype.js";
+import { allocate, promoteTypes, storageOverlaps, type DType } from "./dtype.js";
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
@@ -178,7 +178,7 @@ export function indexAdd(target: NDArray, indices: Indices, src: NDArray, axis =
   }
   target.checkWritable("indexAdd");
   // A src that shares the target's storage is read in full before any element is written.
-  const s = src.data.buffer === target.data.buffer ? src.copy() : src.contiguous();
+  const s = storageOverlaps(src.data, target.data) ? src.copy() : src.contiguous();
   const outer = target.shape.slice(0, ax);
   const innerShape = target.shape.slice(ax + 1);
   const nInner = sizeOf(innerShape);

@@ -5,11 +5,11 @@
 // storage as it lies into wasm memory, the same bytes for a transposed view as for a plain
 // one) where WebAssembly is available, and the plain TypeScript one below, the fallback.
 
-import { promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
-import { prepareOut } from "./elementwise.js";
+import { finishOut, prepareOut } from "./elementwise.js";
 import { broadcastShapes, broadcastStrides } from "./shape.js";
 import { gemmKernel, wasmGemm } from "./wasm/gemm.js";
 
@@ -206,6 +206,15 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
   if (x.ndim === 0 || y.ndim === 0) {
     throw new ValueError(`matmul: operands must have at least 1 dim, got ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
   }
+  if (x.ndim === 2 && y.ndim === 2 && out === undefined) {
+    // The common case, with no batch dims to broadcast and no out to check: straight to gemm.
+    const [M, K, N] = [x.shape[0]!, x.shape[1]!, y.shape[1]!];
+    if (K !== y.shape[0]) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
+    const dtype = arithmeticResult(promoteTypes(x.dtype, y.dtype));
+    const c = allocate(dtype, M * N);
+    gemm(M, N, K, x.data, x.offset, x.strides[0]!, x.strides[1]!, y.data, y.offset, y.strides[0]!, y.strides[1]!, c, 0, N, 1);
+    return new NDArray(c, [M, N]);
+  }
   const a = x.ndim === 1 ? x.unsqueeze(0) : x;
   const b = y.ndim === 1 ? y.unsqueeze(1) : y;
   const M = a.shape[a.ndim - 2]!;
@@ -221,7 +230,7 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
   const batch = broadcastShapes("matmul", batchA, batchB);
   const outShape = [...batch, ...(x.ndim === 1 ? [] : [M]), ...(y.ndim === 1 ? [] : [N])];
   const dtype = arithmeticResult(promoteTypes(x.dtype, y.dtype));
-  const { target: t0, finish } = prepareOut("matmul", outShape, dtype, out, [
+  const t0 = prepareOut("matmul", outShape, dtype, out, [
     { a: x, strides: [] },
     { a: y, strides: [] },
   ]);
@@ -238,7 +247,7 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
   if (batch.length === 0) {
     // the common 2-D product: no batch walk (and no closure to allocate)
     gemm(M, N, K, a.data, a.offset, ars, acs, b.data, b.offset, brs, bcs, t.data, t.offset, crs, ccs);
-    return finish();
+    return finishOut(out, t0);
   }
   walk(batch, [ab, bb, tb], [a.offset, b.offset, t.offset], (pos, n, inner) => {
     let pa = pos[0]!, pb = pos[1]!, pc = pos[2]!;
@@ -246,7 +255,7 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
       gemm(M, N, K, a.data, pa, ars, acs, b.data, pb, brs, bcs, t.data, pc, crs, ccs);
     }
   });
-  return finish();
+  return finishOut(out, t0);
 }
 
 function refuses(p: readonly number[], q: readonly number[]): boolean {

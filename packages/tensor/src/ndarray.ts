@@ -22,6 +22,11 @@ export type ArrayOrScalar = NDArray | number;
 export type AxisArg = number | readonly number[] | undefined | null;
 
 export class NDArray {
+  /**
+   * The storage this array views. A small array's storage may be a region of a larger, shared
+   * ArrayBuffer (see allocate in dtype.ts): use data.byteOffset and data.byteLength with
+   * data.buffer, and never transfer or detach it.
+   */
   readonly data: Storage;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
@@ -33,6 +38,10 @@ export class NDArray {
   /** @internal shared with every view of the same storage */
   readonly storageInfo: StorageInfo;
 
+  // Every op builds at least one of these, so construction is kept to plain field writes:
+  // shape and strides are copied (the caller may reuse its arrays) but not frozen, since
+  // Object.freeze cost four times the rest of the constructor; `readonly` in the types is
+  // what keeps them unchanged.
   constructor(
     data: Storage,
     shape: Shape,
@@ -41,8 +50,8 @@ export class NDArray {
     options?: { writable?: boolean; storageInfo?: StorageInfo },
   ) {
     this.data = data;
-    this.shape = Object.freeze(shape.slice());
-    this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
+    this.shape = shape.slice();
+    this.strides = strides ? strides.slice() : contiguousStrides(shape);
     this.offset = offset;
     this.dtype = dtypeOfStorage(data);
     this.size = sizeOf(shape);

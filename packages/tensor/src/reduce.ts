@@ -3,7 +3,7 @@
 // reduction over a leading axis (a bias gradient) still reads memory in order. Accumulation
 // is in float64 whatever the dtype; the result is rounded once at the end.
 
-import { allocate, arithmeticResult, floatResult, type DType } from "./dtype.js";
+import { allocate, arithmeticResult, floatResult, type DType, type Storage } from "./dtype.js";
 import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray, type AxisArg } from "./ndarray.js";
@@ -31,7 +31,86 @@ function accumulate(op: string, kind: number, a: NDArray, axis: AxisArg, keepdim
   if (count === 0 && !allowEmpty && (kind === MAX || kind === MIN)) {
     throw new ValueError(`${op}: zero-size reduction over axes [${axes.join(",")}] of shape ${fmtShape(a.shape)} has no identity`);
   }
-  const acc = new Float64Array(outSize).fill(INIT[kind]!);
+  const acc = (allocate("float64", outSize) as Float64Array).fill(INIT[kind]!);
+  if (!accumulateBlock(kind, a, axes, acc)) accumulateWalk(kind, a, kept, axes, acc);
+  const shape = finalShape(a.shape, axes, keepdims);
+  if (dtype === "float64") return new NDArray(acc, shape);
+  const out = allocate(dtype, outSize);
+  for (let i = 0; i < outSize; i++) out[i] = acc[i]!;
+  return new NDArray(out, shape);
+}
+
+/**
+ * Where the reduced axes of a contiguous array are its trailing or its leading dims (size-1
+ * dims count as either), which of the two, and the products of the dims before and after
+ * the boundary. Null otherwise.
+ */
+function blockSplit(a: NDArray, axes: readonly number[]): [leading: boolean, outer: number, inner: number] | null {
+  if (a.size === 0 || !a.isContiguous()) return null;
+  const nd = a.ndim;
+  const reduced = (i: number) => a.shape[i] === 1 || axes.includes(i);
+  const kept = (i: number) => a.shape[i] === 1 || !axes.includes(i);
+  // trailing (tried first, so that a full reduction is one fold): kept dims, then reduced dims
+  let p = 0;
+  while (p < nd && kept(p)) p++;
+  let q = p;
+  while (q < nd && reduced(q)) q++;
+  if (q === nd) return [false, sizeOfDims(a.shape, 0, p), sizeOfDims(a.shape, p, nd)];
+  // leading: reduced dims, then kept dims
+  p = 0;
+  while (p < nd && reduced(p)) p++;
+  q = p;
+  while (q < nd && kept(q)) q++;
+  if (q === nd) return [true, sizeOfDims(a.shape, 0, p), sizeOfDims(a.shape, p, nd)];
+  return null;
+}
+
+function sizeOfDims(shape: Shape, from: number, to: number): number {
+  let n = 1;
+  for (let i = from; i < to; i++) n *= shape[i]!;
+  return n;
+}
+
+/**
+ * The reductions that matter most without the walk: over the leading dims of a contiguous
+ * array (a bias gradient: (batch, n) -> (n)), where each input row is added into the one
+ * accumulator row, and over the trailing dims (a row sum, a full sum), where each run is
+ * folded in a local. Both read memory in order and combine in the same order as the walk, so
+ * the results are the same to the bit. Returns false when the axes are neither.
+ */
+function accumulateBlock(kind: number, a: NDArray, axes: readonly number[], acc: Float64Array): boolean {
+  if (kind !== SUM && kind !== MAX && kind !== MIN) return false;
+  const split = blockSplit(a, axes);
+  if (split === null) return false;
+  const [leading, outer, inner] = split;
+  const d = a.data;
+  const off = a.offset;
+  if (leading) {
+    // acc (inner) gets every row of the (outer, inner) block in turn
+    for (let r = 0, p = off; r < outer; r++, p += inner) {
+      switch (kind) {
+        case SUM: for (let j = 0; j < inner; j++) acc[j]! += d[p + j]!; break;
+        case MAX: for (let j = 0; j < inner; j++) { const v = d[p + j]!; const m = acc[j]!; if (v > m || (v !== v && m === m)) acc[j] = v; } break;
+        case MIN: for (let j = 0; j < inner; j++) { const v = d[p + j]!; const m = acc[j]!; if (v < m || (v !== v && m === m)) acc[j] = v; } break;
+      }
+    }
+    return true;
+  }
+  // acc (outer): each row of `inner` elements folds into one value
+  for (let o = 0, p = off; o < outer; o++, p += inner) {
+    let r = acc[o]!;
+    switch (kind) {
+      case SUM: for (let j = 0; j < inner; j++) r += d[p + j]!; break;
+      case MAX: for (let j = 0; j < inner; j++) { const v = d[p + j]!; if (v > r || v !== v) r = v; if (r !== r) break; } break;
+      case MIN: for (let j = 0; j < inner; j++) { const v = d[p + j]!; if (v < r || v !== v) r = v; if (r !== r) break; } break;
+    }
+    acc[o] = r;
+  }
+  return true;
+}
+
+/** Any axes, any layout: a walk over the input with an accumulator whose strides are 0 on the reduced axes. */
+function accumulateWalk(kind: number, a: NDArray, kept: Shape, axes: readonly number[], acc: Float64Array): void {
   const accStrides = contiguousStrides(kept).map((s, i) => (axes.includes(i) ? 0 : s));
   const d = a.data;
   walk(a.shape, [accStrides, a.strides], [0, a.offset], (pos, n, inner) => {
@@ -63,11 +142,6 @@ function accumulate(op: string, kind: number, a: NDArray, axis: AxisArg, keepdim
       case ANY: for (let i = 0; i < n; i++, po += so, pa += sa) if (d[pa] !== 0) acc[po] = 1; break;
     }
   });
-  const shape = finalShape(a.shape, axes, keepdims);
-  if (dtype === "float64") return new NDArray(acc, shape);
-  const out = allocate(dtype, outSize);
-  for (let i = 0; i < outSize; i++) out[i] = acc[i]!;
-  return new NDArray(out, shape);
 }
 
 export function sum(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
@@ -179,21 +253,66 @@ function stableShift(a: NDArray, axis: AxisArg): NDArray {
   return m;
 }
 
+/** stableShift for one run of n elements from p: the run's max (NaN if any), or 0 where not finite. */
+function runShift(d: Storage, p: number, n: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const v = d[p + j]!;
+    if (v > m || v !== v) m = v;
+    if (m !== m) break;
+  }
+  return Number.isFinite(m) ? m : 0;
+}
+
 /** log(sum(exp(a))) without overflow: the max is taken out first. */
 export function logsumexp(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+  const axes = normalizeAxes("logsumexp", axis, a.ndim);
+  const split = blockSplit(a, axes);
+  if (split !== null && !split[0]) {
+    // Over the trailing dims of a contiguous array (a row's logsumexp): one pass per row,
+    // computing what the general path below computes, in the same order.
+    const [, rows, n] = split;
+    const r = allocate("float64", rows) as Float64Array;
+    const d = a.data;
+    for (let i = 0, p = a.offset; i < rows; i++, p += n) {
+      const m = runShift(d, p, n);
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Math.exp(d[p + j]! - m);
+      r[i] = Math.log(s) + m;
+    }
+    const res = new NDArray(r, finalShape(a.shape, axes, keepdims));
+    return floatResult(a.dtype) === "float32" ? res.astype("float32") : res;
+  }
   const m = stableShift(a, axis);
   const e = ew.sub(a, m); // float64: m is float64
   ew.exp(e, e);
   const s = accumulate("logsumexp", SUM, e, axis, true, "float64");
   ew.log(s, s);
   ew.add(s, m, s);
-  const axes = normalizeAxes("logsumexp", axis, a.ndim);
   const r = keepdims ? s : s.reshape(finalShape(a.shape, axes, false));
   return floatResult(a.dtype) === "float32" ? r.astype("float32") : r;
 }
 
 export function softmax(a: NDArray, axis = -1): NDArray {
   const ax = normalizeAxis("softmax", axis, a.ndim);
+  const split = blockSplit(a, [ax]);
+  if (split !== null && !split[0]) {
+    // Along the last (non-unit) axis of a contiguous array: each row shifted, exponentiated,
+    // summed and divided in place in the result, the same steps, in the same order and with
+    // the same roundings (each stored in the result's dtype), as the general path below.
+    const [, rows, n] = split;
+    const o = allocate(floatResult(a.dtype), a.size);
+    const d = a.data;
+    for (let i = 0, p = a.offset, q = 0; i < rows; i++, p += n, q += n) {
+      const m = runShift(d, p, n);
+      for (let j = 0; j < n; j++) o[q + j] = d[p + j]! - m;
+      for (let j = 0; j < n; j++) o[q + j] = Math.exp(o[q + j]!);
+      let s = 0;
+      for (let j = 0; j < n; j++) s += o[q + j]!;
+      for (let j = 0; j < n; j++) o[q + j] = o[q + j]! / s;
+    }
+    return new NDArray(o, a.shape);
+  }
   const e = ew.sub(a, stableShift(a, ax), new NDArray(allocate(floatResult(a.dtype), a.size), a.shape));
   ew.exp(e, e);
   const s = accumulate("softmax", SUM, e, ax, true, "float64");

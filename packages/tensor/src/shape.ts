@@ -82,8 +82,13 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 
 /** Axes given as a number, an array, or nothing (all); sorted, unique, non-negative. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined | null, ndim: number): number[] {
-  if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof axis === "number" ? [axis] : axis;
+  if (axis === undefined || axis === null) {
+    const all = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) all[i] = i;
+    return all;
+  }
+  if (typeof axis === "number") return [normalizeAxis(op, axis, ndim)];
+  const list = axis;
   if (!Array.isArray(list)) throw new AxisError(`${op}: axis must be a number or an array of numbers, got ${String(axis)}`);
   const seen = new Set<number>();
   for (const a of list) {

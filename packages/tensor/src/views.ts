@@ -20,22 +20,28 @@ export type SliceSpec =
 
 export function permute(a: NDArray, axes: readonly number[] | undefined): NDArray {
   const nd = a.ndim;
-  const perm = axes === undefined ? Array.from({ length: nd }, (_, i) => nd - 1 - i) : axes.slice();
-  if (perm.length !== nd) {
-    throw new AxisError(`permute: axes [${perm.join(",")}] do not match an array of shape ${fmtShape(a.shape)}`);
+  const shape = new Array<number>(nd);
+  const strides = new Array<number>(nd);
+  if (axes === undefined) {
+    // all axes reversed (`.T`): nothing to check
+    for (let i = 0; i < nd; i++) {
+      shape[i] = a.shape[nd - 1 - i]!;
+      strides[i] = a.strides[nd - 1 - i]!;
+    }
+    return a.view(shape, strides, a.offset);
+  }
+  if (axes.length !== nd) {
+    throw new AxisError(`permute: axes [${axes.join(",")}] do not match an array of shape ${fmtShape(a.shape)}`);
   }
   const seen = new Array<boolean>(nd).fill(false);
-  const norm = perm.map((p) => {
-    const n = normalizeAxis("permute", p, nd);
-    if (seen[n]) throw new AxisError(`permute: repeated axis in [${perm.join(",")}] for shape ${fmtShape(a.shape)}`);
+  for (let i = 0; i < nd; i++) {
+    const n = normalizeAxis("permute", axes[i]!, nd);
+    if (seen[n]) throw new AxisError(`permute: repeated axis in [${axes.join(",")}] for shape ${fmtShape(a.shape)}`);
     seen[n] = true;
-    return n;
-  });
-  return a.view(
-    norm.map((i) => a.shape[i]!),
-    norm.map((i) => a.strides[i]!),
-    a.offset,
-  );
+    shape[i] = a.shape[n]!;
+    strides[i] = a.strides[n]!;
+  }
+  return a.view(shape, strides, a.offset);
 }
 
 export function swapaxes(a: NDArray, i: number, j: number): NDArray {

@@ -1,28 +1,58 @@
-// Multi-output movement ops: split (and so chunk) and unbind. One node for all the parts, so
-// the backward writes each part's gradient into one array once, instead of padding every
-// part with zeros to the full shape and adding the pads up.
+// Multi-output movement ops, split (and so chunk) and unbind, and stack, unbind's adjoint.
+// One node for all the parts, so the backward writes each part's gradient into one array
+// once, instead of padding every part with zeros to the full shape and adding the pads up;
+// and one stack node for T tensors, instead of T unsqueeze nodes and a concat.
 
 import * as nd from "@tapegrad/tensor";
-import { defineMultiOp } from "../define-op.js";
+import { defineMultiOp, defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { concat } from "./movement.js";
+import * as F from "../fast.js";
 
 const ops = {
   split: defineMultiOp<{ axis: number; bounds: readonly number[] }>({
     name: "split",
     forward: ([x], { axis, bounds }) => nd.split(x!, bounds.slice(1, -1), axis),
-    vjp: (gs, { attrs: { axis } }) => [concat(gs, axis)],
+    // no graph: the parts' gradients copied into one array (the LSTM's four gate gradients)
+    vjp: (gs, { inputs: [x], attrs: { axis } }) => [(F.noGraph() ? F.wrap(F.concatParts(gs, axis, x!.shape)) : null) ?? concat(gs, axis)],
     watch: "none",
   }),
   unbind: defineMultiOp<{ axis: number }>({
     name: "unbind",
     forward: ([x], { axis }) => Array.from({ length: x!.shape[axis]! }, (_, i) => nd.slice(x!, x!.shape.map((_, d) => (d === axis ? i : null)))),
-    vjp: (gs, { attrs: { axis } }) => [concat(gs.map((g) => g.unsqueeze(axis)), axis)],
+    // stack is concat with a unit axis: the same copy loop when no graph is being built
+    vjp: (gs, { inputs: [x], attrs: { axis } }): Tensor[] => [(F.noGraph() ? F.wrap(F.concatParts(gs, axis, x!.shape)) : null) ?? ops.stack(gs, { axis })],
+    watch: "none",
+    // without a graph, the engine gathers the parts' gradients as they come (one per step of a
+    // sequence) into x's gradient, so the VJP above runs only when a graph is being built
+    outputRegion: (whole, i, { axis }) => nd.slice(whole, whole.shape.map((_, d) => (d === axis ? i : null))),
+  }),
+  stack: defineOp<{ axis: number }>({
+    name: "stack",
+    forward: (xs, { axis }) => nd.stack(xs, axis),
+    vjp: ([g], { inputs, attrs: { axis } }): (Tensor | null)[] => {
+      // no graph: the parts are views of g, made directly (unbind's forward, unrecorded)
+      const parts: readonly Tensor[] = F.noGraph() ? unbindViews(g!.data, axis) : ops.unbind([g!], { axis });
+      const grads: (Tensor | null)[] = [];
+      for (let i = 0; i < inputs.length; i++) grads.push(inputs[i]!.requiresGrad ? parts[i]! : null);
+      return grads;
+    },
     watch: "none",
   }),
 };
 
 export const splitOps = ops;
+
+/** The slices of x along axis as Tensors (stack's VJP when no graph is being built). */
+function unbindViews(x: nd.NDArray, axis: number): Tensor[] {
+  const specs = new Array<number | null>(x.ndim).fill(null);
+  const parts: Tensor[] = [];
+  for (let i = 0; i < x.shape[axis]!; i++) {
+    specs[axis] = i;
+    parts.push(new Tensor(nd.slice(x, specs)));
+  }
+  return parts;
+}
 
 /** The parts of x between consecutive bounds along axis (bounds start at 0 and end at the size). */
 export function splitAt(x: TensorLike, bounds: readonly number[], axis: number): Tensor[] {
@@ -38,4 +68,17 @@ export function unbind(x: TensorLike, axis = 0): Tensor[] {
   const ax = nd.normalizeAxis("unbind", axis, t.ndim);
   if (t.shape[ax] === 0) return [];
   return ops.unbind([t], { axis: ax });
+}
+
+/** Joins tensors of one shape along a new axis; one node however many tensors. */
+export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (!xs || xs.length === 0) throw new nd.ValueError("stack: needs at least one tensor");
+  const ts = xs.map((x) => toTensor(x));
+  const first = ts[0]!;
+  for (const t of ts) {
+    if (!nd.shapesEqual(t.shape, first.shape)) {
+      throw new nd.ShapeError(`stack: all tensors must have the same shape: ${ts.map((u) => nd.fmtShape(u.shape)).join(", ")}`);
+    }
+  }
+  return ops.stack(ts, { axis: nd.normalizeAxis("stack", axis, first.ndim + 1) });
 }

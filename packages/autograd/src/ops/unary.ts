@@ -1,9 +1,12 @@
-// Elementwise unary ops. Each VJP is written with differentiable ops, so it can be recorded.
+// Elementwise unary ops. Each VJP is written with differentiable ops, so it can be recorded;
+// those the LSTM runs (exp, tanh, sigmoid) also have a fused loop for a backward that builds
+// no graph (fast.ts), where the composed rule would run three kernels instead of one.
 
 import * as nd from "@tapegrad/tensor";
 import { defineOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { mul, div, add, sub } from "./binary.js";
+import * as F from "../fast.js";
 
 /** A mask or other value the gradient depends on but never differentiates. */
 const constant = (a: nd.NDArray): Tensor => new Tensor(a);
@@ -18,7 +21,7 @@ const ops = {
   exp: defineOp({
     name: "exp",
     forward: ([x]) => nd.exp(x!),
-    vjp: ([g], { outputs: [y] }) => [mul(g!, y!)],
+    vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.mulGrad(g!.data, y!.data)) : null) ?? mul(g!, y!)],
     watch: "output",
   }),
   log: defineOp({
@@ -41,14 +44,14 @@ const ops = {
     name: "tanh",
     forward: ([x]) => nd.tanh(x!),
     // d tanh = 1 - tanh^2, from the output
-    vjp: ([g], { outputs: [y] }) => [mul(g!, sub(1, mul(y!, y!)))],
+    vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.tanhGrad(g!.data, y!.data)) : null) ?? mul(g!, sub(1, mul(y!, y!)))],
     watch: "output",
   }),
   sigmoid: defineOp({
     name: "sigmoid",
     forward: ([x]) => nd.sigmoid(x!),
     // d sigmoid = s (1 - s), from the output
-    vjp: ([g], { outputs: [y] }) => [mul(g!, mul(y!, sub(1, y!)))],
+    vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.sigmoidGrad(g!.data, y!.data)) : null) ?? mul(g!, mul(y!, sub(1, y!)))],
     watch: "output",
   }),
   relu: defineOp({
