@@ -2,12 +2,12 @@
 // LSTM, h_t @ W_hh^T runs T times; each step's VJP gives W_hh^T a gradient h_t^T g_t, a K x N
 // product over only B rows, and summing them as they come streams a K x N matrix through
 // memory T times (at M, an eighth of the whole step). Kept as its factors instead, the sum is
-// one product over all the rows, [h_0; ...; h_T]^T [g_0; ...; g_T], as the closed form computes
+// one product over all the rows, [h_0; ...; h_{T-1}]^T [g_1; ...; g_T], as the closed form computes
 // dW. Only in a backward that builds no graph (matmul's fast path), and only until the engine
 // reads the gradient (`settle`): every such gradient is settled before a VJP, a leaf's .grad or
 // a caller sees it.
 
-import { NDArray, empty, gemm, type FloatDType, type Storage } from "@tapegrad/tensor";
+import { NDArray, empty, type FloatDType, type Storage } from "@tapegrad/tensor";
 import { Tensor, shapeOnly } from "./tensor.js";
 import * as F from "./fast.js";
 
@@ -62,8 +62,9 @@ export function deferAtG(a: NDArray, g: NDArray): Tensor | null {
   return t;
 }
 
+/** Whether t is a deferred sum (a field test: the engine asks for every gradient it handles). */
 export function isDeferred(t: Tensor): boolean {
-  return sums.has(t);
+  return t._noValues === "deferred";
 }
 
 /** Adds g's pairs to prev's when both are deferred sums of one shape; prev, or null if not. */
@@ -78,6 +79,7 @@ export function combine(prev: Tensor, g: Tensor): Tensor | null {
   }
   p.held += q.held;
   sums.delete(g);
+  g._noValues = "stand-in"; // merged into prev: no longer a sum of its own
   if (p.held > p.budget) flush(p);
   return prev;
 }
@@ -87,6 +89,7 @@ export function settle(t: Tensor): Tensor {
   const s = sums.get(t);
   if (!s) return t;
   sums.delete(t);
+  t._noValues = "stand-in"; // settled: its value lives on in the array returned
   flush(s);
   return new Tensor(s.partial ?? F.markFresh(zeros(s)));
 }

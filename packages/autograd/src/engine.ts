@@ -249,7 +249,8 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
         // A built-in VJP keeps nothing it was given, so a consumed gradient that none of its
         // results is (or is a view of, or is a deferred product reading) is dead once they are
         // delivered: its storage goes to the next fast-path kernel (fast.ts).
-        const dead = consumed !== null && builtin ? consumed.filter((g) => !sharesStorage(inGrads, g)) : null;
+        let dead: Tensor[] | null = null;
+        if (consumed !== null && builtin) for (const g of consumed) if (!sharesStorage(inGrads, g)) (dead ??= []).push(g);
         const inputs = node.inputs;
         for (let i = 0; i < inputs.length; i++) {
           const x = inputs[i]!;

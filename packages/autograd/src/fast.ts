@@ -57,8 +57,9 @@ export function wrap(a: NDArray | null): Tensor | null {
 // list beats a WeakSet.
 const fresh: NDArray[] = [];
 
-function made(data: Storage, shape: readonly number[]): NDArray {
-  const a = new NDArray(data, shape);
+/** A new float array of this shape for a kernel to fill (every element), marked fresh. */
+function made(dtype: FloatDType, shape: readonly number[]): NDArray {
+  const a = newArray(dtype, shape);
   fresh.push(a);
   return a;
 }
@@ -103,19 +104,22 @@ const pools = { float64: new Map<number, Storage[]>(), float32: new Map<number, 
 /** At most this many spare arrays of one length and dtype: what one step of a loop needs again. */
 const POOL_DEPTH = 8;
 
-function alloc(like: NDArray): Storage {
-  return allocFloat(like.dtype === "float32" ? "float32" : "float64", like.size);
-}
+/** Arrays of at most this many elements are not pooled: V8 makes them on the JS heap, cheaply. */
+const TINY = 8;
 
-function allocFloat(dtype: FloatDType, n: number): Storage {
-  const spare = pools[dtype].get(n)?.pop();
-  if (spare !== undefined) return spare;
-  return empty([n], dtype).data; // the tensor package's allocation (small arrays share a buffer)
+const floatDType = (a: NDArray): FloatDType => (a.dtype === "float32" ? "float32" : "float64");
+
+/** An array of this shape from the pool, or a new one (holding old values either way, or zeros). */
+function newArray(dtype: FloatDType, shape: readonly number[]): NDArray {
+  let n = 1;
+  for (const d of shape) n *= d;
+  const spare = n > TINY ? pools[dtype].get(n)?.pop() : undefined;
+  return spare !== undefined ? new NDArray(spare, shape) : empty(shape, dtype);
 }
 
 /** Takes back the storage of a gradient that is dead (its VJP ran, no one else holds it). */
 export function recycle(a: NDArray): void {
-  if (a.offset !== 0 || a.size !== a.data.length || (a.dtype !== "float64" && a.dtype !== "float32")) return;
+  if (a.size <= TINY || a.offset !== 0 || a.size !== a.data.length || (a.dtype !== "float64" && a.dtype !== "float32")) return;
   const pool = pools[a.dtype];
   let list = pool.get(a.size);
   if (list === undefined) pool.set(a.size, (list = []));
@@ -153,14 +157,15 @@ export function sigmoidGrad(g: NDArray, y: NDArray): NDArray | null {
   const gd = dense(g, y.shape, y.dtype);
   const yd = dense(y, y.shape, y.dtype);
   if (!gd || !yd) return null;
-  const out = alloc(y);
+  const r = made(floatDType(y), y.shape);
+  const out = r.data;
   const go = g.offset;
   const yo = y.offset;
-  for (let i = 0, n = out.length; i < n; i++) {
+  for (let i = 0, n = r.size; i < n; i++) {
     const s = yd[yo + i]!;
     out[i] = gd[go + i]! * s * (1 - s);
   }
-  return made(out, y.shape);
+  return r;
 }
 
 /** tanh: g * (1 - y^2), from the output y. */
@@ -168,14 +173,15 @@ export function tanhGrad(g: NDArray, y: NDArray): NDArray | null {
   const gd = dense(g, y.shape, y.dtype);
   const yd = dense(y, y.shape, y.dtype);
   if (!gd || !yd) return null;
-  const out = alloc(y);
+  const r = made(floatDType(y), y.shape);
+  const out = r.data;
   const go = g.offset;
   const yo = y.offset;
-  for (let i = 0, n = out.length; i < n; i++) {
+  for (let i = 0, n = r.size; i < n; i++) {
     const t = yd[yo + i]!;
     out[i] = gd[go + i]! * (1 - t * t);
   }
-  return made(out, y.shape);
+  return r;
 }
 
 /** g * b elementwise (mul's and exp's VJP) when neither is broadcast. */
@@ -183,11 +189,12 @@ export function mulGrad(g: NDArray, b: NDArray): NDArray | null {
   const gd = dense(g, g.shape, g.dtype);
   const bd = dense(b, g.shape, g.dtype);
   if (!gd || !bd) return null;
-  const out = alloc(g);
+  const r = made(floatDType(g), g.shape);
+  const out = r.data;
   const go = g.offset;
   const bo = b.offset;
-  for (let i = 0, n = out.length; i < n; i++) out[i] = gd[go + i]! * bd[bo + i]!;
-  return made(out, g.shape);
+  for (let i = 0, n = r.size; i < n; i++) out[i] = gd[go + i]! * bd[bo + i]!;
+  return r;
 }
 
 /**
@@ -210,8 +217,9 @@ export function sumLeading(g: NDArray, shape: readonly number[]): NDArray | null
   for (let r = 0, p = g.offset; r < rows; r++, p += inner) {
     for (let j = 0; j < inner; j++) acc[j]! += gd[p + j]!;
   }
-  const out = g.dtype === "float32" ? Float32Array.from(acc) : acc;
-  return made(out, shape);
+  const r = new NDArray(g.dtype === "float32" ? Float32Array.from(acc) : acc, shape);
+  fresh.push(r);
+  return r;
 }
 
 /** into += g in place; `into` is a fresh (contiguous, unshared) array of g's shape and dtype. */
@@ -233,11 +241,12 @@ export function addGrads(a: NDArray, b: NDArray): NDArray | null {
   const ad = dense(a, a.shape, a.dtype);
   const bd = dense(b, a.shape, a.dtype);
   if (!ad || !bd) return null;
-  const out = alloc(a);
+  const r = newArray(floatDType(a), a.shape); // the engine's own, not one of a VJP's fresh arrays
+  const out = r.data;
   const ao = a.offset;
   const bo = b.offset;
-  for (let i = 0, n = out.length; i < n; i++) out[i] = ad[ao + i]! + bd[bo + i]!;
-  return new NDArray(out, a.shape);
+  for (let i = 0, n = r.size; i < n; i++) out[i] = ad[ao + i]! + bd[bo + i]!;
+  return r;
 }
 
 // ---------------------------------------------------------------- joins
@@ -259,7 +268,8 @@ export function concatParts(parts: readonly Tensor[], axis: number, outShape: re
     const p = parts[k]!.data;
     if (p.dtype !== dtype || !p.isContiguous()) return null;
   }
-  const out = allocFloat(dtype, outer * total);
+  const r = made(dtype, outShape);
+  const out = r.data;
   let start = 0;
   for (let k = 0; k < parts.length; k++) {
     const p = parts[k]!.data;
@@ -271,7 +281,7 @@ export function concatParts(parts: readonly Tensor[], axis: number, outShape: re
     }
     start += run;
   }
-  return made(out, outShape);
+  return r;
 }
 
 // ---------------------------------------------------------------- products
@@ -289,7 +299,7 @@ export function product2d(a: NDArray, ta: boolean, b: NDArray, tb: boolean): NDA
   const [q, p] = tb ? [1, 0] : [0, 1];
   const [K2, N] = [b.shape[q]!, b.shape[p]!];
   if (K !== K2) return null;
-  const out = allocFloat(a.dtype, M * N);
-  gemm(M, N, K, a.data, a.offset, a.strides[r]!, a.strides[c]!, b.data, b.offset, b.strides[q]!, b.strides[p]!, out, 0, N, 1);
-  return made(out, [M, N]);
+  const out = made(a.dtype, [M, N]);
+  gemm(M, N, K, a.data, a.offset, a.strides[r]!, a.strides[c]!, b.data, b.offset, b.strides[q]!, b.strides[p]!, out.data, 0, N, 1);
+  return out;
 }
