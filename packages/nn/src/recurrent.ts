@@ -3,7 +3,7 @@
 // initialisation are PyTorch's, so weights move to and from PyTorch unchanged.
 
 import * as nd from "@tapegrad/tensor";
-import { NDArray, RandomState, ShapeError, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
+import { NDArray, ShapeError, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module, Parameter } from "./module.js";
@@ -55,14 +55,34 @@ function zerosState(x: Tensor, hidden: number): Tensor {
   return new Tensor(nd.zeros([x.shape[0]!, hidden], x.dtype));
 }
 
-function gateParams(gates: number, inputSize: number, hiddenSize: number, bias: boolean, rng: RandomState, dtype: DType) {
-  const k = 1 / Math.sqrt(hiddenSize);
-  return {
-    weight_ih: new Parameter(uniform([gates * hiddenSize, inputSize], k, rng, dtype)),
-    weight_hh: new Parameter(uniform([gates * hiddenSize, hiddenSize], k, rng, dtype)),
-    bias_ih: bias ? new Parameter(uniform([gates * hiddenSize], k, rng, dtype)) : null,
-    bias_hh: bias ? new Parameter(uniform([gates * hiddenSize], k, rng, dtype)) : null,
-  };
+/**
+ * The weights every gated cell has, with PyTorch's names and shapes (the gates stacked along
+ * the rows) and its initialisation U(±1/sqrt(hiddenSize)).
+ */
+abstract class GatedCell extends Module implements StepCell {
+  weight_ih: Parameter;
+  weight_hh: Parameter;
+  bias_ih: Parameter | null;
+  bias_hh: Parameter | null;
+
+  constructor(
+    kind: string,
+    gates: number,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    { bias = true, dtype = "float64", rng = getDefaultRng() }: RecurrentOptions,
+  ) {
+    super();
+    checkSize(kind, { inputSize, hiddenSize });
+    const k = 1 / Math.sqrt(hiddenSize);
+    this.weight_ih = new Parameter(uniform([gates * hiddenSize, inputSize], k, rng, dtype));
+    this.weight_hh = new Parameter(uniform([gates * hiddenSize, hiddenSize], k, rng, dtype));
+    this.bias_ih = bias ? new Parameter(uniform([gates * hiddenSize], k, rng, dtype)) : null;
+    this.bias_hh = bias ? new Parameter(uniform([gates * hiddenSize], k, rng, dtype)) : null;
+  }
+
+  abstract project(x: Tensor): Tensor;
+  abstract step(xp: Tensor, state: readonly Tensor[], weightHhT?: Tensor): Tensor[];
 }
 
 /** Accepts unbatched input (a vector) the way PyTorch does: as a batch of one, squeezed after. */
@@ -70,25 +90,10 @@ function batched(x: Tensor): [Tensor, boolean] {
   return x.ndim === 1 ? [x.unsqueeze(0), true] : [x, false];
 }
 
-export class LSTMCell extends Module implements StepCell {
-  weight_ih: Parameter;
-  weight_hh: Parameter;
-  bias_ih: Parameter | null;
-  bias_hh: Parameter | null;
-
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    { bias = true, dtype = "float64", rng = getDefaultRng(), forgetBias }: LSTMCellOptions = {},
-  ) {
-    super();
-    checkSize("LSTMCell", { inputSize, hiddenSize });
-    const p = gateParams(4, inputSize, hiddenSize, bias, rng, dtype);
-    this.weight_ih = p.weight_ih;
-    this.weight_hh = p.weight_hh;
-    this.bias_ih = p.bias_ih;
-    this.bias_hh = p.bias_hh;
-    if (forgetBias !== undefined) setForgetBias(this, forgetBias);
+export class LSTMCell extends GatedCell {
+  constructor(inputSize: number, hiddenSize: number, options: LSTMCellOptions = {}) {
+    super("LSTMCell", 4, inputSize, hiddenSize, options);
+    if (options.forgetBias !== undefined) setForgetBias(this, options.forgetBias);
   }
 
   project(x: Tensor): Tensor {
@@ -189,24 +194,9 @@ function setForgetBias(cell: { bias_ih: Parameter | null; bias_hh: Parameter | n
   cell.bias_hh.data.slice([H, 2 * H]).fill(0);
 }
 
-export class GRUCell extends Module implements StepCell {
-  weight_ih: Parameter;
-  weight_hh: Parameter;
-  bias_ih: Parameter | null;
-  bias_hh: Parameter | null;
-
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    { bias = true, dtype = "float64", rng = getDefaultRng() }: RecurrentOptions = {},
-  ) {
-    super();
-    checkSize("GRUCell", { inputSize, hiddenSize });
-    const p = gateParams(3, inputSize, hiddenSize, bias, rng, dtype);
-    this.weight_ih = p.weight_ih;
-    this.weight_hh = p.weight_hh;
-    this.bias_ih = p.bias_ih;
-    this.bias_hh = p.bias_hh;
+export class GRUCell extends GatedCell {
+  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
+    super("GRUCell", 3, inputSize, hiddenSize, options);
   }
 
   project(x: Tensor): Tensor {
