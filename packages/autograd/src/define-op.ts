@@ -61,21 +61,12 @@ function unwrap(inputs: readonly Tensor[], datas: NDArray[]): boolean {
   return record && isGradEnabled();
 }
 
-// The built-in ops (ops/index.ts marks them) have VJPs that read their incoming gradients and
-// keep no reference to them, so a backward that builds no graph may reuse those gradients'
-// storage once the VJP has run. A user's op (defineOp, customOp) might keep one, for
-// inspection say; its gradients are left alone.
+// The built-in ops (ops/*.ts define them with builtinOp) have VJPs that read their incoming
+// gradients and keep no reference to them, so a backward that builds no graph may reuse those
+// gradients' storage once the VJP has run. A user's op (defineOp, customOp) might keep one,
+// for inspection say; its gradients are left alone.
 interface OpMeta {
   builtin: boolean;
-}
-const metaOf = new WeakMap<object, OpMeta>();
-
-/** @internal marks ops whose VJPs keep no reference to the gradients they are given. */
-export function markBuiltin(ops: Iterable<object>): void {
-  for (const op of ops) {
-    const meta = metaOf.get(op);
-    if (meta) meta.builtin = true;
-  }
 }
 
 /** Records a node for outputs made from inputs, wiring each float output to it. */
@@ -94,30 +85,10 @@ function record<A>(
   return outputs;
 }
 
-export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
+function makeMultiOp<A>(spec: MultiOpSpec<A>, builtin: boolean): MultiOp<A> {
   const { name, forward, vjp } = spec;
   const watch = spec.watch ?? "inputs";
-  const meta: OpMeta = { builtin: false };
-  const apply = (inputs: readonly Tensor[], attrs: A): Tensor => {
-    const datas = new Array<NDArray>(inputs.length);
-    const recording = unwrap(inputs, datas);
-    const outer = stash;
-    stash = undefined;
-    const out = forward(datas, attrs, save);
-    const saved = stash;
-    stash = outer;
-    if (isAnomalyEnabled()) checkForward(name, inputs, [out]);
-    if (!recording) return new Tensor(out);
-    return record(name, vjp, watch, meta, inputs, attrs, [out], saved)[0]!;
-  };
-  metaOf.set(apply, meta);
-  return Object.assign(apply, { opName: name });
-}
-
-export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
-  const { name, forward, vjp } = spec;
-  const watch = spec.watch ?? "inputs";
-  const meta: OpMeta = { builtin: false };
+  const meta: OpMeta = { builtin };
   const apply = (inputs: readonly Tensor[], attrs: A): Tensor[] => {
     const datas = new Array<NDArray>(inputs.length);
     const recording = unwrap(inputs, datas);
@@ -130,6 +101,30 @@ export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
     if (!recording) return outs.map((o) => new Tensor(o));
     return record(name, vjp, watch, meta, inputs, attrs, outs, saved, spec.outputRegion);
   };
-  metaOf.set(apply, meta);
   return Object.assign(apply, { opName: name });
+}
+
+/** A single-output op is a multi-output op with one output. */
+function makeOp<A>(spec: OpSpec<A>, builtin: boolean): Op<A> {
+  const { forward } = spec;
+  const multi = makeMultiOp<A>({ ...spec, forward: (xs, attrs, keep) => [forward(xs, attrs, keep)] }, builtin);
+  return Object.assign((inputs: readonly Tensor[], attrs: A): Tensor => multi(inputs, attrs)[0]!, { opName: spec.name });
+}
+
+export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
+  return makeOp(spec, false);
+}
+
+export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
+  return makeMultiOp(spec, false);
+}
+
+/** @internal the built-in ops: their VJPs keep no reference to the gradients they are given. */
+export function builtinOp<A = undefined>(spec: OpSpec<A>): Op<A> {
+  return makeOp(spec, true);
+}
+
+/** @internal */
+export function builtinMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
+  return makeMultiOp(spec, true);
 }

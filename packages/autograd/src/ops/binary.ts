@@ -2,7 +2,7 @@
 // back to its shape by sumTo, the one un-broadcasting helper every rule shares.
 
 import * as nd from "@tapegrad/tensor";
-import { defineOp, type Op } from "../define-op.js";
+import { builtinOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { sumTo } from "./movement.js";
 import { log, neg } from "./unary.js";
@@ -14,19 +14,19 @@ const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
 
 const ops = {
-  add: defineOp({
+  add: builtinOp({
     name: "add",
     forward: ([a, b]) => nd.add(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(g!, a!.shape) : null, need(b) ? sumTo(g!, b!.shape) : null],
     watch: "none",
   }),
-  sub: defineOp({
+  sub: builtinOp({
     name: "sub",
     forward: ([a, b]) => nd.sub(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(g!, a!.shape) : null, need(b) ? sumTo(neg(g!), b!.shape) : null],
     watch: "none",
   }),
-  mul: defineOp({
+  mul: builtinOp({
     name: "mul",
     forward: ([a, b]) => nd.mul(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => [
@@ -34,7 +34,7 @@ const ops = {
       need(b) ? sumTo(mulGrad(g!, a!), b!.shape) : null,
     ],
   }),
-  div: defineOp({
+  div: builtinOp({
     name: "div",
     forward: ([a, b]) => nd.div(a!, b!),
     // d(a/b)/db = -a/b^2 = -(a/b)/b
@@ -44,7 +44,7 @@ const ops = {
     ],
     watch: "both",
   }),
-  pow: defineOp({
+  pow: builtinOp({
     name: "pow",
     forward: ([a, b]) => nd.pow(a!, b!),
     vjp: ([g], { inputs: [a, b], outputs: [y] }) => [
@@ -56,17 +56,17 @@ const ops = {
     ],
     watch: "both",
   }),
-  maximum: defineOp({
+  maximum: builtinOp({
     name: "maximum",
     forward: ([a, b]) => nd.maximum(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => tieSplit(g!, a!, b!, nd.gt(a!.data, b!.data)),
   }),
-  minimum: defineOp({
+  minimum: builtinOp({
     name: "minimum",
     forward: ([a, b]) => nd.minimum(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => tieSplit(g!, a!, b!, nd.lt(a!.data, b!.data)),
   }),
-  where: defineOp({
+  where: builtinOp({
     name: "where",
     forward: ([m, a, b]) => nd.where(m!, a!, b!),
     vjp: ([g], { inputs: [m, a, b] }) => [

@@ -3,20 +3,20 @@
 // no data moves until a kernel reads it.
 
 import * as nd from "@tapegrad/tensor";
-import { defineOp } from "../define-op.js";
+import { builtinOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import * as F from "../fast.js";
 import * as D from "../deferred.js";
 
 const ops = {
-  reshape: defineOp<{ shape: readonly number[] }>({
+  reshape: builtinOp<{ shape: readonly number[] }>({
     name: "reshape",
     forward: ([x], { shape }) => nd.reshape(x!, shape),
     // no graph: the view alone (the op would record nothing anyway)
     vjp: ([g], { inputs: [x] }) => [F.noGraph() ? new Tensor(nd.reshape(g!.data, x!.shape)) : reshape(g!, x!.shape)],
     watch: "none",
   }),
-  permute: defineOp<{ axes: readonly number[] }>({
+  permute: builtinOp<{ axes: readonly number[] }>({
     name: "permute",
     forward: ([x], { axes }) => nd.permute(x!, axes),
     vjp: ([g], { attrs: { axes } }) => {
@@ -25,14 +25,14 @@ const ops = {
     },
     watch: "none",
   }),
-  slice: defineOp<{ specs: readonly nd.SliceSpec[] }>({
+  slice: builtinOp<{ specs: readonly nd.SliceSpec[] }>({
     name: "slice",
     forward: ([x], { specs }) => nd.slice(x!, specs),
     vjp: ([g], { inputs: [x], attrs: { specs } }): Tensor[] => [ops.sliceGrad([g!], { specs, shape: x!.shape })],
     watch: "none",
   }),
   /** The adjoint of slice: zeros of the source shape with g written into the sliced region. */
-  sliceGrad: defineOp<{ specs: readonly nd.SliceSpec[]; shape: readonly number[] }>({
+  sliceGrad: builtinOp<{ specs: readonly nd.SliceSpec[]; shape: readonly number[] }>({
     name: "sliceGrad",
     forward: ([g], { specs, shape }) => {
       const out = nd.zeros(shape, g!.dtype);
@@ -42,19 +42,19 @@ const ops = {
     vjp: ([gg], { attrs: { specs } }) => [slice(gg!, specs)],
     watch: "none",
   }),
-  broadcastTo: defineOp<{ shape: readonly number[] }>({
+  broadcastTo: builtinOp<{ shape: readonly number[] }>({
     name: "broadcastTo",
     forward: ([x], { shape }) => nd.broadcastTo(x!, shape),
     vjp: ([g], { inputs: [x] }) => [sumTo(g!, x!.shape)],
     watch: "none",
   }),
-  sumTo: defineOp<{ shape: readonly number[] }>({
+  sumTo: builtinOp<{ shape: readonly number[] }>({
     name: "sumTo",
     forward: ([x], { shape }) => nd.sumTo(x!, shape),
     vjp: ([g], { inputs: [x] }) => [broadcastTo(g!, x!.shape)],
     watch: "none",
   }),
-  concat: defineOp<{ axis: number }>({
+  concat: builtinOp<{ axis: number }>({
     name: "concat",
     forward: (xs, { axis }) => nd.concat(xs, axis),
     vjp: ([g], { inputs, attrs: { axis } }) => {
@@ -68,32 +68,32 @@ const ops = {
     },
     watch: "none",
   }),
-  take: defineOp<{ axis: number }>({
+  take: builtinOp<{ axis: number }>({
     name: "take",
     forward: ([x, idx], { axis }) => nd.take(x!, idx!, axis),
     vjp: ([g], { inputs: [x, idx], attrs: { axis } }): (Tensor | null)[] => [ops.takeGrad([g!, idx!], { axis, shape: x!.shape }), null],
     watch: [1],
   }),
   /** The adjoint of take: zeros of the source shape, with g scatter-added at the indices. */
-  takeGrad: defineOp<{ axis: number; shape: readonly number[] }>({
+  takeGrad: builtinOp<{ axis: number; shape: readonly number[] }>({
     name: "takeGrad",
     forward: ([g, idx], { axis, shape }) => nd.indexAdd(nd.zeros(shape, g!.dtype), idx!, g!, axis),
     vjp: ([gg], { inputs: [, idx], attrs: { axis } }) => [take(gg!, idx!, axis), null],
     watch: [1],
   }),
-  cast: defineOp<{ dtype: nd.DType }>({
+  cast: builtinOp<{ dtype: nd.DType }>({
     name: "cast",
     forward: ([x], { dtype }) => (x!.dtype === dtype ? x! : x!.astype(dtype)),
     vjp: ([g], { inputs: [x] }) => [cast(g!, x!.dtype)],
     watch: "none",
   }),
-  contiguous: defineOp({
+  contiguous: builtinOp({
     name: "contiguous",
     forward: ([x]) => x!.contiguous(),
     vjp: ([g]) => [g!],
     watch: "none",
   }),
-  matmul: defineOp({
+  matmul: builtinOp({
     name: "matmul",
     // Operands here have at least 2 dims; matmul in composite.ts handles 1-D ones.
     forward: ([a, b]) => nd.matmul(a!, b!),

@@ -2,7 +2,7 @@
 // keepdims shape) then broadcastTo, whose own VJP is a sum: the pair is differentiable again.
 
 import * as nd from "@tapegrad/tensor";
-import { defineOp } from "../define-op.js";
+import { builtinOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { mul, sub } from "./binary.js";
 import { exp } from "./unary.js";
@@ -28,39 +28,39 @@ function expandBack(t: Tensor, x: Tensor, axes: readonly number[]): Tensor {
 }
 
 const ops = {
-  sum: defineOp<AxesAttrs>({
+  sum: builtinOp<AxesAttrs>({
     name: "sum",
     forward: ([x], { axes, keepdims }) => nd.sum(x!, axes, keepdims),
     vjp: ([g], { inputs: [x], attrs: { axes } }) => [expandBack(g!, x!, axes)],
     watch: "none",
   }),
-  max: defineOp<AxesAttrs>({
+  max: builtinOp<AxesAttrs>({
     name: "max",
     forward: ([x], { axes, keepdims }) => nd.max(x!, axes, keepdims),
     vjp: ([g], ctx) => [extremumGrad(g!, ctx.inputs[0]!, ctx.outputs[0]!, ctx.attrs.axes)],
     watch: "both",
   }),
-  min: defineOp<AxesAttrs>({
+  min: builtinOp<AxesAttrs>({
     name: "min",
     forward: ([x], { axes, keepdims }) => nd.min(x!, axes, keepdims),
     vjp: ([g], ctx) => [extremumGrad(g!, ctx.inputs[0]!, ctx.outputs[0]!, ctx.attrs.axes)],
     watch: "both",
   }),
-  logsumexp: defineOp<AxesAttrs>({
+  logsumexp: builtinOp<AxesAttrs>({
     name: "logsumexp",
     forward: ([x], { axes, keepdims }) => nd.logsumexp(x!, axes, keepdims),
     // d lse / dx = exp(x - lse) = softmax(x)
     vjp: ([g], { inputs: [x], outputs: [y], attrs: { axes } }) => [mul(expandBack(g!, x!, axes), exp(sub(x!, expandBack(y!, x!, axes))))],
     watch: "both",
   }),
-  softmax: defineOp<{ axis: number }>({
+  softmax: builtinOp<{ axis: number }>({
     name: "softmax",
     forward: ([x], { axis }) => nd.softmax(x!, axis),
     // dx = y * (g - sum(g * y))
     vjp: ([g], { outputs: [y], attrs: { axis } }) => [mul(y!, sub(g!, sum(mul(g!, y!), axis, true)))],
     watch: "output",
   }),
-  logSoftmax: defineOp<{ axis: number }>({
+  logSoftmax: builtinOp<{ axis: number }>({
     name: "logSoftmax",
     forward: ([x], { axis }) => nd.logSoftmax(x!, axis),
     // dx = g - softmax(x) * sum(g)

@@ -4,20 +4,20 @@
 // and one stack node for T tensors, instead of T unsqueeze nodes and a concat.
 
 import * as nd from "@tapegrad/tensor";
-import { defineMultiOp, defineOp } from "../define-op.js";
+import { builtinMultiOp, builtinOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { concat } from "./movement.js";
 import * as F from "../fast.js";
 
 const ops = {
-  split: defineMultiOp<{ axis: number; bounds: readonly number[] }>({
+  split: builtinMultiOp<{ axis: number; bounds: readonly number[] }>({
     name: "split",
     forward: ([x], { axis, bounds }) => nd.split(x!, bounds.slice(1, -1), axis),
     // no graph: the parts' gradients copied into one array (the LSTM's four gate gradients)
     vjp: (gs, { inputs: [x], attrs: { axis } }) => [(F.noGraph() ? F.wrap(F.concatParts(gs, axis, x!.shape)) : null) ?? concat(gs, axis)],
     watch: "none",
   }),
-  unbind: defineMultiOp<{ axis: number }>({
+  unbind: builtinMultiOp<{ axis: number }>({
     name: "unbind",
     forward: ([x], { axis }) => Array.from({ length: x!.shape[axis]! }, (_, i) => nd.slice(x!, x!.shape.map((_, d) => (d === axis ? i : null)))),
     // stack is concat with a unit axis: the same copy loop when no graph is being built
@@ -27,7 +27,7 @@ const ops = {
     // sequence) into x's gradient, so the VJP above runs only when a graph is being built
     outputRegion: (whole, i, { axis }) => nd.slice(whole, whole.shape.map((_, d) => (d === axis ? i : null))),
   }),
-  stack: defineOp<{ axis: number }>({
+  stack: builtinOp<{ axis: number }>({
     name: "stack",
     forward: (xs, { axis }) => nd.stack(xs, axis),
     vjp: ([g], { inputs, attrs: { axis } }): (Tensor | null)[] => {

@@ -3,7 +3,7 @@
 // no graph (fast.ts), where the composed rule would run three kernels instead of one.
 
 import * as nd from "@tapegrad/tensor";
-import { defineOp, type Op } from "../define-op.js";
+import { builtinOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { mul, div, add, sub } from "./binary.js";
 import * as F from "../fast.js";
@@ -12,81 +12,81 @@ import * as F from "../fast.js";
 const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 
 const ops = {
-  neg: defineOp({
+  neg: builtinOp({
     name: "neg",
     forward: ([x]) => nd.neg(x!),
     vjp: ([g]) => [neg(g!)],
     watch: "none",
   }),
-  exp: defineOp({
+  exp: builtinOp({
     name: "exp",
     forward: ([x]) => nd.exp(x!),
     vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.mulGrad(g!.data, y!.data)) : null) ?? mul(g!, y!)],
     watch: "output",
   }),
-  log: defineOp({
+  log: builtinOp({
     name: "log",
     forward: ([x]) => nd.log(x!),
     vjp: ([g], { inputs: [x] }) => [div(g!, x!)],
   }),
-  sqrt: defineOp({
+  sqrt: builtinOp({
     name: "sqrt",
     forward: ([x]) => nd.sqrt(x!),
     vjp: ([g], { outputs: [y] }) => [div(g!, mul(y!, 2))],
     watch: "output",
   }),
-  abs: defineOp({
+  abs: builtinOp({
     name: "abs",
     forward: ([x]) => nd.abs(x!),
     vjp: ([g], { inputs: [x] }) => [mul(g!, constant(nd.sign(x!.data)))],
   }),
-  tanh: defineOp({
+  tanh: builtinOp({
     name: "tanh",
     forward: ([x]) => nd.tanh(x!),
     // d tanh = 1 - tanh^2, from the output
     vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.tanhGrad(g!.data, y!.data)) : null) ?? mul(g!, sub(1, mul(y!, y!)))],
     watch: "output",
   }),
-  sigmoid: defineOp({
+  sigmoid: builtinOp({
     name: "sigmoid",
     forward: ([x]) => nd.sigmoid(x!),
     // d sigmoid = s (1 - s), from the output
     vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.sigmoidGrad(g!.data, y!.data)) : null) ?? mul(g!, mul(y!, sub(1, y!)))],
     watch: "output",
   }),
-  relu: defineOp({
+  relu: builtinOp({
     name: "relu",
     forward: ([x]) => nd.relu(x!),
     // the derivative at 0 is taken as 0, as PyTorch does
     vjp: ([g], { inputs: [x] }) => [mul(g!, constant(nd.gt(x!.data, 0).astype(x!.dtype)))],
   }),
-  square: defineOp({
+  square: builtinOp({
     name: "square",
     forward: ([x]) => nd.square(x!),
     vjp: ([g], { inputs: [x] }) => [mul(g!, mul(x!, 2))],
   }),
-  sin: defineOp({
+  sin: builtinOp({
     name: "sin",
     forward: ([x]) => nd.sin(x!),
     vjp: ([g], { inputs: [x] }) => [mul(g!, cos(x!))],
   }),
-  cos: defineOp({
+  cos: builtinOp({
     name: "cos",
     forward: ([x]) => nd.cos(x!),
     vjp: ([g], { inputs: [x] }) => [neg(mul(g!, sin(x!)))],
   }),
-  log1p: defineOp({
+  log1p: builtinOp({
     name: "log1p",
     forward: ([x]) => nd.log1p(x!),
     vjp: ([g], { inputs: [x] }) => [div(g!, add(x!, 1))],
   }),
-  expm1: defineOp({
+  expm1: builtinOp({
     name: "expm1",
     forward: ([x]) => nd.expm1(x!),
     vjp: ([g], { outputs: [y] }) => [mul(g!, add(y!, 1))],
     watch: "output",
   }),
-  reciprocal: defineOp({
+  reciprocal: builtinOp({
     name: "reciprocal",
     forward: ([x]) => nd.reciprocal(x!),
     // d(1/x) = -1/x^2 = -y^2
