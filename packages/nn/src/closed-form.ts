@@ -93,14 +93,8 @@ export interface LSTMBackwardOptions {
   dc?: NDArray;
 }
 
-export interface LSTMCellGradients {
-  dxt: NDArray;
-  da_prev: NDArray;
-  dc_prev: NDArray;
-  /** alias of da_prev */
-  daPrev: NDArray;
-  /** alias of dc_prev */
-  dcPrev: NDArray;
+/** The parameter gradients, named as the notebook names them. */
+export interface LSTMGateGradients {
   dWf: NDArray;
   dbf: NDArray;
   dWi: NDArray;
@@ -111,21 +105,23 @@ export interface LSTMCellGradients {
   dbo: NDArray;
 }
 
-export interface LSTMGradients {
+export interface LSTMCellGradients extends LSTMGateGradients {
+  dxt: NDArray;
+  da_prev: NDArray;
+  dc_prev: NDArray;
+  /** alias of da_prev */
+  daPrev: NDArray;
+  /** alias of dc_prev */
+  dcPrev: NDArray;
+}
+
+export interface LSTMGradients extends LSTMGateGradients {
   /** (n_x, m, T_x), x's full shape: zero at the steps no gradient reaches (a view over time-major storage) */
   dx: NDArray;
   /** (n_a, m) */
   da0: NDArray;
   /** (n_a, m): the gradient for the initial cell state (zeros in the notebook, or options.c0) */
   dc0: NDArray;
-  dWf: NDArray;
-  dbf: NDArray;
-  dWi: NDArray;
-  dbi: NDArray;
-  dWc: NDArray;
-  dbc: NDArray;
-  dWo: NDArray;
-  dbo: NDArray;
 }
 
 // ---------------------------------------------------------------- checks and small helpers

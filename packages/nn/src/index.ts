@@ -11,7 +11,7 @@ export {
 export {
   lstmCellForward, lstmForward, lstmCellBackward, lstmBackward,
   type LSTMParameters, type LSTMCellCache, type LSTMCaches, type LSTMCellForwardResult, type LSTMForwardResult,
-  type LSTMForwardOptions, type LSTMBackwardOptions, type LSTMCellGradients, type LSTMGradients,
+  type LSTMForwardOptions, type LSTMBackwardOptions, type LSTMGateGradients, type LSTMCellGradients, type LSTMGradients,
 } from "./closed-form.js";
 export { lstmFused } from "./fused.js";
 export {
