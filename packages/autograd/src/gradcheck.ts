@@ -10,6 +10,7 @@ import { gradients } from "./engine.js";
 import { mul } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
 import { concat, reshape } from "./ops/movement.js";
+import { centralDifferences } from "./finite-diff.js";
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
@@ -83,15 +84,7 @@ export function gradcheck(f: Fn, inputs: readonly TensorLike[], options: Gradche
       const xs = leaves.map((t, j) => (j === i ? new Tensor(work) : t.detach()));
       return objective(toTensor(f(...xs))).item();
     };
-    for (let p = 0; p < flat.length; p++) {
-      const v = flat[p]!;
-      flat[p] = v + eps;
-      const up = evalAt();
-      flat[p] = v - eps;
-      const down = evalAt();
-      flat[p] = v;
-      nflat[p] = (up - down) / (2 * eps);
-    }
+    centralDifferences(flat, evalAt, eps, nflat);
     const a = analytic[k]!.astype("float64");
     let maxAbs = 0;
     let maxRel = 0;

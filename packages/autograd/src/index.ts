@@ -7,6 +7,7 @@ export { backward, gradients, type BackwardOptions, type GradientsOptions } from
 export { grad, valueAndGrad, hvp, type Argnums } from "./grad.js";
 export { customOp, type CustomOpSpec, type CustomContext } from "./custom-op.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
+export { compareDerivatives, formatReport, type CompareInputs, type CompareOptions, type CompareReport, type DerivativeEntry, type PairError, type WorstEntry, type AlongAxis, type Witness, type ManualGradients, type TensorsOf } from "./compare-derivatives.js";
 export { OPS, type OpName } from "./ops/index.js";
 export { neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal } from "./ops/unary.js";
 export { add, sub, mul, div, pow, maximum, minimum, where } from "./ops/binary.js";
