@@ -304,7 +304,7 @@ const num = (x: number | undefined) => (x === undefined ? "-" : x === 0 ? "0" : 
 
 /**
  * The report as a table, one row per input: each pair's max abs and relative error, the
- * verdict, then for each input that does not agree its worst entries, and the errors along
+ * verdict, then for each input that does not agree its three worst entries, and the errors along
  * any requested axis.
  */
 export function formatReport(report: CompareReport): string {
@@ -330,7 +330,7 @@ export function formatReport(report: CompareReport): string {
       const pair = e.oddOne === "fd" || !e.tapeVsManual ? (["tape", "fd", e.tapeVsFd] as const) : (["tape", "manual", e.tapeVsManual] as const);
       const [a, b, p] = pair;
       if (p && p.worst.length) {
-        out.push(`${e.name}: worst ${a}/${b} entries: ${p.worst.map((w) => `[${w.index.join(",")}] ${a} ${w.a.toPrecision(6)} ${b} ${w.b.toPrecision(6)}`).join("; ")}`);
+        out.push(`${e.name}: worst ${a}/${b} entries: ${p.worst.slice(0, 3).map((w) => `[${w.index.join(",")}] ${a} ${w.a.toPrecision(6)} ${b} ${w.b.toPrecision(6)}`).join("; ")}`);
       }
     }
     if (e.along) {
