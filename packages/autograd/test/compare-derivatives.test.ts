@@ -198,6 +198,14 @@ describe("compareDerivatives", () => {
       if (flatIdx.includes(p)) expect(Math.abs(fd[p]! - e.tape.data[p]!)).toBeLessThan(1e-8);
       else expect(fd[p]).toBeNaN();
     }
+    // along an axis, indices no sampled entry lies at have no fd error (NaN); the others the max over their samples
+    const alongRows = compareDerivatives(f, manual, [x], { maxFdEntries: 10, seed: 4, along: { "0": 0 } }).inputs[0]!.along!;
+    for (let i = 0; i < 6; i++) {
+      const at = e.sampled!.filter(([r]) => r === i).map(([r, c]) => Math.abs(e.tape.get(r!, c!) - e.fd.get(r!, c!)));
+      if (at.length === 0) expect(alongRows.tapeVsFd[i]).toBeNaN();
+      else expect(alongRows.tapeVsFd[i]).toBe(Math.max(...at));
+      expect(alongRows.tapeVsManual![i]).toBe(0); // the full pair has every row
+    }
     // the same seed draws the same sample; another seed another one
     expect(compareDerivatives(f, manual, [x], { maxFdEntries: 10, seed: 4 }).inputs[0]!.sampled).toEqual(e.sampled);
     expect(compareDerivatives(f, manual, [x], { maxFdEntries: 10, seed: 5 }).inputs[0]!.sampled).not.toEqual(e.sampled);
