@@ -4,6 +4,7 @@
 export { Module, Parameter, StateDictError, type StateDict, type ModuleOptions } from "./module.js";
 export { manualSeed, getDefaultRng, uniform, normal } from "./init.js";
 export { Linear, Embedding, Dropout, ReLU, Tanh, Sigmoid, Sequential, type LayerOptions } from "./layers.js";
+export { ModuleList, ModuleDict } from "./containers.js";
 export {
   LSTMCell, LSTM, GRUCell, GRU, notebookLayout,
   type LSTMCellOptions, type RecurrentOptions, type StackOptions, type SequenceOptions, type NotebookParams,
