@@ -28,5 +28,5 @@ export {
 export { clipGradNorm, type ClipGradNormOptions } from "./clip.js";
 export {
   saveSafetensors, loadSafetensors, parseSafetensors, loadSafetensorsInto, SafetensorsError, SAFETENSORS_MAX_HEADER_SIZE,
-  type SafetensorsErrorKind, type SaveSafetensorsOptions, type SafetensorsFile, type StateDictModule,
+  type SafetensorsErrorKind, type SaveSafetensorsOptions, type FloatFileDType, type SafetensorsFile, type StateDictModule,
 } from "./safetensors.js";

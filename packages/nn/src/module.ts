@@ -222,7 +222,7 @@ export abstract class Module {
       const src = sd[k];
       if (!(src instanceof NDArray)) problems.push(`${k}: expected an NDArray, got ${typeof src}`);
       else if (!nd.shapesEqual(src.shape, dst.shape)) problems.push(`${k}: shape ${fmtShape(src.shape)} in the state dict, ${fmtShape(dst.shape)} in the module`);
-      else if (!nd.isFloat(src.dtype) && nd.isFloat(dst.dtype)) problems.push(`${k}: dtype ${src.dtype} cannot load into ${dst.dtype}`);
+      else if (dtypeKind(src.dtype) !== dtypeKind(dst.dtype)) problems.push(`${k}: dtype ${src.dtype} in the state dict cannot load into ${dst.dtype} in the module`);
     }
     if (strict) {
       if (missing.length) problems.push(`missing keys: ${missing.join(", ")}`);
@@ -242,6 +242,9 @@ export abstract class Module {
     return this;
   }
 }
+
+/** Floats load into floats of either width; integers and booleans only into their own kind (no silent truncation). */
+const dtypeKind = (d: DType): string => (nd.isFloat(d) ? "float" : d);
 
 let warnedLegacy = false;
 
