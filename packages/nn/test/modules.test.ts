@@ -1,7 +1,7 @@
 // Module, Parameter and the small layers, against what PyTorch documents: dotted parameter names,
 // shared parameters counted once, train()/eval() reaching every submodule, strict state-dict
 // loading that reports every problem and loads nothing; Linear and Embedding against numbers
-// computed with numpy (data/make-recurrent-reference.py), their initialisation checked
+// computed by PyTorch (data/make-recurrent-reference.py), their initialisation checked
 // statistically against PyTorch's, their gradients against finite differences; Dropout's
 // statistics.
 
@@ -232,7 +232,7 @@ describe("Module: stateDict and loadStateDict", () => {
 });
 
 describe("Linear", () => {
-  it.each(ref.linear)("forward matches numpy: $name", (c) => {
+  it.each(ref.linear)("forward matches torch.nn.Linear: $name", (c) => {
     const lin = new Linear(c.inFeatures, c.outFeatures, { bias: c.bias !== undefined });
     lin.loadStateDict(c.bias ? { weight: toND(c.weight), bias: toND(c.bias) } : { weight: toND(c.weight) });
     expectClose(lin.forward(toND(c.x)), toND(c.y), undefined, c.name);
@@ -282,7 +282,7 @@ describe("Linear", () => {
 });
 
 describe("Embedding", () => {
-  it("forward matches numpy (rows picked by id, any id shape)", () => {
+  it("forward matches torch.nn.Embedding (rows picked by id, any id shape)", () => {
     const c = ref.embedding;
     const emb = new Embedding(6, 3);
     emb.loadStateDict({ weight: toND(c.weight) });
