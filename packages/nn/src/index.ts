@@ -25,6 +25,10 @@ export {
   type SGDOptions, type AdamOptions, type ParamGroup, type ParamGroupInput, type ParamsArg, type ParamState,
   type OptimizerStateDict, type OptimizerMeta,
 } from "./optim.js";
+export {
+  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, OneCycleLR, SequentialLR,
+  type SchedulerStateDict, type OneCycleLROptions,
+} from "./schedulers.js";
 export { clipGradNorm, type ClipGradNormOptions } from "./clip.js";
 export {
   saveSafetensors, loadSafetensors, parseSafetensors, loadSafetensorsInto, SafetensorsError, SAFETENSORS_MAX_HEADER_SIZE,
