@@ -12,7 +12,9 @@ import * as nd from "@tapegrad/tensor";
 import { RandomState, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
-import { Adam, Embedding, LSTM, Linear, Module, clipGradNorm, crossEntropy, parseSafetensors, saveSafetensors } from "@tapegrad/nn";
+import {
+  Adam, CosineAnnealingLR, Embedding, LSTM, Linear, Module, clipGradNorm, crossEntropy, parseSafetensors, saveSafetensors, type SchedulerStateDict,
+} from "@tapegrad/nn";
 import { parseOptions } from "../lib/cli.js";
 import { Progress, formatDuration } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
@@ -152,6 +154,8 @@ interface Checkpoint {
   rng: unknown;
   sampleRng: unknown;
   history: { step: number; train: number; val?: number }[];
+  /** The learning-rate scheduler's state (absent in checkpoints written before it existed). */
+  sched?: SchedulerStateDict;
 }
 
 function saveCheckpoint(path: string, model: CharModel, opt: Adam, meta: Checkpoint): void {
@@ -203,6 +207,8 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   const sampleRng = new RandomState(c.seed + 1);
   const model = new CharModel(chars.length, c, rng);
   const opt = new Adam(model.parameters(), { lr: c.lr });
+  // Cosine decay from lr to lr/10 over the run: large steps early, fine ones at the end.
+  const sched = new CosineAnnealingLR(opt, { tMax: c.steps, etaMin: c.lr / 10 });
   let step = 0;
   let seconds = 0;
   let history: Checkpoint["history"] = [];
@@ -212,6 +218,9 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     rng.setState(resumed.meta.rng as never);
     sampleRng.setState(resumed.meta.sampleRng as never);
     ({ step, seconds, history } = resumed.meta);
+    if (resumed.meta.sched) sched.loadStateDict(resumed.meta.sched);
+    else for (let s = 0; s < step; s++) sched.step(); // an older checkpoint: replay the schedule to this step
+    sched.tMax = c.steps; // --steps may lengthen a resumed run
     say(`resuming from ${o.resume} at step ${step}`);
   }
 
@@ -230,7 +239,7 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   let emaBpc = history.length ? history[history.length - 1]!.train : NaN;
   const snapshot = (): Checkpoint => ({
     config: c, chars, step, seconds: (performance.now() - t0) / 1000,
-    rng: rng.getState(), sampleRng: sampleRng.getState(), history,
+    rng: rng.getState(), sampleRng: sampleRng.getState(), history, sched: sched.stateDict(),
   });
 
   while (step < c.steps && !stop) {
@@ -240,9 +249,8 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     const loss = crossEntropy(logits, y);
     loss.backward();
     clipGradNorm(model.parameters(), c.clip);
-    // Cosine decay from lr to lr/10 over the run: large steps early, fine ones at the end.
-    for (const g of opt.paramGroups) g.lr = c.lr * (0.1 + 0.45 * (1 + Math.cos((Math.PI * step) / c.steps)));
     opt.step();
+    sched.step();
     opt.zeroGrad();
     step++;
     const bpc = loss.item() / LN2;

@@ -4,6 +4,7 @@
 export { Module, Parameter, StateDictError, type StateDict, type ModuleOptions } from "./module.js";
 export { manualSeed, getDefaultRng, uniform, normal } from "./init.js";
 export { Linear, Embedding, Dropout, ReLU, Tanh, Sigmoid, Sequential, type LayerOptions } from "./layers.js";
+export { ModuleList, ModuleDict } from "./containers.js";
 export {
   LSTMCell, LSTM, GRUCell, GRU, notebookLayout,
   type LSTMCellOptions, type RecurrentOptions, type StackOptions, type SequenceOptions, type NotebookParams,
@@ -24,8 +25,12 @@ export {
   type SGDOptions, type AdamOptions, type ParamGroup, type ParamGroupInput, type ParamsArg, type ParamState,
   type OptimizerStateDict, type OptimizerMeta,
 } from "./optim.js";
+export {
+  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, OneCycleLR, SequentialLR,
+  type SchedulerStateDict, type OneCycleLROptions,
+} from "./schedulers.js";
 export { clipGradNorm, type ClipGradNormOptions } from "./clip.js";
 export {
   saveSafetensors, loadSafetensors, parseSafetensors, loadSafetensorsInto, SafetensorsError, SAFETENSORS_MAX_HEADER_SIZE,
-  type SafetensorsErrorKind, type SaveSafetensorsOptions, type SafetensorsFile, type StateDictModule,
+  type SafetensorsErrorKind, type SaveSafetensorsOptions, type FloatFileDType, type SafetensorsFile, type StateDictModule,
 } from "./safetensors.js";

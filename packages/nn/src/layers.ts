@@ -102,19 +102,8 @@ export class Sigmoid extends Module {
   forward(x: TensorLike): Tensor { return ag.sigmoid(x); }
 }
 
-/** Runs modules one after another; parameters are named `layers.0.weight`, ... */
-export class Sequential extends Module {
-  readonly layers: Module[];
-  constructor(...layers: Module[]) {
-    super();
-    this.layers = layers;
-  }
-  forward(x: TensorLike): Tensor {
-    let y = ag.toTensor(x);
-    for (const m of this.layers) y = (m as unknown as { forward(x: Tensor): Tensor }).forward(y);
-    return y;
-  }
-}
+// Sequential lives with the other containers; re-exported here, where it used to be.
+export { Sequential } from "./containers.js";
 
 export function checkSize(op: string, sizes: Record<string, number>): void {
   for (const [k, v] of Object.entries(sizes)) {

@@ -39,7 +39,10 @@ export abstract class Module {
     this.buffers.set(name, value);
   }
 
-  /** Direct children: fields holding a Module, or arrays of Modules (named `field.0`, `field.1`, ...). */
+  /**
+   * Direct children: fields holding a Module, or arrays of Modules (named `field.0`, `field.1`,
+   * ...). Containers (Sequential, ModuleList, ModuleDict) override this to name theirs.
+   */
   *namedChildren(): Generator<[string, Module]> {
     for (const [key, value] of Object.entries(this)) {
       if (value instanceof Module) yield [key, value];
@@ -53,24 +56,36 @@ export abstract class Module {
     return [...this.namedChildren()].map(([, m]) => m);
   }
 
-  /** This module and every descendant, depth first, with dotted names ("" for this one). */
-  *namedModules(prefix = ""): Generator<[string, Module]> {
+  /**
+   * This module and every descendant, depth first, with dotted names ("" for this one). A module
+   * reached by two paths is listed once, under the first (PyTorch's named_modules).
+   */
+  *namedModules(prefix = "", seen: Set<Module> = new Set()): Generator<[string, Module]> {
+    if (seen.has(this)) return;
+    seen.add(this);
     yield [prefix, this];
-    for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+    for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name, seen);
   }
 
-  /** Every parameter with its dotted name, each parameter once even if shared. */
+  /** This module's own parameters (not its children's): Parameter fields, and arrays of them as `field.0`, ... */
+  protected *ownParameters(): Generator<[string, Parameter]> {
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Parameter) yield [key, value];
+      else if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (value[i] instanceof Parameter) yield [`${key}.${i}`, value[i] as Parameter];
+      }
+    }
+  }
+
+  /** Every parameter with its dotted name, each parameter once even if shared (under its first name). */
   namedParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
     for (const [prefix, m] of this.namedModules()) {
-      for (const [key, value] of Object.entries(m)) {
-        const list = value instanceof Parameter ? [[key, value] as const] : Array.isArray(value) ? value.map((v, i) => [`${key}.${i}`, v] as const) : [];
-        for (const [name, p] of list) {
-          if (!(p instanceof Parameter) || seen.has(p)) continue;
-          seen.add(p);
-          out.push([prefix ? `${prefix}.${name}` : name, p]);
-        }
+      for (const [name, p] of m.ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([prefix ? `${prefix}.${name}` : name, p]);
       }
     }
     return out;
@@ -80,12 +95,61 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer with its dotted name, each once even if shared. */
   namedBuffers(): [string, NDArray][] {
     const out: [string, NDArray][] = [];
+    const seen = new Set<NDArray>();
     for (const [prefix, m] of this.namedModules()) {
-      for (const [name, b] of m.buffers) out.push([prefix ? `${prefix}.${name}` : name, b]);
+      for (const [name, b] of m.buffers) {
+        if (seen.has(b)) continue;
+        seen.add(b);
+        out.push([prefix ? `${prefix}.${name}` : name, b]);
+      }
     }
     return out;
+  }
+
+  /**
+   * Every state entry under every name that reaches it, in PyTorch's state_dict order: a
+   * module's own parameters, then its buffers, then each child's, depth first. Not deduplicated,
+   * so a tied weight appears once per path, as in PyTorch.
+   */
+  private *stateEntries(prefix: string, path: Module[]): Generator<[string, NDArray]> {
+    if (path.includes(this)) throw new StateDictError(`stateDict: module ${JSON.stringify(prefix.slice(0, -1))} contains itself`);
+    for (const [name, p] of this.ownParameters()) yield [prefix + name, p.data];
+    for (const [name, b] of this.buffers) yield [prefix + name, b];
+    path.push(this);
+    for (const [name, child] of this.namedChildren()) yield* child.stateEntries(`${prefix}${name}.`, path);
+    path.pop();
+  }
+
+  /**
+   * The old key of a Sequential's children (`layers.0.weight`, before they were named `0`, `1`,
+   * ... as in PyTorch) in its new spelling, or null if key holds no old part. Walks the tree so
+   * that only a Sequential's own `layers` segment is rewritten.
+   */
+  private modernKey(key: string): string | null {
+    const segs = key.split(".");
+    const out: string[] = [];
+    let m: Module | undefined = this;
+    let changed = false;
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (m && m.legacyChildField() === seg && /^\d+$/.test(segs[i + 1] ?? "")) {
+        changed = true;
+        continue;
+      }
+      out.push(seg);
+      let next: Module | undefined;
+      if (m) for (const [name, child] of m.namedChildren()) if (name === seg) next = child;
+      m = next;
+    }
+    return changed ? out.join(".") : null;
+  }
+
+  /** The field that once held this container's children in state-dict keys (Sequential: "layers"). */
+  protected legacyChildField(): string | null {
+    return null;
   }
 
   zeroGrad(): void {
@@ -112,26 +176,44 @@ export abstract class Module {
     return this.parameters().reduce((n, p) => n + p.size, 0);
   }
 
-  /** Parameters and buffers by dotted name; the arrays are the module's own (not copies). */
+  /**
+   * Parameters and buffers by dotted name, with PyTorch's keys and order; the arrays are the
+   * module's own (not copies). A tied (shared) weight appears under every name that reaches it,
+   * as in PyTorch's state_dict, while namedParameters() and parameters() list it once.
+   */
   stateDict(): StateDict {
     const sd: StateDict = {};
-    for (const [name, p] of this.namedParameters()) sd[name] = p.data;
-    for (const [name, b] of this.namedBuffers()) sd[name] = b;
+    for (const [name, a] of this.stateEntries("", [])) sd[name] = a;
     return sd;
   }
 
   /**
    * Copies values in by name. Strict (the default): every key must match and every shape
    * agree; all problems are reported in one error and nothing is loaded. Non-strict: loads the
-   * keys that match and returns the rest. Values are cast to each parameter's dtype.
+   * keys that match and returns the rest. Values are cast to each parameter's dtype. A tied
+   * weight is expected under each of its names (strict), and copied from each, the last one
+   * winning, as PyTorch does. Keys in the old Sequential spelling (`layers.0.weight`) are still
+   * accepted, with a one-time deprecation warning.
    */
-  loadStateDict(sd: StateDict, { strict = true }: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
-    const own = new Map<string, NDArray>([
-      ...this.namedParameters().map(([n, p]) => [n, p.data] as [string, NDArray]),
-      ...this.namedBuffers(),
-    ]);
+  loadStateDict(input: StateDict, { strict = true }: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
+    const own = new Map<string, NDArray>(this.stateEntries("", []));
     // Own keys only: `k in sd` would find "constructor" or "toString" on Object.prototype.
-    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k) && sd[k] !== undefined;
+    const hasIn = (d: StateDict, k: string) => Object.prototype.hasOwnProperty.call(d, k) && d[k] !== undefined;
+    let sd = input;
+    const renamed: string[] = [];
+    for (const k of Object.keys(input)) {
+      if (own.has(k)) continue;
+      const m = this.modernKey(k);
+      if (m !== null && own.has(m) && !hasIn(input, m)) renamed.push(k);
+    }
+    if (renamed.length) {
+      sd = {};
+      for (const k of Object.keys(input)) {
+        const key = renamed.includes(k) ? this.modernKey(k)! : k;
+        Object.defineProperty(sd, key, { value: input[k], enumerable: true, writable: true, configurable: true });
+      }
+    }
+    const has = (k: string) => hasIn(sd, k);
     const missing = [...own.keys()].filter((k) => !has(k));
     const unexpected = Object.keys(sd).filter((k) => !own.has(k));
     const problems: string[] = [];
@@ -140,7 +222,7 @@ export abstract class Module {
       const src = sd[k];
       if (!(src instanceof NDArray)) problems.push(`${k}: expected an NDArray, got ${typeof src}`);
       else if (!nd.shapesEqual(src.shape, dst.shape)) problems.push(`${k}: shape ${fmtShape(src.shape)} in the state dict, ${fmtShape(dst.shape)} in the module`);
-      else if (!nd.isFloat(src.dtype) && nd.isFloat(dst.dtype)) problems.push(`${k}: dtype ${src.dtype} cannot load into ${dst.dtype}`);
+      else if (dtypeKind(src.dtype) !== dtypeKind(dst.dtype)) problems.push(`${k}: dtype ${src.dtype} in the state dict cannot load into ${dst.dtype} in the module`);
     }
     if (strict) {
       if (missing.length) problems.push(`missing keys: ${missing.join(", ")}`);
@@ -149,6 +231,7 @@ export abstract class Module {
     if (problems.length) {
       throw new StateDictError(`loadStateDict: ${problems.length} problem(s), nothing was loaded:\n  ${problems.join("\n  ")}`);
     }
+    if (renamed.length) warnLegacyKeys(renamed[0]!, this.modernKey(renamed[0]!)!);
     for (const [k, dst] of own) if (has(k)) dst.assign(sd[k]!);
     return { missing, unexpected };
   }
@@ -158,4 +241,19 @@ export abstract class Module {
     for (const [, m] of this.namedModules()) fn(m);
     return this;
   }
+}
+
+/** Floats load into floats of either width; integers and booleans only into their own kind (no silent truncation). */
+const dtypeKind = (d: DType): string => (nd.isFloat(d) ? "float" : d);
+
+let warnedLegacy = false;
+
+/** Once per process, as Python's DeprecationWarning: old files keep loading, and their owner learns why the keys changed. */
+function warnLegacyKeys(old: string, now: string): void {
+  if (warnedLegacy) return;
+  warnedLegacy = true;
+  console.warn(
+    `tapegrad: loadStateDict: key ${JSON.stringify(old)} is in the old Sequential spelling; Sequential's children are now named ` +
+      `0, 1, ... as in PyTorch (${JSON.stringify(now)}). It was loaded; save the module again to write the new keys.`,
+  );
 }

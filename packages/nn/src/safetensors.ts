@@ -6,14 +6,19 @@
 // an optional "__metadata__" map of strings to strings; then the raw little-endian, C-order data.
 // The offsets must tile the data exactly: no gap, no overlap, nothing after the last tensor.
 //
+// Reading widens what tapegrad has no array for: F16 and BF16 become float32 exactly; I8, U8,
+// I16, U16, U32, I64 and U64 become int32 when every value fits, and otherwise raise an error
+// naming the tensor and the value (never a silent wrap). Writing can narrow floats to F16 or BF16.
+//
 // The writer produces the bytes of the reference writer (tensor.rs `serialize`): compact JSON
-// with "__metadata__" first, tensors sorted by dtype (widest first: F64, F32, I32, BOOL) and
+// with "__metadata__" first, tensors sorted by dtype (widest first: F64, F32, BF16, F16, BOOL) and
 // then by name, laid out in that order, the header padded with spaces to a multiple of 8 so
 // that every tensor's data is aligned. Metadata keys keep their insertion order (the reference
 // keeps them in a hash map, so files with two or more metadata keys differ only in that order).
 
 import { NDArray, TapegradError, fmtShape, type DType } from "@tapegrad/tensor";
 import { Tensor } from "@tapegrad/autograd";
+import { bf16ToF32Bits, f16ToF32Bits, numberToBF16, numberToF16 } from "./half.js";
 
 type StateDict = Record<string, NDArray>;
 
@@ -31,12 +36,23 @@ export interface SaveSafetensorsOptions {
    * equal safetensors' own. "insertion": the state dict's order, so a load gives it back in order.
    */
   order?: "reference" | "insertion";
+  /**
+   * The file dtype of every floating-point tensor (default: its own, F64 or F32). "F16" and
+   * "BF16" round to nearest even, overflowing to infinity, as torch's `.half()` and
+   * `.bfloat16()` do; integer and boolean tensors keep theirs.
+   */
+  floatDtype?: FloatFileDType;
 }
+
+/** The dtypes a floating-point tensor can be written as. */
+export type FloatFileDType = "F64" | "F32" | "F16" | "BF16";
 
 export interface SafetensorsFile {
   /** In the order of their data in the file. */
   tensors: StateDict;
   metadata: Record<string, string> | null;
+  /** Each tensor's dtype in the file ("F16", "I64", ...), before widening to tapegrad's dtypes. */
+  dtypes: Record<string, string>;
 }
 
 export type SafetensorsErrorKind =
@@ -53,6 +69,7 @@ export type SafetensorsErrorKind =
   | "offsets" // offsets reversed, overlapping, or leaving a gap
   | "trailing-bytes" // data after the last tensor
   | "value" // a BOOL byte other than 0 or 1
+  | "overflow" // an integer that int32 cannot hold (I64, U64, U32)
   | "name"; // (writing) a name or metadata string the format cannot hold
 
 /** A malformed safetensors file, or a state dict that cannot be written as one. */
@@ -71,15 +88,27 @@ export class SafetensorsError extends TapegradError {
 export const SAFETENSORS_MAX_HEADER_SIZE = 100_000_000;
 
 const TO_FILE: Record<DType, string> = { float64: "F64", float32: "F32", int32: "I32", bool: "BOOL" };
-const FROM_FILE: Record<string, DType> = { F64: "float64", F32: "float32", I32: "int32", BOOL: "bool" };
+/** Every dtype tapegrad reads: its width in bytes and the array dtype it becomes. */
+const READS: Record<string, { size: number; dtype: DType }> = {
+  F64: { size: 8, dtype: "float64" },
+  F32: { size: 4, dtype: "float32" },
+  F16: { size: 2, dtype: "float32" },
+  BF16: { size: 2, dtype: "float32" },
+  I64: { size: 8, dtype: "int32" },
+  U64: { size: 8, dtype: "int32" },
+  I32: { size: 4, dtype: "int32" },
+  U32: { size: 4, dtype: "int32" },
+  I16: { size: 2, dtype: "int32" },
+  U16: { size: 2, dtype: "int32" },
+  I8: { size: 1, dtype: "int32" },
+  U8: { size: 1, dtype: "int32" },
+  BOOL: { size: 1, dtype: "bool" },
+};
 const ITEM_SIZE: Record<DType, number> = { float64: 8, float32: 4, int32: 4, bool: 1 };
 /** Position in the reference's Dtype enum ("in increasing alignment order"); the writer sorts by it, descending. */
-const ENUM_RANK: Record<DType, number> = { bool: 0, int32: 15, float32: 17, float64: 19 };
+const ENUM_RANK: Record<string, number> = { BOOL: 0, F16: 13, BF16: 14, I32: 15, F32: 17, F64: 19 };
 /** Every other dtype the format defines, for a message that says "not supported" rather than "unknown". */
-const OTHER_DTYPES = new Set([
-  "F4", "F6_E2M3", "F6_E3M2", "U8", "I8", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ",
-  "I16", "U16", "F16", "BF16", "U32", "C64", "I64", "U64",
-]);
+const OTHER_DTYPES = new Set(["F4", "F6_E2M3", "F6_E3M2", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "C64"]);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -118,17 +147,24 @@ function compareCodePoints(a: string, b: string): number {
   return x.length - y.length;
 }
 
-function dataBytes(a: NDArray): Uint8Array {
+function dataBytes(a: NDArray, fileDtype: string): Uint8Array {
   const t = a.toTypedArray(); // a fresh C-order copy, whatever the view's strides
   if (a.dtype === "bool") return (t as Uint8Array).map((v) => (v !== 0 ? 1 : 0));
-  if (LITTLE_ENDIAN) return new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
-  const out = new Uint8Array(t.byteLength);
+  if (fileDtype === "F16" || fileDtype === "BF16") {
+    const narrow = fileDtype === "F16" ? numberToF16 : numberToBF16;
+    const out = new Uint8Array(t.length * 2);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < t.length; i++) dv.setUint16(i * 2, narrow(t[i]!), true);
+    return out;
+  }
+  const w = fileDtype === "F64" ? 8 : 4;
+  if (LITTLE_ENDIAN && w === ITEM_SIZE[a.dtype]) return new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+  const out = new Uint8Array(t.length * w);
   const dv = new DataView(out.buffer);
-  const w = ITEM_SIZE[a.dtype];
   for (let i = 0; i < t.length; i++) {
     const v = t[i]!;
-    if (a.dtype === "float64") dv.setFloat64(i * w, v, true);
-    else if (a.dtype === "float32") dv.setFloat32(i * w, v, true);
+    if (fileDtype === "F64") dv.setFloat64(i * w, v, true);
+    else if (fileDtype === "F32") dv.setFloat32(i * w, v, true);
     else dv.setInt32(i * w, v, true);
   }
   return out;
@@ -138,13 +174,17 @@ function dataBytes(a: NDArray): Uint8Array {
 export function saveSafetensors(source: StateDictModule | Record<string, NDArray | Tensor>, options: SaveSafetensorsOptions = {}): Uint8Array {
   const order = options.order ?? "reference";
   if (order !== "reference" && order !== "insertion") throw new SafetensorsError("name", `order must be "reference" or "insertion", got ${JSON.stringify(order)}`);
-  const entries = entriesOf(source);
+  const floatDtype = options.floatDtype;
+  if (floatDtype !== undefined && !["F64", "F32", "F16", "BF16"].includes(floatDtype)) {
+    throw new SafetensorsError("dtype", `floatDtype must be "F64", "F32", "F16" or "BF16", got ${JSON.stringify(floatDtype)}`);
+  }
+  const entries = entriesOf(source).map(([name, a]) => [name, a, a.dtype === "float64" || a.dtype === "float32" ? floatDtype ?? TO_FILE[a.dtype] : TO_FILE[a.dtype]] as [string, NDArray, string]);
   for (const [name] of entries) {
     if (name === "__metadata__") throw new SafetensorsError("name", 'a tensor cannot be named "__metadata__": the format reserves that key', name);
     checkString("tensor name", name);
   }
   if (order === "reference") {
-    entries.sort(([na, a], [nb, b]) => ENUM_RANK[b.dtype] - ENUM_RANK[a.dtype] || compareCodePoints(na, nb));
+    entries.sort(([na, , a], [nb, , b]) => ENUM_RANK[b]! - ENUM_RANK[a]! || compareCodePoints(na, nb));
   }
   const parts: string[] = [];
   if (options.metadata !== undefined && options.metadata !== null) {
@@ -158,10 +198,10 @@ export function saveSafetensors(source: StateDictModule | Record<string, NDArray
   }
   const blobs: Uint8Array[] = [];
   let offset = 0;
-  for (const [name, a] of entries) {
-    const bytes = dataBytes(a);
+  for (const [name, a, fileDtype] of entries) {
+    const bytes = dataBytes(a, fileDtype);
     // Built by hand, not with JSON.stringify on an object: JS puts integer-like keys ("0") first.
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${TO_FILE[a.dtype]}","shape":[${a.shape.join(",")}],"data_offsets":[${offset},${offset + bytes.length}]}`);
+    parts.push(`${JSON.stringify(name)}:{"dtype":"${fileDtype}","shape":[${a.shape.join(",")}],"data_offsets":[${offset},${offset + bytes.length}]}`);
     blobs.push(bytes);
     offset += bytes.length;
   }
@@ -185,6 +225,8 @@ export function saveSafetensors(source: StateDictModule | Record<string, NDArray
 
 interface Info {
   name: string;
+  /** The file's dtype ("F16", "I64", ...). */
+  fileDtype: string;
   dtype: DType;
   shape: number[];
   begin: number;
@@ -208,10 +250,10 @@ function parseInfo(name: string, raw: unknown): Info {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SafetensorsError("header-schema", `${at}: expected { dtype, shape, data_offsets }, got ${JSON.stringify(raw)}`, name);
   const r = raw as Record<string, unknown>;
   if (typeof r.dtype !== "string") throw new SafetensorsError("header-schema", `${at}: dtype must be a string, got ${JSON.stringify(r.dtype)}`, name);
-  const dtype = FROM_FILE[r.dtype];
-  if (dtype === undefined || !Object.hasOwn(FROM_FILE, r.dtype)) {
+  const read = Object.hasOwn(READS, r.dtype) ? READS[r.dtype] : undefined;
+  if (read === undefined) {
     if (OTHER_DTYPES.has(r.dtype)) {
-      throw new SafetensorsError("unsupported-dtype", `${at} has dtype ${r.dtype}, which tapegrad has no array type for (it reads F64, F32, I32 and BOOL)`, name);
+      throw new SafetensorsError("unsupported-dtype", `${at} has dtype ${r.dtype}, which tapegrad has no array type for (it reads ${Object.keys(READS).join(", ")})`, name);
     }
     throw new SafetensorsError("dtype", `${at} has unknown dtype ${JSON.stringify(r.dtype)}`, name);
   }
@@ -230,7 +272,7 @@ function parseInfo(name: string, raw: unknown): Info {
   const shape = r.shape as number[];
   let count = 1;
   for (const d of shape) count *= d;
-  const need = count * ITEM_SIZE[dtype];
+  const need = count * read.size;
   if (!Number.isSafeInteger(need)) throw new SafetensorsError("size-mismatch", `${at}: shape ${fmtShape(shape)} is too large to address`, name);
   if (need !== end - begin) {
     throw new SafetensorsError(
@@ -239,26 +281,85 @@ function parseInfo(name: string, raw: unknown): Info {
       name,
     );
   }
-  return { name, dtype, shape, begin, end };
+  return { name, fileDtype: r.dtype, dtype: read.dtype, shape, begin, end };
+}
+
+function overflow(info: Info, index: number, value: string): SafetensorsError {
+  return new SafetensorsError(
+    "overflow",
+    `tensor ${JSON.stringify(info.name)}: ${info.fileDtype} element ${index} is ${value}, outside int32's range [-2147483648, 2147483647], which tapegrad's integer arrays hold`,
+    info.name,
+  );
 }
 
 function decode(info: Info, data: Uint8Array): NDArray {
   const raw = data.subarray(info.begin, info.end);
-  const n = (info.end - info.begin) / ITEM_SIZE[info.dtype];
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const n = (info.end - info.begin) / READS[info.fileDtype]!.size;
   let storage: Float64Array | Float32Array | Int32Array | Uint8Array;
-  if (info.dtype === "bool") {
-    storage = raw.slice();
-    const bad = storage.findIndex((v) => v > 1);
-    if (bad >= 0) throw new SafetensorsError("value", `tensor ${JSON.stringify(info.name)}: BOOL element ${bad} is the byte ${storage[bad]}; only 0 and 1 are booleans`, info.name);
-  } else if (LITTLE_ENDIAN) {
-    const copy = raw.slice().buffer; // a fresh buffer is aligned, whatever the offset in the file
-    storage = info.dtype === "float64" ? new Float64Array(copy) : info.dtype === "float32" ? new Float32Array(copy) : new Int32Array(copy);
-  } else {
-    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const w = ITEM_SIZE[info.dtype];
-    storage = info.dtype === "float64" ? new Float64Array(n) : info.dtype === "float32" ? new Float32Array(n) : new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      storage[i] = info.dtype === "float64" ? dv.getFloat64(i * w, true) : info.dtype === "float32" ? dv.getFloat32(i * w, true) : dv.getInt32(i * w, true);
+  switch (info.fileDtype) {
+    case "BOOL": {
+      storage = raw.slice();
+      const bad = storage.findIndex((v) => v > 1);
+      if (bad >= 0) throw new SafetensorsError("value", `tensor ${JSON.stringify(info.name)}: BOOL element ${bad} is the byte ${storage[bad]}; only 0 and 1 are booleans`, info.name);
+      break;
+    }
+    case "F64":
+    case "F32":
+    case "I32":
+      if (LITTLE_ENDIAN) {
+        const copy = raw.slice().buffer; // a fresh buffer is aligned, whatever the offset in the file
+        storage = info.fileDtype === "F64" ? new Float64Array(copy) : info.fileDtype === "F32" ? new Float32Array(copy) : new Int32Array(copy);
+      } else if (info.fileDtype === "F64") {
+        storage = new Float64Array(n);
+        for (let i = 0; i < n; i++) storage[i] = dv.getFloat64(i * 8, true);
+      } else if (info.fileDtype === "F32") {
+        storage = new Float32Array(n);
+        for (let i = 0; i < n; i++) storage[i] = dv.getFloat32(i * 4, true);
+      } else {
+        storage = new Int32Array(n);
+        for (let i = 0; i < n; i++) storage[i] = dv.getInt32(i * 4, true);
+      }
+      break;
+    case "F16":
+    case "BF16": {
+      // Written as bits, so that a NaN keeps its sign and payload as torch's .float() keeps them.
+      storage = new Float32Array(n);
+      const bits = new Uint32Array(storage.buffer);
+      for (let i = 0; i < n; i++) bits[i] = (info.fileDtype === "F16" ? f16ToF32Bits : bf16ToF32Bits)(dv.getUint16(i * 2, true));
+      break;
+    }
+    case "I64":
+    case "U64": {
+      storage = new Int32Array(n);
+      const signed = info.fileDtype === "I64";
+      for (let i = 0; i < n; i++) {
+        const lo = dv.getUint32(i * 8, true);
+        const hi = dv.getUint32(i * 8 + 4, true);
+        // fits int32 iff the high word is the sign extension of the low word
+        const fits = signed ? hi === (lo & 0x80000000 ? 0xffffffff : 0) : hi === 0 && lo <= 0x7fffffff;
+        if (!fits) {
+          const big = signed ? dv.getBigInt64(i * 8, true) : dv.getBigUint64(i * 8, true);
+          throw overflow(info, i, big.toString());
+        }
+        storage[i] = lo | 0;
+      }
+      break;
+    }
+    case "U32": {
+      storage = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = dv.getUint32(i * 4, true);
+        if (v > 0x7fffffff) throw overflow(info, i, String(v));
+        storage[i] = v;
+      }
+      break;
+    }
+    default: {
+      // I8, U8, I16, U16: every value fits
+      storage = new Int32Array(n);
+      const get = { I8: (i: number) => dv.getInt8(i), U8: (i: number) => dv.getUint8(i), I16: (i: number) => dv.getInt16(i * 2, true), U16: (i: number) => dv.getUint16(i * 2, true) }[info.fileDtype as "I8"]!;
+      for (let i = 0; i < n; i++) storage[i] = get(i);
     }
   }
   return new NDArray(storage, info.shape);
@@ -266,7 +367,7 @@ function decode(info: Info, data: Uint8Array): NDArray {
 
 /**
  * Parses and checks a whole safetensors file. Any problem (truncation, a bad header length,
- * JSON, dtype, shape or offsets, trailing bytes) throws a SafetensorsError whose `kind` and
+ * JSON, dtype, shape or offsets, trailing bytes, an integer too wide for int32) throws a SafetensorsError whose `kind` and
  * message say what and where; nothing is returned unless every tensor is sound.
  */
 export function parseSafetensors(input: Uint8Array | ArrayBuffer | ArrayBufferView): SafetensorsFile {
@@ -340,9 +441,14 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer | ArrayBufferVi
   }
   const data = bytes.subarray(8 + n);
   const tensors: StateDict = {};
+  const dtypes: Record<string, string> = {};
   // defineProperty, not assignment: a tensor named "__proto__" must stay an ordinary key.
-  for (const info of infos) Object.defineProperty(tensors, info.name, { value: decode(info, data), enumerable: true, writable: true, configurable: true });
-  return { tensors, metadata };
+  const define = (o: object, k: string, value: unknown) => Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+  for (const info of infos) {
+    define(tensors, info.name, decode(info, data));
+    define(dtypes, info.name, info.fileDtype);
+  }
+  return { tensors, metadata, dtypes };
 }
 
 /** The state dict in a safetensors file (see parseSafetensors for the checks). */

@@ -1,4 +1,4 @@
-// Helpers for the module tests: the numpy reference (data/make-recurrent-reference.py), tolerant
+// Helpers for the module tests: the PyTorch reference (data/make-recurrent-reference.py), tolerant
 // comparison, and gradcheck with respect to a module's own parameters.
 
 import { readFileSync } from "node:fs";

@@ -1,7 +1,7 @@
 // Module, Parameter and the small layers, against what PyTorch documents: dotted parameter names,
 // shared parameters counted once, train()/eval() reaching every submodule, strict state-dict
 // loading that reports every problem and loads nothing; Linear and Embedding against numbers
-// computed with numpy (data/make-recurrent-reference.py), their initialisation checked
+// computed by PyTorch (data/make-recurrent-reference.py), their initialisation checked
 // statistically against PyTorch's, their gradients against finite differences; Dropout's
 // statistics.
 
@@ -48,23 +48,23 @@ const NET_NAMES: [string, number[]][] = [
   ["blocks.0.weight", [4, 4]],
   ["blocks.0.bias", [4]],
   ["blocks.1.weight", [2, 4]],
-  ["head.layers.0.weight", [3, 2]],
-  ["head.layers.0.bias", [3]],
-  ["head.layers.3.weight", [1, 3]],
-  ["head.layers.3.bias", [1]],
+  ["head.0.weight", [3, 2]],
+  ["head.0.bias", [3]],
+  ["head.3.weight", [1, 3]],
+  ["head.3.bias", [1]],
 ];
 
 const snapshot = (m: Module): Record<string, number[]> => Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, v.toFlat()]));
 
 describe("Module: parameters and names", () => {
-  it("names parameters with dots through fields, arrays and Sequential (layers.0.weight)", () => {
+  it("names parameters with dots through fields, arrays and Sequential (0.weight, as PyTorch)", () => {
     const net = new Net(new RandomState(0));
     expect(net.namedParameters().map(([n, p]) => [n, [...p.shape]])).toEqual(NET_NAMES);
     expect(net.parameters()).toEqual(net.namedParameters().map(([, p]) => p));
     expect(net.parameters().every((p) => p instanceof Parameter && p.requiresGrad && p.isLeaf)).toBe(true);
     expect(net.numParameters()).toBe(NET_NAMES.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0));
     expect([...net.namedModules()].map(([n]) => n)).toEqual([
-      "", "enc", "blocks.0", "blocks.1", "head", "head.layers.0", "head.layers.1", "head.layers.2", "head.layers.3",
+      "", "enc", "blocks.0", "blocks.1", "head", "head.0", "head.1", "head.2", "head.3",
     ]);
   });
 
@@ -129,7 +129,7 @@ describe("Module: train() and eval()", () => {
     expect([...m.namedModules()].every(([, s]) => s.training)).toBe(true);
     m.eval();
     expect([...m.namedModules()].map(([n, s]) => [n, s.training])).toEqual([
-      ["", false], ["inner", false], ["inner.layers.0", false], ["inner.layers.1", false], ["rnn", false],
+      ["", false], ["inner", false], ["inner.0", false], ["inner.1", false], ["rnn", false],
     ]);
     m.train();
     expect([...m.namedModules()].every(([, s]) => s.training)).toBe(true);
@@ -175,7 +175,7 @@ describe("Module: stateDict and loadStateDict", () => {
     const before = snapshot(dst);
     const sd = { ...src.stateDict() };
     delete sd["blocks.1.weight"];
-    sd["head.layers.9.weight"] = nd.zeros([2, 2]);
+    sd["head.9.weight"] = nd.zeros([2, 2]);
     sd["enc.bias"] = nd.zeros([5]);
     let err: unknown;
     try {
@@ -187,7 +187,7 @@ describe("Module: stateDict and loadStateDict", () => {
     const msg = (err as Error).message;
     expect(msg).toMatch(/3 problem/);
     expect(msg).toContain("missing keys: blocks.1.weight");
-    expect(msg).toContain("unexpected keys: head.layers.9.weight");
+    expect(msg).toContain("unexpected keys: head.9.weight");
     expect(msg).toMatch(/enc\.bias: shape \[5\].*\[4\]/);
     expect(snapshot(dst)).toEqual(before);
     // strict is the default, and also the explicit option
@@ -232,7 +232,7 @@ describe("Module: stateDict and loadStateDict", () => {
 });
 
 describe("Linear", () => {
-  it.each(ref.linear)("forward matches numpy: $name", (c) => {
+  it.each(ref.linear)("forward matches torch.nn.Linear: $name", (c) => {
     const lin = new Linear(c.inFeatures, c.outFeatures, { bias: c.bias !== undefined });
     lin.loadStateDict(c.bias ? { weight: toND(c.weight), bias: toND(c.bias) } : { weight: toND(c.weight) });
     expectClose(lin.forward(toND(c.x)), toND(c.y), undefined, c.name);
@@ -282,7 +282,7 @@ describe("Linear", () => {
 });
 
 describe("Embedding", () => {
-  it("forward matches numpy (rows picked by id, any id shape)", () => {
+  it("forward matches torch.nn.Embedding (rows picked by id, any id shape)", () => {
     const c = ref.embedding;
     const emb = new Embedding(6, 3);
     emb.loadStateDict({ weight: toND(c.weight) });

@@ -1,6 +1,7 @@
 // LSTMCell, LSTM, GRUCell and GRU against what PyTorch documents: parameter names, shapes and
-// layout; outputs and final states against an independent numpy implementation of the equations
-// in the torch.nn docs (data/make-recurrent-reference.py wrote data/recurrent-reference.json);
+// layout; outputs and final states against real PyTorch 1.13's nn.LSTM, GRU, LSTMCell and GRUCell
+// (data/make-recurrent-reference.py wrote data/recurrent-reference.json, cross-checked there
+// against numpy from the equations in the torch.nn docs);
 // gradients against finite differences; padded steps against each sequence run alone; the
 // notebook's weight layout against the notebook's own equations.
 
@@ -86,7 +87,7 @@ describe("parameter names and shapes are PyTorch's", () => {
   });
 });
 
-describe("forward against the numpy reference", () => {
+describe("forward against PyTorch's numbers", () => {
   it.each(ref.stacks)("$name", (c) => {
     const m = fromCase(c);
     const opt: SequenceOptions = c.lengths ? { lengths: c.lengths } : {};

@@ -295,7 +295,7 @@ describe("reading: every corruption is a SafetensorsError that says what is wron
     expectKind(file('{"a":[1]}'), "header-schema", /tensor "a": expected \{ dtype, shape, data_offsets \}/);
     expectKind(file('{"a":{"dtype":"F99","shape":[1],"data_offsets":[0,8]}}', new Uint8Array(8)), "dtype", /tensor "a" has unknown dtype "F99"/);
     expectKind(file('{"a":{"dtype":"constructor","shape":[1],"data_offsets":[0,8]}}', new Uint8Array(8)), "dtype");
-    expectKind(file('{"a":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}', new Uint8Array(2)), "unsupported-dtype", /dtype F16, which tapegrad has no array type for/);
+    expectKind(file('{"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}}', new Uint8Array(2)), "unsupported-dtype", /dtype F8_E4M3, which tapegrad has no array type for/);
     expectKind(file('{"a":{"dtype":"F64","shape":[-1],"data_offsets":[0,8]}}', new Uint8Array(8)), "header-schema", /shape must be a list of non-negative integers, got \[-1\]/);
     expectKind(file('{"a":{"dtype":"F64","shape":[1.5],"data_offsets":[0,8]}}', new Uint8Array(8)), "header-schema");
     expectKind(file('{"a":{"dtype":"F64","shape":[1],"data_offsets":[0]}}', new Uint8Array(8)), "header-schema", /data_offsets must be two non-negative integers/);

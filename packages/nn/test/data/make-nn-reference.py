@@ -1,8 +1,11 @@
-# Reference numbers for test/losses.test.ts and test/optim.test.ts, computed with numpy from
-# PyTorch's documented formulas (never from tapegrad). PyTorch itself is not needed.
+# Reference numbers for test/losses.test.ts and test/optim.test.ts, computed by real PyTorch
+# (torch.nn.functional's losses and their gradients by torch.autograd; torch.optim's SGD, Adam
+# and AdamW stepping float64 parameters), never by tapegrad. A numpy implementation of PyTorch's
+# documented formulas (below) runs beside torch as a cross-check: the script stops if the two
+# differ by more than 1e-12 relative; the JSON holds torch's numbers.
 #
-# Regenerate (from the repository root) with:
-#     python3 packages/nn/test/data/make-nn-reference.py
+# Regenerate (from the repository root) with Debian's python3 and python3-torch (1.13):
+#     /usr/bin/python3 packages/nn/test/data/make-nn-reference.py
 # Writes, next to this script:
 #   losses-reference.json   mse_loss, cross_entropy, nll_loss and binary_cross_entropy_with_logits
 #                           cases: inputs, options, the loss, and the gradient of the loss (of its
@@ -41,6 +44,8 @@ import os
 import platform
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -58,6 +63,38 @@ def iarr(a):
 def value(x):
     x = np.asarray(x, dtype=np.float64)
     return float(x) if x.ndim == 0 else arr(x)
+
+
+# ---------------------------------------------------------------- torch
+
+def T64(a):
+    return torch.tensor(np.asarray(a), dtype=torch.float64)
+
+
+def agree(name, ours, theirs, tol=1e-12):
+    ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    assert ours.shape == theirs.shape, (name, ours.shape, theirs.shape)
+    scale = np.maximum(1.0, np.abs(theirs))
+    err = float(np.max(np.abs(ours - theirs) / scale)) if ours.size else 0.0
+    assert err < tol, (name, err)
+
+
+TORCH_LOSS = {
+    "crossEntropy": lambda x, t, o: F.cross_entropy(x, t, **o),
+    "nllLoss": lambda x, t, o: F.nll_loss(x, t, **o),
+    "mseLoss": lambda x, t, o: F.mse_loss(x, t, **o),
+    "binaryCrossEntropyWithLogits": lambda x, t, o: F.binary_cross_entropy_with_logits(x, t, **o),
+}
+OPTION_NAMES = {"reduction": "reduction", "weight": "weight", "ignoreIndex": "ignore_index", "labelSmoothing": "label_smoothing", "posWeight": "pos_weight"}
+
+
+def torch_loss(fn, x, target, options):
+    xt = T64(x).requires_grad_(True)
+    tt = torch.tensor(np.asarray(target), dtype=torch.int64) if np.asarray(target).dtype.kind == "i" else T64(target)
+    o = {OPTION_NAMES[k]: (T64(v["data"]).reshape(v["shape"]) if isinstance(v, dict) else v) for k, v in options.items()}
+    loss = TORCH_LOSS[fn](xt, tt, o)
+    loss.sum().backward()
+    return loss.detach().numpy(), xt.grad.numpy()
 
 
 # ---------------------------------------------------------------- losses
@@ -157,6 +194,10 @@ def loss_cases():
     cases = []
 
     def add(name, fn, x, target, options, loss, grad, extra=None):
+        t_loss, t_grad = torch_loss(fn, x, target, options)
+        agree(name + " loss", loss, t_loss)
+        agree(name + " grad", grad, t_grad)
+        loss, grad = t_loss, t_grad
         c = {"name": name, "fn": fn, "input": arr(x), "options": options, "loss": value(loss), "grad": arr(grad)}
         c["target"] = iarr(target) if np.asarray(target).dtype.kind == "i" else arr(target)
         if extra:
@@ -296,6 +337,25 @@ def adam_run(params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=
     return out
 
 
+OPTIM_OPTION_NAMES = {"lr": "lr", "momentum": "momentum", "dampening": "dampening", "nesterov": "nesterov", "weightDecay": "weight_decay",
+                      "maximize": "maximize", "betas": "betas", "eps": "eps", "amsgrad": "amsgrad"}
+
+
+def torch_optim(opt, options, params, grads):
+    ps = [T64(p).requires_grad_(True) for p in params]
+    o = {OPTIM_OPTION_NAMES[k]: (tuple(v) if k == "betas" else v) for k, v in options.items()}
+    if opt == "Adam":
+        o.setdefault("lr", 1e-3)
+    optimizer = getattr(torch.optim, opt)(ps, **o)
+    out = []
+    for step in grads:
+        for p, g in zip(ps, step):
+            p.grad = None if g is None else T64(g)
+        optimizer.step()
+        out.append([p.detach().numpy().copy() for p in ps])
+    return out
+
+
 def optim_cases():
     rs = np.random.RandomState(7)
     params = [rs.randn(2, 3), rs.randn(4)]
@@ -307,6 +367,11 @@ def optim_cases():
     cases = []
 
     def add(name, opt, options, run):
+        t_run = torch_optim(opt, options, params, grads)
+        for k, (a, b) in enumerate(zip(run, t_run)):
+            for i in range(len(a)):
+                agree(f"{name} step {k + 1} param {i}", a[i], b[i])
+        run = t_run
         cases.append({
             "name": name,
             "optimizer": opt,
@@ -372,7 +437,7 @@ def sgd_run_docs_before_fix(params, grads, lr, momentum, wd):
 
 
 def main():
-    meta = {"numpy": np.__version__, "python": platform.python_version(), "script": "make-nn-reference.py"}
+    meta = {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(), "script": "make-nn-reference.py"}
     with open(os.path.join(HERE, "losses-reference.json"), "w") as f:
         json.dump({"meta": meta, "cases": loss_cases()}, f, indent=1)
         f.write("\n")

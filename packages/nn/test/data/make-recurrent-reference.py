@@ -1,8 +1,12 @@
-# Reference numbers for test/modules.test.ts and test/recurrent.test.ts, computed with numpy from
-# the equations in PyTorch's torch.nn docs (never from tapegrad). PyTorch itself is not needed.
+# Reference numbers for test/modules.test.ts and test/recurrent.test.ts, computed by real PyTorch
+# (torch.nn.Linear, Embedding, LSTMCell, GRUCell, LSTM, GRU in float64, weights loaded with strict
+# load_state_dict, variable lengths through pack_padded_sequence), never by tapegrad. A numpy
+# implementation of the equations below runs beside torch as a cross-check (the script stops if
+# the two differ by more than 1e-12); the JSON holds torch's numbers. The notebook's cell is not
+# PyTorch's, so its numbers stay numpy's.
 #
-# Regenerate (from the repository root) with:
-#     python3 packages/nn/test/data/make-recurrent-reference.py
+# Regenerate (from the repository root) with Debian's python3 and python3-torch (1.13):
+#     /usr/bin/python3 packages/nn/test/data/make-recurrent-reference.py
 # Writes recurrent-reference.json next to this script. Every case stores its inputs, its weights
 # (a state dict under PyTorch's names, drawn with np.random.RandomState) and the outputs, so the
 # tests need nothing but the JSON.
@@ -42,6 +46,8 @@ import os
 import platform
 
 import numpy as np
+import torch
+from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -84,6 +90,49 @@ def gru_step(p, sfx, x, h):
     z = sigmoid(blk(W_ih, 1) @ x + blk(b_ih, 1) + blk(W_hh, 1) @ h + blk(b_hh, 1))
     n = np.tanh(blk(W_ih, 2) @ x + blk(b_ih, 2) + r * (blk(W_hh, 2) @ h + blk(b_hh, 2)))
     return (1 - z) * n + z * h
+
+
+# ---------------------------------------------------------------- torch
+
+def T64(a):
+    return torch.tensor(np.asarray(a), dtype=torch.float64)
+
+
+def agree(name, ours, theirs):
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    assert ours.shape == theirs.shape, (name, ours.shape, theirs.shape)
+    err = float(np.max(np.abs(ours - theirs))) if ours.size else 0.0
+    assert err < 1e-12, (name, err)
+
+
+def torch_stack(kind, p, I, H, L, D, bias, x, h0, c0, lens, unbatched):
+    """x: (T, B, I) (or (T, I) unbatched). Zero-length sequences (which pack_padded_sequence
+    rejects) are left out of torch's batch and given the rule's result: h_n = h0, outputs 0."""
+    cls = nn.LSTM if kind == "lstm" else nn.GRU
+    m = cls(I, H, num_layers=L, bias=bias, bidirectional=D == 2).double()
+    m.load_state_dict({k: T64(v) for k, v in p.items()}, strict=True)
+    with torch.no_grad():
+        if unbatched:
+            out, st = m(T64(x), (T64(h0), T64(c0)) if kind == "lstm" else T64(h0))
+            hn, cn = (st if kind == "lstm" else (st, torch.zeros_like(st)))
+            return out.numpy(), hn.numpy(), cn.numpy()
+        Tn, B = x.shape[0], x.shape[1]
+        out = np.zeros((Tn, B, D * H))
+        hn, cn = h0.copy(), c0.copy()
+        idx = [b for b in range(B) if lens[b] > 0]
+        xs = T64(x[:, idx])
+        if lens != [Tn] * B:
+            xs = nn.utils.rnn.pack_padded_sequence(xs, torch.tensor([lens[b] for b in idx]), enforce_sorted=False)
+        h, c = T64(h0[:, idx]), T64(c0[:, idx])
+        o, st = m(xs, (h, c) if kind == "lstm" else h)
+        if isinstance(o, nn.utils.rnn.PackedSequence):
+            o, _ = nn.utils.rnn.pad_packed_sequence(o, total_length=Tn)
+        out[:, idx] = o.numpy()
+        if kind == "lstm":
+            hn[:, idx], cn[:, idx] = st[0].numpy(), st[1].numpy()
+        else:
+            hn[:, idx] = st.numpy()
+        return out, hn, cn
 
 
 # ---------------------------------------------------------------- stacks, one sequence at a time
@@ -147,6 +196,18 @@ def stack_case(name, kind, seed, I, H, L, D, T, B, batch_first=False, bias=True,
         o, hb, cb = run_stack(kind, p, H, L, D, x[:n, b], h0[:, b], c0[:, b])
         out[:n, b] = o
         hn[:, b], cn[:, b] = hb, cb
+    if unbatched:
+        t_out, t_hn, t_cn = torch_stack(kind, p, I, H, L, D, bias, x[:, 0], h0[:, 0], c0[:, 0], lens, True)
+        t_out, t_hn, t_cn = t_out[:, None], t_hn[:, None], t_cn[:, None]
+    else:
+        t_out, t_hn, t_cn = torch_stack(kind, p, I, H, L, D, bias, x, h0, c0, lens, False)
+    agree(name, out, t_out)
+    agree(name, hn, t_hn)
+    if kind == "lstm":
+        agree(name, cn, t_cn)
+    out, hn = t_out, t_hn
+    if kind == "lstm":
+        cn = t_cn
     case = {
         "name": name, "kind": kind, "inputSize": I, "hiddenSize": H, "numLayers": L,
         "bidirectional": D == 2, "batchFirst": batch_first, "bias": bias,
@@ -195,7 +256,19 @@ def cell_case(name, kind, seed, I, H, B, unbatched=False):
             h2[b], c2[b] = lstm_step(p, "", x[b], h[b], c[b])
         else:
             h2[b] = gru_step(p, "", x[b], h[b])
+    cell = (nn.LSTMCell if kind == "lstm" else nn.GRUCell)(I, H).double()
+    cell.load_state_dict({k: T64(v) for k, v in p.items()}, strict=True)
     sq = (lambda a: a[0]) if unbatched else (lambda a: a)
+    with torch.no_grad():
+        # unbatched: torch's own 1-D path
+        if kind == "lstm":
+            th, tc = cell(T64(sq(x)), (T64(sq(h)), T64(sq(c))))
+            agree(name, sq(c2), tc.numpy())
+            c2 = tc.numpy()[None] if unbatched else tc.numpy()
+        else:
+            th = cell(T64(sq(x)), T64(sq(h)))
+        agree(name, sq(h2), th.numpy())
+        h2 = th.numpy()[None] if unbatched else th.numpy()
     case = {"name": name, "kind": kind, "inputSize": I, "hiddenSize": H,
             "params": {n: arr(v) for n, v in p.items()}, "x": arr(sq(x)), "h": arr(sq(h)), "h_next": arr(sq(h2))}
     if kind == "lstm":
@@ -232,6 +305,12 @@ def linear_cases():
         b = rs.uniform(-k, k, (5,))
         x = rs.randn(*xshape)
         y = x @ W.T + (b if bias else 0)
+        lin = nn.Linear(3, 5, bias=bias).double()
+        lin.load_state_dict({"weight": T64(W), **({"bias": T64(b)} if bias else {})}, strict=True)
+        with torch.no_grad():
+            ty = lin(T64(x)).numpy()
+        agree(name, y, ty)
+        y = ty
         case = {"name": name, "inFeatures": 3, "outFeatures": 5, "weight": arr(W), "x": arr(x), "y": arr(y)}
         if bias:
             case["bias"] = arr(b)
@@ -243,7 +322,12 @@ def embedding_case():
     rs = np.random.RandomState(8)
     W = rs.randn(6, 3)
     ids = np.array([[1, 3], [1, 0], [5, 1]])
-    return {"weight": arr(W), "ids": iarr(ids), "y": arr(W[ids])}
+    emb = nn.Embedding(6, 3).double()
+    emb.load_state_dict({"weight": T64(W)}, strict=True)
+    with torch.no_grad():
+        y = emb(torch.tensor(ids)).numpy()
+    agree("embedding", W[ids], y)
+    return {"weight": arr(W), "ids": iarr(ids), "y": arr(y)}
 
 
 def main():
@@ -270,7 +354,7 @@ def main():
         cell_case("gru cell batch 3", "gru", 303, I=3, H=4, B=3),
         cell_case("gru cell unbatched", "gru", 304, I=3, H=4, B=1, unbatched=True),
     ]
-    meta = {"numpy": np.__version__, "python": platform.python_version(), "script": "make-recurrent-reference.py"}
+    meta = {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(), "script": "make-recurrent-reference.py"}
     doc = {"meta": meta, "linear": linear_cases(), "embedding": embedding_case(), "cells": cells,
            "notebookCell": notebook_cell_case(305, n_x=3, n_a=5, m=4), "stacks": stacks}
     with open(os.path.join(HERE, "recurrent-reference.json"), "w") as f:

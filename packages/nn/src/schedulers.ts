@@ -1,0 +1,508 @@
+// Learning-rate schedulers with PyTorch 1.13's semantics (torch.optim.lr_scheduler), names in
+// camelCase. Like PyTorch's, most are chainable: each step multiplies the group's current lr, so
+// their floats follow torch's recursion, not a closed form (which differs in the last bits).
+//
+// Usage is PyTorch's: construct after the optimizer (this sets the lr of step 0), then call
+// `optimizer.step()` and `scheduler.step()` once per step.
+
+import { ValueError } from "@tapegrad/tensor";
+import type { Optimizer } from "./optim.js";
+
+/** What a scheduler reads and writes in a parameter group. */
+interface Group {
+  lr: number;
+  momentum?: number;
+  betas?: [number, number];
+}
+
+type AnyOptimizer = Optimizer<object>;
+
+/**
+ * PyTorch keeps each group's starting lr as `initial_lr` in the group itself (set by the first
+ * scheduler, kept by later ones); here it lives beside the optimizer, so the optimizer's own
+ * state dict is unchanged.
+ */
+const initialLrs = new WeakMap<AnyOptimizer, number[]>();
+
+const groupsOf = (opt: AnyOptimizer) => opt.paramGroups as unknown as Group[];
+
+/** A scheduler's state: plain JSON, PyTorch's state_dict fields in camelCase. */
+export interface SchedulerStateDict {
+  scheduler: string;
+  lastEpoch: number;
+  stepCount: number;
+  baseLrs: number[];
+  lastLr: number[];
+  [field: string]: unknown;
+}
+
+function check(ok: boolean, op: string, what: string): void {
+  if (!ok) throw new ValueError(`${op}: ${what}`);
+}
+
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+export abstract class LRScheduler {
+  readonly optimizer: AnyOptimizer;
+  /** The index of the last step taken (0 after construction). */
+  lastEpoch = -1;
+  /** The groups' starting learning rates (PyTorch's base_lrs). */
+  baseLrs: number[];
+  protected stepCount = 0;
+  protected lastLr: number[] = [];
+
+  protected constructor(readonly name: string, optimizer: AnyOptimizer) {
+    check(typeof optimizer === "object" && optimizer !== null && Array.isArray((optimizer as { paramGroups?: unknown }).paramGroups), name, "expected an optimizer");
+    this.optimizer = optimizer;
+    let initial = initialLrs.get(optimizer);
+    const groups = groupsOf(optimizer);
+    if (!initial || initial.length !== groups.length) {
+      initial = groups.map((g) => g.lr);
+      initialLrs.set(optimizer, initial);
+    }
+    this.baseLrs = [...initial];
+  }
+
+  /** The lrs of the next step from the current ones (PyTorch's chainable get_lr). */
+  protected abstract getLr(): number[];
+
+  /** The lrs at lastEpoch from baseLrs alone, where PyTorch has one (_get_closed_form_lr). */
+  protected closedFormLr(): number[] | null {
+    return null;
+  }
+
+  /** PyTorch's _initial_step: called at the end of each constructor. */
+  protected initialStep(): void {
+    this.stepCount = 0;
+    this.step();
+  }
+
+  /** Advances one step and writes the new lr into every parameter group. */
+  step(): void {
+    this.stepCount++;
+    this.lastEpoch++;
+    this.apply(this.getLr());
+  }
+
+  /** PyTorch's step(epoch): jumps to epoch, by the closed form where there is one. */
+  protected stepToEpoch(epoch: number): void {
+    this.stepCount++;
+    this.lastEpoch = epoch;
+    this.apply(this.closedFormLr() ?? this.getLr());
+  }
+
+  private apply(lrs: number[]): void {
+    const groups = groupsOf(this.optimizer);
+    groups.forEach((g, i) => {
+      g.lr = lrs[i]!;
+    });
+    this.lastLr = groups.map((g) => g.lr);
+  }
+
+  /** The learning rate of each group, as last set by this scheduler. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** Fields beyond the common ones, by name (PyTorch's __dict__ minus the optimizer). */
+  protected abstract own(): Record<string, unknown>;
+
+  stateDict(): SchedulerStateDict {
+    return JSON.parse(JSON.stringify({
+      scheduler: this.name, lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: this.baseLrs, lastLr: this.lastLr, ...this.own(),
+    })) as SchedulerStateDict;
+  }
+
+  /** Restores a stateDict() of the same kind of scheduler; checked whole before anything changes. */
+  loadStateDict(sd: SchedulerStateDict): void {
+    const op = `${this.name}.loadStateDict`;
+    check(typeof sd === "object" && sd !== null, op, "expected a scheduler state dict");
+    check(sd.scheduler === this.name, op, `the state dict is a ${String(sd.scheduler)}'s, not a ${this.name}'s`);
+    const n = groupsOf(this.optimizer).length;
+    check(Number.isInteger(sd.lastEpoch) && Number.isInteger(sd.stepCount), op, "lastEpoch and stepCount must be integers");
+    for (const k of ["baseLrs", "lastLr"] as const) {
+      check(Array.isArray(sd[k]) && sd[k].length === n && sd[k].every(isNum), op, `${k} must be ${n} finite numbers (one per parameter group), got ${JSON.stringify(sd[k])}`);
+    }
+    const own = this.own();
+    for (const k of Object.keys(own)) check(k in sd, op, `missing field ${JSON.stringify(k)}`);
+    this.checkOwn(sd, op);
+    this.lastEpoch = sd.lastEpoch;
+    this.stepCount = sd.stepCount;
+    this.baseLrs = [...sd.baseLrs];
+    this.lastLr = [...sd.lastLr];
+    this.loadOwn(sd);
+  }
+
+  protected checkOwn(_sd: SchedulerStateDict, _op: string): void {}
+
+  protected loadOwn(sd: SchedulerStateDict): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(this.own())) self[k] = JSON.parse(JSON.stringify(sd[k]));
+  }
+
+  /** @internal SequentialLR rewinds its schedulers by one, as PyTorch's does. */
+  rewind(): void {
+    this.lastEpoch--;
+  }
+
+  /** @internal */
+  restart(): void {
+    this.initialStep();
+  }
+
+  /** @internal */
+  jumpTo(epoch: number): void {
+    this.stepToEpoch(epoch);
+  }
+}
+
+/** lr * gamma every stepSize steps. */
+export class StepLR extends LRScheduler {
+  stepSize: number;
+  gamma: number;
+  constructor(optimizer: AnyOptimizer, { stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }) {
+    super("StepLR", optimizer);
+    check(Number.isInteger(stepSize) && stepSize > 0, "StepLR", `stepSize must be a positive integer, got ${stepSize}`);
+    check(isNum(gamma), "StepLR", `gamma must be a finite number, got ${gamma}`);
+    this.stepSize = stepSize;
+    this.gamma = gamma;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer);
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
+  protected own() {
+    return { stepSize: this.stepSize, gamma: this.gamma };
+  }
+}
+
+/** lr * gamma at each milestone (a milestone listed twice multiplies by gamma twice, as in PyTorch). */
+export class MultiStepLR extends LRScheduler {
+  milestones: number[];
+  gamma: number;
+  constructor(optimizer: AnyOptimizer, { milestones, gamma = 0.1 }: { milestones: number[]; gamma?: number }) {
+    super("MultiStepLR", optimizer);
+    check(Array.isArray(milestones) && milestones.every((m) => Number.isInteger(m)), "MultiStepLR", `milestones must be a list of integers, got ${JSON.stringify(milestones)}`);
+    check(isNum(gamma), "MultiStepLR", `gamma must be a finite number, got ${gamma}`);
+    this.milestones = [...milestones].sort((a, b) => a - b);
+    this.gamma = gamma;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer);
+    const count = this.milestones.filter((m) => m === this.lastEpoch).length;
+    if (count === 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma ** count);
+  }
+  protected override closedFormLr(): number[] {
+    const passed = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    return this.baseLrs.map((b) => b * this.gamma ** passed);
+  }
+  protected own() {
+    return { milestones: this.milestones, gamma: this.gamma };
+  }
+}
+
+/** lr * gamma every step. */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+  constructor(optimizer: AnyOptimizer, { gamma }: { gamma: number }) {
+    super("ExponentialLR", optimizer);
+    check(isNum(gamma), "ExponentialLR", `gamma must be a finite number, got ${gamma}`);
+    this.gamma = gamma;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer);
+    if (this.lastEpoch === 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  }
+  protected own() {
+    return { gamma: this.gamma };
+  }
+}
+
+/**
+ * Half a cosine from the base lr down to etaMin over tMax steps (and back up after, as PyTorch's
+ * does if stepped past tMax), in PyTorch's recursive form.
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  tMax: number;
+  etaMin: number;
+  constructor(optimizer: AnyOptimizer, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
+    super("CosineAnnealingLR", optimizer);
+    check(isNum(tMax) && tMax > 0, "CosineAnnealingLR", `tMax must be a positive number, got ${tMax}`);
+    check(isNum(etaMin), "CosineAnnealingLR", `etaMin must be a finite number, got ${etaMin}`);
+    this.tMax = tMax;
+    this.etaMin = etaMin;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer);
+    const { lastEpoch: e, tMax: T, etaMin } = this;
+    if (e === 0) return groups.map((g) => g.lr);
+    if (this.stepCount === 1 && e > 0) return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+    if (pyMod(e - 1 - T, 2 * T) === 0) return groups.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+    return groups.map((g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+  }
+  protected own() {
+    return { tMax: this.tMax, etaMin: this.etaMin };
+  }
+}
+
+/** Python's %, whose result takes the divisor's sign. */
+const pyMod = (a: number, b: number) => ((a % b) + b) % b;
+
+/** The lr times a factor going linearly from startFactor to endFactor over totalIters steps. */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+  constructor(optimizer: AnyOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+    super("LinearLR", optimizer);
+    check(isNum(startFactor) && startFactor >= 0 && startFactor <= 1, "LinearLR", `startFactor must be in [0, 1], got ${startFactor}`);
+    check(isNum(endFactor) && endFactor >= 0 && endFactor <= 1, "LinearLR", `endFactor must be in [0, 1], got ${endFactor}`);
+    check(Number.isInteger(totalIters) && totalIters > 0, "LinearLR", `totalIters must be a positive integer, got ${totalIters}`);
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
+    this.totalIters = totalIters;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer);
+    const { startFactor: s, endFactor: f, totalIters: n, lastEpoch: e } = this;
+    if (e === 0) return groups.map((g) => g.lr * s);
+    if (e > n) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))));
+  }
+  protected override closedFormLr(): number[] {
+    const { startFactor: s, endFactor: f, totalIters: n } = this;
+    return this.baseLrs.map((b) => b * (s + ((f - s) * Math.min(n, this.lastEpoch)) / n));
+  }
+  protected own() {
+    return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
+  }
+}
+
+/** base lr * lrLambda(step), one function for every group or one per group. */
+export class LambdaLR extends LRScheduler {
+  private readonly lrLambdas: ((epoch: number) => number)[];
+  constructor(optimizer: AnyOptimizer, { lrLambda }: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[] }) {
+    super("LambdaLR", optimizer);
+    const n = groupsOf(optimizer).length;
+    const list = Array.isArray(lrLambda) ? [...lrLambda] : Array.from({ length: n }, () => lrLambda);
+    check(list.length === n, "LambdaLR", `expected ${n} lrLambda functions (one per parameter group), got ${list.length}`);
+    check(list.every((f) => typeof f === "function"), "LambdaLR", "lrLambda must be a function or a list of functions");
+    this.lrLambdas = list;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i]!(this.lastEpoch));
+  }
+  /** The functions are not saved (PyTorch saves only callable objects' fields): construct with the same ones. */
+  protected own() {
+    return {};
+  }
+}
+
+type Anneal = (start: number, end: number, pct: number) => number;
+const annealCos: Anneal = (start, end, pct) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+const annealLinear: Anneal = (start, end, pct) => (end - start) * pct + start;
+
+export interface OneCycleLROptions {
+  maxLr: number | number[];
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  pctStart?: number;
+  annealStrategy?: "cos" | "linear";
+  cycleMomentum?: boolean;
+  baseMomentum?: number | number[];
+  maxMomentum?: number | number[];
+  divFactor?: number;
+  finalDivFactor?: number;
+  threePhase?: boolean;
+}
+
+interface Phase {
+  endStep: number;
+  startLr: "initialLr" | "maxLr" | "minLr";
+  endLr: "initialLr" | "maxLr" | "minLr";
+  startMomentum: "maxMomentum" | "baseMomentum";
+  endMomentum: "maxMomentum" | "baseMomentum";
+}
+
+/**
+ * The 1cycle policy (Smith & Topin): lr rises from maxLr/divFactor to maxLr over pctStart of
+ * totalSteps, then falls to that over finalDivFactor; momentum (SGD's momentum or Adam's beta1)
+ * moves the other way when cycleMomentum is on. Not chainable: each lr comes from the phase.
+ */
+export class OneCycleLR extends LRScheduler {
+  totalSteps: number;
+  pctStart: number;
+  annealStrategy: "cos" | "linear";
+  cycleMomentum: boolean;
+  useBeta1: boolean;
+  /** Per group: initialLr, maxLr, minLr, maxMomentum, baseMomentum (PyTorch keeps them in the groups). */
+  groupValues: { initialLr: number; maxLr: number; minLr: number; maxMomentum: number; baseMomentum: number }[];
+  private phases: Phase[];
+
+  constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
+    super("OneCycleLR", optimizer);
+    const op = "OneCycleLR";
+    const {
+      maxLr, totalSteps, epochs, stepsPerEpoch, pctStart = 0.3, annealStrategy = "cos", cycleMomentum = true,
+      baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, threePhase = false,
+    } = options;
+    if (totalSteps !== undefined) {
+      check(Number.isInteger(totalSteps) && totalSteps > 0, op, `expected a positive integer totalSteps, got ${totalSteps}`);
+      this.totalSteps = totalSteps;
+    } else {
+      check(epochs !== undefined && stepsPerEpoch !== undefined, op, "give either totalSteps or (epochs and stepsPerEpoch)");
+      check(Number.isInteger(epochs) && epochs! > 0, op, `expected a positive integer epochs, got ${epochs}`);
+      check(Number.isInteger(stepsPerEpoch) && stepsPerEpoch! > 0, op, `expected a positive integer stepsPerEpoch, got ${stepsPerEpoch}`);
+      this.totalSteps = epochs! * stepsPerEpoch!;
+    }
+    check(isNum(pctStart) && pctStart >= 0 && pctStart <= 1, op, `expected pctStart between 0 and 1, got ${pctStart}`);
+    check(annealStrategy === "cos" || annealStrategy === "linear", op, `annealStrategy must be "cos" or "linear", got ${JSON.stringify(annealStrategy)}`);
+    this.pctStart = pctStart;
+    this.annealStrategy = annealStrategy;
+    this.phases = makePhases(threePhase, pctStart, this.totalSteps);
+    const groups = groupsOf(optimizer);
+    const perGroup = (name: string, v: number | number[]): number[] => {
+      const list = Array.isArray(v) ? v : groups.map(() => v);
+      check(list.length === groups.length && list.every(isNum), op, `expected ${groups.length} finite values for ${name}, got ${JSON.stringify(v)}`);
+      return list;
+    };
+    const maxLrs = perGroup("maxLr", maxLr);
+    const maxMs = perGroup("maxMomentum", maxMomentum);
+    const baseMs = perGroup("baseMomentum", baseMomentum);
+    this.cycleMomentum = cycleMomentum;
+    const defaults = optimizer.defaults as Record<string, unknown>;
+    this.useBeta1 = "betas" in defaults;
+    if (cycleMomentum) check("momentum" in defaults || "betas" in defaults, op, "the optimizer has no momentum or betas to cycle (pass cycleMomentum: false)");
+    this.groupValues = maxLrs.map((m, i) => ({ initialLr: m / divFactor, maxLr: m, minLr: m / divFactor / finalDivFactor, maxMomentum: maxMs[i]!, baseMomentum: baseMs[i]! }));
+    // PyTorch overwrites initial_lr with maxLr / divFactor.
+    const initial = this.groupValues.map((g) => g.initialLr);
+    initialLrs.set(optimizer, initial);
+    this.baseLrs = [...initial];
+    if (cycleMomentum) groups.forEach((g, i) => this.setMomentum(g, maxMs[i]!));
+    this.initialStep();
+  }
+
+  private setMomentum(g: Group, m: number): void {
+    if (this.useBeta1) g.betas = [m, g.betas![1]];
+    else g.momentum = m;
+  }
+
+  protected getLr(): number[] {
+    const stepNum = this.lastEpoch;
+    check(stepNum <= this.totalSteps, "OneCycleLR.step", `tried to step ${stepNum + 1} times; totalSteps is ${this.totalSteps}`);
+    const anneal = this.annealStrategy === "cos" ? annealCos : annealLinear;
+    return groupsOf(this.optimizer).map((g, gi) => {
+      const v = this.groupValues[gi]!;
+      let start = 0;
+      let lr = NaN;
+      for (let i = 0; i < this.phases.length; i++) {
+        const p = this.phases[i]!;
+        if (stepNum <= p.endStep || i === this.phases.length - 1) {
+          const pct = (stepNum - start) / (p.endStep - start);
+          lr = anneal(v[p.startLr], v[p.endLr], pct);
+          if (this.cycleMomentum) this.setMomentum(g, anneal(v[p.startMomentum], v[p.endMomentum], pct));
+          break;
+        }
+        start = p.endStep;
+      }
+      return lr;
+    });
+  }
+
+  protected own() {
+    return {
+      totalSteps: this.totalSteps, pctStart: this.pctStart, annealStrategy: this.annealStrategy, cycleMomentum: this.cycleMomentum,
+      useBeta1: this.useBeta1, groupValues: this.groupValues, phases: this.phases,
+    };
+  }
+}
+
+function makePhases(threePhase: boolean, pct: number, total: number): Phase[] {
+  if (threePhase) {
+    return [
+      { endStep: pct * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
+      { endStep: 2 * pct * total - 2, startLr: "maxLr", endLr: "initialLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
+      { endStep: total - 1, startLr: "initialLr", endLr: "minLr", startMomentum: "maxMomentum", endMomentum: "maxMomentum" },
+    ];
+  }
+  return [
+    { endStep: pct * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
+    { endStep: total - 1, startLr: "maxLr", endLr: "minLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
+  ];
+}
+
+/**
+ * Runs schedulers one after another, switching at the milestones; at each switch the next one
+ * starts from its step 0 (by its closed form where it has one), as PyTorch's SequentialLR does.
+ */
+export class SequentialLR extends LRScheduler {
+  readonly schedulers: LRScheduler[];
+  milestones: number[];
+
+  constructor(optimizer: AnyOptimizer, { schedulers, milestones }: { schedulers: LRScheduler[]; milestones: number[] }) {
+    super("SequentialLR", optimizer);
+    const op = "SequentialLR";
+    check(Array.isArray(schedulers) && schedulers.length > 0 && schedulers.every((s) => s instanceof LRScheduler), op, "schedulers must be a non-empty list of schedulers");
+    schedulers.forEach((s, i) => check(s.optimizer === optimizer, op, `scheduler ${i} belongs to another optimizer`));
+    check(Array.isArray(milestones) && milestones.length === schedulers.length - 1, op, `expected ${schedulers.length - 1} milestones (one fewer than the schedulers), got ${JSON.stringify(milestones)}`);
+    check(milestones.every((m) => Number.isInteger(m)), op, `milestones must be integers, got ${JSON.stringify(milestones)}`);
+    this.schedulers = [...schedulers];
+    this.milestones = [...milestones];
+    this.lastEpoch = 0;
+    // Back to the initial lrs, every scheduler one step back, and only the first one's step 0 taken.
+    const initial = initialLrs.get(optimizer)!;
+    groupsOf(optimizer).forEach((g, i) => {
+      g.lr = initial[i]!;
+    });
+    for (const s of this.schedulers) s.rewind();
+    this.schedulers[0]!.restart();
+    this.lastLr = this.schedulers[0]!.getLastLr();
+  }
+
+  protected getLr(): number[] {
+    return this.lastLr;
+  }
+
+  override step(): void {
+    this.lastEpoch++;
+    const idx = this.milestones.filter((m) => m <= this.lastEpoch).length; // bisect_right
+    const s = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) s.jumpTo(0);
+    else s.step();
+    this.lastLr = s.getLastLr();
+  }
+
+  protected own() {
+    return { milestones: this.milestones, schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  protected override checkOwn(sd: SchedulerStateDict, op: string): void {
+    const subs = sd.schedulers as SchedulerStateDict[];
+    check(Array.isArray(subs) && subs.length === this.schedulers.length, op, `expected ${this.schedulers.length} scheduler states`);
+    subs.forEach((s, i) => check(s?.scheduler === this.schedulers[i]!.name, op, `scheduler ${i} is a ${this.schedulers[i]!.name}, the state dict has a ${String(s?.scheduler)}'s`));
+  }
+
+  protected override loadOwn(sd: SchedulerStateDict): void {
+    this.milestones = [...(sd.milestones as number[])];
+    (sd.schedulers as SchedulerStateDict[]).forEach((s, i) => this.schedulers[i]!.loadStateDict(s));
+  }
+}
