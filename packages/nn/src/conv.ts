@@ -116,9 +116,11 @@ abstract class ConvNd extends Module {
     const u = windows(ag.pad(t, widths), this.kernelSize, this.stride, this.dilation);
     const N = t.shape[0]!;
     const outSpatial = u.shape.slice(2, 2 + n);
-    const rows = N * outSpatial.reduce((a, b) => a * b, 1);
-    // (N, C, ...out, ...k) -> (N, ...out, C, ...k): each row a patch, channel-major as the weight is
-    const axes = [0, ...Array.from({ length: n }, (_, i) => 2 + i), 1, ...Array.from({ length: n }, (_, i) => 2 + n + i)];
+    const cols = N * outSpatial.reduce((a, b) => a * b, 1);
+    // (N, C, ...out, ...k) -> (C, ...k, N, ...out): one column per output position, one row per
+    // (channel, tap), as the flattened weight is laid out. The copy this reshape makes reads
+    // the input along its last spatial axis, a long stride-1 run when the stride is 1.
+    const axes = [1, ...Array.from({ length: n }, (_, i) => 2 + n + i), 0, ...Array.from({ length: n }, (_, i) => 2 + i)];
     const patches = ag.permute(u, axes);
     const G = this.groups;
     const cg = this.inChannels / G;
@@ -126,14 +128,14 @@ abstract class ConvNd extends Module {
     const taps = this.kernelSize.reduce((a, b) => a * b, 1);
     const parts: Tensor[] = [];
     for (let g = 0; g < G; g++) {
-      const pg = G === 1 ? patches : ag.slice(patches, [...Array.from({ length: n + 1 }, () => null), [g * cg, (g + 1) * cg]]);
+      const pg = G === 1 ? patches : ag.slice(patches, [[g * cg, (g + 1) * cg]]);
       const wg = G === 1 ? this.weight : ag.slice(this.weight, [[g * og, (g + 1) * og]]);
-      parts.push(ag.matmul(ag.reshape(pg, [rows, cg * taps]), ag.transpose(ag.reshape(wg, [og, cg * taps]))));
+      parts.push(ag.matmul(ag.reshape(wg, [og, cg * taps]), ag.reshape(pg, [cg * taps, cols])));
     }
-    let y = G === 1 ? parts[0]! : ag.concat(parts, 1);
-    if (this.bias) y = ag.add(y, this.bias);
-    // (rows, O) -> (N, ...out, O) -> (N, O, ...out)
-    y = ag.permute(ag.reshape(y, [N, ...outSpatial, this.outChannels]), [0, n + 1, ...Array.from({ length: n }, (_, i) => 1 + i)]);
+    let y = G === 1 ? parts[0]! : ag.concat(parts, 0);
+    if (this.bias) y = ag.add(y, ag.reshape(this.bias, [this.outChannels, 1]));
+    // (O, N * out) -> (O, N, ...out) -> (N, O, ...out)
+    y = ag.permute(ag.reshape(y, [this.outChannels, N, ...outSpatial]), [1, 0, ...Array.from({ length: n }, (_, i) => 2 + i)]);
     return unbatched ? ag.squeeze(y, 0) : y;
   }
 }
