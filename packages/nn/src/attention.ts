@@ -112,7 +112,6 @@ export class MultiheadAttention extends Module {
     let scores = ag.matmul(qh, ag.permute(kh, [0, 2, 1]));
     if (mask) scores = ag.add(scores, new Tensor(mask));
     let attn = ag.softmax(scores, -1);
-    const weights = attn;
     this.#dropout.training = this.training;
     if (this.dropoutP > 0) attn = this.#dropout.forward(attn);
     const ctx = ag.reshape(ag.permute(ag.matmul(attn, vh), [1, 0, 2]), [L, N, E]);
@@ -120,7 +119,8 @@ export class MultiheadAttention extends Module {
     if (unbatched) out = ag.squeeze(out, 1);
     else if (this.batchFirst) out = ag.permute(out, [1, 0, 2]);
     if (!needWeights) return [out, null];
-    let w = ag.reshape(weights, [N, H, L, S]);
+    // the weights as applied, after dropout (as PyTorch returns them)
+    let w = ag.reshape(attn, [N, H, L, S]);
     if (averageAttnWeights) w = ag.mean(w, 1);
     if (unbatched) w = ag.squeeze(w, 0);
     return [out, w];

@@ -121,3 +121,19 @@ describe("bad input: a typed error naming the module and the shapes", () => {
     expect(c.weight.grad).toBeNull();
   });
 });
+
+describe("dropout in attention", () => {
+  it("drops attention weights only while training, and returns them as applied (as PyTorch does)", () => {
+    const m = new nn.MultiheadAttention(4, 2, { dropout: 0.5, rng: new RandomState(3) });
+    const x = randn(5, 1, 4);
+    const [, wTrain] = m.forward(x, x, x, { averageAttnWeights: false });
+    const dropped = wTrain!.data.toFlat().filter((v) => v === 0).length;
+    expect(dropped).toBeGreaterThan(0);
+    m.eval();
+    const [, wEval] = m.forward(x, x, x, { averageAttnWeights: false });
+    // eval: each row is a softmax, summing to 1, with nothing dropped
+    const rows = nd.sum(wEval!.data, -1).toFlat();
+    rows.forEach((s) => expect(s).toBeCloseTo(1, 12));
+    expect(wEval!.data.toFlat().filter((v) => v === 0).length).toBe(0);
+  });
+});
