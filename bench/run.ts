@@ -1,6 +1,6 @@
 // `pnpm bench`: tapegrad against its peers, measured in one run on this machine.
 // Sections: tensor (matmul, elementwise; numpy), tape (overhead per op, an MLP step), lstm (the
-// LSTM training step; numpy, TensorFlow.js cpu/wasm; peak memory). `pnpm bench --help` for options.
+// LSTM training step; numpy, TensorFlow.js cpu/wasm; peak memory), conv (a Conv2d step; numpy, PyTorch). `pnpm bench --help` for options.
 
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,6 +12,7 @@ import { parseOptions, USAGE, type BenchOptions } from "./options.js";
 import { runTensorBench, printTensor, worstTransposed, type TensorResults } from "./tensor.js";
 import { runTapeBench, printTape, type TapeResults } from "./tape.js";
 import { runLstmBench, printLstm, type LstmResults, type LstmRow } from "./lstm.js";
+import { runConvBench, printConv, type ConvResults } from "./conv.js";
 
 interface Target {
   target: string;
@@ -66,10 +67,12 @@ async function main(): Promise<void> {
   let tensor: TensorResults | undefined;
   let tape: TapeResults | undefined;
   let lstm: LstmResults | undefined;
+  let conv: ConvResults | undefined;
   for (const s of o.sections) {
     process.stderr.write(`[${s}] running ...\n`);
     if (s === "tensor") printTensor((tensor = await runTensorBench(o)));
     if (s === "tape") printTape((tape = runTapeBench(o)));
+    if (s === "conv") printConv((conv = runConvBench(o)));
     if (s === "lstm") {
       lstm = await runLstmBench(o);
       out();
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
       tensor,
       tape,
       lstm,
+      conv,
       targets: tg,
     };
     writeFileSync(file, JSON.stringify(results, null, 2) + "\n");

@@ -14,3 +14,4 @@ export { add, sub, mul, div, pow, maximum, minimum, where } from "./ops/binary.j
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
 export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous } from "./ops/movement.js";
 export { mean, variance, clip, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
+export { erf, unfold, pad } from "./ops/special.js";

@@ -311,11 +311,45 @@ export const OP_CASES: Record<OpName, GradCase> = {
       .chain(([sa, sb]) => fc.tuple(arrayArb(sa), arrayArb(sb), checkArb(2)))
       .map(([a, b, check]) => sample("matmul", [a, b], ag.matmul, check)),
   },
+
+  erf: unary("erf", ag.erf, "any"),
+  unfold: {
+    // overlapping (step < size), disjoint and gapped windows, with dilation
+    sample: windowArb().chain(({ shape, spec }) =>
+      arrayArb(shape).map((x) => sample(`unfold(${JSON.stringify(spec)})`, [x], (t) => ag.unfold(t, spec.axis, spec.size, spec.step, spec.dilation))),
+    ),
+  },
+  unfoldBackward: {
+    // the adjoint of unfold (a scatter-add), called directly: its input has unfold's output shape
+    sample: windowArb().chain(({ shape, spec }) =>
+      arrayArb(nd.unfold(nd.zeros(shape), spec).shape).map((g) =>
+        sample(`unfoldBackward(${JSON.stringify(spec)}, ${JSON.stringify(shape)})`, [g], (t) => OPS.unfoldBackward([t], { ...spec, shape })),
+      ),
+    ),
+  },
 };
+
+/** A shape and a window spec along one of its axes that fits at least one window. */
+function windowArb(): fc.Arbitrary<{ shape: number[]; spec: nd.WindowSpec }> {
+  return fc
+    .tuple(shapeArb(0, 2, 3), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 3 }))
+    .chain(([rest, size, step, dilation, extra]) => {
+      const n = dilation * (size - 1) + 1 + extra;
+      return fc.integer({ min: 0, max: rest.length }).map((axis) => {
+        const shape = [...rest.slice(0, axis), n, ...rest.slice(axis)];
+        return { shape, spec: { axis, size, step, dilation } };
+      });
+    });
+}
 
 // ---------------------------------------------------------------- composite ops
 
 export const COMPOSITE_CASES: Record<string, GradCase> = {
+  pad: {
+    sample: shapeArb(1, 3, 3)
+      .chain((shape) => fc.tuple(arrayArb(shape), fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: shape.length })))
+      .map(([x, widths]) => sample(`pad(${JSON.stringify(widths)})`, [x], (t) => ag.pad(t, widths))),
+  },
   mean: reduction("mean", ag.mean, "any"),
   variance: {
     sample: shapeArb(1, 3, 3, 2)

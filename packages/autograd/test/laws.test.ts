@@ -11,7 +11,7 @@ import { flat, makeArray } from "./helpers.js";
 /** Ops that are linear in their float inputs jointly (cast is linear too, but rounds to float32). */
 const LINEAR: readonly OpName[] = [
   "neg", "add", "sub", "where", "sum", "reshape", "permute", "slice", "sliceGrad",
-  "broadcastTo", "sumTo", "concat", "take", "takeGrad", "contiguous", "split", "unbind",
+  "broadcastTo", "sumTo", "concat", "take", "takeGrad", "contiguous", "split", "unbind", "unfold", "unfoldBackward",
 ];
 
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);

@@ -34,3 +34,10 @@ export {
   saveSafetensors, loadSafetensors, parseSafetensors, loadSafetensorsInto, SafetensorsError, SAFETENSORS_MAX_HEADER_SIZE,
   type SafetensorsErrorKind, type SaveSafetensorsOptions, type FloatFileDType, type SafetensorsFile, type StateDictModule,
 } from "./safetensors.js";
+export { GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, gelu, silu } from "./activations.js";
+export { LayerNorm, type LayerNormOptions } from "./norm.js";
+export { Conv1d, Conv2d, type ConvOptions, type IntOrTuple } from "./conv.js";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxPoolOptions, type AvgPoolOptions } from "./pool.js";
+export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";
+export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";
+export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from "./transformer.js";

@@ -28,7 +28,7 @@ export interface NotebookParams {
 }
 
 /** What LSTM/GRU run over time: a cell that projects all inputs at once, then steps. */
-interface StepCell {
+export interface StepCell {
   readonly hiddenSize: number;
   readonly weight_hh: Parameter;
   readonly inputSize: number;
@@ -59,7 +59,7 @@ function zerosState(x: Tensor, hidden: number): Tensor {
  * The weights every gated cell has, with PyTorch's names and shapes (the gates stacked along
  * the rows) and its initialisation U(±1/sqrt(hiddenSize)).
  */
-abstract class GatedCell extends Module implements StepCell {
+export abstract class GatedCell extends Module implements StepCell {
   weight_ih: Parameter;
   weight_hh: Parameter;
   bias_ih: Parameter | null;
@@ -247,7 +247,7 @@ export interface StackOptions extends RecurrentOptions {
  * steps keep the previous state through `where`, so they change neither the state nor any
  * gradient, and their outputs are zero.
  */
-abstract class RecurrentStack<C extends Module & StepCell> extends Module {
+export abstract class RecurrentStack<C extends Module & StepCell> extends Module {
   readonly numLayers: number;
   readonly batchFirst: boolean;
   readonly bidirectional: boolean;

@@ -41,3 +41,4 @@ export { formatArray, formatRepr, type FormatOptions } from "./format.js";
 export function transpose(a: import("./ndarray.js").NDArray, axes?: readonly number[]) {
   return a.transpose(...(axes ?? []));
 }
+export { erf, erfScalar, unfold, unfoldBackward, windowCount, type WindowSpec } from "./special.js";

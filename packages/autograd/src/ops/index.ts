@@ -6,6 +6,7 @@ import { binaryOps } from "./binary.js";
 import { reduceOps } from "./reduce.js";
 import { movementOps } from "./movement.js";
 import { splitOps } from "./split.js";
+import { specialOps } from "./special.js";
 
-export const OPS = { ...unaryOps, ...binaryOps, ...reduceOps, ...movementOps, ...splitOps };
+export const OPS = { ...unaryOps, ...binaryOps, ...reduceOps, ...movementOps, ...splitOps, ...specialOps };
 export type OpName = keyof typeof OPS;

@@ -1,0 +1,125 @@
+// MaxPool1d/2d and AvgPool1d/2d with PyTorch's options: windows of the spatial axes (unfold
+// views), reduced by max or mean over their taps. No parameters.
+
+import * as nd from "@tapegrad/tensor";
+import { ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
+import * as ag from "@tapegrad/autograd";
+import { Tensor, type TensorLike } from "@tapegrad/autograd";
+import { Module } from "./module.js";
+import { checkFits, spatial, windows, type IntOrTuple } from "./conv.js";
+
+export interface PoolOptions {
+  /** Default: the kernel size (windows side by side). */
+  stride?: IntOrTuple;
+  padding?: IntOrTuple;
+}
+
+abstract class PoolNd extends Module {
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly dilation: readonly number[];
+
+  constructor(readonly kind: string, readonly n: number, kernelSize: IntOrTuple, { stride, padding = 0 }: PoolOptions, dilation: IntOrTuple = 1) {
+    super();
+    this.kernelSize = spatial(kind, "kernelSize", kernelSize, n);
+    this.stride = stride === undefined ? this.kernelSize : spatial(kind, "stride", stride, n);
+    this.padding = spatial(kind, "padding", padding, n, 0);
+    this.dilation = spatial(kind, "dilation", dilation, n);
+    // PyTorch's rule: a window must reach past the padding into the input
+    this.padding.forEach((p, i) => {
+      if (p > Math.floor(this.kernelSize[i]! / 2)) throw new ValueError(`${kind}: padding ${p} is more than half the kernel size ${this.kernelSize[i]}`);
+    });
+  }
+
+  /** x as (N, C, ...spatial) with padding, the windows (N, C, ...out, ...k), and whether a batch dim was added. */
+  protected windowsOf(x: TensorLike, padValue: number): [Tensor, boolean, Tensor] {
+    let t = ag.toTensor(x);
+    const n = this.n;
+    const unbatched = t.ndim === n + 1;
+    if (unbatched) t = ag.unsqueeze(t, 0);
+    if (t.ndim !== n + 2) throw new ShapeError(`${this.kind}: input must have ${n + 1} or ${n + 2} dims, got ${fmtShape(ag.toTensor(x).shape)}`);
+    const padded = t.shape.slice(2).map((d, i) => d + 2 * this.padding[i]!);
+    checkFits(this.kind, ag.toTensor(x).shape, padded, this.kernelSize, this.dilation, this.padding);
+    let p = ag.pad(t, this.padding.map((w) => [w, w] as [number, number]));
+    if (padValue !== 0 && this.padding.some((w) => w > 0)) {
+      const inside = nd.zeros(p.shape, "bool");
+      nd.slice(inside, [null, null, ...this.padding.map((w, i) => [w, w + t.shape[2 + i]!] as const)]).fill(1);
+      p = ag.where(new Tensor(inside), p, padValue);
+    }
+    return [windows(p, this.kernelSize, this.stride, this.dilation), unbatched, p];
+  }
+
+  protected tapAxes(u: Tensor): number[] {
+    return Array.from({ length: this.n }, (_, i) => u.ndim - this.n + i);
+  }
+}
+
+/**
+ * The largest value of each window; padding counts as -inf. Where a window has tied maxima the
+ * gradient is shared among them (PyTorch gives it all to the first).
+ */
+class MaxPoolNd extends PoolNd {
+  forward(x: TensorLike): Tensor {
+    const [u, unbatched] = this.windowsOf(x, -Infinity);
+    const y = ag.max(u, this.tapAxes(u));
+    return unbatched ? ag.squeeze(y, 0) : y;
+  }
+}
+
+export interface MaxPoolOptions extends PoolOptions {
+  dilation?: IntOrTuple;
+}
+
+export class MaxPool1d extends MaxPoolNd {
+  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions = {}) {
+    super("MaxPool1d", 1, kernelSize, options, options.dilation);
+  }
+}
+
+export class MaxPool2d extends MaxPoolNd {
+  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions = {}) {
+    super("MaxPool2d", 2, kernelSize, options, options.dilation);
+  }
+}
+
+export interface AvgPoolOptions extends PoolOptions {
+  /** Whether padded zeros count in each window's mean (PyTorch's default: they do). */
+  countIncludePad?: boolean;
+}
+
+class AvgPoolNd extends PoolNd {
+  readonly countIncludePad: boolean;
+  constructor(kind: string, n: number, kernelSize: IntOrTuple, options: AvgPoolOptions) {
+    super(kind, n, kernelSize, options);
+    this.countIncludePad = options.countIncludePad ?? true;
+  }
+
+  forward(x: TensorLike): Tensor {
+    const [u, unbatched] = this.windowsOf(x, 0);
+    const axes = this.tapAxes(u);
+    let y: Tensor;
+    if (this.countIncludePad || this.padding.every((p) => p === 0)) y = ag.mean(u, axes);
+    else {
+      // divide by the number of real (unpadded) positions in each window
+      const t = ag.toTensor(x);
+      const sp = t.shape.slice(t.ndim - this.n);
+      const ones = ag.pad(new Tensor(nd.ones([1, 1, ...sp], u.dtype)), this.padding.map((w) => [w, w] as [number, number]));
+      const count = ag.sum(windows(ones, this.kernelSize, this.stride, this.dilation), axes);
+      y = ag.div(ag.sum(u, axes), new Tensor(count.data));
+    }
+    return unbatched ? ag.squeeze(y, 0) : y;
+  }
+}
+
+export class AvgPool1d extends AvgPoolNd {
+  constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}) {
+    super("AvgPool1d", 1, kernelSize, options);
+  }
+}
+
+export class AvgPool2d extends AvgPoolNd {
+  constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}) {
+    super("AvgPool2d", 2, kernelSize, options);
+  }
+}

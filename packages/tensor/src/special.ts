@@ -1,0 +1,129 @@
+// Kernels for small networks: the error function, and sliding windows (a strided view over an
+// axis, torch's Tensor.unfold) with their adjoint, the scatter-add that folds windows back.
+
+import { NDArray, zeros } from "./ndarray.js";
+import { ShapeError, ValueError, fmtShape } from "./errors.js";
+import { normalizeAxis } from "./shape.js";
+import { isFloat } from "./dtype.js";
+import { add, copy } from "./elementwise.js";
+import { slice, type SliceSpec } from "./views.js";
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+/**
+ * erf of one number, to about one ulp in float64. Below |x| = 2.5 the series
+ * erf x = 2/sqrt(pi) e^(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1)) has only positive terms (no
+ * cancellation); above, erfc's continued fraction (Lentz's method) converges in a few dozen terms.
+ */
+export function erfScalar(x: number): number {
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  if (ax > 6) return x > 0 ? 1 : -1;
+  if (ax < 2.5) {
+    const x2 = x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 200; n++) {
+      term *= (2 * x2) / (2 * n + 1);
+      sum += term;
+      if (Math.abs(term) < 1e-17 * Math.abs(sum)) break;
+    }
+    return TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+  }
+  // erfc(a) = e^(-a^2)/sqrt(pi) * 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...)))))
+  const tiny = 1e-300;
+  let f = ax;
+  let c = ax;
+  let d = 0;
+  for (let n = 1; n < 300; n++) {
+    const an = n / 2;
+    d = ax + an * d;
+    d = d === 0 ? tiny : d;
+    c = ax + an / c;
+    c = c === 0 ? tiny : c;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * f);
+  return x > 0 ? 1 - erfc : erfc - 1;
+}
+
+/** The error function, elementwise; a float result (int input gives float64). */
+export function erf(a: NDArray): NDArray {
+  const out = copy(a, isFloat(a.dtype) ? a.dtype : "float64");
+  const d = out.data as Float64Array | Float32Array;
+  for (let i = 0; i < d.length; i++) d[i] = erfScalar(d[i]!);
+  return out;
+}
+
+export interface WindowSpec {
+  axis: number;
+  size: number;
+  step: number;
+  dilation: number;
+}
+
+/** How many windows of `size` taps, `dilation` apart, fit in n positions at a stride of `step`. */
+export function windowCount(n: number, size: number, step: number, dilation: number): number {
+  const span = dilation * (size - 1) + 1;
+  return n < span ? 0 : Math.floor((n - span) / step) + 1;
+}
+
+function checkWindow(op: string, a: NDArray, { axis, size, step, dilation }: WindowSpec): number {
+  const ax = normalizeAxis(op, axis, a.ndim);
+  for (const [k, v] of [["size", size], ["step", step], ["dilation", dilation]] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${op}: ${k} must be a positive integer, got ${v}`);
+  }
+  const n = a.shape[ax]!;
+  if (n < dilation * (size - 1) + 1) {
+    throw new ShapeError(`${op}: a window of ${size} taps at dilation ${dilation} spans ${dilation * (size - 1) + 1}, more than axis ${ax} of ${fmtShape(a.shape)}`);
+  }
+  return ax;
+}
+
+/**
+ * The windows along one axis as a view: that axis becomes the window index, and a new last
+ * axis holds the `size` taps of each window (torch's x.unfold(axis, size, step), with dilation).
+ * Windows overlap when step < size, so the view is read-only.
+ */
+export function unfold(a: NDArray, spec: WindowSpec): NDArray {
+  const ax = checkWindow("unfold", a, spec);
+  const { size, step, dilation } = spec;
+  const count = windowCount(a.shape[ax]!, size, step, dilation);
+  const shape = [...a.shape];
+  const strides = [...a.strides];
+  shape[ax] = count;
+  strides[ax] = a.strides[ax]! * step;
+  shape.push(size);
+  strides.push(a.strides[ax]! * dilation);
+  return a.view(shape, strides, a.offset, false);
+}
+
+/**
+ * The adjoint of unfold: an array of `shape` (unfold's input) with each window tap of g added
+ * at the position it was read from, so a position read by several windows gets their sum.
+ */
+export function unfoldBackward(g: NDArray, shape: readonly number[], spec: WindowSpec): NDArray {
+  const out = zeros(shape, g.dtype);
+  const ax = checkWindow("unfoldBackward", out, spec);
+  const { size, step, dilation } = spec;
+  const count = windowCount(shape[ax]!, size, step, dilation);
+  const want = [...shape];
+  want[ax] = count;
+  want.push(size);
+  if (g.ndim !== want.length || g.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`unfoldBackward: gradient has shape ${fmtShape(g.shape)}, expected ${fmtShape(want)}`);
+  }
+  // one strided add per tap: tap k of window w sits at w*step + k*dilation
+  const tapSpec: SliceSpec[] = g.shape.map(() => null);
+  for (let k = 0; k < size; k++) {
+    const region: SliceSpec[] = shape.map(() => null);
+    region[ax] = [k * dilation, k * dilation + (count - 1) * step + 1, step];
+    tapSpec[g.ndim - 1] = k;
+    const dst = slice(out, region);
+    add(dst, slice(g, tapSpec), dst);
+  }
+  return out;
+}
