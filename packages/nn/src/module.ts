@@ -200,17 +200,16 @@ export abstract class Module {
     // Own keys only: `k in sd` would find "constructor" or "toString" on Object.prototype.
     const hasIn = (d: StateDict, k: string) => Object.prototype.hasOwnProperty.call(d, k) && d[k] !== undefined;
     let sd = input;
-    const renamed: string[] = [];
+    const renamed = new Map<string, string>();
     for (const k of Object.keys(input)) {
       if (own.has(k)) continue;
       const m = this.modernKey(k);
-      if (m !== null && own.has(m) && !hasIn(input, m)) renamed.push(k);
+      if (m !== null && own.has(m) && !hasIn(input, m)) renamed.set(k, m);
     }
-    if (renamed.length) {
+    if (renamed.size) {
       sd = {};
       for (const k of Object.keys(input)) {
-        const key = renamed.includes(k) ? this.modernKey(k)! : k;
-        Object.defineProperty(sd, key, { value: input[k], enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(sd, renamed.get(k) ?? k, { value: input[k], enumerable: true, writable: true, configurable: true });
       }
     }
     const has = (k: string) => hasIn(sd, k);
@@ -231,7 +230,8 @@ export abstract class Module {
     if (problems.length) {
       throw new StateDictError(`loadStateDict: ${problems.length} problem(s), nothing was loaded:\n  ${problems.join("\n  ")}`);
     }
-    if (renamed.length) warnLegacyKeys(renamed[0]!, this.modernKey(renamed[0]!)!);
+    const [first] = renamed;
+    if (first) warnLegacyKeys(...first);
     for (const [k, dst] of own) if (has(k)) dst.assign(sd[k]!);
     return { missing, unexpected };
   }

@@ -11,7 +11,7 @@
 // naming the tensor and the value (never a silent wrap). Writing can narrow floats to F16 or BF16.
 //
 // The writer produces the bytes of the reference writer (tensor.rs `serialize`): compact JSON
-// with "__metadata__" first, tensors sorted by dtype (widest first: F64, F32, BF16, F16, BOOL) and
+// with "__metadata__" first, tensors sorted by dtype (widest first: F64, F32, I32, BF16, F16, BOOL) and
 // then by name, laid out in that order, the header padded with spaces to a multiple of 8 so
 // that every tensor's data is aligned. Metadata keys keep their insertion order (the reference
 // keeps them in a hash map, so files with two or more metadata keys differ only in that order).

@@ -95,6 +95,17 @@ describe("writing F16 and BF16: round to nearest even, overflow to infinity, as 
     expect(back.tensors.w!.toFlat()).toEqual([1.5, 2]);
     expect(() => saveSafetensors({ w: nd.array([1]) }, { floatDtype: "F8" as "F16" })).toThrow(SafetensorsError);
   });
+
+  it("F64 and F32 on request: float32 widens exactly, float64 rounds to the nearest float32", () => {
+    const f32 = nd.array([0.1, 1 / 3], [2], "float32");
+    const wide = parseSafetensors(saveSafetensors({ a: f32 }, { floatDtype: "F64" }));
+    expect(wide.dtypes.a).toBe("F64");
+    expect(wide.tensors.a!.dtype).toBe("float64");
+    expect(wide.tensors.a!.toFlat()).toEqual([Math.fround(0.1), Math.fround(1 / 3)]);
+    const narrow = parseSafetensors(saveSafetensors({ a: nd.array([0.1, 1 / 3]) }, { floatDtype: "F32" }));
+    expect(narrow.dtypes.a).toBe("F32");
+    expect(narrow.tensors.a!.toFlat()).toEqual([Math.fround(0.1), Math.fround(1 / 3)]);
+  });
 });
 
 describe("the 16-bit conversions, as laws", () => {
