@@ -32,8 +32,8 @@ abstract class PoolNd extends Module {
     });
   }
 
-  /** x as (N, C, ...spatial) with padding, the windows (N, C, ...out, ...k), and whether a batch dim was added. */
-  protected windowsOf(x: TensorLike, padValue: number): [Tensor, boolean, Tensor] {
+  /** The windows (N, C, ...out, ...k) of x padded with padValue, and whether a batch dim was added. */
+  protected windowsOf(x: TensorLike, padValue: number): [Tensor, boolean] {
     let t = ag.toTensor(x);
     const n = this.n;
     const unbatched = t.ndim === n + 1;
@@ -47,7 +47,7 @@ abstract class PoolNd extends Module {
       nd.slice(inside, [null, null, ...this.padding.map((w, i) => [w, w + t.shape[2 + i]!] as const)]).fill(1);
       p = ag.where(new Tensor(inside), p, padValue);
     }
-    return [windows(p, this.kernelSize, this.stride, this.dilation), unbatched, p];
+    return [windows(p, this.kernelSize, this.stride, this.dilation), unbatched];
   }
 
   protected tapAxes(u: Tensor): number[] {

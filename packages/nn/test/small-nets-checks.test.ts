@@ -137,3 +137,27 @@ describe("dropout in attention", () => {
     expect(wEval!.data.toFlat().filter((v) => v === 0).length).toBe(0);
   });
 });
+
+describe("float32", () => {
+  it("each module built with dtype float32 computes in float32, close to the same module in float64", () => {
+    type Forward = { forward(x: Tensor): Tensor | [Tensor, Tensor] };
+    const pairs: [string, (dtype: nd.DType) => Forward, number[]][] = [
+      ["LayerNorm", (dtype) => new nn.LayerNorm(4, { dtype }), [2, 3, 4]],
+      ["Conv1d", (dtype) => new nn.Conv1d(2, 3, 3, { padding: 1, dtype, rng: new RandomState(1) }), [2, 2, 6]],
+      ["Conv2d", (dtype) => new nn.Conv2d(2, 3, 3, { stride: 2, dtype, rng: new RandomState(1) }), [1, 2, 7, 7]],
+      ["MaxPool2d", () => new nn.MaxPool2d(2), [1, 2, 4, 4]],
+      ["AvgPool1d", () => new nn.AvgPool1d(2), [1, 2, 6]],
+      ["GELU", () => new nn.GELU(), [3, 4]],
+      ["TransformerEncoderLayer", (dtype) => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, dtype, rng: new RandomState(1) }), [3, 2, 4]],
+      ["RNN", (dtype) => new nn.RNN(4, 3, { dtype, rng: new RandomState(1) }), [3, 2, 4]],
+    ];
+    const first = (y: Tensor | [Tensor, Tensor]) => (Array.isArray(y) ? y[0] : y);
+    for (const [name, make, shape] of pairs) {
+      const x64 = randn(...shape);
+      const y64 = first(make("float64").forward(new Tensor(x64)));
+      const y32 = first(make("float32").forward(new Tensor(x64.astype("float32"))));
+      expect(y32.dtype, name).toBe("float32");
+      expect(nd.maxAbsDiff(y32.data.astype("float64"), y64.data), name).toBeLessThan(1e-5);
+    }
+  });
+});

@@ -5,8 +5,7 @@ import { NDArray, zeros } from "./ndarray.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { normalizeAxis } from "./shape.js";
 import { isFloat } from "./dtype.js";
-import { add, copy } from "./elementwise.js";
-import { slice, type SliceSpec } from "./views.js";
+import { copy } from "./elementwise.js";
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
@@ -116,14 +115,27 @@ export function unfoldBackward(g: NDArray, shape: readonly number[], spec: Windo
   if (g.ndim !== want.length || g.shape.some((d, i) => d !== want[i])) {
     throw new ShapeError(`unfoldBackward: gradient has shape ${fmtShape(g.shape)}, expected ${fmtShape(want)}`);
   }
-  // one strided add per tap: tap k of window w sits at w*step + k*dilation
-  const tapSpec: SliceSpec[] = g.shape.map(() => null);
-  for (let k = 0; k < size; k++) {
-    const region: SliceSpec[] = shape.map(() => null);
-    region[ax] = [k * dilation, k * dilation + (count - 1) * step + 1, step];
-    tapSpec[g.ndim - 1] = k;
-    const dst = slice(out, region);
-    add(dst, slice(g, tapSpec), dst);
+  // In C order g is [outer, count, inner, size] and out is [outer, n, inner]: tap k of window
+  // w lands at position w*step + k*dilation. One pass over a contiguous g, no strided walk.
+  const gc = g.contiguous();
+  const gd = gc.data as Float64Array | Float32Array;
+  const od = out.data as Float64Array | Float32Array;
+  const n = shape[ax]!;
+  let outer = 1;
+  for (let i = 0; i < ax; i++) outer *= shape[i]!;
+  let inner = 1;
+  for (let i = ax + 1; i < shape.length; i++) inner *= shape[i]!;
+  let q = gc.offset;
+  for (let o = 0; o < outer; o++) {
+    for (let w = 0; w < count; w++) {
+      const base = out.offset + (o * n + w * step) * inner;
+      for (let i = 0; i < inner; i++) {
+        for (let k = 0; k < size; k++) {
+          const j = base + k * dilation * inner + i;
+          od[j] = od[j]! + gd[q++]!;
+        }
+      }
+    }
   }
   return out;
 }
