@@ -57,12 +57,19 @@ abstract class PoolNd extends Module {
 
 /**
  * The largest value of each window; padding counts as -inf. Where a window has tied maxima the
- * gradient is shared among them (PyTorch gives it all to the first).
+ * whole gradient goes to the first of them in the window's row-major order, as PyTorch's kernel
+ * does: the taps are flattened, argmax (which keeps the first) picks one, and a `where` over that
+ * one-hot mask reads it out, so the derivative is the mask's and no tie is split.
  */
 class MaxPoolNd extends PoolNd {
   forward(x: TensorLike): Tensor {
     const [u, unbatched] = this.windowsOf(x, -Infinity);
-    const y = ag.max(u, this.tapAxes(u));
+    const lead = u.shape.slice(0, u.ndim - this.n);
+    const taps = this.kernelSize.reduce((a, b) => a * b, 1);
+    const flat = ag.reshape(u, [...lead, taps]);
+    const first = nd.argmax(flat.data, flat.ndim - 1, true);
+    const pick = nd.eq(first, nd.arange(0, taps, 1, "int32"));
+    const y = ag.sum(ag.where(new Tensor(pick), flat, 0), flat.ndim - 1);
     return unbatched ? ag.squeeze(y, 0) : y;
   }
 }

@@ -137,6 +137,17 @@ cases.append(case("nn.TransformerEncoderLayer(8, 4, dim_feedforward=12, dropout=
                   call=lambda m, x, srcKeyPaddingMask: m(x, src_key_padding_mask=srcKeyPaddingMask), randomize=True,
                   extra={"args": [8, 4], "opts": {"dimFeedforward": 12, "dropout": 0, "activation": "gelu", "batchFirst": True, "normFirst": True}}))
 
+# max pooling over tied maxima (small integers): PyTorch sends each window's gradient to its
+# first largest entry in the window's row-major order. Drawn after every case above, so their
+# numbers stay as they were.
+for ctor, args, opts, shape in [
+    ("nn.MaxPool2d(2, stride=1)", [2], {"stride": 1}, (1, 2, 5, 5)),
+    ("nn.MaxPool2d(3, stride=2, padding=1)", [3], {"stride": 2, "padding": 1}, (2, 1, 6, 5)),
+    ("nn.MaxPool1d(3, stride=1, dilation=2)", [3], {"stride": 1, "dilation": 2}, (2, 2, 9)),
+]:
+    kind = ctor.split("(")[0].split(".")[1]
+    cases.append(case(ctor + " with ties", kind, ctor, eval(ctor), {"x": torch.randint(-1, 2, shape).double()}, extra={"args": args, "opts": opts}))
+
 # the keys and shapes of modules at their defaults: what strict load_state_dict requires
 defaults = {
     "new TransformerEncoderLayer(16, 4)": nn.TransformerEncoderLayer(16, 4),
