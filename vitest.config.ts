@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
+import { CHROMIUM_ARGS, CHROMIUM_MISSING, findChromium } from "./examples/lib/chromium.js";
 
 // Tests import the packages' TypeScript sources through the "source" export condition,
 // so no build step stands between an edit and a test run.
@@ -22,27 +22,10 @@ export const BROWSER_TESTS = [
   "packages/nn/test/safetensors.test.ts",
 ];
 
-/** Flags for a headless Chromium that phones nowhere and keeps no state between runs. */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-export function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-  return candidates.find((p): p is string => !!p && existsSync(p));
-}
-
 const chromium = findChromium();
 const browserProject = process.env.TAPEGRAD_BROWSER !== "0";
 if (browserProject && !chromium) {
-  const why = "no Chromium at $CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser (apt-get install chromium)";
+  const why = CHROMIUM_MISSING;
   // CI must run the browser tests: a missing browser there is a failure, not a skip.
   if (process.env.CI) throw new Error(`browser tests: ${why}`);
   console.warn(`\nbrowser tests skipped: ${why}\n`);
@@ -53,7 +36,7 @@ const node = {
   test: {
     name: "node",
     include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/*.browser.test.ts", "examples/web/**"],
+    exclude: ["**/node_modules/**", "**/*.browser.test.ts"],
     pool: "threads" as const,
   },
 };
