@@ -1,7 +1,7 @@
 // The command line of `pnpm bench`.
 
-export type Section = "tensor" | "tape" | "lstm";
-export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm"];
+export type Section = "tensor" | "tape" | "lstm" | "browser";
+export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm", "browser"];
 export type SizeName = "S" | "M" | "L";
 export type Dtype = "float64" | "float32";
 
@@ -28,7 +28,7 @@ export interface BenchOptions {
 
 export const USAGE = `pnpm bench [sections...] [options]
 
-sections: tensor, tape, lstm (default: all; or --sections=tensor,lstm)
+sections: tensor, tape, lstm, browser (default: all; or --sections=tensor,lstm)
 
   --quick            a reduced set, for a smoke test (S and M only, short timings)
   --json             also write bench/results.json

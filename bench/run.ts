@@ -12,6 +12,7 @@ import { parseOptions, USAGE, type BenchOptions } from "./options.js";
 import { runTensorBench, printTensor, worstTransposed, type TensorResults } from "./tensor.js";
 import { runTapeBench, printTape, type TapeResults } from "./tape.js";
 import { runLstmBench, printLstm, type LstmResults, type LstmRow } from "./lstm.js";
+import { runBrowserBench, printBrowser, type BrowserResults } from "./browser.js";
 
 interface Target {
   target: string;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   let tensor: TensorResults | undefined;
   let tape: TapeResults | undefined;
   let lstm: LstmResults | undefined;
+  let browser: BrowserResults | undefined;
   for (const s of o.sections) {
     process.stderr.write(`[${s}] running ...\n`);
     if (s === "tensor") printTensor((tensor = await runTensorBench(o)));
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
       out(`tfjs: ${tfjsText(lstm)}`);
       printLstm(lstm);
     }
+    if (s === "browser") printBrowser((browser = await runBrowserBench()));
   }
 
   const tg = targets(tensor, lstm);
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
       tensor,
       tape,
       lstm,
+      browser,
       targets: tg,
     };
     writeFileSync(file, JSON.stringify(results, null, 2) + "\n");

@@ -14,8 +14,13 @@ import { CHROMIUM_ARGS, CHROMIUM_MISSING, findChromium } from "../lib/chromium.j
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 /** `pnpm web:build` into a fresh temp folder (or `outDir`); returns the folder. */
-export async function buildSite(outDir = mkdtempSync(join(tmpdir(), "tapegrad-web-"))): Promise<string> {
-  await build({ configFile: join(here, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true } });
+export async function buildSite(outDir?: string): Promise<string> {
+  return buildWith(join(here, "vite.config.ts"), outDir);
+}
+
+/** A vite build of the site that `configFile` describes, into a fresh temp folder (or `outDir`). */
+export async function buildWith(configFile: string, outDir = mkdtempSync(join(tmpdir(), "tapegrad-site-"))): Promise<string> {
+  await build({ configFile, logLevel: "warn", build: { outDir, emptyOutDir: true } });
   return outDir;
 }
 
@@ -40,8 +45,8 @@ export async function serve(dir: string): Promise<{ url: string; close(): Promis
 }
 
 /** The system's Chromium, headless, with a fresh profile. */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(CHROMIUM_MISSING);
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
