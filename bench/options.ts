@@ -1,7 +1,7 @@
 // The command line of `pnpm bench`.
 
-export type Section = "tensor" | "tape" | "lstm" | "conv";
-export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm", "conv"];
+export type Section = "tensor" | "tape" | "lstm" | "conv" | "browser";
+export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm", "conv", "browser"];
 export type SizeName = "S" | "M" | "L";
 export type Dtype = "float64" | "float32";
 
@@ -28,7 +28,7 @@ export interface BenchOptions {
 
 export const USAGE = `pnpm bench [sections...] [options]
 
-sections: tensor, tape, lstm, conv (default: all; or --sections=tensor,lstm)
+sections: tensor, tape, lstm, conv, browser (default: all; or --sections=tensor,lstm)
 
   --quick            a reduced set, for a smoke test (S and M only, short timings)
   --json             also write bench/results.json

@@ -13,6 +13,7 @@ import { runTensorBench, printTensor, worstTransposed, type TensorResults } from
 import { runTapeBench, printTape, type TapeResults } from "./tape.js";
 import { runLstmBench, printLstm, type LstmResults, type LstmRow } from "./lstm.js";
 import { runConvBench, printConv, type ConvResults } from "./conv.js";
+import { runBrowserBench, printBrowser, type BrowserResults } from "./browser.js";
 
 interface Target {
   target: string;
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   let tape: TapeResults | undefined;
   let lstm: LstmResults | undefined;
   let conv: ConvResults | undefined;
+  let browser: BrowserResults | undefined;
   for (const s of o.sections) {
     process.stderr.write(`[${s}] running ...\n`);
     if (s === "tensor") printTensor((tensor = await runTensorBench(o)));
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
       out(`tfjs: ${tfjsText(lstm)}`);
       printLstm(lstm);
     }
+    if (s === "browser") printBrowser((browser = await runBrowserBench()));
   }
 
   const tg = targets(tensor, lstm);
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
       tape,
       lstm,
       conv,
+      browser,
       targets: tg,
     };
     writeFileSync(file, JSON.stringify(results, null, 2) + "\n");

@@ -8,13 +8,9 @@
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as nd from "@tapegrad/tensor";
 import { RandomState, type DType } from "@tapegrad/tensor";
-import * as ag from "@tapegrad/autograd";
-import { Tensor } from "@tapegrad/autograd";
-import {
-  Adam, CosineAnnealingLR, Embedding, LSTM, Linear, Module, clipGradNorm, crossEntropy, parseSafetensors, saveSafetensors, type SchedulerStateDict,
-} from "@tapegrad/nn";
+import { Adam, CosineAnnealingLR, clipGradNorm, crossEntropy } from "@tapegrad/nn";
+import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
 import { parseOptions } from "../lib/cli.js";
 import { Progress, formatDuration } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
@@ -45,20 +41,6 @@ const spec = {
   quiet: { type: "boolean", help: "print only the summary" },
 } as const;
 
-interface Config {
-  hidden: number;
-  layers: number;
-  embed: number;
-  seqLen: number;
-  batch: number;
-  lr: number;
-  steps: number;
-  seed: number;
-  clip: number;
-  dtype: DType;
-  evalEvery: number;
-}
-
 export interface Summary {
   steps: number;
   seconds: number;
@@ -67,111 +49,12 @@ export interface Summary {
   unigramBpc: number;
 }
 
-class CharModel extends Module {
-  embed: Embedding;
-  lstm: LSTM;
-  head: Linear;
-  constructor(readonly vocab: number, c: Config, rng: RandomState) {
-    super();
-    this.embed = new Embedding(vocab, c.embed, { rng, dtype: c.dtype });
-    this.lstm = new LSTM(c.embed, c.hidden, { numLayers: c.layers, rng, dtype: c.dtype });
-    this.head = new Linear(c.hidden, vocab, { rng, dtype: c.dtype });
-  }
-  /** ids (T, B) -> logits (T * B, vocab) and the final state. */
-  forward(ids: nd.NDArray, state?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
-    const [out, s] = this.lstm.forward(this.embed.forward(ids), state);
-    return [this.head.forward(out.reshape(-1, this.lstm.hiddenSize)), s];
-  }
-}
-
-const LN2 = Math.log(2);
-
-/** Entropy of the character distribution, in bits: the loss of the best model that ignores context. */
-function unigramBits(ids: Int32Array, vocab: number): number {
-  const counts = new Float64Array(vocab);
-  for (const i of ids) counts[i]!++;
-  let h = 0;
-  for (const c of counts) if (c > 0) h -= (c / ids.length) * Math.log2(c / ids.length);
-  return h;
-}
-
-/** B random windows of T+1 characters: inputs are the first T, targets the last T. */
-function batchAt(data: Int32Array, starts: ArrayLike<number>, T: number): { x: nd.NDArray; y: nd.NDArray } {
-  const B = starts.length;
-  const x = new Int32Array(T * B);
-  const y = new Int32Array(T * B);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      x[t * B + b] = data[starts[b]! + t]!;
-      y[t * B + b] = data[starts[b]! + t + 1]!;
-    }
-  }
-  return { x: new nd.NDArray(x, [T, B]), y: new nd.NDArray(y, [T * B]) };
-}
-
-/** Mean loss in bits per character over the whole of `data`, in non-overlapping windows. */
-function evaluate(model: CharModel, data: Int32Array, T: number, B: number): number {
-  return ag.noGrad(() => {
-    const starts: number[] = [];
-    for (let s = 0; s + T + 1 <= data.length; s += T) starts.push(s);
-    let total = 0;
-    let count = 0;
-    for (let i = 0; i < starts.length; i += B) {
-      const chunk = starts.slice(i, i + B);
-      const { x, y } = batchAt(data, chunk, T);
-      const [logits] = model.forward(x);
-      total += crossEntropy(logits, y, { reduction: "sum" }).item();
-      count += y.size;
-    }
-    return total / count / LN2;
-  });
-}
-
-function sampleText(model: CharModel, chars: string[], rng: RandomState, length: number, temperature: number, prime = "\n"): string {
-  return ag.noGrad(() => {
-    const index = new Map(chars.map((c, i) => [c, i]));
-    let state: [Tensor, Tensor] | undefined;
-    let logits!: Tensor;
-    for (const ch of prime) {
-      [logits, state] = model.forward(new nd.NDArray(Int32Array.of(index.get(ch) ?? 0), [1, 1]), state);
-    }
-    let out = "";
-    for (let n = 0; n < length; n++) {
-      const p = nd.softmax(nd.div(logits.data.astype("float64"), temperature), -1).reshape([-1]);
-      const id = rng.choice(chars.length, { p }).item();
-      out += chars[id];
-      [logits, state] = model.forward(new nd.NDArray(Int32Array.of(id), [1, 1]), state);
-    }
-    return out;
-  });
-}
-
-interface Checkpoint {
-  config: Config;
-  chars: string[];
-  step: number;
-  seconds: number;
-  rng: unknown;
-  sampleRng: unknown;
-  history: { step: number; train: number; val?: number }[];
-  /** The learning-rate scheduler's state (absent in checkpoints written before it existed). */
-  sched?: SchedulerStateDict;
-}
-
 function saveCheckpoint(path: string, model: CharModel, opt: Adam, meta: Checkpoint): void {
-  const sd: Record<string, nd.NDArray> = {};
-  for (const [k, v] of Object.entries(model.stateDict())) sd[`model.${k}`] = v;
-  const os = opt.stateDict();
-  for (const [k, v] of Object.entries(os.tensors)) sd[`optim.${k}`] = v;
-  writeAtomic(path, saveSafetensors(sd, { metadata: { tapegrad: JSON.stringify({ ...meta, optim: os.meta }) } }));
+  writeAtomic(path, encodeCheckpoint(model, opt, meta));
 }
 
 function loadCheckpoint(path: string) {
-  const { tensors, metadata } = parseSafetensors(readFileSync(path));
-  const meta = JSON.parse(metadata?.tapegrad ?? "null") as (Checkpoint & { optim: unknown }) | null;
-  if (!meta) throw new Error(`${path}: not a char-lstm checkpoint (no tapegrad metadata)`);
-  const pick = (prefix: string) => Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-  return { meta, model: pick("model."), optim: pick("optim.") };
+  return decodeCheckpoint(readFileSync(path), path);
 }
 
 export async function main(argv: string[]): Promise<Summary | undefined> {

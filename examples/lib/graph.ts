@@ -14,6 +14,8 @@ export interface DotOptions {
   rankdir?: "TB" | "LR" | "BT" | "RL";
   /** A label for the edge leaving output `index` of a multi-output node (e.g. the gates of a split). */
   outputLabel?: (node: Node, index: number) => string | undefined;
+  /** A label for an edge by the tensor it carries (a leaf, or an op's output): e.g. its gradient after a backward. */
+  edgeLabel?: (tensor: Tensor) => string | undefined;
 }
 
 export interface GraphSummary {
@@ -97,14 +99,20 @@ export function toDot(outputs: Tensor | readonly Tensor[] | Record<string, Tenso
     n.edges.forEach((e: Edge, i) => {
       let from: string | null = null;
       let label: string | undefined;
-      if (e?.leaf) from = tensorNode(e.leaf, true);
-      else if (e?.node) {
+      let carried: Tensor | undefined;
+      if (e?.leaf) {
+        from = tensorNode(e.leaf, true);
+        carried = e.leaf;
+      } else if (e?.node) {
         from = `n${e.node.id}`;
         if (e.node.nOutputs > 1) label = options.outputLabel?.(e.node, e.index) ?? `[${e.index}]`;
+        carried = e.node.outputs[e.index];
       } else {
         const input = n.ctx?.inputs[i];
         if (input) from = input.gradFn === null ? tensorNode(input, false) : null;
       }
+      const extra = carried && options.edgeLabel?.(carried);
+      if (extra) label = label ? `${label}\n${extra}` : extra;
       if (from) lines.push(`  ${from} -> n${n.id}${label ? ` [label=${q(label)}]` : ""};`);
     });
   }

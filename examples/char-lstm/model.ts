@@ -1,0 +1,140 @@
+// The char-LSTM's model and data, free of Node so that the web playground trains the same thing:
+// the model (embedding, LSTM, linear head), batches, evaluation in bits per character,
+// sampling, and the checkpoint as safetensors bytes (model.*, optim.*, and the run's metadata).
+
+import * as nd from "@tapegrad/tensor";
+import { RandomState, type DType } from "@tapegrad/tensor";
+import * as ag from "@tapegrad/autograd";
+import { Tensor } from "@tapegrad/autograd";
+import { Adam, Embedding, LSTM, Linear, Module, crossEntropy, parseSafetensors, saveSafetensors, type SchedulerStateDict, type StateDict } from "@tapegrad/nn";
+
+export interface Config {
+  hidden: number;
+  layers: number;
+  embed: number;
+  seqLen: number;
+  batch: number;
+  lr: number;
+  steps: number;
+  seed: number;
+  clip: number;
+  dtype: DType;
+  evalEvery: number;
+}
+
+
+export class CharModel extends Module {
+  embed: Embedding;
+  lstm: LSTM;
+  head: Linear;
+  constructor(readonly vocab: number, c: Config, rng: RandomState) {
+    super();
+    this.embed = new Embedding(vocab, c.embed, { rng, dtype: c.dtype });
+    this.lstm = new LSTM(c.embed, c.hidden, { numLayers: c.layers, rng, dtype: c.dtype });
+    this.head = new Linear(c.hidden, vocab, { rng, dtype: c.dtype });
+  }
+  /** ids (T, B) -> logits (T * B, vocab) and the final state. */
+  forward(ids: nd.NDArray, state?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    const [out, s] = this.lstm.forward(this.embed.forward(ids), state);
+    return [this.head.forward(out.reshape(-1, this.lstm.hiddenSize)), s];
+  }
+}
+
+export const LN2 = Math.log(2);
+
+/** Entropy of the character distribution, in bits: the loss of the best model that ignores context. */
+export function unigramBits(ids: Int32Array, vocab: number): number {
+  const counts = new Float64Array(vocab);
+  for (const i of ids) counts[i]!++;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / ids.length) * Math.log2(c / ids.length);
+  return h;
+}
+
+/** B random windows of T+1 characters: inputs are the first T, targets the last T. */
+export function batchAt(data: Int32Array, starts: ArrayLike<number>, T: number): { x: nd.NDArray; y: nd.NDArray } {
+  const B = starts.length;
+  const x = new Int32Array(T * B);
+  const y = new Int32Array(T * B);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      x[t * B + b] = data[starts[b]! + t]!;
+      y[t * B + b] = data[starts[b]! + t + 1]!;
+    }
+  }
+  return { x: new nd.NDArray(x, [T, B]), y: new nd.NDArray(y, [T * B]) };
+}
+
+/** Mean loss in bits per character over the whole of `data`, in non-overlapping windows. */
+export function evaluate(model: CharModel, data: Int32Array, T: number, B: number): number {
+  return ag.noGrad(() => {
+    const starts: number[] = [];
+    for (let s = 0; s + T + 1 <= data.length; s += T) starts.push(s);
+    let total = 0;
+    let count = 0;
+    for (let i = 0; i < starts.length; i += B) {
+      const chunk = starts.slice(i, i + B);
+      const { x, y } = batchAt(data, chunk, T);
+      const [logits] = model.forward(x);
+      total += crossEntropy(logits, y, { reduction: "sum" }).item();
+      count += y.size;
+    }
+    return total / count / LN2;
+  });
+}
+
+export function sampleText(model: CharModel, chars: string[], rng: RandomState, length: number, temperature: number, prime = "\n"): string {
+  return ag.noGrad(() => {
+    const index = new Map(chars.map((c, i) => [c, i]));
+    let state: [Tensor, Tensor] | undefined;
+    let logits!: Tensor;
+    for (const ch of prime) {
+      [logits, state] = model.forward(new nd.NDArray(Int32Array.of(index.get(ch) ?? 0), [1, 1]), state);
+    }
+    let out = "";
+    for (let n = 0; n < length; n++) {
+      const p = nd.softmax(nd.div(logits.data.astype("float64"), temperature), -1).reshape([-1]);
+      const id = rng.choice(chars.length, { p }).item();
+      out += chars[id];
+      [logits, state] = model.forward(new nd.NDArray(Int32Array.of(id), [1, 1]), state);
+    }
+    return out;
+  });
+}
+
+export interface Checkpoint {
+  config: Config;
+  chars: string[];
+  step: number;
+  seconds: number;
+  rng: unknown;
+  sampleRng: unknown;
+  history: { step: number; train: number; val?: number }[];
+  /** The learning-rate scheduler's state (absent in checkpoints written before it existed). */
+  sched?: SchedulerStateDict;
+}
+
+/** A checkpoint as safetensors bytes: the model's weights under model.*, Adam's state under optim.*, the run in the metadata. */
+export function encodeCheckpoint(model: CharModel, opt: Adam, meta: Checkpoint): Uint8Array {
+  const sd: Record<string, nd.NDArray> = {};
+  for (const [k, v] of Object.entries(model.stateDict())) sd[`model.${k}`] = v;
+  const os = opt.stateDict();
+  for (const [k, v] of Object.entries(os.tensors)) sd[`optim.${k}`] = v;
+  return saveSafetensors(sd, { metadata: { tapegrad: JSON.stringify({ ...meta, optim: os.meta }) } });
+}
+
+/** The parts of a checkpoint; throws (naming `source`) when the bytes are no safetensors file or carry no char-lstm metadata. */
+export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): { meta: Checkpoint & { optim: unknown }; model: StateDict; optim: StateDict } {
+  const { tensors, metadata } = parseSafetensors(bytes);
+  let meta: (Checkpoint & { optim: unknown }) | null = null;
+  try {
+    meta = JSON.parse(metadata?.tapegrad ?? "null") as (Checkpoint & { optim: unknown }) | null;
+  } catch {
+    meta = null;
+  }
+  if (!meta || typeof meta !== "object" || !Array.isArray(meta.chars) || typeof meta.config !== "object") {
+    throw new Error(`${source}: not a char-lstm checkpoint (no tapegrad metadata with a config and a vocabulary)`);
+  }
+  const pick = (prefix: string) => Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return { meta, model: pick("model."), optim: pick("optim.") };
+}

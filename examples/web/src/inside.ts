@@ -1,0 +1,67 @@
+// "Look inside": one LSTMCell step as the tape records it, with the gradient each edge carries
+// after a backward of L = sum(u * h') + sum(v * c') (u, v fixed random weights, so that no
+// gradient is a plain sum of ones). Gradients come from autograd's gradients() with respect
+// to every tensor the graph holds, with the graph retained so that it can still be drawn.
+
+import { RandomState, type NDArray } from "@tapegrad/tensor";
+import * as ag from "@tapegrad/autograd";
+import type { Tensor } from "@tapegrad/autograd";
+import { LSTMCell } from "@tapegrad/nn";
+import { collectNodes, toDot } from "../../lib/graph.js";
+
+export interface StepRow {
+  op: string;
+  shape: readonly number[];
+  /** Euclidean norm of dL/d(output) */
+  gradNorm: number;
+  /** the gradient's first entries */
+  head: number[];
+}
+
+export interface StepGraph {
+  dot: string;
+  rows: StepRow[];
+  parameters: { name: string; shape: readonly number[]; gradNorm: number }[];
+}
+
+const norm = (a: NDArray) => Math.hypot(...a.toFlat());
+
+export function lstmStepGraph(inputSize = 3, hiddenSize = 4, batch = 2, seed = 1): StepGraph {
+  const rs = new RandomState(seed);
+  const cell = new LSTMCell(inputSize, hiddenSize, { rng: rs });
+  const named = (v: NDArray, name: string) => Object.assign(ag.tensor(v), { name });
+  const x = named(rs.randn(batch, inputSize), "x");
+  const h = named(rs.randn(batch, hiddenSize), "h");
+  const c = named(rs.randn(batch, hiddenSize), "c");
+  const [h2, c2] = cell.forward(x, [h, c]);
+  const u = ag.tensor(rs.randn(batch, hiddenSize));
+  const v = ag.tensor(rs.randn(batch, hiddenSize));
+
+  const nodes = collectNodes([h2, c2]);
+  const params = cell.namedParameters();
+  const carried: Tensor[] = [...nodes.flatMap((n) => n.outputs), ...params.map(([, p]) => p)];
+  // The loss is built after the walk so that its two products and sum stay out of the picture.
+  const loss = ag.add(ag.sum(ag.mul(h2, u)), ag.sum(ag.mul(c2, v)));
+  const grads = ag.gradients(loss, carried, undefined, { retainGraph: true });
+  const gradOf = new Map<Tensor, NDArray>(carried.map((t, i) => [t, grads[i]!.data]));
+
+  const dot = toDot(
+    { "h'": h2, "c'": c2 },
+    {
+      names: params,
+      title: `One LSTMCell step (input ${inputSize}, hidden ${hiddenSize}, batch ${batch}); edge labels: |dL/d(tensor)| after backward of L = sum(u*h') + sum(v*c')\norange: parameters; grey: inputs; green: outputs`,
+      outputLabel: (node, k) => (node.op === "split" && node.nOutputs === 4 ? "ifgo"[k] : undefined),
+      edgeLabel: (t) => {
+        const g = gradOf.get(t);
+        return g ? `|g| ${norm(g).toPrecision(3)}` : undefined;
+      },
+    },
+  );
+  const rows = nodes.flatMap((n) =>
+    n.outputs.map((t) => {
+      const g = gradOf.get(t)!;
+      return { op: n.nOutputs > 1 ? `${n.op}[${n.outputs.indexOf(t)}]` : n.op, shape: t.shape, gradNorm: norm(g), head: g.toFlat().slice(0, 4) };
+    }),
+  );
+  return { dot, rows, parameters: params.map(([name, p]) => ({ name, shape: p.shape, gradNorm: norm(gradOf.get(p)!) })) };
+}

@@ -1,0 +1,206 @@
+// The playground page: tabs, the controls and drawing of the training worker, the tape of one
+// LSTM step, and the notebook table. Everything heavy runs in train.worker.ts.
+
+import { lineChart } from "../../lib/svg.js";
+import { dotToSvg } from "../../lib/graph.js";
+import { PRINTED_CELL4, replayNotebook, whyPrintedDiffers } from "../../notebook/replay.js";
+import notebookMd from "../../../packages/nn/docs/notebook.md?raw";
+import { lstmStepGraph } from "./inside.js";
+import type { FromWorker, Point, ToWorker } from "./protocol.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const worker = new Worker(new URL("./train.worker.ts", import.meta.url), { type: "module" });
+const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+
+// ---------------------------------------------------------------- tabs
+
+const drawn = new Set<string>();
+for (const b of document.querySelectorAll<HTMLButtonElement>("nav button.tab")) {
+  b.onclick = () => showTab(b.dataset.tab!);
+}
+function showTab(name: string): void {
+  for (const b of document.querySelectorAll<HTMLButtonElement>("nav button.tab")) b.classList.toggle("active", b.dataset.tab === name);
+  for (const p of document.querySelectorAll<HTMLElement>(".panel")) p.classList.toggle("active", p.id === name);
+  if (!drawn.has(name)) {
+    drawn.add(name);
+    if (name === "inside") void drawInside();
+    if (name === "notebook") drawNotebook();
+  }
+  history.replaceState(null, "", `#${name}`);
+}
+
+// ---------------------------------------------------------------- train
+
+let points: Point[] = [];
+let unigram = NaN;
+let running = false;
+let lastDraw = 0;
+const hidden = $<HTMLSelectElement>("hidden");
+const lr = $<HTMLInputElement>("lr");
+const status = $("status");
+const loadMessage = $("load-message");
+
+function smoothed(): [number, number][] {
+  const out: [number, number][] = [];
+  let ema = NaN;
+  for (const p of points) {
+    ema = Number.isNaN(ema) ? p.train : 0.95 * ema + 0.05 * p.train;
+    out.push([p.step, ema]);
+  }
+  return out;
+}
+
+function draw(stepMs?: number): void {
+  const s = smoothed();
+  const vals = points.filter((p) => p.val !== undefined).map((p) => [p.step, p.val!] as [number, number]);
+  $("chart").innerHTML = s.length
+    ? lineChart(
+        [
+          { name: "train (smoothed)", color: "#1f77b4", points: s },
+          { name: "validation", color: "#d62728", points: vals },
+        ],
+        { title: "char-LSTM on Pride and Prejudice", xLabel: "step", yLabel: "bits per character", hlines: [{ y: unigram, label: "unigram entropy", color: "#888" }] },
+      )
+    : "<p>Press Start.</p>";
+  const last = s.at(-1);
+  status.dataset.step = String(points.at(-1)?.step ?? 0);
+  status.dataset.bpc = last ? String(last[1]) : "";
+  status.dataset.first = points.length ? String(points[0]!.train) : "";
+  status.dataset.unigram = String(unigram);
+  const val = vals.at(-1);
+  status.textContent = last
+    ? `step ${last[0]} · train ${last[1].toFixed(3)} bpc${val ? ` · validation ${val[1].toFixed(3)}` : ""} · unigram ${unigram.toFixed(3)}${stepMs ? ` · ${stepMs.toFixed(0)} ms/step` : ""}${running ? "" : " · paused"}`
+    : `ready · unigram entropy ${unigram.toFixed(3)} bits/char`;
+}
+
+function setRunning(r: boolean): void {
+  running = r;
+  $<HTMLButtonElement>("start").disabled = r;
+  $<HTMLButtonElement>("pause").disabled = !r;
+}
+
+function addSample(text: string, step: number, label: string): void {
+  const div = document.createElement("div");
+  div.innerHTML = `<b>${label}, step ${step}:</b> `;
+  div.append(document.createTextNode(text));
+  const box = $("samples");
+  box.prepend(div);
+  while (box.children.length > 6) box.lastChild!.remove();
+}
+
+worker.onmessage = (e: MessageEvent<FromWorker>) => {
+  const m = e.data;
+  switch (m.type) {
+    case "ready":
+      unigram = m.unigramBpc;
+      points = [...m.history];
+      hidden.value = String(m.settings.hidden);
+      lr.value = String(m.settings.lr);
+      setRunning(false);
+      $("samples").textContent = "";
+      document.body.dataset.ready = "true";
+      draw();
+      break;
+    case "progress": {
+      points.push(...m.points);
+      setRunning(m.running);
+      const now = performance.now();
+      if (now - lastDraw > 250 || !m.running) {
+        lastDraw = now;
+        draw(m.stepMs || undefined);
+      }
+      break;
+    }
+    case "sample":
+      if (m.id < 0) addSample(m.text, m.step, "sample");
+      else {
+        const out = $("sample-out");
+        out.textContent = m.text;
+        out.dataset.seed = String(m.seed);
+        out.dataset.step = String(m.step);
+        out.dataset.id = String(m.id);
+      }
+      break;
+    case "saved": {
+      const url = URL.createObjectURL(new Blob([m.bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `char-lstm-step${m.step}.safetensors`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      break;
+    }
+    case "load-error":
+      loadMessage.className = "error";
+      loadMessage.textContent = `Not loaded (the current model is unchanged): ${m.message}`;
+      break;
+    case "error":
+      loadMessage.className = "error";
+      loadMessage.textContent = m.message;
+      break;
+  }
+};
+
+const settings = () => ({ hidden: Number(hidden.value), lr: Number(lr.value) });
+$("start").onclick = () => {
+  setRunning(true);
+  send({ type: "start" });
+};
+$("pause").onclick = () => send({ type: "pause" });
+$("reset").onclick = () => send({ type: "reset", settings: settings() });
+hidden.onchange = () => send({ type: "reset", settings: settings() }); // a new size is a new model
+lr.onchange = () => {
+  const v = Number(lr.value);
+  if (v > 0 && v < 10) send({ type: "set-lr", lr: v });
+};
+$("download").onclick = () => send({ type: "save" });
+let sampleId = 0;
+$("sample").onclick = () => send({ type: "sample", seed: Number($<HTMLInputElement>("sample-seed").value), length: 200, temperature: 0.8, id: ++sampleId });
+$<HTMLInputElement>("load").onchange = async (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (!file) return;
+  loadMessage.className = "";
+  loadMessage.textContent = `loading ${file.name}…`;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const onReady = (ev: MessageEvent<FromWorker>) => {
+    if (ev.data.type === "ready") {
+      loadMessage.className = "ok";
+      loadMessage.textContent = `loaded ${file.name}: step ${ev.data.step}, hidden ${ev.data.settings.hidden}`;
+    }
+    if (ev.data.type === "ready" || ev.data.type === "load-error") worker.removeEventListener("message", onReady);
+  };
+  worker.addEventListener("message", onReady);
+  send({ type: "load", bytes, name: file.name }, [bytes.buffer]);
+  (e.target as HTMLInputElement).value = "";
+};
+
+// ---------------------------------------------------------------- look inside
+
+async function drawInside(): Promise<void> {
+  const g = lstmStepGraph();
+  $("graph").innerHTML = await dotToSvg(g.dot);
+  const fmt = (v: number) => (v === 0 ? "0" : v.toPrecision(3));
+  $("step-table").innerHTML =
+    "<tr><th>op</th><th>output shape</th><th>|dL/d output|</th><th>first entries of the gradient</th></tr>" +
+    g.rows.map((r) => `<tr><td>${r.op}</td><td>(${r.shape.join(", ")})</td><td>${fmt(r.gradNorm)}</td><td>${r.head.map(fmt).join(", ")}</td></tr>`).join("") +
+    g.parameters.map((p) => `<tr><td><b>${p.name}</b>.grad</td><td>(${p.shape.join(", ")})</td><td>${fmt(p.gradNorm)}</td><td></td></tr>`).join("");
+  $("graph").dataset.drawn = "true";
+}
+
+// ---------------------------------------------------------------- the notebook
+
+function drawNotebook(): void {
+  const r = replayNotebook(1);
+  const fmt = (v: number) => (v === 0 ? "0" : v.toPrecision(9));
+  $("notebook-table").innerHTML =
+    "<tr><th>entry</th><th>tape (nn.LSTM)</th><th>closed form</th><th>notebook printed</th><th>notebook as written</th><th>printed is correct?</th></tr>" +
+    r.rows
+      .map((row) => `<tr><td>${row.entry}</td><td>${fmt(row.tape)}</td><td>${fmt(row.closedForm)}</td><td>${row.printed}</td><td>${fmt(row.asWritten!)}</td><td class="${row.printedIsCorrect ? "" : "no"}">${row.printedIsCorrect ? "yes" : "no"}</td></tr>`)
+      .join("");
+  $("notebook-why").textContent = `${whyPrintedDiffers(true, true).join(" ")} Tape against closed form over every entry of every gradient: at most ${r.tapeVsClosedForm.toExponential(1)} relative (${PRINTED_CELL4.length} entries printed).`;
+  $("notebook-md").textContent = notebookMd;
+}
+
+showTab(location.hash.slice(1) || "train");
