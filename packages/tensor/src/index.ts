@@ -1,8 +1,10 @@
 // @tapegrad/tensor: a strided n-d array with views, broadcasting, kernels, matmul and a
 // numpy-compatible seeded RNG. Knows nothing of gradients.
 
+import "./ndarray-methods.js"; // a.add(b), a.reshape(...): the methods, attached to the class
+
+export { NDArray, type ArrayOrScalar, type AxisArg, type StorageInfo } from "./ndarray.js";
 export {
-  NDArray,
   array,
   scalar,
   empty,
@@ -16,10 +18,7 @@ export {
   linspace,
   eye,
   isNDArray,
-  type ArrayOrScalar,
-  type AxisArg,
-  type StorageInfo,
-} from "./ndarray.js";
+} from "./creation.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
 export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, fmtShape } from "./errors.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";

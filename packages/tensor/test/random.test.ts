@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ReadOnlyError, ShapeError, ValueError } from "../src/errors.js";
-import { NDArray } from "../src/ndarray.js";
+import { NDArray } from "../src/index.js";
 import { RandomState, logCorrectlyRounded, type NumpyStateTuple, type RandomStateSnapshot } from "../src/random.js";
 
 function load<T>(name: string): T {

@@ -6,6 +6,8 @@ import { binaryOps } from "./binary.js";
 import { reduceOps } from "./reduce.js";
 import { movementOps } from "./movement.js";
 import { splitOps } from "./split.js";
+import { powOps } from "./pow.js";
+import { matmulOps } from "./matmul.js";
 
-export const OPS = { ...unaryOps, ...binaryOps, ...reduceOps, ...movementOps, ...splitOps };
+export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps };
 export type OpName = keyof typeof OPS;

@@ -5,19 +5,13 @@
 import * as nd from "@tapegrad/tensor";
 import { builtinOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
-import { mul, div, add, sub } from "./binary.js";
+import { mul, div, add, sub, neg } from "./binary.js";
 import * as F from "../fast.js";
 
 /** A mask or other value the gradient depends on but never differentiates. */
 const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 
 const ops = {
-  neg: builtinOp({
-    name: "neg",
-    forward: ([x]) => nd.neg(x!),
-    vjp: ([g]) => [neg(g!)],
-    watch: "none",
-  }),
   exp: builtinOp({
     name: "exp",
     forward: ([x]) => nd.exp(x!),
@@ -97,10 +91,12 @@ const ops = {
 
 export const unaryOps = ops;
 
+// neg sits with the arithmetic in binary.ts (sub's VJP needs it); importable from here too
+export { neg };
+
 type Unary = (x: TensorLike) => Tensor;
 const un = (op: Op<undefined>): Unary => (x) => op([toTensor(x)], undefined);
 
-export const neg: Unary = un(ops.neg);
 export const exp: Unary = un(ops.exp);
 export const log: Unary = un(ops.log);
 export const sqrt: Unary = un(ops.sqrt);
