@@ -91,7 +91,7 @@ export function settle(t: Tensor): Tensor {
   sums.delete(t);
   t._noValues = "stand-in"; // settled: its value lives on in the array returned
   flush(s);
-  return new Tensor(s.partial ?? F.markFresh(zeros(s)));
+  return new Tensor(s.partial ?? zeros(s));
 }
 
 /** Whether a deferred sum still reads the storage `data` (one of its factors). */
@@ -117,7 +117,6 @@ function flush(s: ProductSum): void {
   s.as.length = 0;
   s.gs.length = 0;
   s.held = 0;
-  F.takeFresh(product!); // the sum's own, not the current VJP's
   addPartial(s, product!);
 }
 

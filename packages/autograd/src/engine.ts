@@ -142,9 +142,10 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
     owned.add(dense);
     return dense;
   };
-  const accumulate = (prev: Tensor | null | undefined, g: Tensor): Tensor => {
+  // `own`: g is the engine's already (a gathered whole); else the rule in fast.ts's takeFresh says
+  const accumulate = (prev: Tensor | null | undefined, g: Tensor, own: boolean): Tensor => {
     if (!prev) {
-      if (!createGraph && !D.isDeferred(g) && F.takeFresh(g.data)) owned.add(g);
+      if (!createGraph && !D.isDeferred(g) && (own || F.takeFresh(g.data))) owned.add(g);
       return g;
     }
     if (createGraph) return add(prev, g);
@@ -156,10 +157,10 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       g = settle(g);
     }
     if (owned.has(prev) && F.addInto(prev.data, g.data)) {
-      if (F.takeFresh(g.data)) F.recycle(g.data); // added in, and held by no one
+      if (own || F.takeFresh(g.data)) F.recycle(g.data); // added in, and held by no one
       return prev;
     }
-    if (F.takeFresh(g.data) && F.addInto(g.data, prev.data)) {
+    if ((own || F.takeFresh(g.data)) && F.addInto(g.data, prev.data)) {
       owned.add(g);
       return g;
     }
@@ -186,10 +187,10 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
     if (F.takeFresh(g.data)) F.recycle(g.data);
   };
 
-  const deliver = (t: Tensor, g: Tensor) => {
+  const deliver = (t: Tensor, g: Tensor, own = false) => {
     const node = t.gradFn;
     if (node === null) {
-      if (targets === null || targetLeaves.has(t)) leaves.set(t, accumulate(leaves.get(t), g));
+      if (targets === null || targetLeaves.has(t)) leaves.set(t, accumulate(leaves.get(t), g, own));
       return;
     }
     if (needed !== null && !needed.has(node) && !targetNodes.has(node)) return;
@@ -200,7 +201,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       pending.set(node, slots);
       heap.push(node);
     }
-    slots[t.outputIndex] = accumulate(slots[t.outputIndex], g);
+    slots[t.outputIndex] = accumulate(slots[t.outputIndex], g, own);
   };
 
   try {
@@ -214,7 +215,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
         if (whole !== undefined) {
           // the outputs' gradients are already in place: input 0's gradient, made here
           gathered.delete(node);
-          deliver(node.inputs[0]!, new Tensor(F.markFresh(whole.data)));
+          deliver(node.inputs[0]!, whole, true);
           visited.push(node);
           continue;
         }

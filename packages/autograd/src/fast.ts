@@ -1,37 +1,27 @@
-// Fused loops for the VJPs, used only when no graph is being built (a backward without
-// createGraph). The differentiable rule for sigmoid, g * (y * (1 - y)), runs three kernels and
-// allocates three arrays and three Tensors; here it is one loop and one array. Each kernel
-// takes the simple case only (operands of one shape and float dtype, contiguous) and returns
-// null otherwise, so its caller falls back to the differentiable rule, which stays the
-// definition (and what gradgradcheck differentiates).
-//
-// Every array made here is fresh: no one else holds it. The engine may then accumulate other
-// gradients into it in place instead of allocating a sum (see `takeFresh`), and once the VJP
-// that consumed it has run, reuse its storage for the next array made here (see `recycle`).
+// The engine's accumulator: which gradients it owns (the rule, at `takeFresh`), in-place sums
+// into those, and the pool of dead gradients' storage that its sums and matmul's products reuse.
 
-import { NDArray, empty, gemm, isFloat, type FloatDType, type Storage } from "@tapegrad/tensor";
-import { Tensor } from "./tensor.js";
+import { NDArray, empty, gemm, isFloat, type FloatDType, type Storage, type StorageInfo } from "@tapegrad/tensor";
+import { storageSerial } from "@tapegrad/tensor/internal";
 
-// Set by the engine while it runs a built-in op's VJP in a backward that builds no graph: the
-// only place the fast paths apply. A user's VJP (defineOp, customOp) never sees them, so the
-// arrays marked fresh below only ever come from the VJPs in ops/, which return each at most
-// once and never next to a view of it.
+// Set by the engine while it runs a VJP in a backward that builds no graph: matmul's rule
+// multiplies straight into new arrays then.
 let fastPaths = false;
 
-/** True inside a built-in VJP run by a backward that builds no graph: the fast paths apply. */
+/** True inside a VJP run by a backward that builds no graph. */
 export function noGraph(): boolean {
   return fastPaths;
 }
 
 /**
- * @internal the engine's switch before each VJP it runs: fast paths on for a built-in VJP in a
- * backward that builds no graph; the fresh arrays of the previous VJP are forgotten (any still
- * unclaimed went nowhere). Returns the previous setting, for leaveVjp.
+ * @internal the engine's switch before each VJP it runs: what is made from now on is fresh
+ * (see takeFresh). Returns the previous setting, for leaveVjp.
  */
 export function enterVjp(fast: boolean): boolean {
   const prev = fastPaths;
   fastPaths = fast;
-  fresh.length = 0;
+  mark = storageSerial();
+  claimed.length = 0;
   return prev;
 }
 
@@ -42,43 +32,31 @@ export function leaveVjp(prev: boolean): void {
 
 /** @internal at the start of a backward: no array from an earlier one counts as fresh. */
 export function forgetFresh(): void {
-  fresh.length = 0;
-}
-
-/** A kernel's result as a gradient Tensor, or null (the kernel declined) for `??` to fall back. */
-export function wrap(a: NDArray | null): Tensor | null {
-  return a === null ? null : new Tensor(a);
+  mark = Number.POSITIVE_INFINITY;
+  claimed.length = 0;
 }
 
 // ---------------------------------------------------------------- fresh arrays
 
-// The arrays the kernels here have made during the VJP now running (the list is emptied before
-// each one, `enterVjp`): the only arrays the engine may take as its own. A few at a time, so a
-// list beats a WeakSet.
-const fresh: NDArray[] = [];
+// The ownership rule, once: a gradient a VJP returns belongs to the engine when its storage was
+// made while that VJP ran (its serial is at least the one read before the VJP, `enterVjp`) and
+// no other result of the VJP has claimed that storage. Nothing else can hold such an array
+// except the VJP itself, and a VJP keeps nothing it returns. The engine may then add other
+// gradients into it in place, and reuse its storage once it has been added into another.
+let mark = Number.POSITIVE_INFINITY;
+/** The storages claimed since enterVjp: an array that a VJP passes to two inputs is owned by one. */
+const claimed: StorageInfo[] = [];
 
-/** A new float array of this shape for a kernel to fill (every element), marked fresh. */
+/** A new float array of this shape for a kernel to fill (every element). */
 function made(dtype: FloatDType, shape: readonly number[]): NDArray {
-  const a = newArray(dtype, shape);
-  fresh.push(a);
-  return a;
+  return newArray(dtype, shape);
 }
 
-/** Marks an array that a kernel has just allocated (a product, a sum) as fresh. */
-export function markFresh(a: NDArray): NDArray {
-  fresh.push(a);
-  return a;
-}
-
-/**
- * Whether `a` was made here and not yet claimed; claiming it unmarks it, so an array that a VJP
- * passes on to two inputs (add hands g to both) can be owned by at most one of them.
- */
+/** Whether `a` was made by the VJP now delivering and is not yet claimed; claiming it unmarks it. */
 export function takeFresh(a: NDArray): boolean {
-  const i = fresh.indexOf(a);
-  if (i < 0) return false;
-  fresh[i] = fresh[fresh.length - 1]!;
-  fresh.pop();
+  const info = a.storageInfo;
+  if (info.serial < mark || claimed.includes(info)) return false;
+  claimed.push(info);
   return true;
 }
 
@@ -150,77 +128,7 @@ export function endBackward(): void {
   }
 }
 
-// ---------------------------------------------------------------- elementwise VJPs
-
-/** sigmoid: g * y * (1 - y), from the output y. */
-export function sigmoidGrad(g: NDArray, y: NDArray): NDArray | null {
-  const gd = dense(g, y.shape, y.dtype);
-  const yd = dense(y, y.shape, y.dtype);
-  if (!gd || !yd) return null;
-  const r = made(floatDType(y), y.shape);
-  const out = r.data;
-  const go = g.offset;
-  const yo = y.offset;
-  for (let i = 0, n = r.size; i < n; i++) {
-    const s = yd[yo + i]!;
-    out[i] = gd[go + i]! * s * (1 - s);
-  }
-  return r;
-}
-
-/** tanh: g * (1 - y^2), from the output y. */
-export function tanhGrad(g: NDArray, y: NDArray): NDArray | null {
-  const gd = dense(g, y.shape, y.dtype);
-  const yd = dense(y, y.shape, y.dtype);
-  if (!gd || !yd) return null;
-  const r = made(floatDType(y), y.shape);
-  const out = r.data;
-  const go = g.offset;
-  const yo = y.offset;
-  for (let i = 0, n = r.size; i < n; i++) {
-    const t = yd[yo + i]!;
-    out[i] = gd[go + i]! * (1 - t * t);
-  }
-  return r;
-}
-
-/** g * b elementwise (mul's and exp's VJP) when neither is broadcast. */
-export function mulGrad(g: NDArray, b: NDArray): NDArray | null {
-  const gd = dense(g, g.shape, g.dtype);
-  const bd = dense(b, g.shape, g.dtype);
-  if (!gd || !bd) return null;
-  const r = made(floatDType(g), g.shape);
-  const out = r.data;
-  const go = g.offset;
-  const bo = b.offset;
-  for (let i = 0, n = r.size; i < n; i++) out[i] = gd[go + i]! * bd[bo + i]!;
-  return r;
-}
-
-/**
- * sumTo for the common un-broadcast of a bias: `shape` is g's trailing dims, so the sum runs
- * over whole leading rows, e.g. a (batch, 4H) gate gradient down to the (4H) bias. Null for
- * any other reduction (dims of 1 kept, a non-contiguous g), which nd.sumTo handles.
- */
-export function sumLeading(g: NDArray, shape: readonly number[]): NDArray | null {
-  const lead = g.ndim - shape.length;
-  if (lead <= 0 || !isFloat(g.dtype) || !g.isContiguous()) return null;
-  let inner = 1;
-  for (let i = 0; i < shape.length; i++) {
-    if (g.shape[lead + i] !== shape[i]) return null;
-    inner *= shape[i]!;
-  }
-  const gd = g.data;
-  const rows = inner === 0 ? 0 : g.size / inner;
-  // summed in float64 (for float32 too), one row at a time: g is read once, in order
-  const acc = new Float64Array(inner);
-  for (let r = 0, p = g.offset; r < rows; r++, p += inner) {
-    for (let j = 0; j < inner; j++) acc[j]! += gd[p + j]!;
-  }
-  const r = new NDArray(g.dtype === "float32" ? Float32Array.from(acc) : acc, shape);
-  fresh.push(r);
-  return r;
-}
+// ---------------------------------------------------------------- sums
 
 /** into += g in place; `into` is a fresh (contiguous, unshared) array of g's shape and dtype. */
 export function addInto(into: NDArray, g: NDArray): boolean {
@@ -246,41 +154,6 @@ export function addGrads(a: NDArray, b: NDArray): NDArray | null {
   const ao = a.offset;
   const bo = b.offset;
   for (let i = 0, n = r.size; i < n; i++) out[i] = ad[ao + i]! + bd[bo + i]!;
-  return r;
-}
-
-// ---------------------------------------------------------------- joins
-
-/**
- * Concatenates dense parts along `axis` (split's and chunk's VJP; `stack` is the same with a
- * unit axis). Each outer index copies one run of every part: for the LSTM's chunk, one row of
- * each gate's gradient into one row of the (batch, 4H) gate gradient.
- */
-export function concatParts(parts: readonly Tensor[], axis: number, outShape: readonly number[]): NDArray | null {
-  const first = parts[0];
-  if (!first || (first.dtype !== "float64" && first.dtype !== "float32")) return null;
-  const dtype = first.dtype;
-  let outer = 1;
-  for (let i = 0; i < axis; i++) outer *= outShape[i]!;
-  let total = 1;
-  for (let i = axis; i < outShape.length; i++) total *= outShape[i]!;
-  for (let k = 0; k < parts.length; k++) {
-    const p = parts[k]!.data;
-    if (p.dtype !== dtype || !p.isContiguous()) return null;
-  }
-  const r = made(dtype, outShape);
-  const out = r.data;
-  let start = 0;
-  for (let k = 0; k < parts.length; k++) {
-    const p = parts[k]!.data;
-    const src = p.data;
-    const run = outer === 0 ? 0 : p.size / outer;
-    // an element loop: the runs are short (one gate's row), where set(subarray) costs more
-    for (let o = 0, from = p.offset, to = start; o < outer; o++, from += run, to += total) {
-      for (let j = 0; j < run; j++) out[to + j] = src[from + j]!;
-    }
-    start += run;
-  }
   return r;
 }
 

@@ -10,7 +10,7 @@ export { grad, valueAndGrad, hvp, type Argnums } from "./grad.js";
 export { customOp, type CustomOpSpec, type CustomContext } from "./custom-op.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
 export { OPS, type OpName } from "./ops/index.js";
-export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal } from "./ops/unary.js";
+export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, sigmoidBackward, tanhBackward } from "./ops/unary.js";
 export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.js";
 export { pow } from "./ops/pow.js";
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";

@@ -143,6 +143,8 @@ export const OP_CASES: Record<OpName, GradCase> = {
   abs: unary("abs", ag.abs, "awayFromZero"),
   tanh: unary("tanh", ag.tanh, "any"),
   sigmoid: unary("sigmoid", ag.sigmoid, "any"),
+  sigmoidBackward: binary("sigmoidBackward", ag.sigmoidBackward, "any", "any"),
+  tanhBackward: binary("tanhBackward", ag.tanhBackward, "any", "any"),
   relu: unary("relu", ag.relu, "awayFromZero"),
   square: unary("square", ag.square, "any"),
   sin: unary("sin", ag.sin, "any"),

@@ -287,7 +287,7 @@ export const isfinite = (a: NDArray): NDArray => unary("isfinite", "bool", U_OTH
 
 // ---------------------------------------------------------------- binary
 
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, OTHER = 4;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, OTHER = 4, SIGMOID_BACKWARD = 5, TANH_BACKWARD = 6;
 
 type BinaryFn = (x: number, y: number) => number;
 
@@ -304,6 +304,18 @@ function binaryRow(code: number, f: BinaryFn, o: Storage, po: number, so: number
       return;
     case DIV:
       for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! / b[pb]!;
+      return;
+    case SIGMOID_BACKWARD:
+      for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) {
+        const s = b[pb]!;
+        o[po] = a[pa]! * s * (1 - s);
+      }
+      return;
+    case TANH_BACKWARD:
+      for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) {
+        const t = b[pb]!;
+        o[po] = a[pa]! * (1 - t * t);
+      }
       return;
     default:
       for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = f(a[pa]!, b[pb]!);
@@ -450,6 +462,14 @@ function powScalar(x: number, y: number): number {
   if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
   return Math.pow(x, y);
 }
+// The derivatives of sigmoid and tanh from their outputs y, times an incoming gradient g, in
+// one pass (PyTorch's sigmoid_backward(grad, result) and tanh_backward): the composed
+// g * (y * (1 - y)) would make two temporaries and read the operands three times.
+/** g * y * (1 - y): sigmoid's derivative at the output y, times g. */
+export const sigmoidBackward = defBinary("sigmoidBackward", SIGMOID_BACKWARD, "float", (g, y) => g * y * (1 - y));
+/** g * (1 - y^2): tanh's derivative at the output y, times g. */
+export const tanhBackward = defBinary("tanhBackward", TANH_BACKWARD, "float", (g, y) => g * (1 - y * y));
+
 export const pow = defBinary("pow", OTHER, "arith", powScalar);
 // NaN propagates through maximum/minimum, as in numpy (Math.max does the same).
 export const maximum = defBinary("maximum", OTHER, "arith", Math.max);

@@ -28,7 +28,7 @@ export {
   neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, sign, reciprocal, log1p, expm1,
   floor, ceil, round, isnan, isfinite,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
-  clip, where, copy, fill, assign,
+  clip, where, copy, fill, assign, sigmoidBackward, tanhBackward,
 } from "./elementwise.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
 export { matmul, dot, outer, gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";

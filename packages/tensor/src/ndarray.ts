@@ -12,6 +12,19 @@ import { formatArray } from "./format.js";
 /** Shared by every view of one storage. */
 export interface StorageInfo {
   version: number;
+  /** When the storage was wrapped: storages wrapped later have larger serials (see storageSerial). */
+  readonly serial: number;
+}
+
+let nextSerial = 0;
+
+/**
+ * @internal the serial the next new storage gets. An array whose storageInfo.serial is at least
+ * a value read before some code ran was made while it ran (the autograd engine's test of what
+ * a VJP allocated). Views share their base's storageInfo, so they count as their base.
+ */
+export function storageSerial(): number {
+  return nextSerial;
 }
 
 export type Scalar = number | boolean;
@@ -53,7 +66,7 @@ export class NDArray {
     this.dtype = dtypeOfStorage(data);
     this.size = sizeOf(shape);
     this.writable = options?.writable ?? true;
-    this.storageInfo = options?.storageInfo ?? { version: 0 };
+    this.storageInfo = options?.storageInfo ?? { version: 0, serial: nextSerial++ };
   }
 
   get ndim(): number {

@@ -6,7 +6,6 @@ import * as nd from "@tapegrad/tensor";
 import { builtinOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { sumTo } from "./movement.js";
-import * as F from "../fast.js";
 
 const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 
@@ -35,10 +34,7 @@ const ops = {
   mul: builtinOp({
     name: "mul",
     forward: ([a, b]) => nd.mul(a!, b!),
-    vjp: ([g], { inputs: [a, b] }) => [
-      need(a) ? sumTo(mulGrad(g!, b!), a!.shape) : null,
-      need(b) ? sumTo(mulGrad(g!, a!), b!.shape) : null,
-    ],
+    vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(mul(g!, b!), a!.shape) : null, need(b) ? sumTo(mul(g!, a!), b!.shape) : null],
   }),
   div: builtinOp({
     name: "div",
@@ -71,11 +67,6 @@ const ops = {
     watch: [0],
   }),
 };
-
-/** g * other, the product in mul's VJP: one fused loop when no graph is being built (fast.ts). */
-function mulGrad(g: Tensor, other: Tensor): Tensor {
-  return (F.noGraph() ? F.wrap(F.mulGrad(g.data, other.data)) : null) ?? mul(g, other);
-}
 
 /** maximum/minimum: the gradient goes to the winner; on a tie it is split evenly, as in PyTorch. */
 function tieSplit(g: Tensor, a: Tensor, b: Tensor, aWins: nd.NDArray): (Tensor | null)[] {

@@ -45,14 +45,14 @@ function matmulGradNoGraph(g: Tensor, a: Tensor, b: Tensor): (Tensor | null)[] {
   if (bd.ndim === 2) {
     if (a.requiresGrad) {
       da = F.product2d(asRows(gd), false, bd, true);
-      if (da && ad.ndim !== 2) da = F.markFresh(nd.reshape(da, ad.shape));
+      if (da && ad.ndim !== 2) da = nd.reshape(da, ad.shape);
     }
     // B's gradient A^T g is left as its factors: if B is a weight used at every step of a
     // loop, the engine sums all the steps' gradients with one product (deferred.ts)
     if (b.requiresGrad) db = D.deferAtG(asRows(ad), asRows(gd));
   }
-  if (a.requiresGrad && !da) da = F.markFresh(nd.sumTo(nd.matmul(gd, nd.swapaxes(bd, -1, -2)), a.shape));
-  if (b.requiresGrad && !db) db = new Tensor(F.markFresh(nd.sumTo(nd.matmul(nd.swapaxes(ad, -1, -2), gd), b.shape)));
+  if (a.requiresGrad && !da) da = nd.sumTo(nd.matmul(gd, nd.swapaxes(bd, -1, -2)), a.shape);
+  if (b.requiresGrad && !db) db = new Tensor(nd.sumTo(nd.matmul(nd.swapaxes(ad, -1, -2), gd), b.shape));
   return [da && new Tensor(da), db];
 }
 

@@ -5,14 +5,12 @@
 import * as nd from "@tapegrad/tensor";
 import { builtinOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
-import * as F from "../fast.js";
 
 const ops = {
   reshape: builtinOp<{ shape: readonly number[] }>({
     name: "reshape",
     forward: ([x], { shape }) => nd.reshape(x!, shape),
-    // no graph: the view alone (the op would record nothing anyway)
-    vjp: ([g], { inputs: [x] }) => [F.noGraph() ? new Tensor(nd.reshape(g!.data, x!.shape)) : reshape(g!, x!.shape)],
+    vjp: ([g], { inputs: [x] }) => [reshape(g!, x!.shape)],
     watch: "none",
   }),
   permute: builtinOp<{ axes: readonly number[] }>({
@@ -20,7 +18,7 @@ const ops = {
     forward: ([x], { axes }) => nd.permute(x!, axes),
     vjp: ([g], { attrs: { axes } }) => {
       const inv = inversePermutation(axes);
-      return [F.noGraph() ? new Tensor(nd.permute(g!.data, inv)) : permute(g!, inv)];
+      return [permute(g!, inv)];
     },
     watch: "none",
   }),
@@ -129,9 +127,6 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 export function sumTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor(x);
   if (nd.shapesEqual(shape, t.shape)) return t;
-  // No graph (a plain backward un-broadcasting a gradient): the reduction alone, with a row-sum
-  // loop for the bias case (fast.ts), and no op machinery around it.
-  if (F.noGraph()) return new Tensor(F.sumLeading(t.data, shape) ?? F.markFresh(nd.sumTo(t.data, shape)));
   return ops.sumTo([t], { shape });
 }
 

@@ -1,0 +1,4 @@
+// @tapegrad/tensor/internal: what the autograd engine, the tests and the bench need and users
+// do not. No promise of stability: these names may change with any release.
+
+export { storageSerial } from "./ndarray.js";
