@@ -104,11 +104,27 @@ function makeMultiOp<A>(spec: MultiOpSpec<A>, builtin: boolean): MultiOp<A> {
   return Object.assign(apply, { opName: name });
 }
 
-/** A single-output op is a multi-output op with one output. */
+/**
+ * A single-output op: a multi-output op with one output, written out so that a call that
+ * records nothing (every VJP in a backward without createGraph) allocates only its result.
+ */
 function makeOp<A>(spec: OpSpec<A>, builtin: boolean): Op<A> {
-  const { forward } = spec;
-  const multi = makeMultiOp<A>({ ...spec, forward: (xs, attrs, keep) => [forward(xs, attrs, keep)] }, builtin);
-  return Object.assign((inputs: readonly Tensor[], attrs: A): Tensor => multi(inputs, attrs)[0]!, { opName: spec.name });
+  const { name, forward, vjp } = spec;
+  const watch = spec.watch ?? "inputs";
+  const meta: OpMeta = { builtin };
+  const apply = (inputs: readonly Tensor[], attrs: A): Tensor => {
+    const datas = new Array<NDArray>(inputs.length);
+    const recording = unwrap(inputs, datas);
+    const outer = stash;
+    stash = undefined;
+    const out = forward(datas, attrs, save);
+    const saved = stash;
+    stash = outer;
+    if (isAnomalyEnabled()) checkForward(name, inputs, [out]);
+    if (!recording) return new Tensor(out);
+    return record(name, vjp, watch, meta, inputs, attrs, [out], saved)[0]!;
+  };
+  return Object.assign(apply, { opName: name });
 }
 
 export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
