@@ -2,7 +2,7 @@
 // into those, and the pool of dead gradients' storage that its sums and matmul's products reuse.
 
 import { NDArray, empty, gemm, isFloat, type FloatDType, type Storage, type StorageInfo } from "@tapegrad/tensor";
-import { storageSerial } from "@tapegrad/tensor/internal";
+import { allocateUninit, recycleStorage, storageSerial, trimSpares } from "@tapegrad/tensor/internal";
 
 // Set by the engine while it runs a VJP in a backward that builds no graph: matmul's rule
 // multiplies straight into new arrays then.
@@ -69,63 +69,35 @@ function dense(a: NDArray, shape: readonly number[], dtype: string): Storage | n
 
 // ---------------------------------------------------------------- storage reuse
 
-// A new typed array costs far more than these loops spend on the (10, 5) gradients of an LSTM
-// step at the notebook's size (about 0.5 µs when its storage is its own, outside the JS heap),
-// and the collector must reclaim it later. A backward makes and drops one such array per op, so
-// the engine hands back the storage of a gradient that a VJP has consumed and that nothing else
-// can hold (`recycle`), and the kernels here take from those first. Between backwards the pool keeps only small
-// arrays, up to KEEP_BYTES in all (`endBackward`), so that a training loop over a small model
-// finds them again, while the large arrays of a large model are left to the collector.
-// Kernels that take from it must write every element: a recycled array holds old values.
-
-const pools = { float64: new Map<number, Storage[]>(), float32: new Map<number, Storage[]>() };
-/** At most this many spare arrays of one length and dtype: what one step of a loop needs again. */
-const POOL_DEPTH = 8;
-
-/** Arrays of at most this many elements are not pooled: V8 makes them on the JS heap, cheaply. */
-const TINY = 8;
+// A backward makes and drops about one array per op. The storage of a gradient that the engine
+// has added into another (or that a VJP has consumed and that nothing else can hold) goes to the
+// tensor package's spares (`recycle`), which the next kernel that writes a whole result takes
+// before making a new typed array. Between backwards only small spares are kept, up to
+// KEEP_BYTES in all (`endBackward`), so that a training loop over a small model finds them
+// again, while the large arrays of a large model are left to the collector.
 
 const floatDType = (a: NDArray): FloatDType => (a.dtype === "float32" ? "float32" : "float64");
 
-/** An array of this shape from the pool, or a new one (holding old values either way, or zeros). */
+/** An array of this shape over spare storage, or a new one (holding old values either way, or zeros). */
 function newArray(dtype: FloatDType, shape: readonly number[]): NDArray {
   let n = 1;
   for (const d of shape) n *= d;
-  const spare = n > TINY ? pools[dtype].get(n)?.pop() : undefined;
-  return spare !== undefined ? new NDArray(spare, shape) : empty(shape, dtype);
+  return new NDArray(allocateUninit(dtype, n), shape);
 }
 
 /** Takes back the storage of a gradient that is dead (its VJP ran, no one else holds it). */
 export function recycle(a: NDArray): void {
-  if (a.size <= TINY || a.offset !== 0 || a.size !== a.data.length || (a.dtype !== "float64" && a.dtype !== "float32")) return;
-  const pool = pools[a.dtype];
-  let list = pool.get(a.size);
-  if (list === undefined) pool.set(a.size, (list = []));
-  if (list.length < POOL_DEPTH) list.push(a.data);
+  if (a.offset !== 0 || a.size !== a.data.length || (a.dtype !== "float64" && a.dtype !== "float32")) return;
+  recycleStorage(a.data);
 }
 
-/** What the pool may keep between backwards, and the largest array it keeps. */
+/** What the spares may keep between backwards, and the largest one kept. */
 const KEEP_BYTES = 1 << 20;
 const KEEP_LARGEST = 1 << 15;
 
-/**
- * Trims the pool at the end of a backward to a few small arrays (see above). An array counts
- * with the whole buffer it keeps alive: small ones may be regions of a shared buffer.
- */
+/** Trims the spares at the end of a backward to a few small arrays (see above). */
 export function endBackward(): void {
-  let budget = KEEP_BYTES;
-  for (const pool of [pools.float64, pools.float32]) {
-    for (const [n, list] of pool) {
-      const kept = list.filter((a) => {
-        const bytes = a.buffer.byteLength;
-        if (a.byteLength > KEEP_LARGEST || bytes > budget) return false;
-        budget -= bytes;
-        return true;
-      });
-      if (kept.length === 0) pool.delete(n);
-      else pool.set(n, kept);
-    }
-  }
+  trimSpares(KEEP_BYTES, KEEP_LARGEST);
 }
 
 // ---------------------------------------------------------------- sums

@@ -2,7 +2,7 @@
 // The common layouts take fast paths (see below); every other case runs through `walk`
 // (iter.ts). The common ops have explicit loops, the rest call a small function per element.
 
-import { allocate, arithmeticResult, castScalar, floatResult, promoteTypes, storageOverlaps, type DType, type Storage } from "./dtype.js";
+import { allocate, allocateUninit, arithmeticResult, castScalar, floatResult, promoteTypes, storageOverlaps, type DType, type Storage } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowRun, rowStride, walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
@@ -64,7 +64,7 @@ function checkOut(op: string, shape: Shape, dtype: DType, out: NDArray): void {
  * temporary and `finishOut` copies it over, as numpy does, so no input is read after being written.
  */
 export function prepareOut(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, inputs: readonly { a: NDArray; strides: Shape }[]): NDArray {
-  if (out === undefined) return new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape)), shape);
   checkOut(op, shape, dtype, out);
   const overlaps = inputs.some(({ a, strides }) => sharesStorage(a, out) && !sameLayout(out, strides, a.offset, a));
   return overlaps ? new NDArray(allocate(out.dtype, sizeOf(shape)), shape) : out;
@@ -93,7 +93,7 @@ export function finishOut(out: NDArray | undefined, target: NDArray): NDArray {
  * to the general path, which handles every other `out`.
  */
 function fastTarget(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, a: NDArray, b: NDArray | null): NDArray | null {
-  if (out === undefined) return new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape)), shape);
   checkOut(op, shape, dtype, out);
   if (!out.isContiguous()) return null;
   if (sharesStorage(a, out) && !sameElements(a, out)) return null;

@@ -2,3 +2,5 @@
 // do not. No promise of stability: these names may change with any release.
 
 export { storageSerial } from "./ndarray.js";
+export { recycleStorage, trimSpares } from "./dtype.js";
+export { allocateUninit } from "./dtype.js";

@@ -1,6 +1,6 @@
 // Joining and splitting along an axis, and gathering by index (take).
 
-import { allocate, promoteTypes, storageOverlaps, type DType } from "./dtype.js";
+import { allocate, allocateUninit, promoteTypes, storageOverlaps, type DType } from "./dtype.js";
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
@@ -23,7 +23,7 @@ export function concat(arrays: readonly NDArray[], axis = 0): NDArray {
   }
   const shape = first.shape.slice();
   shape[ax] = total;
-  const out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  const out = new NDArray(allocateUninit(dtype, sizeOf(shape)), shape); // the parts fill it
   if (concatDense(arrays, ax, out)) return out;
   let start = 0;
   for (const a of arrays) {

@@ -5,7 +5,7 @@
 // storage as it lies into wasm memory, the same bytes for a transposed view as for a plain
 // one) where WebAssembly is available, and the plain TypeScript one below, the fallback.
 
-import { allocate, promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, allocateUninit, promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
@@ -211,7 +211,7 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
     const [M, K, N] = [x.shape[0]!, x.shape[1]!, y.shape[1]!];
     if (K !== y.shape[0]) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
     const dtype = arithmeticResult(promoteTypes(x.dtype, y.dtype));
-    const c = allocate(dtype, M * N);
+    const c = allocateUninit(dtype, M * N); // gemm writes every element
     gemm(M, N, K, x.data, x.offset, x.strides[0]!, x.strides[1]!, y.data, y.offset, y.strides[0]!, y.strides[1]!, c, 0, N, 1);
     return new NDArray(c, [M, N]);
   }
