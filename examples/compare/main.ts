@@ -274,7 +274,7 @@ export function lstmStepDot(inputSize: number, hiddenSize: number, batch: number
     {
       names,
       title: `One LSTMCell step (input ${inputSize}, hidden ${hiddenSize}, batch ${batch}):\nthe tape that cell.forward(x, [h, c]) records\norange: parameters; grey: inputs; green: outputs`,
-      outputLabel: (node, k) => (node.op === "split" && node.nOutputs === 4 ? "ifgo"[k] : undefined),
+      outputLabel: (op, k) => (op.op === "split" && op.outputShapes.length === 4 ? "ifgo"[k] : undefined),
     },
   );
   const s = summarizeGraph([h2, c2], names);

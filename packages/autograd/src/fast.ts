@@ -1,8 +1,8 @@
 // The engine's accumulator: which gradients it owns (the rule, at `takeFresh`), in-place sums
 // into those, and the pool of dead gradients' storage that its sums and matmul's products reuse.
 
-import { NDArray, empty, gemm, isFloat, type FloatDType, type Storage, type StorageInfo } from "@tapegrad/tensor";
-import { allocateUninit, recycleStorage, storageSerial, trimSpares } from "@tapegrad/tensor/internal";
+import { NDArray, isFloat, type FloatDType, type Storage, type StorageInfo } from "@tapegrad/tensor";
+import { allocateUninit, gemm, recycleStorage, storageSerial, trimSpares } from "@tapegrad/tensor/internal";
 
 // Set by the engine while it runs a VJP in a backward that builds no graph: matmul's rule
 // multiplies straight into new arrays then.

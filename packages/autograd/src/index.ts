@@ -3,13 +3,13 @@
 import "./tensor-methods.js"; // t.mul(u), t.backward(): the methods, attached to the class
 
 export { Tensor, tensor, toTensor, isTensor, type TensorLike, type TensorOptions } from "./tensor.js";
-export { AutogradError, Node, noGrad, enableGrad, isGradEnabled, detectAnomaly, type VjpFn, type VjpContext, type Edge } from "./tape.js";
+export { AutogradError, noGrad, enableGrad, isGradEnabled, detectAnomaly, type VjpFn, type VjpContext } from "./tape.js";
 export { defineOp, defineMultiOp, type Op, type OpSpec } from "./define-op.js";
 export { backward, gradients, type BackwardOptions, type GradientsOptions } from "./engine.js";
 export { grad, valueAndGrad, hvp, type Argnums } from "./grad.js";
 export { customOp, type CustomOpSpec, type CustomContext } from "./custom-op.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
-export { OPS, type OpName } from "./ops/index.js";
+export { graphOf, type GraphView, type GraphOp, type GraphInput } from "./graph.js";
 export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, sigmoidBackward, tanhBackward } from "./ops/unary.js";
 export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.js";
 export { pow } from "./ops/pow.js";

@@ -7,7 +7,8 @@ import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { NDArray } from "@tapegrad/tensor";
 import * as ag from "../src/index.js";
-import { OPS, Tensor, type GradcheckOptions, type OpName } from "../src/index.js";
+import { Tensor, type GradcheckOptions } from "../src/index.js";
+import { OPS, type OpName } from "../src/internal.js";
 import { arrayArb, axesArb, broadcastableArb, permutationArb, rng, shapeArb, type Values } from "./helpers.js";
 
 export interface Sample {

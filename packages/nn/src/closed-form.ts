@@ -26,7 +26,8 @@
 // (4n_a, n_a) matmul. Sequences are kept time-major ((rows, T, m), a step is a (rows, m)
 // block) so that dW for all steps is a single matmul of dZ against the stacked inputs z_t.
 
-import { NDArray, ShapeError, ValueError, fmtShape, gemm, type DType } from "@tapegrad/tensor";
+import { NDArray, ShapeError, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
+import { gemm } from "@tapegrad/tensor/internal";
 
 /** The notebook's weights. W*: (n_a, n_a + n_x) acting on [a_prev; x_t]; b*: (n_a, 1). */
 export interface LSTMParameters {

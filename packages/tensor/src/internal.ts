@@ -4,3 +4,5 @@
 export { storageSerial } from "./ndarray.js";
 export { recycleStorage, trimSpares } from "./dtype.js";
 export { allocateUninit } from "./dtype.js";
+export { walk } from "./iter.js";
+export { gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";

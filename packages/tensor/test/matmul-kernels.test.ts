@@ -8,7 +8,8 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { NDArray, RandomState, gemm, gemmTs, matmul, matmulKernelFor, matmulWasmVariant, setMatmulBackend, type Storage } from "../src/index.js";
+import { NDArray, RandomState, matmul, type Storage } from "../src/index.js";
+import { gemm, gemmTs, matmulKernelFor, matmulWasmVariant, setMatmulBackend } from "../src/internal.js";
 import { decodeBase64, gemmKernel, instantiateGemmKernel, setGemmKernel, wasmGemm, type GemmKernel } from "../src/wasm/gemm.js";
 import { GEMM_WASM_RELAXED_BASE64 } from "../src/wasm/gemm-wasm.js";
 
