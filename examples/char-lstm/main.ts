@@ -14,7 +14,7 @@ import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
 import { Adam, Embedding, LSTM, Linear, Module, clipGradNorm, crossEntropy, parseSafetensors, saveSafetensors } from "@tapegrad/nn";
 import { parseOptions } from "../lib/cli.js";
-import { Progress, formatDuration } from "../lib/progress.js";
+import { Progress, formatDuration, devNull } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
 
@@ -297,7 +297,4 @@ function lossCurve(history: Checkpoint["history"], unigram: number): string {
   );
 }
 
-function devNull(): NodeJS.WriteStream {
-  return { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
-}
 
