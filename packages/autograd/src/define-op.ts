@@ -14,6 +14,22 @@ export interface OpSpec<A> {
   forward: (inputs: readonly NDArray[], attrs: A, save: (value: unknown) => void) => NDArray;
   vjp: VjpFn<A>;
   watch?: Watch;
+  /**
+   * A fact about the op that the engine's accumulator may use: its output is A^T G over the rows
+   * of its two inputs (A (..., K), G (..., N)), so two of its results add up to one product over
+   * both sets of rows. matmulWeightGrad declares it.
+   */
+  sumOfRowProducts?: boolean;
+}
+
+// Set by the engine while it runs a VJP in a backward that builds no graph: an op declaring
+// sumOfRowProducts then hands its operands to the accumulator, which keeps them as a deferred
+// sum (accumulator.ts) instead of multiplying now; null (the sink declined) computes as usual.
+let rowProductSink: ((a: NDArray, g: NDArray) => Tensor | null) | null = null;
+
+/** @internal the engine's: where the products of sumOfRowProducts ops go while it runs a VJP. */
+export function setRowProductSink(sink: ((a: NDArray, g: NDArray) => Tensor | null) | null): void {
+  rowProductSink = sink;
 }
 
 export interface MultiOpSpec<A> {
@@ -112,9 +128,14 @@ function makeOp<A>(spec: OpSpec<A>, builtin: boolean): Op<A> {
   const { name, forward, vjp } = spec;
   const watch = spec.watch ?? "inputs";
   const meta: OpMeta = { builtin };
+  const rowProducts = spec.sumOfRowProducts === true;
   const apply = (inputs: readonly Tensor[], attrs: A): Tensor => {
     const datas = new Array<NDArray>(inputs.length);
     const recording = unwrap(inputs, datas);
+    if (rowProducts && !recording && rowProductSink !== null) {
+      const deferred = rowProductSink(datas[0]!, datas[1]!);
+      if (deferred !== null) return deferred;
+    }
     const outer = stash;
     stash = undefined;
     const out = forward(datas, attrs, save);

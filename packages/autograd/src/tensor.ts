@@ -164,7 +164,7 @@ function noValues(t: Tensor): AutogradError {
   const shape = fmtShape(t.shape);
   return new AutogradError(
     t._noValues === "deferred"
-      ? `a ${shape} gradient was read before the engine settled it (deferred.ts); settle it first`
+      ? `a ${shape} gradient was read before the engine settled it (accumulator.ts); settle it first`
       : `a VJP read the values of a ${shape} tensor that its op does not watch${t.gradFn ? ` (made by ${t.gradFn.op})` : ""}; add it to the op's watch list`,
   );
 }

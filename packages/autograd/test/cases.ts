@@ -314,6 +314,13 @@ export const OP_CASES: Record<OpName, GradCase> = {
       .chain(([sa, sb]) => fc.tuple(arrayArb(sa), arrayArb(sb), checkArb(2)))
       .map(([a, b, check]) => sample("matmul", [a, b], ag.matmul, check)),
   },
+  matmulWeightGrad: {
+    // A (..., K) and G (..., N) with the same leading dims, 2 or 3 dims in all
+    sample: fc
+      .tuple(shapeArb(1, 2, 3), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))
+      .chain(([lead, k, n]) => fc.tuple(arrayArb([...lead, k]), arrayArb([...lead, n]), checkArb(2)))
+      .map(([a, g, check]) => sample("matmulWeightGrad", [a, g], (x, y) => OPS.matmulWeightGrad([x, y!], undefined), check)),
+  },
 };
 
 // ---------------------------------------------------------------- composite ops

@@ -30,7 +30,7 @@ export {
   clip, where, copy, fill, assign, sigmoidBackward, tanhBackward,
 } from "./elementwise.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
-export { matmul, dot, outer } from "./matmul.js";
+export { matmul, matmulTN, dot, outer } from "./matmul.js";
 export { concat, stack, split, chunk, take, indexAdd, toIndexArray, type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";
