@@ -80,21 +80,7 @@ export function difference(a: NDArray, b: NDArray): Difference {
 }
 
 /** Central differences of a scalar loss in every entry of `a` (moved in place and put back), float64. */
-function finiteDiff(loss: () => number, a: NDArray, eps: number): NDArray {
-  if (!a.isContiguous() || a.offset !== 0) throw new Error("finiteDiff: expects a contiguous array");
-  const out = nd.zeros(a.shape);
-  const d = a.data;
-  for (let i = 0; i < a.size; i++) {
-    const v = d[i]!;
-    d[i] = v + eps;
-    const up = loss();
-    d[i] = v - eps;
-    const down = loss();
-    d[i] = v;
-    out.data[i] = (up - down) / (2 * eps);
-  }
-  return out;
-}
+const finiteDiff = (loss: () => number, a: NDArray, eps: number): NDArray => ag.centralDifferences(loss, a, eps);
 
 const GATES = ["f", "i", "c", "o"] as const;
 

@@ -75,23 +75,13 @@ export function gradcheck(f: Fn, inputs: readonly TensorLike[], options: Gradche
 
   const reports: InputReport[] = which.map((i, k) => {
     const work = leaves[i]!.data.copy(); // contiguous float64: one element per storage slot
-    const flat = work.data as Float64Array;
-    const numeric = nd.zeros(work.shape);
-    const nflat = numeric.data as Float64Array;
     // Inputs are detached, so nothing is recorded unless f itself makes leaves (gradgradcheck's f does).
     const evalAt = (): number => {
       const xs = leaves.map((t, j) => (j === i ? new Tensor(work) : t.detach()));
       return objective(toTensor(f(...xs))).item();
     };
-    for (let p = 0; p < flat.length; p++) {
-      const v = flat[p]!;
-      flat[p] = v + eps;
-      const up = evalAt();
-      flat[p] = v - eps;
-      const down = evalAt();
-      flat[p] = v;
-      nflat[p] = (up - down) / (2 * eps);
-    }
+    const numeric = centralDifferences(evalAt, work, eps);
+    const nflat = numeric.data as Float64Array;
     const a = analytic[k]!.astype("float64");
     let maxAbs = 0;
     let maxRel = 0;
@@ -137,4 +127,29 @@ export function gradgradcheck(f: Fn, inputs: readonly TensorLike[], options: Gra
     return concat(gs.map((g) => reshape(g, [-1])));
   };
   return gradcheck(vjpOfF, base, { ...options, seed: seed + 2 });
+}
+
+/**
+ * Central differences of a scalar function in every element of `a`: each element is moved by
+ * +eps and -eps in place (and put back), and (f(+) - f(-)) / 2 eps is that element's entry of
+ * the float64 result, of a's shape. `a` must be contiguous and writable; f reads it as it stands.
+ */
+export function centralDifferences(f: () => number, a: NDArray, eps = 1e-6): NDArray {
+  if (!a.isContiguous() || !a.writable) {
+    throw new AutogradError(`centralDifferences: the array of shape ${fmtShape(a.shape)} must be contiguous and writable (it is perturbed in place)`);
+  }
+  const out = nd.zeros(a.shape);
+  const od = out.data;
+  const d = a.data;
+  for (let i = 0; i < a.size; i++) {
+    const p = a.offset + i;
+    const v = d[p]!;
+    d[p] = v + eps;
+    const up = f();
+    d[p] = v - eps;
+    const down = f();
+    d[p] = v;
+    od[i] = (up - down) / (2 * eps);
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ export { defineOp, defineMultiOp, type Op, type OpSpec } from "./define-op.js";
 export { backward, gradients, type BackwardOptions, type GradientsOptions } from "./engine.js";
 export { grad, valueAndGrad, hvp, type Argnums } from "./grad.js";
 export { customOp, type CustomOpSpec, type CustomContext } from "./custom-op.js";
-export { gradcheck, gradgradcheck, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
+export { gradcheck, gradgradcheck, centralDifferences, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
 export { graphOf, type GraphView, type GraphOp, type GraphInput } from "./graph.js";
 export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, sigmoidBackward, tanhBackward } from "./ops/unary.js";
 export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.js";
