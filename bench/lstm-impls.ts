@@ -3,7 +3,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import type { NDArray, FloatDType } from "@tapegrad/tensor";
-import { Node, Tensor } from "@tapegrad/autograd";
+import { Tensor, graphOf } from "@tapegrad/autograd";
 import * as nn from "@tapegrad/nn";
 import { LSTM, LSTMCell } from "@tapegrad/nn";
 import { gradsFromPytorchLayout, GRAD_NAMES, type LstmData, type LstmSize, type NotebookGrads } from "./lstm-data.js";
@@ -45,9 +45,7 @@ export function prepareTape(size: LstmSize, dtype: FloatDType, d: LstmData, { co
   };
   let opsPerStep: number | undefined;
   if (countOps) {
-    const before = Node.counter;
-    forward(); // dropped unreleased: only counts the recorded ops
-    opsPerStep = Node.counter - before;
+    opsPerStep = graphOf(forward()).ops.length; // the graph is dropped unreleased: only its ops are counted
   }
   return {
     step,

@@ -10,7 +10,8 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { RandomState, matmul, matmulWasmVariant, setMatmulBackend, zeros, type NDArray, type MatmulBackend } from "@tapegrad/tensor";
+import { RandomState, matmul, zeros, type NDArray } from "@tapegrad/tensor";
+import { matmulWasmVariant, setMatmulBackend, type MatmulBackend } from "@tapegrad/tensor/internal";
 
 export type Layout = "nn" | "tn" | "nt";
 export type Kernel = "ts" | "wasm" | "auto" | "numpy";

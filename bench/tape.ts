@@ -3,7 +3,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
-import { Node, Tensor } from "@tapegrad/autograd";
+import { Tensor, graphOf } from "@tapegrad/autograd";
 import { Linear, Sequential, Tanh } from "@tapegrad/nn";
 import { measure, type Timing } from "./lib/timing.js";
 import { printTable } from "./lib/table.js";
@@ -56,20 +56,13 @@ function mlpStep(dtype: Dtype, batch: number, sizes: readonly number[]) {
   return { forward, step };
 }
 
-/** Ops recorded on the tape while `fn` runs (every recorded op makes one Node). */
-export function countRecorded(fn: () => unknown): number {
-  const before = Node.counter;
-  fn();
-  return Node.counter - before;
-}
-
 export function runTapeBench(o: BenchOptions): TapeResults {
   const overhead = tapeOverhead(o.quick ? 10_000 : 100_000, [[1], [8, 8]], o.quick ? 2 : 5);
   const sizes = [2, 64, 64, 2];
   const mlp = o.dtypes.map((dtype): MlpRow => {
     const { step } = mlpStep(dtype, 64, sizes);
     const t = measure(step, o.quick ? { warmup: 5, minRuns: 5, minTimeMs: 100 } : { warmup: 20, minRuns: 10, minTimeMs: 1000, maxTimeMs: 4000 });
-    return { layers: sizes.join("-"), batch: 64, dtype, ops: countRecorded(() => mlpStep(dtype, 64, sizes).forward()), step: t };
+    return { layers: sizes.join("-"), batch: 64, dtype, ops: graphOf(mlpStep(dtype, 64, sizes).forward()).ops.length, step: t };
   });
   return { overhead, mlp };
 }

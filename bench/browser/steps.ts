@@ -3,7 +3,7 @@
 // worker through page.ts. No Node API here.
 
 import type { FloatDType } from "@tapegrad/tensor";
-import { matmulWasmVariant } from "@tapegrad/tensor";
+import { matmulWasmVariant } from "@tapegrad/tensor/internal";
 import { SIZES, lstmData } from "../lstm-data.js";
 import { prepareTape } from "../lstm-impls.js";
 import { measure } from "../lib/timing.js";

@@ -12,7 +12,7 @@ import { RandomState, type DType } from "@tapegrad/tensor";
 import { Adam, CosineAnnealingLR, clipGradNorm, crossEntropy } from "@tapegrad/nn";
 import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
 import { parseOptions } from "../lib/cli.js";
-import { Progress, formatDuration } from "../lib/progress.js";
+import { Progress, formatDuration, devNull } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
 
@@ -188,7 +188,4 @@ function lossCurve(history: Checkpoint["history"], unigram: number): string {
   );
 }
 
-function devNull(): NodeJS.WriteStream {
-  return { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
-}
 

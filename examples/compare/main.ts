@@ -80,21 +80,7 @@ export function difference(a: NDArray, b: NDArray): Difference {
 }
 
 /** Central differences of a scalar loss in every entry of `a` (moved in place and put back), float64. */
-function finiteDiff(loss: () => number, a: NDArray, eps: number): NDArray {
-  if (!a.isContiguous() || a.offset !== 0) throw new Error("finiteDiff: expects a contiguous array");
-  const out = nd.zeros(a.shape);
-  const d = a.data;
-  for (let i = 0; i < a.size; i++) {
-    const v = d[i]!;
-    d[i] = v + eps;
-    const up = loss();
-    d[i] = v - eps;
-    const down = loss();
-    d[i] = v;
-    out.data[i] = (up - down) / (2 * eps);
-  }
-  return out;
-}
+const finiteDiff = (loss: () => number, a: NDArray, eps: number): NDArray => ag.centralDifferences(loss, a, eps);
 
 const GATES = ["f", "i", "c", "o"] as const;
 
@@ -274,7 +260,7 @@ export function lstmStepDot(inputSize: number, hiddenSize: number, batch: number
     {
       names,
       title: `One LSTMCell step (input ${inputSize}, hidden ${hiddenSize}, batch ${batch}):\nthe tape that cell.forward(x, [h, c]) records\norange: parameters; grey: inputs; green: outputs`,
-      outputLabel: (node, k) => (node.op === "split" && node.nOutputs === 4 ? "ifgo"[k] : undefined),
+      outputLabel: (op, k) => (op.op === "split" && op.outputShapes.length === 4 ? "ifgo"[k] : undefined),
     },
   );
   const s = summarizeGraph([h2, c2], names);

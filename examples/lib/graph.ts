@@ -1,9 +1,9 @@
-// Pictures of the tape: walks the recorded graph behind some tensors (from their gradFn nodes,
-// along the edges, to the leaves) and writes it as Graphviz DOT, data flowing from the leaves
-// to the outputs. Walk before backward, or backward with retainGraph: a released node has
-// forgotten its inputs' and outputs' shapes.
+// Pictures of the tape: reads the recorded graph behind some tensors (graphOf, a read-only view)
+// and writes it as Graphviz DOT, data flowing from the leaves to the outputs. Read it before
+// backward, or after a backward with retainGraph: a released op has forgotten its inputs' and
+// outputs' shapes.
 
-import type { Edge, Node, Tensor } from "@tapegrad/autograd";
+import { graphOf, type GraphOp, type Tensor } from "@tapegrad/autograd";
 
 export interface DotOptions {
   /** Names for tensors (parameters, inputs): a Map, or [name, tensor] pairs as namedParameters() gives. Falls back to tensor.name. */
@@ -13,7 +13,7 @@ export interface DotOptions {
   /** Graphviz rank direction: "TB" (top to bottom, default) or "LR". */
   rankdir?: "TB" | "LR" | "BT" | "RL";
   /** A label for the edge leaving output `index` of a multi-output node (e.g. the gates of a split). */
-  outputLabel?: (node: Node, index: number) => string | undefined;
+  outputLabel?: (op: GraphOp, index: number) => string | undefined;
   /** A label for an edge by the tensor it carries (a leaf, or an op's output): e.g. its gradient after a backward. */
   edgeLabel?: (tensor: Tensor) => string | undefined;
 }
@@ -31,17 +31,9 @@ export interface GraphSummary {
 const py = (s: readonly number[]) => `(${s.join(", ")}${s.length === 1 ? "," : ""})`;
 const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 
-/** Every node reachable from the outputs, oldest first (ids are a topological order). */
-export function collectNodes(outputs: readonly Tensor[]): Node[] {
-  const seen = new Map<number, Node>();
-  const stack: Node[] = outputs.flatMap((t) => (t.gradFn ? [t.gradFn] : []));
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n.id)) continue;
-    seen.set(n.id, n);
-    for (const e of n.edges) if (e?.node && !seen.has(e.node.id)) stack.push(e.node);
-  }
-  return [...seen.values()].sort((a, b) => a.id - b.id);
+/** Every op reachable from the outputs, oldest first (ids are a topological order). */
+export function collectNodes(outputs: readonly Tensor[]): GraphOp[] {
+  return [...graphOf(...outputs).ops];
 }
 
 function nameMap(names: DotOptions["names"]): Map<Tensor, string> {
@@ -61,7 +53,9 @@ export function toDot(outputs: Tensor | readonly Tensor[] | Record<string, Tenso
     Array.isArray(outputs) ? (outputs as readonly Tensor[]).map((t) => [undefined, t]) : isTensorLike(outputs) ? [[undefined, outputs as Tensor]] : Object.entries(outputs as Record<string, Tensor>);
   const names = nameMap(options.names);
   const nameOf = (t: Tensor) => names.get(t) ?? t.name;
-  const nodes = collectNodes(named.map(([, t]) => t));
+  const graph = graphOf(...named.map(([, t]) => t));
+  const nodes = graph.ops;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
   const lines: string[] = [
     "digraph tape {",
     `  rankdir=${options.rankdir ?? "TB"};`,
@@ -89,39 +83,36 @@ export function toDot(outputs: Tensor | readonly Tensor[] | Record<string, Tenso
   };
 
   for (const n of nodes) {
-    const outs = n.ctx?.outputs ?? [];
-    const shapes = outs.map((t) => t.shape);
+    const shapes = n.outputShapes;
     const same = shapes.length > 1 && shapes.every((s) => s.join() === shapes[0]!.join());
     const shapeText = shapes.length === 0 ? "(released)" : shapes.length === 1 ? py(shapes[0]!) : same ? `${shapes.length} x ${py(shapes[0]!)}` : shapes.map(py).join(" ");
     lines.push(`  n${n.id} [label=${q(`${n.op}\n${shapeText}`)}];`);
   }
+  const multiLabel = (op: number, index: number): string | undefined => {
+    const producer = byId.get(op)!;
+    return producer.outputShapes.length > 1 ? options.outputLabel?.(producer, index) ?? `[${index}]` : undefined;
+  };
   for (const n of nodes) {
-    n.edges.forEach((e: Edge, i) => {
+    for (const input of n.inputs) {
       let from: string | null = null;
       let label: string | undefined;
-      let carried: Tensor | undefined;
-      if (e?.leaf) {
-        from = tensorNode(e.leaf, true);
-        carried = e.leaf;
-      } else if (e?.node) {
-        from = `n${e.node.id}`;
-        if (e.node.nOutputs > 1) label = options.outputLabel?.(e.node, e.index) ?? `[${e.index}]`;
-        carried = e.node.outputs[e.index];
-      } else {
-        const input = n.ctx?.inputs[i];
-        if (input) from = input.gradFn === null ? tensorNode(input, false) : null;
-      }
-      const extra = carried && options.edgeLabel?.(carried);
+      if (input.kind === "leaf") from = tensorNode(input.tensor, true);
+      else if (input.kind === "op") {
+        from = `n${input.op}`;
+        label = multiLabel(input.op, input.index);
+      } else from = tensorNode(input.tensor, false);
+      const extra = input.kind !== "constant" ? options.edgeLabel?.(input.tensor) : undefined;
       if (extra) label = label ? `${label}\n${extra}` : extra;
-      if (from) lines.push(`  ${from} -> n${n.id}${label ? ` [label=${q(label)}]` : ""};`);
-    });
+      lines.push(`  ${from} -> n${n.id}${label ? ` [label=${q(label)}]` : ""};`);
+    }
   }
   named.forEach(([key, t], i) => {
     const label = `${key ?? nameOf(t) ?? `output ${i}`}\n${py(t.shape)}`;
     lines.push(`  out${i} [label=${q(label)}, shape=ellipse, style=filled, fillcolor="#d4edc9", color="#4f8a3c"];`);
-    const from = t.gradFn ? `n${t.gradFn.id}` : tensorNode(t, t.requiresGrad);
-    const multi = t.gradFn && t.gradFn.nOutputs > 1 ? ` [label=${q(options.outputLabel?.(t.gradFn, t.outputIndex) ?? `[${t.outputIndex}]`)}]` : "";
-    lines.push(`  ${from} -> out${i}${multi};`);
+    const made = graph.outputs[i];
+    const from = made ? `n${made.op}` : tensorNode(t, t.requiresGrad);
+    const multi = made ? multiLabel(made.op, made.index) : undefined;
+    lines.push(`  ${from} -> out${i}${multi ? ` [label=${q(multi)}]` : ""};`);
   });
   lines.push("}");
   return lines.join("\n") + "\n";
@@ -136,13 +127,10 @@ export function summarizeGraph(outputs: readonly Tensor[], names?: DotOptions["n
   const constants = new Set<Tensor>();
   for (const n of nodes) {
     ops[n.op] = (ops[n.op] ?? 0) + 1;
-    n.edges.forEach((e, i) => {
-      if (e?.leaf) leaves.add(e.leaf);
-      else if (!e) {
-        const input = n.ctx?.inputs[i];
-        if (input && input.gradFn === null) constants.add(input);
-      }
-    });
+    for (const input of n.inputs) {
+      if (input.kind === "leaf") leaves.add(input.tensor);
+      else if (input.kind === "constant" && input.tensor.gradFn === null) constants.add(input.tensor);
+    }
   }
   return { ops, leaves: [...leaves].map((t) => ({ name: nm.get(t) ?? t.name, shape: t.shape })), constants: constants.size, nodes: nodes.length };
 }

@@ -53,3 +53,8 @@ export class Progress {
     if (this.tty) this.out.write("\n");
   }
 }
+
+/** A stream that drops what is written to it: the progress bar of a quiet run. */
+export function devNull(): NodeJS.WriteStream {
+  return { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
+}

@@ -10,7 +10,7 @@ import { RandomState } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Adam, Linear, Module, ReLU, Sequential, crossEntropy } from "@tapegrad/nn";
 import { parseOptions } from "../lib/cli.js";
-import { Progress, formatDuration } from "../lib/progress.js";
+import { Progress, formatDuration, devNull } from "../lib/progress.js";
 import { decisionBoundary } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
 
@@ -192,6 +192,3 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-function devNull(): NodeJS.WriteStream {
-  return { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
-}

@@ -14,7 +14,7 @@ import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
 import { Adam, LSTM, Linear, Module, clipGradNorm, mseLoss } from "@tapegrad/nn";
 import { parseOptions } from "../lib/cli.js";
-import { Progress, formatDuration } from "../lib/progress.js";
+import { Progress, formatDuration, devNull } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
 
@@ -211,6 +211,3 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-function devNull(): NodeJS.WriteStream {
-  return { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
-}

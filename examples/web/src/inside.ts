@@ -7,7 +7,7 @@ import { RandomState, type NDArray } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import type { Tensor } from "@tapegrad/autograd";
 import { LSTMCell } from "@tapegrad/nn";
-import { collectNodes, toDot } from "../../lib/graph.js";
+import { toDot } from "../../lib/graph.js";
 
 export interface StepRow {
   op: string;
@@ -37,9 +37,14 @@ export function lstmStepGraph(inputSize = 3, hiddenSize = 4, batch = 2, seed = 1
   const u = ag.tensor(rs.randn(batch, hiddenSize));
   const v = ag.tensor(rs.randn(batch, hiddenSize));
 
-  const nodes = collectNodes([h2, c2]);
+  const graph = ag.graphOf(h2, c2);
+  const nodes = graph.ops;
+  // Each op's outputs, by (op, index): the tensors later ops read, and the step's own outputs.
+  const made = new Map<string, Tensor>();
+  for (const n of nodes) for (const i of n.inputs) if (i.kind === "op") made.set(`${i.op}:${i.index}`, i.tensor);
+  [h2, c2].forEach((t, k) => { const o = graph.outputs[k]; if (o) made.set(`${o.op}:${o.index}`, t); });
   const params = cell.namedParameters();
-  const carried: Tensor[] = [...nodes.flatMap((n) => n.outputs), ...params.map(([, p]) => p)];
+  const carried: Tensor[] = [...made.values(), ...params.map(([, p]) => p)];
   // The loss is built after the walk so that its two products and sum stay out of the picture.
   const loss = ag.add(ag.sum(ag.mul(h2, u)), ag.sum(ag.mul(c2, v)));
   const grads = ag.gradients(loss, carried, undefined, { retainGraph: true });
@@ -50,7 +55,7 @@ export function lstmStepGraph(inputSize = 3, hiddenSize = 4, batch = 2, seed = 1
     {
       names: params,
       title: `One LSTMCell step (input ${inputSize}, hidden ${hiddenSize}, batch ${batch}); edge labels: |dL/d(tensor)| after backward of L = sum(u*h') + sum(v*c')\norange: parameters; grey: inputs; green: outputs`,
-      outputLabel: (node, k) => (node.op === "split" && node.nOutputs === 4 ? "ifgo"[k] : undefined),
+      outputLabel: (node, k) => (node.op === "split" && node.outputShapes.length === 4 ? "ifgo"[k] : undefined),
       edgeLabel: (t) => {
         const g = gradOf.get(t);
         return g ? `|g| ${norm(g).toPrecision(3)}` : undefined;
@@ -58,9 +63,11 @@ export function lstmStepGraph(inputSize = 3, hiddenSize = 4, batch = 2, seed = 1
     },
   );
   const rows = nodes.flatMap((n) =>
-    n.outputs.map((t) => {
+    n.outputShapes.flatMap((_, k) => {
+      const t = made.get(`${n.id}:${k}`);
+      if (!t) return [];
       const g = gradOf.get(t)!;
-      return { op: n.nOutputs > 1 ? `${n.op}[${n.outputs.indexOf(t)}]` : n.op, shape: t.shape, gradNorm: norm(g), head: g.toFlat().slice(0, 4) };
+      return [{ op: n.outputShapes.length > 1 ? `${n.op}[${k}]` : n.op, shape: t.shape, gradNorm: norm(g), head: g.toFlat().slice(0, 4) }];
     }),
   );
   return { dot, rows, parameters: params.map(([name, p]) => ({ name, shape: p.shape, gradNorm: norm(gradOf.get(p)!) })) };

@@ -8,7 +8,7 @@ import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { gradients } from "./engine.js";
 import { mul } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
-import { centralDifferences } from "./finite-diff.js";
+import { centralDifferencesAt } from "./finite-diff.js";
 
 /** Named inputs, or positional ones (named "0", "1", ... as a JS array's keys and a Sequential's children are). */
 export type CompareInputs = Readonly<Record<string, NDArray>> | readonly NDArray[];
@@ -267,7 +267,7 @@ export function compareDerivatives<I extends CompareInputs>(
     const work = base[i]!.copy();
     const fd = nd.full(shape, NaN);
     const evaluate = () => objective(call(leaves.map((t, j) => (j === i ? new Tensor(work) : t.detach())))).item();
-    centralDifferences(work.data as Float64Array, evaluate, eps, fd.data as Float64Array, positions ?? undefined);
+    centralDifferencesAt(work.data as Float64Array, evaluate, eps, fd.data as Float64Array, positions ?? undefined);
     const t = tape[i]!.contiguous().data as Float64Array;
     const mArr = manualOf[i] as NDArray | null;
     const m = mArr ? (mArr.contiguous().data as Float64Array) : null;

@@ -4,7 +4,8 @@ import * as nd from "@tapegrad/tensor";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { div, maximum, minimum, mul, sub } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
-import { movementOps, permute, reshape } from "./ops/movement.js";
+import { permute, reshape } from "./ops/movement.js";
+import { matmulOps } from "./ops/matmul.js";
 import { splitAt } from "./ops/split.js";
 export { unbind, stack } from "./ops/split.js";
 
@@ -88,7 +89,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   if (x2.shape[x2.ndim - 1] !== y2.shape[y2.ndim - 2]) {
     throw new nd.ShapeError(`matmul: inner dimensions differ: ${nd.fmtShape(x.shape)} @ ${nd.fmtShape(y.shape)}`);
   }
-  let out = movementOps.matmul([x2, y2], undefined);
+  let out = matmulOps.matmul([x2, y2], undefined);
   if (x.ndim === 1) out = squeeze(out, out.ndim - 2);
   if (y.ndim === 1) out = squeeze(out, out.ndim - 1);
   return out;

@@ -14,6 +14,22 @@ export interface OpSpec<A> {
   forward: (inputs: readonly NDArray[], attrs: A, save: (value: unknown) => void) => NDArray;
   vjp: VjpFn<A>;
   watch?: Watch;
+  /**
+   * A fact about the op that the engine's accumulator may use: its output is A^T G over the rows
+   * of its two inputs (A (..., K), G (..., N)), so two of its results add up to one product over
+   * both sets of rows. matmulWeightGrad declares it.
+   */
+  sumOfRowProducts?: boolean;
+}
+
+// Set by the engine while it runs a VJP in a backward that builds no graph: an op declaring
+// sumOfRowProducts then hands its operands to the accumulator, which keeps them as a deferred
+// sum (accumulator.ts) instead of multiplying now; null (the sink declined) computes as usual.
+let rowProductSink: ((a: NDArray, g: NDArray) => Tensor | null) | null = null;
+
+/** @internal the engine's: where the products of sumOfRowProducts ops go while it runs a VJP. */
+export function setRowProductSink(sink: ((a: NDArray, g: NDArray) => Tensor | null) | null): void {
+  rowProductSink = sink;
 }
 
 export interface MultiOpSpec<A> {
@@ -104,11 +120,32 @@ function makeMultiOp<A>(spec: MultiOpSpec<A>, builtin: boolean): MultiOp<A> {
   return Object.assign(apply, { opName: name });
 }
 
-/** A single-output op is a multi-output op with one output. */
+/**
+ * A single-output op: a multi-output op with one output, written out so that a call that
+ * records nothing (every VJP in a backward without createGraph) allocates only its result.
+ */
 function makeOp<A>(spec: OpSpec<A>, builtin: boolean): Op<A> {
-  const { forward } = spec;
-  const multi = makeMultiOp<A>({ ...spec, forward: (xs, attrs, keep) => [forward(xs, attrs, keep)] }, builtin);
-  return Object.assign((inputs: readonly Tensor[], attrs: A): Tensor => multi(inputs, attrs)[0]!, { opName: spec.name });
+  const { name, forward, vjp } = spec;
+  const watch = spec.watch ?? "inputs";
+  const meta: OpMeta = { builtin };
+  const rowProducts = spec.sumOfRowProducts === true;
+  const apply = (inputs: readonly Tensor[], attrs: A): Tensor => {
+    const datas = new Array<NDArray>(inputs.length);
+    const recording = unwrap(inputs, datas);
+    if (rowProducts && !recording && rowProductSink !== null) {
+      const deferred = rowProductSink(datas[0]!, datas[1]!);
+      if (deferred !== null) return deferred;
+    }
+    const outer = stash;
+    stash = undefined;
+    const out = forward(datas, attrs, save);
+    const saved = stash;
+    stash = outer;
+    if (isAnomalyEnabled()) checkForward(name, inputs, [out]);
+    if (!recording) return new Tensor(out);
+    return record(name, vjp, watch, meta, inputs, attrs, [out], saved)[0]!;
+  };
+  return Object.assign(apply, { opName: name });
 }
 
 export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {

@@ -9,8 +9,7 @@ import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, withAnomaly, withG
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { add } from "./ops/binary.js";
 import { cast } from "./ops/movement.js";
-import * as F from "./fast.js";
-import * as D from "./deferred.js";
+import * as A from "./accumulator.js";
 
 export interface BackwardOptions {
   /** The gradient of the output; required unless the output has one element. */
@@ -131,39 +130,40 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
   }
   const needed = targets ? leadingTo(roots, targetLeaves, targetNodes) : null;
   // Gradients waiting in a slot (or for a leaf) whose arrays no one else holds: fresh ones from
-  // a fast VJP (fast.ts) and sums made here. Without a graph, a second gradient for the same
+  // a VJP's own results (the rule at accumulator.ts's takeFresh) and sums made here. Without a graph, a second gradient for the same
   // tensor is added into one of them in place; a slot is disowned when its VJP takes it, since
   // the VJP may pass it on (add hands g to both inputs).
   const owned = new Set<Tensor>();
-  // A deferred weight gradient (deferred.ts) as a dense array the run owns; others unchanged.
+  // A deferred weight gradient (accumulator.ts) as a dense array the run owns; others unchanged.
   const settle = (g: Tensor): Tensor => {
-    if (!D.isDeferred(g)) return g;
-    const dense = D.settle(g);
+    if (!A.isDeferred(g)) return g;
+    const dense = A.settle(g);
     owned.add(dense);
     return dense;
   };
-  const accumulate = (prev: Tensor | null | undefined, g: Tensor): Tensor => {
+  // `own`: g is the engine's already (a gathered whole); else the rule at accumulator.ts's takeFresh says
+  const accumulate = (prev: Tensor | null | undefined, g: Tensor, own: boolean): Tensor => {
     if (!prev) {
-      if (!createGraph && !D.isDeferred(g) && F.takeFresh(g.data)) owned.add(g);
+      if (!createGraph && !A.isDeferred(g) && (own || A.takeFresh(g.data))) owned.add(g);
       return g;
     }
     if (createGraph) return add(prev, g);
     // two deferred sums of products stay one, multiplied out once when read
-    if (D.isDeferred(prev) || D.isDeferred(g)) {
-      const both = D.combine(prev, g);
+    if (A.isDeferred(prev) || A.isDeferred(g)) {
+      const both = A.combine(prev, g);
       if (both) return both;
       prev = settle(prev);
       g = settle(g);
     }
-    if (owned.has(prev) && F.addInto(prev.data, g.data)) {
-      if (F.takeFresh(g.data)) F.recycle(g.data); // added in, and held by no one
+    if (owned.has(prev) && A.addInto(prev.data, g.data)) {
+      if (own || A.takeFresh(g.data)) A.recycle(g.data); // added in, and held by no one
       return prev;
     }
-    if (F.takeFresh(g.data) && F.addInto(g.data, prev.data)) {
+    if ((own || A.takeFresh(g.data)) && A.addInto(g.data, prev.data)) {
       owned.add(g);
       return g;
     }
-    const sum = new Tensor(F.addGrads(prev.data, g.data) ?? nd.add(prev.data, g.data));
+    const sum = new Tensor(A.addGrads(prev.data, g.data) ?? nd.add(prev.data, g.data));
     owned.add(sum);
     return sum;
   };
@@ -182,14 +182,14 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       heap.push(node);
     }
     const region = node.outputRegion!(whole.data, index, node.attrs);
-    if (!F.addInto(region, g.data)) nd.add(region, g.data, region);
-    if (F.takeFresh(g.data)) F.recycle(g.data);
+    if (!A.addInto(region, g.data)) nd.add(region, g.data, region);
+    if (A.takeFresh(g.data)) A.recycle(g.data);
   };
 
-  const deliver = (t: Tensor, g: Tensor) => {
+  const deliver = (t: Tensor, g: Tensor, own = false) => {
     const node = t.gradFn;
     if (node === null) {
-      if (targets === null || targetLeaves.has(t)) leaves.set(t, accumulate(leaves.get(t), g));
+      if (targets === null || targetLeaves.has(t)) leaves.set(t, accumulate(leaves.get(t), g, own));
       return;
     }
     if (needed !== null && !needed.has(node) && !targetNodes.has(node)) return;
@@ -200,13 +200,13 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       pending.set(node, slots);
       heap.push(node);
     }
-    slots[t.outputIndex] = accumulate(slots[t.outputIndex], g);
+    slots[t.outputIndex] = accumulate(slots[t.outputIndex], g, own);
   };
 
   try {
     withGradMode(createGraph, () => {
       // only arrays made during this walk's VJPs may become its own (a seed is the caller's)
-      F.forgetFresh();
+      A.forgetFresh();
       for (let i = 0; i < roots.length; i++) deliver(roots[i]!, rootGrads[i]!);
       while (heap.size > 0) {
         const node = heap.pop();
@@ -214,7 +214,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
         if (whole !== undefined) {
           // the outputs' gradients are already in place: input 0's gradient, made here
           gathered.delete(node);
-          deliver(node.inputs[0]!, new Tensor(F.markFresh(whole.data)));
+          deliver(node.inputs[0]!, whole, true);
           visited.push(node);
           continue;
         }
@@ -239,16 +239,16 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
         for (let i = 0; i < slots.length; i++) slots[i] ??= new Tensor(nd.zeros(node.outputs[i]!.shape, node.outputs[i]!.dtype));
         const anomaly = isAnomalyEnabled();
         const builtin = !createGraph && node.builtin;
-        const outer = F.enterVjp(builtin);
+        const outer = A.enterVjp(!createGraph);
         let inGrads: readonly (Tensor | null | undefined)[];
         try {
           inGrads = anomaly ? withAnomaly(false, () => node.vjp(slots as Tensor[], node)) : node.vjp(slots as Tensor[], node);
         } finally {
-          F.leaveVjp(outer);
+          A.leaveVjp(outer);
         }
         // A built-in VJP keeps nothing it was given, so a consumed gradient that none of its
         // results is (or is a view of, or is a deferred product reading) is dead once they are
-        // delivered: its storage goes to the next fast-path kernel (fast.ts).
+        // delivered: its storage goes to the spares, for the next kernel (accumulator.ts).
         let dead: Tensor[] | null = null;
         if (consumed !== null && builtin) for (const g of consumed) if (!sharesStorage(inGrads, g)) (dead ??= []).push(g);
         const inputs = node.inputs;
@@ -266,13 +266,13 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
           }
           deliver(x, g);
         }
-        if (dead !== null) for (const g of dead) F.recycle(g.data);
+        if (dead !== null) for (const g of dead) A.recycle(g.data);
         visited.push(node);
       }
     });
     for (const [t, g] of leaves) leaves.set(t, settle(g));
   } finally {
-    F.endBackward(); // no recycled storage outlives the backward
+    A.endBackward(); // no recycled storage outlives the backward
   }
   // Released only once the whole walk has succeeded: a backward that throws (a modified saved
   // value, an anomaly) leaves the graph as it was, so the error repeats and nothing is half-done.
@@ -283,7 +283,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
 /** Whether one of a VJP's results is g, a view of it, or a deferred product that reads it. */
 function sharesStorage(results: readonly (Tensor | null | undefined)[], g: Tensor): boolean {
   const storage = g.data.data;
-  for (const r of results) if (r && (D.isDeferred(r) ? D.holds(r, storage) : r.data.data === storage)) return true;
+  for (const r of results) if (r && (A.isDeferred(r) ? A.holds(r, storage) : r.data.data === storage)) return true;
   return false;
 }
 

@@ -10,7 +10,7 @@ import { gradients } from "./engine.js";
 import { mul } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
 import { concat, reshape } from "./ops/movement.js";
-import { centralDifferences } from "./finite-diff.js";
+import { centralDifferencesAt } from "./finite-diff.js";
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
@@ -84,7 +84,7 @@ export function gradcheck(f: Fn, inputs: readonly TensorLike[], options: Gradche
       const xs = leaves.map((t, j) => (j === i ? new Tensor(work) : t.detach()));
       return objective(toTensor(f(...xs))).item();
     };
-    centralDifferences(flat, evalAt, eps, nflat);
+    centralDifferencesAt(flat, evalAt, eps, nflat);
     const a = analytic[k]!.astype("float64");
     let maxAbs = 0;
     let maxRel = 0;

@@ -1,15 +1,10 @@
-// Tensor: an NDArray plus what autodiff needs: whether it requires grad, the node that made
-// it (null for a leaf), and its accumulated gradient.
+// Tensor's core: an NDArray plus what autodiff needs: whether it requires grad, the node that
+// made it (null for a leaf), and its accumulated gradient. The ops as methods (`t.mul(u)`) and
+// `t.backward()` are attached by tensor-methods.ts, so that the ops can import this class.
 
 import * as nd from "@tapegrad/tensor";
 import { NDArray, ValueError, fmtShape, type DType, type Shape } from "@tapegrad/tensor";
 import { AutogradError, type Node } from "./tape.js";
-import * as U from "./ops/unary.js";
-import * as B from "./ops/binary.js";
-import * as R from "./ops/reduce.js";
-import * as M from "./ops/movement.js";
-import * as C from "./composite.js";
-import { backward as runBackward, type BackwardOptions } from "./engine.js";
 
 export type TensorLike = Tensor | NDArray | number;
 type Nested = number | boolean | readonly Nested[];
@@ -95,18 +90,6 @@ export class Tensor {
     return this._grad;
   }
 
-  /**
-   * Backpropagates from this tensor, accumulating into the `.grad` of every leaf that
-   * requires grad. A scalar needs no `gradient`; otherwise pass one of this tensor's shape.
-   */
-  backward(gradient?: TensorLike | BackwardOptions, options: BackwardOptions = {}): void {
-    if (isOptions(gradient)) {
-      options = gradient;
-      gradient = options.gradient;
-    }
-    runBackward(this, gradient as TensorLike | undefined, options);
-  }
-
   /** The same values, cut from the graph: a leaf that does not require grad, sharing storage. */
   detach(): Tensor {
     return new Tensor(this._data);
@@ -130,66 +113,6 @@ export class Tensor {
     return `tensor(${this.data.toString()}${extra})`;
   }
 
-  // ---- elementwise ----
-  add(b: TensorLike): Tensor { return B.add(this, b); }
-  sub(b: TensorLike): Tensor { return B.sub(this, b); }
-  mul(b: TensorLike): Tensor { return B.mul(this, b); }
-  div(b: TensorLike): Tensor { return B.div(this, b); }
-  pow(b: TensorLike): Tensor { return B.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return B.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return B.minimum(this, b); }
-  neg(): Tensor { return U.neg(this); }
-  exp(): Tensor { return U.exp(this); }
-  log(): Tensor { return U.log(this); }
-  sqrt(): Tensor { return U.sqrt(this); }
-  abs(): Tensor { return U.abs(this); }
-  tanh(): Tensor { return U.tanh(this); }
-  sigmoid(): Tensor { return U.sigmoid(this); }
-  relu(): Tensor { return U.relu(this); }
-  square(): Tensor { return U.square(this); }
-  sin(): Tensor { return U.sin(this); }
-  cos(): Tensor { return U.cos(this); }
-  log1p(): Tensor { return U.log1p(this); }
-  expm1(): Tensor { return U.expm1(this); }
-  reciprocal(): Tensor { return U.reciprocal(this); }
-  clip(lo: number, hi: number): Tensor { return C.clip(this, lo, hi); }
-  // comparisons give masks (bool tensors that never require grad)
-  eq(b: TensorLike): Tensor { return C.eq(this, b); }
-  ne(b: TensorLike): Tensor { return C.ne(this, b); }
-  lt(b: TensorLike): Tensor { return C.lt(this, b); }
-  le(b: TensorLike): Tensor { return C.le(this, b); }
-  gt(b: TensorLike): Tensor { return C.gt(this, b); }
-  ge(b: TensorLike): Tensor { return C.ge(this, b); }
-
-  // ---- reductions ----
-  sum(axis?: nd.AxisArg, keepdims = false): Tensor { return R.sum(this, axis, keepdims); }
-  mean(axis?: nd.AxisArg, keepdims = false): Tensor { return C.mean(this, axis, keepdims); }
-  max(axis?: nd.AxisArg, keepdims = false): Tensor { return R.max(this, axis, keepdims); }
-  min(axis?: nd.AxisArg, keepdims = false): Tensor { return R.min(this, axis, keepdims); }
-  logsumexp(axis?: nd.AxisArg, keepdims = false): Tensor { return R.logsumexp(this, axis, keepdims); }
-  softmax(axis = -1): Tensor { return R.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return R.logSoftmax(this, axis); }
-  variance(axis?: nd.AxisArg, keepdims = false, ddof = 0): Tensor { return C.variance(this, axis, keepdims, ddof); }
-  argmax(axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmax(axis, keepdims)); }
-  argmin(axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmin(axis, keepdims)); }
-  sumTo(shape: Shape): Tensor { return M.sumTo(this, shape); }
-
-  // ---- movement ----
-  reshape(...shape: (number | readonly number[])[]): Tensor { return M.reshape(this, flatArgs(shape)); }
-  permute(...axes: (number | readonly number[])[]): Tensor { return M.permute(this, flatArgs(axes)); }
-  transpose(...axes: (number | readonly number[])[]): Tensor { return C.transpose(this, flatArgs(axes)); }
-  get T(): Tensor { return C.transpose(this, []); }
-  slice(...specs: nd.SliceSpec[]): Tensor { return M.slice(this, specs); }
-  broadcastTo(shape: Shape): Tensor { return M.broadcastTo(this, shape); }
-  squeeze(axis?: nd.AxisArg): Tensor { return C.squeeze(this, axis); }
-  unsqueeze(axis: number): Tensor { return C.unsqueeze(this, axis); }
-  flatten(): Tensor { return M.reshape(this, [-1]); }
-  split(sections: number | readonly number[], axis = 0): Tensor[] { return C.split(this, sections, axis); }
-  chunk(chunks: number, axis = 0): Tensor[] { return C.chunk(this, chunks, axis); }
-  take(indices: nd.Indices | Tensor, axis?: number): Tensor { return M.take(this, indices, axis); }
-  astype(dtype: DType): Tensor { return M.cast(this, dtype); }
-  contiguous(): Tensor { return M.contiguous(this); }
-  matmul(b: TensorLike): Tensor { return C.matmul(this, b); }
 }
 
 /**
@@ -241,18 +164,9 @@ function noValues(t: Tensor): AutogradError {
   const shape = fmtShape(t.shape);
   return new AutogradError(
     t._noValues === "deferred"
-      ? `a ${shape} gradient was read before the engine settled it (deferred.ts); settle it first`
+      ? `a ${shape} gradient was read before the engine settled it (accumulator.ts); settle it first`
       : `a VJP read the values of a ${shape} tensor that its op does not watch${t.gradFn ? ` (made by ${t.gradFn.op})` : ""}; add it to the op's watch list`,
   );
-}
-
-function flatArgs(args: readonly (number | readonly number[])[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
-  return args as number[];
-}
-
-function isOptions(x: unknown): x is BackwardOptions {
-  return typeof x === "object" && x !== null && !(x instanceof Tensor) && !(x instanceof NDArray) && !Array.isArray(x);
 }
 
 export interface TensorOptions {

@@ -7,7 +7,8 @@ import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { NDArray } from "@tapegrad/tensor";
 import * as ag from "../src/index.js";
-import { OPS, Tensor, type GradcheckOptions, type OpName } from "../src/index.js";
+import { Tensor, type GradcheckOptions } from "../src/index.js";
+import { OPS, type OpName } from "../src/internal.js";
 import { arrayArb, axesArb, broadcastableArb, permutationArb, rng, shapeArb, type Values } from "./helpers.js";
 
 export interface Sample {
@@ -143,6 +144,8 @@ export const OP_CASES: Record<OpName, GradCase> = {
   abs: unary("abs", ag.abs, "awayFromZero"),
   tanh: unary("tanh", ag.tanh, "any"),
   sigmoid: unary("sigmoid", ag.sigmoid, "any"),
+  sigmoidBackward: binary("sigmoidBackward", ag.sigmoidBackward, "any", "any"),
+  tanhBackward: binary("tanhBackward", ag.tanhBackward, "any", "any"),
   relu: unary("relu", ag.relu, "awayFromZero"),
   square: unary("square", ag.square, "any"),
   sin: unary("sin", ag.sin, "any"),
@@ -326,6 +329,13 @@ export const OP_CASES: Record<OpName, GradCase> = {
         sample(`unfoldBackward(${JSON.stringify(spec)}, ${JSON.stringify(shape)})`, [g], (t) => OPS.unfoldBackward([t], { ...spec, shape })),
       ),
     ),
+  },
+  matmulWeightGrad: {
+    // A (..., K) and G (..., N) with the same leading dims, 2 or 3 dims in all
+    sample: fc
+      .tuple(shapeArb(1, 2, 3), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))
+      .chain(([lead, k, n]) => fc.tuple(arrayArb([...lead, k]), arrayArb([...lead, n]), checkArb(2)))
+      .map(([a, g, check]) => sample("matmulWeightGrad", [a, g], (x, y) => OPS.matmulWeightGrad([x, y!], undefined), check)),
   },
 };
 

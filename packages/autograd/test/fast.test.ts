@@ -4,16 +4,15 @@
 // reuse their intermediates, so that gradients meet, are passed on by add to two inputs, and
 // flow through views (split, stack, unbind, reshape) as well as through fresh arrays.
 
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gc, itWithGc } from "./gc.js";
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import * as ag from "../src/index.js";
 import { AutogradError, Tensor } from "../src/index.js";
 import { rng } from "./helpers.js";
-import { setValueFreeMinSize } from "../src/tensor.js";
-import { setDeferBudgetFloor } from "../src/deferred.js";
+import { setValueFreeMinSize } from "../src/internal.js";
+import { setDeferBudgetFloor } from "../src/internal.js";
 
 // stand-ins for tensors of any size (by default only larger ones get them), so that the small
 // tensors here exercise them
@@ -188,9 +187,7 @@ describe("what a node keeps", () => {
     (x.grad!.toArray() as number[]).forEach((g, k) => expect(g).toBeCloseTo(want[k]!, 12));
   });
 
-  it("values only unwatched ops consumed are collectable before backward", async () => {
-    const gc = exposeGc();
-    if (!gc) return;
+  itWithGc("values only unwatched ops consumed are collectable before backward", async () => {
     const x = new Tensor(nd.ones([64, 64]), true);
     let ref: WeakRef<object>;
     const loss = (() => {
@@ -209,13 +206,3 @@ describe("what a node keeps", () => {
   });
 });
 
-function exposeGc(): (() => void) | null {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    return vm.runInNewContext("gc") as () => void;
-  } catch {
-    return null;
-  }
-}

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { NDArray } from "@tapegrad/tensor";
-import { Tensor, type Node } from "../src/index.js";
+import { Tensor, graphOf } from "../src/index.js";
 
 // ---------------------------------------------------------------- values
 
@@ -143,31 +143,14 @@ export function axesArb(ndim: number): fc.Arbitrary<number | number[] | undefine
 
 // ---------------------------------------------------------------- graphs
 
-/** The op names recorded in the graph behind t (an explicit stack: graphs can be deep). */
+/** The op names recorded in the graph behind t. */
 export function recordedOps(...ts: Tensor[]): Set<string> {
-  const seen = new Set<Node>();
-  const stack: Node[] = [];
-  for (const t of ts) if (t.gradFn) stack.push(t.gradFn);
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    for (const e of n.edges) if (e && e.node) stack.push(e.node);
-  }
-  return new Set([...seen].map((n) => n.op));
+  return new Set(graphOf(...ts).ops.map((n) => n.op));
 }
 
 /** Number of nodes recorded behind t. */
 export function countNodes(t: Tensor): number {
-  const seen = new Set<Node>();
-  const stack: Node[] = t.gradFn ? [t.gradFn] : [];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    for (const e of n.edges) if (e && e.node) stack.push(e.node);
-  }
-  return seen.size;
+  return graphOf(t).ops.length;
 }
 
 // ---------------------------------------------------------------- comparisons

@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
-import { Tensor, gradients, type OpName } from "../src/index.js";
+import { Tensor, gradients } from "../src/index.js";
+import type { OpName } from "../src/internal.js";
 import { OP_CASES, type Sample } from "./cases.js";
 import { flat, makeArray } from "./helpers.js";
 

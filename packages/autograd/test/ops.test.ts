@@ -4,10 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
-import { OPS, Tensor, gradcheck, gradgradcheck, square } from "../src/index.js";
+import { Tensor, gradcheck, gradgradcheck, square } from "../src/index.js";
+import { OPS } from "../src/internal.js";
 import { COMPOSITE_CASES, OP_CASES, type GradCase, type Sample } from "./cases.js";
 import { recordedOps } from "./helpers.js";
-import { setValueFreeMinSize } from "../src/tensor.js";
+import { setValueFreeMinSize } from "../src/internal.js";
 
 const RUNS = 40;
 

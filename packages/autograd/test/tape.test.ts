@@ -2,8 +2,7 @@
 // the version counter that catches a saved value modified in place.
 
 import { describe, expect, it } from "vitest";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
+import { gc, itWithGc } from "./gc.js";
 import * as nd from "@tapegrad/tensor";
 import { ShapeError } from "@tapegrad/tensor";
 import * as ag from "../src/index.js";
@@ -69,9 +68,7 @@ describe("graph lifetime", () => {
     expect(x.grad).toBeNull();
   });
 
-  it("once the output is dropped, the graph can be collected while the leaf lives on", async () => {
-    const gc = exposeGc();
-    if (!gc) return; // no way to force a collection in this runtime
+  itWithGc("once the output is dropped, the graph can be collected while the leaf lives on", async () => {
     const x = leaf([1, 2, 3]);
     let ref: WeakRef<object>;
     (() => {
@@ -87,9 +84,7 @@ describe("graph lifetime", () => {
     expect(x.grad).not.toBeNull();
   });
 
-  it("after backward, intermediates saved for it are freed even while the output lives", async () => {
-    const gc = exposeGc();
-    if (!gc) return;
+  itWithGc("after backward, intermediates saved for it are freed even while the output lives", async () => {
     const x = leaf([1, 2, 3]);
     let ref: WeakRef<object>;
     const y = (() => {
@@ -107,17 +102,6 @@ describe("graph lifetime", () => {
   });
 });
 
-/** A way to force a full collection (V8's gc, exposed at run time), or null where there is none. */
-function exposeGc(): (() => void) | null {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    return vm.runInNewContext("gc") as () => void;
-  } catch {
-    return null;
-  }
-}
 
 describe("detectAnomaly", () => {
   it("throws at the first forward that yields Inf (log(0)), naming the op and shapes", () => {

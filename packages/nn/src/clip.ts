@@ -3,6 +3,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import { NDArray, ValueError, fmtShape } from "@tapegrad/tensor";
+import { walk } from "@tapegrad/tensor/internal";
 import { Tensor } from "@tapegrad/autograd";
 
 export interface ClipGradNormOptions {
@@ -14,7 +15,7 @@ export interface ClipGradNormOptions {
 
 function norm(a: NDArray, p: number): number {
   let acc = 0;
-  nd.walk(a.shape, [a.strides], [a.offset], (pos, n, inner) => {
+  walk(a.shape, [a.strides], [a.offset], (pos, n, inner) => {
     const d = a.data;
     for (let i = 0, q = pos[0]!, s = inner[0]!; i < n; i++, q += s) {
       const v = Math.abs(d[q]!);

@@ -26,23 +26,11 @@
 // (4n_a, n_a) matmul. Sequences are kept time-major ((rows, T, m), a step is a (rows, m)
 // block) so that dW for all steps is a single matmul of dZ against the stacked inputs z_t.
 
-import { NDArray, ShapeError, ValueError, fmtShape, gemm, type DType } from "@tapegrad/tensor";
+import { NDArray, ShapeError, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
+import { gemm } from "@tapegrad/tensor/internal";
+import type { LSTMParameters } from "./notebook-params.js";
 
-/** The notebook's weights. W*: (n_a, n_a + n_x) acting on [a_prev; x_t]; b*: (n_a, 1). */
-export interface LSTMParameters {
-  Wf: NDArray;
-  bf: NDArray;
-  Wi: NDArray;
-  bi: NDArray;
-  Wc: NDArray;
-  bc: NDArray;
-  Wo: NDArray;
-  bo: NDArray;
-  /** (n_y, n_a): the prediction's weights. Optional: without Wy and by there is no y. */
-  Wy?: NDArray;
-  /** (n_y, 1) */
-  by?: NDArray;
-}
+export type { LSTMParameters };
 
 /** What one step keeps for its backward, named as in the notebook's cache tuple. */
 export interface LSTMCellCache {

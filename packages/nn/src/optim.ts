@@ -6,9 +6,11 @@
 import * as nd from "@tapegrad/tensor";
 import { DTypeError, NDArray, ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
 import { Tensor } from "@tapegrad/autograd";
+import { copyHyper, decodeState, encodeState, type OptimizerStateDict, type ParamState, type StateSpec } from "./optim-state.js";
+
+export type { OptimizerStateDict, OptimizerMeta, ParamState } from "./optim-state.js";
 
 /** One parameter's state: arrays of the parameter's shape, and counters. Names are PyTorch's. */
-export type ParamState = Record<string, NDArray | number>;
 
 /** A parameter group as given: parameters plus any hyperparameters that override the defaults. */
 export type ParamGroupInput<H> = { params: Iterable<Tensor> } & Partial<H>;
@@ -17,31 +19,6 @@ export type ParamGroupInput<H> = { params: Iterable<Tensor> } & Partial<H>;
 export type ParamGroup<H> = H & { params: Tensor[] };
 
 export type ParamsArg<H> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
-
-/**
- * An optimizer's state in a form that goes straight into a safetensors file: `tensors` holds
- * every per-parameter array, named "<position>.<entry>" ("0.exp_avg"; positions count the
- * parameters across the groups in order, entries use PyTorch's names), and `meta` is plain
- * JSON: the hyperparameters of each group and the per-parameter counters (Adam's "step").
- */
-export interface OptimizerStateDict {
-  tensors: Record<string, NDArray>;
-  meta: OptimizerMeta;
-}
-
-export interface OptimizerMeta {
-  format: "tapegrad.optim/1";
-  optimizer: string;
-  paramGroups: (Record<string, unknown> & { params: number[] })[];
-  /** Counters by parameter position, for the parameters that have state. */
-  state: Record<string, Record<string, number>>;
-}
-
-/** Which state entries a parameter may have, given its group's hyperparameters. */
-interface StateSpec {
-  arrays: string[];
-  counters: string[];
-}
 
 export abstract class Optimizer<H extends object> {
   readonly defaults: Readonly<H>;
@@ -125,23 +102,7 @@ export abstract class Optimizer<H extends object> {
 
   /** A copy of the state: see OptimizerStateDict. */
   stateDict(): OptimizerStateDict {
-    const index = new Map<Tensor, number>();
-    const paramGroups = this.paramGroups.map((g) => {
-      const { params, ...h } = g;
-      return { ...copyHyper(h as Record<string, unknown>), params: params.map((p) => (index.set(p, index.size), index.size - 1)) };
-    });
-    const tensors: Record<string, NDArray> = {};
-    const counters: Record<string, Record<string, number>> = {};
-    for (const [p, st] of this.state) {
-      const i = index.get(p);
-      if (i === undefined) continue;
-      for (const [k, v] of Object.entries(st)) {
-        if (v instanceof NDArray) tensors[`${i}.${k}`] = v.copy();
-        else (counters[i] ??= {})[k] = v;
-      }
-      counters[i] ??= {};
-    }
-    return { tensors, meta: { format: "tapegrad.optim/1", optimizer: this.label, paramGroups, state: counters } };
+    return encodeState(this.label, this.paramGroups, this.state);
   }
 
   /**
@@ -151,95 +112,17 @@ export abstract class Optimizer<H extends object> {
    * any problem this throws and nothing changes. Arrays are copied, cast to each parameter's dtype.
    */
   loadStateDict(sd: { tensors: Record<string, NDArray>; meta: unknown }): void {
-    const op = `${this.label}.loadStateDict`;
-    const meta = (sd as { meta?: unknown } | null)?.meta as Partial<OptimizerMeta> | undefined;
-    const tensors = (sd as { tensors?: unknown } | null)?.tensors;
-    if (typeof meta !== "object" || meta === null || typeof tensors !== "object" || tensors === null) {
-      throw new ValueError(`${op}: expected { tensors, meta } as returned by stateDict()`);
-    }
-    if (meta.format !== "tapegrad.optim/1") throw new ValueError(`${op}: unknown state format ${JSON.stringify(meta.format)}; expected "tapegrad.optim/1"`);
-    if (meta.optimizer !== this.label) throw new ValueError(`${op}: the state dict is a ${String(meta.optimizer)} optimizer's, not ${this.label}'s`);
-    if (!Array.isArray(meta.paramGroups) || typeof meta.state !== "object" || meta.state === null) {
-      throw new ValueError(`${op}: meta must hold paramGroups (a list) and state (an object)`);
-    }
-    if (meta.paramGroups.length !== this.paramGroups.length) {
-      throw new ValueError(`${op}: the state dict has ${meta.paramGroups.length} parameter group(s), this optimizer ${this.paramGroups.length}`);
-    }
-    const byIndex: Tensor[] = [];
-    const groups = meta.paramGroups.map((saved, gi) => {
-      const own = this.paramGroups[gi]!;
-      if (typeof saved !== "object" || saved === null) throw new ValueError(`${op}: parameter group ${gi} is not an object`);
-      if (!Array.isArray(saved.params) || saved.params.length !== own.params.length) {
-        throw new ValueError(`${op}: parameter group ${gi} has ${Array.isArray(saved.params) ? saved.params.length : "no"} parameters in the state dict, ${own.params.length} here`);
-      }
-      saved.params.forEach((id, k) => {
-        if (!Number.isInteger(id) || id < 0 || byIndex[id] !== undefined) throw new ValueError(`${op}: parameter group ${gi} lists an invalid or repeated parameter position ${String(id)}`);
-        byIndex[id] = own.params[k]!;
-      });
-      const h: Record<string, unknown> = {};
-      for (const k of Object.keys(saved)) {
-        if (k === "params") continue;
-        if (!(k in this.defaults)) throw new ValueError(`${op}: parameter group ${gi} has unknown option ${JSON.stringify(k)}`);
-        h[k] = saved[k];
-      }
-      for (const k of Object.keys(this.defaults)) {
-        if (!(k in h)) throw new ValueError(`${op}: parameter group ${gi} lacks option ${JSON.stringify(k)}`);
-      }
-      this.validate(h as H, `parameter group ${gi} of the state dict`);
-      return copyHyper(h) as H;
+    const { groups, state } = decodeState(sd, {
+      label: this.label,
+      paramGroups: this.paramGroups,
+      defaults: this.defaults,
+      validate: (h, where) => this.validate(h, where),
+      stateSpec: (h) => this.stateSpec(h),
+      checkComplete: (where, st, h) => this.checkComplete(where, st, h),
     });
-    const groupOf = new Map<Tensor, H>();
-    this.paramGroups.forEach((g, gi) => g.params.forEach((p) => groupOf.set(p, groups[gi]!)));
-    // Gather each position's entries: arrays from `tensors`, counters from meta.state.
-    const entries = new Map<number, Record<string, unknown>>();
-    const at = (key: string, what: string): Record<string, unknown> => {
-      const id = Number(key);
-      if (!Number.isInteger(id) || byIndex[id] === undefined) throw new ValueError(`${op}: ${what} ${JSON.stringify(key)} names no parameter position`);
-      let e = entries.get(id);
-      if (!e) entries.set(id, (e = {}));
-      return e;
-    };
-    for (const [name, v] of Object.entries(tensors as Record<string, unknown>)) {
-      const dot = name.indexOf(".");
-      if (dot < 0) throw new ValueError(`${op}: tensor ${JSON.stringify(name)} is not named "<position>.<entry>"`);
-      at(name.slice(0, dot), "tensor")[name.slice(dot + 1)] = v;
-    }
-    for (const [key, cs] of Object.entries(meta.state)) {
-      const e = at(key, "state entry");
-      if (typeof cs !== "object" || cs === null) throw new ValueError(`${op}: meta.state[${JSON.stringify(key)}] is not an object`);
-      for (const [k, v] of Object.entries(cs)) {
-        if (k in e) throw new ValueError(`${op}: entry ${JSON.stringify(k)} of parameter ${key} is both a tensor and a counter`);
-        e[k] = v;
-      }
-    }
-    const newState = new Map<Tensor, ParamState>();
-    for (const [id, e] of entries) newState.set(byIndex[id]!, this.checkState(op, id, byIndex[id]!, e, groupOf.get(byIndex[id]!)!));
     this.paramGroups.forEach((g, gi) => Object.assign(g, groups[gi]!));
     this.state.clear();
-    for (const [p, st] of newState) this.state.set(p, st);
-  }
-
-  private checkState(op: string, id: number, p: Tensor, entry: unknown, h: H): ParamState {
-    const where = `${op}: state of parameter ${id} (shape ${fmtShape(p.shape)})`;
-    if (typeof entry !== "object" || entry === null) throw new ValueError(`${where} is not an object`);
-    const spec = this.stateSpec(h);
-    const out: ParamState = {};
-    for (const [k, v] of Object.entries(entry)) {
-      if (spec.arrays.includes(k)) {
-        if (!(v instanceof NDArray)) throw new ValueError(`${where}: ${k} must be an NDArray`);
-        if (!nd.shapesEqual(v.shape, p.shape)) throw new ShapeError(`${where}: ${k} has shape ${fmtShape(v.shape)}`);
-        if (!nd.isFloat(v.dtype)) throw new DTypeError(`${where}: ${k} has dtype ${v.dtype}`);
-        out[k] = v.astype(p.dtype);
-      } else if (spec.counters.includes(k)) {
-        const n = v instanceof NDArray && v.size === 1 ? v.item() : v;
-        if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new ValueError(`${where}: ${k} must be a non-negative integer, got ${String(v)}`);
-        out[k] = n;
-      } else {
-        throw new ValueError(`${where}: unknown entry ${JSON.stringify(k)}; expected ${[...spec.counters, ...spec.arrays].join(", ")}`);
-      }
-    }
-    this.checkComplete(where, out, h);
-    return out;
+    for (const [p, st] of state) this.state.set(p, st);
   }
 
   /** Throws unless the hyperparameters are valid; `where` names them in the message. */
@@ -256,11 +139,6 @@ export abstract class Optimizer<H extends object> {
   }
 }
 
-function copyHyper<H>(h: H): H {
-  const out = { ...h } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();
-  return out as H;
-}
 
 const isNum = (v: unknown): v is number => typeof v === "number" && !Number.isNaN(v);
 

@@ -9,6 +9,9 @@ import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module, Parameter } from "./module.js";
 import { getDefaultRng, uniform } from "./init.js";
 import { checkSize, Dropout, type LayerOptions } from "./layers.js";
+import { notebookLayout, pytorchLayout, type NotebookParams } from "./notebook-params.js";
+
+export { notebookLayout, type NotebookParams };
 
 export interface RecurrentOptions extends LayerOptions {
   bias?: boolean;
@@ -17,14 +20,6 @@ export interface RecurrentOptions extends LayerOptions {
 export interface LSTMCellOptions extends RecurrentOptions {
   /** Sets the forget gate's bias (bias_ih's f block; bias_hh's stays 0) at initialisation, e.g. 1.0. */
   forgetBias?: number;
-}
-
-/** The notebook's weights: W* (n_a, n_a + n_x) acting on [a_prev; x_t], b* (n_a, 1). */
-export interface NotebookParams {
-  Wf: NDArray; bf: NDArray;
-  Wi: NDArray; bi: NDArray;
-  Wc: NDArray; bc: NDArray;
-  Wo: NDArray; bo: NDArray;
 }
 
 /** What LSTM/GRU run over time: a cell that projects all inputs at once, then steps. */
@@ -126,28 +121,16 @@ export class LSTMCell extends GatedCell {
   }
 
   /**
-   * From the notebook's per-gate weights. The notebook multiplies W by [a_prev; x_t] with
-   * examples as columns; PyTorch multiplies rows by W_ih^T and W_hh^T. So each W splits into
-   * its a-columns (-> weight_hh) and x-columns (-> weight_ih), stacked i, f, g (the notebook's
-   * candidate "c"), o; the notebook's bias goes to bias_ih and bias_hh is zero.
+   * From the notebook's per-gate weights (notebook-params.ts's pytorchLayout): the notebook's
+   * bias goes to bias_ih and bias_hh is zero.
    */
   static fromNotebookParams(p: NotebookParams, options: Omit<LSTMCellOptions, "forgetBias"> = {}): LSTMCell {
-    const nA = p.Wf.shape[0]!;
-    const nX = p.Wf.shape[1]! - nA;
-    for (const k of ["Wf", "Wi", "Wc", "Wo"] as const) {
-      if (p[k].ndim !== 2 || p[k].shape[0] !== nA || p[k].shape[1] !== nA + nX) {
-        throw new ShapeError(`LSTMCell.fromNotebookParams: ${k} has shape ${fmtShape(p[k].shape)}, expected [${nA},${nA + nX}]`);
-      }
-    }
-    for (const k of ["bf", "bi", "bc", "bo"] as const) {
-      if (p[k].size !== nA) throw new ShapeError(`LSTMCell.fromNotebookParams: ${k} has shape ${fmtShape(p[k].shape)}, expected [${nA},1]`);
-    }
+    const { weightIh, weightHh, bias, inputSize, hiddenSize } = pytorchLayout(p);
     const dtype = options.dtype ?? p.Wf.dtype;
-    const cell = new LSTMCell(nX, nA, { ...options, dtype, bias: true });
-    const order = [p.Wi, p.Wf, p.Wc, p.Wo];
-    cell.weight_hh.data.assign(nd.concat(order.map((W) => W.slice(null, [0, nA]))));
-    cell.weight_ih.data.assign(nd.concat(order.map((W) => W.slice(null, [nA, nA + nX]))));
-    cell.bias_ih!.data.assign(nd.concat([p.bi, p.bf, p.bc, p.bo].map((b) => b.reshape([-1]))));
+    const cell = new LSTMCell(inputSize, hiddenSize, { ...options, dtype, bias: true });
+    cell.weight_hh.data.assign(weightHh);
+    cell.weight_ih.data.assign(weightIh);
+    cell.bias_ih!.data.assign(bias);
     cell.bias_hh!.data.fill(0);
     return cell;
   }
@@ -170,21 +153,6 @@ export class LSTMCell extends GatedCell {
     };
     return notebookLayout(g(this.weight_ih, "weight_ih"), g(this.weight_hh, "weight_hh"), g(this.bias_ih, "bias_ih"));
   }
-}
-
-/**
- * Stacked PyTorch-layout arrays (W_ih (4H, I), W_hh (4H, H), b (4H), gates i, f, g, o) to the
- * notebook's per-gate W = [W_hh | W_ih] (H, H + I) and b (H, 1). Works for weights and for
- * their gradients alike.
- */
-export function notebookLayout(weightIh: NDArray, weightHh: NDArray, bias: NDArray): NotebookParams {
-  const H = weightHh.shape[1]!;
-  const gate = (k: number) => ({
-    W: nd.concat([weightHh.slice([k * H, (k + 1) * H]), weightIh.slice([k * H, (k + 1) * H])], 1),
-    b: bias.slice([k * H, (k + 1) * H]).reshape([H, 1]).copy(),
-  });
-  const [i, f, g, o] = [gate(0), gate(1), gate(2), gate(3)];
-  return { Wi: i.W, bi: i.b, Wf: f.W, bf: f.b, Wc: g.W, bc: g.b, Wo: o.W, bo: o.b };
 }
 
 function setForgetBias(cell: { bias_ih: Parameter | null; bias_hh: Parameter | null; hiddenSize: number }, value: number): void {

@@ -423,17 +423,7 @@ describe("the notebook's layout", () => {
     const g = cell.notebookGrads();
     const eps = 1e-6;
     for (const k of Object.keys(p) as (keyof NotebookParams)[]) {
-      const w = p[k];
-      const fd = nd.zeros(w.shape);
-      for (let i = 0; i < w.size; i++) {
-        const v = w.data[i]!;
-        w.data[i] = v + eps;
-        const up = ag.noGrad(() => loss(LSTMCell.fromNotebookParams(p)).item());
-        w.data[i] = v - eps;
-        const down = ag.noGrad(() => loss(LSTMCell.fromNotebookParams(p)).item());
-        w.data[i] = v;
-        fd.data[i] = (up - down) / (2 * eps);
-      }
+      const fd = ag.centralDifferences(() => ag.noGrad(() => loss(LSTMCell.fromNotebookParams(p)).item()), p[k], eps);
       expectClose(g[k], fd, { rtol: 1e-6, atol: 1e-8 }, `d/d${k}`);
     }
     expect(() => new LSTMCell(2, 2).notebookGrads()).toThrow(/run backward first/);

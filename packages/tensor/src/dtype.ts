@@ -79,6 +79,61 @@ export function allocate(dtype: DType, n: number): Storage {
   }
 }
 
+// Spare storage: float storages that their owner declared dead (recycleStorage; the autograd
+// engine does, for gradients it has added into others), handed to the next kernel that writes
+// every element of its result (allocateUninit) before a new typed array is made. Empty unless
+// someone recycles, so a program that never does sees only fresh, zeroed storage.
+const spares = { float64: new Map<number, Storage[]>(), float32: new Map<number, Storage[]>() };
+/** At most this many spares of one length and dtype: what one step of a loop needs again. */
+const SPARE_DEPTH = 8;
+/** Storages of at most this many elements are not kept: V8 makes them on the JS heap, cheaply. */
+const SPARE_TINY = 8;
+
+/**
+ * Storage for n elements whose contents are unspecified (a spare, or a new zeroed one): for a
+ * kernel that writes every element of its result.
+ */
+export function allocateUninit(dtype: DType, n: number): Storage {
+  if (n > SPARE_TINY && (dtype === "float64" || dtype === "float32")) {
+    const spare = spares[dtype].get(n)?.pop();
+    if (spare !== undefined) return spare;
+  }
+  return allocate(dtype, n);
+}
+
+/**
+ * @internal hands back a float storage that nothing reads or writes any more, for reuse by
+ * allocateUninit. The caller vouches that no array over it is used again.
+ */
+export function recycleStorage(s: Storage): void {
+  if (s.length <= SPARE_TINY || !(s instanceof Float64Array || s instanceof Float32Array)) return;
+  const map = s instanceof Float64Array ? spares.float64 : spares.float32;
+  let list = map.get(s.length);
+  if (list === undefined) map.set(s.length, (list = []));
+  if (list.length < SPARE_DEPTH) list.push(s);
+}
+
+/**
+ * @internal keeps at most `keepBytes` of spares, none over `largestBytes`, counting each with the
+ * whole buffer it keeps alive (a small storage may be a region of a shared one): a loop over a
+ * small model finds its arrays again, while a large model's are left to the collector.
+ */
+export function trimSpares(keepBytes: number, largestBytes: number): void {
+  let budget = keepBytes;
+  for (const map of [spares.float64, spares.float32]) {
+    for (const [n, list] of map) {
+      const kept = list.filter((s) => {
+        const bytes = s.buffer.byteLength;
+        if (s.byteLength > largestBytes || bytes > budget) return false;
+        budget -= bytes;
+        return true;
+      });
+      if (kept.length === 0) map.delete(n);
+      else map.set(n, kept);
+    }
+  }
+}
+
 /** Whether two storages share any bytes (views of one array do; pooled neighbours do not). */
 export function storageOverlaps(x: Storage, y: Storage): boolean {
   return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;

@@ -2,7 +2,7 @@
 // The common layouts take fast paths (see below); every other case runs through `walk`
 // (iter.ts). The common ops have explicit loops, the rest call a small function per element.
 
-import { allocate, arithmeticResult, castScalar, floatResult, promoteTypes, storageOverlaps, type DType, type Storage } from "./dtype.js";
+import { allocate, allocateUninit, arithmeticResult, castScalar, floatResult, promoteTypes, storageOverlaps, type DType, type Storage } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowRun, rowStride, walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
@@ -64,7 +64,7 @@ function checkOut(op: string, shape: Shape, dtype: DType, out: NDArray): void {
  * temporary and `finishOut` copies it over, as numpy does, so no input is read after being written.
  */
 export function prepareOut(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, inputs: readonly { a: NDArray; strides: Shape }[]): NDArray {
-  if (out === undefined) return new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape)), shape);
   checkOut(op, shape, dtype, out);
   const overlaps = inputs.some(({ a, strides }) => sharesStorage(a, out) && !sameLayout(out, strides, a.offset, a));
   return overlaps ? new NDArray(allocate(out.dtype, sizeOf(shape)), shape) : out;
@@ -93,7 +93,7 @@ export function finishOut(out: NDArray | undefined, target: NDArray): NDArray {
  * to the general path, which handles every other `out`.
  */
 function fastTarget(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, a: NDArray, b: NDArray | null): NDArray | null {
-  if (out === undefined) return new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape)), shape);
   checkOut(op, shape, dtype, out);
   if (!out.isContiguous()) return null;
   if (sharesStorage(a, out) && !sameElements(a, out)) return null;
@@ -287,7 +287,7 @@ export const isfinite = (a: NDArray): NDArray => unary("isfinite", "bool", U_OTH
 
 // ---------------------------------------------------------------- binary
 
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, OTHER = 4;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, OTHER = 4, SIGMOID_BACKWARD = 5, TANH_BACKWARD = 6;
 
 type BinaryFn = (x: number, y: number) => number;
 
@@ -304,6 +304,18 @@ function binaryRow(code: number, f: BinaryFn, o: Storage, po: number, so: number
       return;
     case DIV:
       for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! / b[pb]!;
+      return;
+    case SIGMOID_BACKWARD:
+      for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) {
+        const s = b[pb]!;
+        o[po] = a[pa]! * s * (1 - s);
+      }
+      return;
+    case TANH_BACKWARD:
+      for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) {
+        const t = b[pb]!;
+        o[po] = a[pa]! * (1 - t * t);
+      }
       return;
     default:
       for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = f(a[pa]!, b[pb]!);
@@ -450,6 +462,14 @@ function powScalar(x: number, y: number): number {
   if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
   return Math.pow(x, y);
 }
+// The derivatives of sigmoid and tanh from their outputs y, times an incoming gradient g, in
+// one pass (PyTorch's sigmoid_backward(grad, result) and tanh_backward): the composed
+// g * (y * (1 - y)) would make two temporaries and read the operands three times.
+/** g * y * (1 - y): sigmoid's derivative at the output y, times g. */
+export const sigmoidBackward = defBinary("sigmoidBackward", SIGMOID_BACKWARD, "float", (g, y) => g * y * (1 - y));
+/** g * (1 - y^2): tanh's derivative at the output y, times g. */
+export const tanhBackward = defBinary("tanhBackward", TANH_BACKWARD, "float", (g, y) => g * (1 - y * y));
+
 export const pow = defBinary("pow", OTHER, "arith", powScalar);
 // NaN propagates through maximum/minimum, as in numpy (Math.max does the same).
 export const maximum = defBinary("maximum", OTHER, "arith", Math.max);

@@ -1,8 +1,10 @@
 // @tapegrad/tensor: a strided n-d array with views, broadcasting, kernels, matmul and a
 // numpy-compatible seeded RNG. Knows nothing of gradients.
 
+import "./ndarray-methods.js"; // a.add(b), a.reshape(...): the methods, attached to the class
+
+export { NDArray, type ArrayOrScalar, type AxisArg, type StorageInfo } from "./ndarray.js";
 export {
-  NDArray,
   array,
   scalar,
   empty,
@@ -16,23 +18,19 @@ export {
   linspace,
   eye,
   isNDArray,
-  type ArrayOrScalar,
-  type AxisArg,
-  type StorageInfo,
-} from "./ndarray.js";
+} from "./creation.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
 export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, fmtShape } from "./errors.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
-export { walk } from "./iter.js";
 export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze, reshape } from "./views.js";
 export {
   neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, sign, reciprocal, log1p, expm1,
   floor, ceil, round, isnan, isfinite,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
-  clip, where, copy, fill, assign,
+  clip, where, copy, fill, assign, sigmoidBackward, tanhBackward,
 } from "./elementwise.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
-export { matmul, dot, outer, gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
+export { matmul, matmulTN, dot, outer } from "./matmul.js";
 export { concat, stack, split, chunk, take, indexAdd, toIndexArray, type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";

@@ -5,7 +5,7 @@
 // storage as it lies into wasm memory, the same bytes for a transposed view as for a plain
 // one) where WebAssembly is available, and the plain TypeScript one below, the fallback.
 
-import { allocate, promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, allocateUninit, promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
@@ -211,7 +211,7 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
     const [M, K, N] = [x.shape[0]!, x.shape[1]!, y.shape[1]!];
     if (K !== y.shape[0]) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
     const dtype = arithmeticResult(promoteTypes(x.dtype, y.dtype));
-    const c = allocate(dtype, M * N);
+    const c = allocateUninit(dtype, M * N); // gemm writes every element
     gemm(M, N, K, x.data, x.offset, x.strides[0]!, x.strides[1]!, y.data, y.offset, y.strides[0]!, y.strides[1]!, c, 0, N, 1);
     return new NDArray(c, [M, N]);
   }
@@ -268,6 +268,36 @@ function refuses(p: readonly number[], q: readonly number[]): boolean {
 }
 
 /** numpy's dot for 1-D and 2-D operands (matmul there); the inner product of two vectors is 0-d. */
+/**
+ * matmul's weight gradient: A^T G summed over every row, for A (..., K) and G (..., N) with the
+ * same leading dims, as a (K, N) array. For y = x @ W with x (T, B, K) this is dW, one product
+ * over all T*B rows, the transposed operand read through its strides.
+ */
+export function matmulTN(a: NDArray, g: NDArray): NDArray {
+  if (!(a instanceof NDArray) || !(g instanceof NDArray)) throw new ValueError("matmulTN: operands must be NDArrays");
+  const lead = a.shape.slice(0, -1);
+  if (a.ndim < 1 || g.ndim !== a.ndim || !lead.every((d, i) => d === g.shape[i])) {
+    throw new ShapeError(`matmulTN: operands must agree on every dim but the last: ${fmtShape(a.shape)}, ${fmtShape(g.shape)}`);
+  }
+  const K = a.shape[a.ndim - 1]!;
+  const N = g.shape[g.ndim - 1]!;
+  const A = asRows(a, K);
+  const G = asRows(g, N);
+  const rows = A.shape[0]!;
+  const dtype = arithmeticResult(promoteTypes(a.dtype, g.dtype));
+  const c = allocateUninit(dtype, K * N); // gemm writes every element
+  gemm(K, N, rows, A.data, A.offset, A.strides[1]!, A.strides[0]!, G.data, G.offset, G.strides[0]!, G.strides[1]!, c, 0, N, 1);
+  return new NDArray(c, [K, N]);
+}
+
+/** x as (rows, n): a view when its leading dims fold (a contiguous x), else a copy. */
+function asRows(x: NDArray, n: number): NDArray {
+  if (x.ndim === 2) return x;
+  const rows = n === 0 ? 0 : x.size / n;
+  const c = x.isContiguous() ? x : x.contiguous();
+  return c.view([rows, n], [n, 1], c.offset);
+}
+
 export function dot(x: NDArray, y: NDArray): NDArray {
   if (x.ndim > 2 || y.ndim > 2) throw new ValueError(`dot: only 1-D and 2-D operands are supported, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   return matmul(x, y);

@@ -329,8 +329,33 @@ export function logSoftmax(a: NDArray, axis = -1): NDArray {
  * Sums `a` down to `shape`, the inverse of broadcasting `shape` up to `a.shape`: leading dims
  * are summed away, and dims that are 1 in `shape` are summed with keepdims.
  */
+/**
+ * sumTo's common case, the un-broadcast of a bias: `shape` is a's trailing dims, so the sum
+ * runs over whole leading rows, e.g. a (batch, 4H) gate gradient down to the (4H) bias. Summed
+ * in float64 (for float32 too), one row at a time, so a is read once, in order. Null for any
+ * other reduction (dims of 1 kept, a non-contiguous a).
+ */
+function sumLeading(a: NDArray, shape: Shape): NDArray | null {
+  const lead = a.ndim - shape.length;
+  if (lead <= 0 || (a.dtype !== "float64" && a.dtype !== "float32") || !a.isContiguous()) return null;
+  let inner = 1;
+  for (let i = 0; i < shape.length; i++) {
+    if (a.shape[lead + i] !== shape[i]) return null;
+    inner *= shape[i]!;
+  }
+  const d = a.data;
+  const rows = inner === 0 ? 0 : a.size / inner;
+  const acc = new Float64Array(inner);
+  for (let r = 0, p = a.offset; r < rows; r++, p += inner) {
+    for (let j = 0; j < inner; j++) acc[j]! += d[p + j]!;
+  }
+  return new NDArray(a.dtype === "float32" ? Float32Array.from(acc) : acc, shape);
+}
+
 export function sumTo(a: NDArray, shape: Shape): NDArray {
   if (shapesEqual(a.shape, shape)) return a;
+  const rows = sumLeading(a, shape); // checks that shape is a's trailing dims
+  if (rows !== null) return rows;
   let ok = shape.length <= a.ndim;
   if (ok) {
     try {

@@ -1,7 +1,8 @@
 // Kernels for small networks: the error function, and sliding windows (a strided view over an
 // axis, torch's Tensor.unfold) with their adjoint, the scatter-add that folds windows back.
 
-import { NDArray, zeros } from "./ndarray.js";
+import { NDArray } from "./ndarray.js";
+import { zeros } from "./creation.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { normalizeAxis } from "./shape.js";
 import { isFloat } from "./dtype.js";

@@ -2,7 +2,7 @@
 // except reshape, which copies only when no strides can express the new shape (as numpy).
 
 import { AxisError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
-import { type NDArray, type AxisArg } from "./ndarray.js";
+import type { NDArray, AxisArg } from "./ndarray.js";
 import { checkShape, normalizeAxes, normalizeAxis, sizeOf, type Shape } from "./shape.js";
 
 /**

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { DType, Storage } from "../src/dtype.js";
 import { ValueError } from "../src/errors.js";
 import { formatArray, formatRepr, type FormatOptions } from "../src/format.js";
-import { NDArray } from "../src/ndarray.js";
+import { NDArray } from "../src/index.js";
 
 type Encoded = number | "nan" | "inf" | "-inf";
 

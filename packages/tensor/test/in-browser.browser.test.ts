@@ -3,7 +3,7 @@
 // (Chromium ships relaxed SIMD; Node 20 has it only behind a flag).
 
 import { describe, expect, it } from "vitest";
-import { matmulKernelFor, matmulWasmVariant } from "../src/index.js";
+import { matmulKernelFor, matmulWasmVariant } from "../src/internal.js";
 
 describe("the browser project", () => {
   it("runs in Chromium, not in Node", () => {

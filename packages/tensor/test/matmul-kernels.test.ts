@@ -6,7 +6,8 @@
 
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { NDArray, RandomState, gemm, gemmTs, matmul, matmulKernelFor, setMatmulBackend, type Storage } from "../src/index.js";
+import { NDArray, RandomState, matmul, type Storage } from "../src/index.js";
+import { gemm, gemmTs, matmulKernelFor, setMatmulBackend } from "../src/internal.js";
 import { gemmKernel, instantiateGemmKernel, setGemmKernel, wasmGemm, type GemmKernel } from "../src/wasm/gemm.js";
 
 afterEach(() => {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { matmulWasmVariant } from "../src/index.js";
+import { matmulWasmVariant } from "../src/internal.js";
 import { decodeBase64, instantiateGemmKernel } from "../src/wasm/gemm.js";
 import { GEMM_WASM_RELAXED_BASE64 } from "../src/wasm/gemm-wasm.js";
 

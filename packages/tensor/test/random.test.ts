@@ -11,8 +11,9 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ReadOnlyError, ShapeError, ValueError } from "../src/errors.js";
-import { NDArray } from "../src/ndarray.js";
-import { RandomState, logCorrectlyRounded, type NumpyStateTuple, type RandomStateSnapshot } from "../src/random.js";
+import { NDArray } from "../src/index.js";
+import { RandomState, type NumpyStateTuple, type RandomStateSnapshot } from "../src/random.js";
+import { logCorrectlyRounded } from "../src/log.js";
 
 function load<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./data/${name}`, import.meta.url), "utf8")) as T;

@@ -1,12 +1,11 @@
-// Elementwise binary ops with numpy broadcasting. A broadcast operand's gradient is summed
-// back to its shape by sumTo, the one un-broadcasting helper every rule shares.
+// The arithmetic (add, sub, mul, div, neg) and the selections (maximum, minimum, where), with
+// numpy broadcasting. A broadcast operand's gradient is summed back to its shape by sumTo, the
+// one un-broadcasting helper every rule shares.
 
 import * as nd from "@tapegrad/tensor";
 import { builtinOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { sumTo } from "./movement.js";
-import { log, neg } from "./unary.js";
-import * as F from "../fast.js";
 
 const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 
@@ -14,6 +13,12 @@ const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
 
 const ops = {
+  neg: builtinOp({
+    name: "neg",
+    forward: ([x]) => nd.neg(x!),
+    vjp: ([g]) => [neg(g!)],
+    watch: "none",
+  }),
   add: builtinOp({
     name: "add",
     forward: ([a, b]) => nd.add(a!, b!),
@@ -29,10 +34,7 @@ const ops = {
   mul: builtinOp({
     name: "mul",
     forward: ([a, b]) => nd.mul(a!, b!),
-    vjp: ([g], { inputs: [a, b] }) => [
-      need(a) ? sumTo(mulGrad(g!, b!), a!.shape) : null,
-      need(b) ? sumTo(mulGrad(g!, a!), b!.shape) : null,
-    ],
+    vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(mul(g!, b!), a!.shape) : null, need(b) ? sumTo(mul(g!, a!), b!.shape) : null],
   }),
   div: builtinOp({
     name: "div",
@@ -41,18 +43,6 @@ const ops = {
     vjp: ([g], { inputs: [a, b], outputs: [y] }) => [
       need(a) ? sumTo(div(g!, b!), a!.shape) : null,
       need(b) ? sumTo(neg(div(mul(g!, y!), b!)), b!.shape) : null,
-    ],
-    watch: "both",
-  }),
-  pow: builtinOp({
-    name: "pow",
-    forward: ([a, b]) => nd.pow(a!, b!),
-    vjp: ([g], { inputs: [a, b], outputs: [y] }) => [
-      // d(a^b)/da = b a^(b-1). Where b == 0 that is 0 (a^0 is constant), but 0 * 0^-1 would be
-      // NaN at a == 0, so there the power is taken with exponent 0 instead (b times it is still 0)
-      need(a) ? sumTo(mul(g!, mul(b!, pow(a!, sub(where(constant(nd.eq(b!.data, 0)), 1, b!), 1)))), a!.shape) : null,
-      // d(a^b)/db = a^b log a; where a == 0 the limit is 0 (for b > 0), and log would give -inf * 0
-      need(b) ? sumTo(mul(g!, mul(y!, log(where(constant(nd.eq(a!.data, 0)), 1, a!)))), b!.shape) : null,
     ],
     watch: "both",
   }),
@@ -78,11 +68,6 @@ const ops = {
   }),
 };
 
-/** g * other, the product in mul's VJP: one fused loop when no graph is being built (fast.ts). */
-function mulGrad(g: Tensor, other: Tensor): Tensor {
-  return (F.noGraph() ? F.wrap(F.mulGrad(g.data, other.data)) : null) ?? mul(g, other);
-}
-
 /** maximum/minimum: the gradient goes to the winner; on a tie it is split evenly, as in PyTorch. */
 function tieSplit(g: Tensor, a: Tensor, b: Tensor, aWins: nd.NDArray): (Tensor | null)[] {
   const dt = g.dtype;
@@ -97,18 +82,20 @@ function tieSplit(g: Tensor, a: Tensor, b: Tensor, aWins: nd.NDArray): (Tensor |
 
 export const binaryOps = ops;
 
-type Binary = (a: TensorLike, b: TensorLike) => Tensor;
-const bin = (op: Op<undefined>): Binary => (a, b) => {
+export type Binary = (a: TensorLike, b: TensorLike) => Tensor;
+
+/** A binary op on TensorLikes: a number operand takes the other operand's float dtype. */
+export const bin = (op: Op<undefined>): Binary => (a, b) => {
   const x = a instanceof Tensor ? a : null;
   const y = b instanceof Tensor ? b : null;
   return op([toTensor(a, y), toTensor(b, x)], undefined);
 };
 
+export const neg = (x: TensorLike): Tensor => ops.neg([toTensor(x)], undefined);
 export const add: Binary = bin(ops.add);
 export const sub: Binary = bin(ops.sub);
 export const mul: Binary = bin(ops.mul);
 export const div: Binary = bin(ops.div);
-export const pow: Binary = bin(ops.pow);
 export const maximum: Binary = bin(ops.maximum);
 export const minimum: Binary = bin(ops.minimum);
 

@@ -6,7 +6,9 @@ import { binaryOps } from "./binary.js";
 import { reduceOps } from "./reduce.js";
 import { movementOps } from "./movement.js";
 import { splitOps } from "./split.js";
+import { powOps } from "./pow.js";
+import { matmulOps } from "./matmul.js";
 import { specialOps } from "./special.js";
 
-export const OPS = { ...unaryOps, ...binaryOps, ...reduceOps, ...movementOps, ...splitOps, ...specialOps };
+export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps, ...specialOps };
 export type OpName = keyof typeof OPS;

@@ -7,7 +7,6 @@ import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { mul, sub } from "./binary.js";
 import { exp } from "./unary.js";
 import { broadcastTo, reshape } from "./movement.js";
-import * as F from "../fast.js";
 
 export interface AxesAttrs {
   axes: number[];
@@ -22,8 +21,6 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
 
 /** A reduced tensor (gradient or value) stretched back over the input's shape. */
 function expandBack(t: Tensor, x: Tensor, axes: readonly number[]): Tensor {
-  // no graph: the same two views, without recording machinery around them
-  if (F.noGraph()) return new Tensor(nd.broadcastTo(nd.reshape(t.data, keptShape(x.shape, axes)), x.shape));
   return broadcastTo(reshape(t, keptShape(x.shape, axes)), x.shape);
 }
 

@@ -7,21 +7,18 @@ import * as nd from "@tapegrad/tensor";
 import { builtinMultiOp, builtinOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { concat } from "./movement.js";
-import * as F from "../fast.js";
 
 const ops = {
   split: builtinMultiOp<{ axis: number; bounds: readonly number[] }>({
     name: "split",
     forward: ([x], { axis, bounds }) => nd.split(x!, bounds.slice(1, -1), axis),
-    // no graph: the parts' gradients copied into one array (the LSTM's four gate gradients)
-    vjp: (gs, { inputs: [x], attrs: { axis } }) => [(F.noGraph() ? F.wrap(F.concatParts(gs, axis, x!.shape)) : null) ?? concat(gs, axis)],
+    vjp: (gs, { attrs: { axis } }) => [concat(gs, axis)],
     watch: "none",
   }),
   unbind: builtinMultiOp<{ axis: number }>({
     name: "unbind",
     forward: ([x], { axis }) => Array.from({ length: x!.shape[axis]! }, (_, i) => nd.slice(x!, x!.shape.map((_, d) => (d === axis ? i : null)))),
-    // stack is concat with a unit axis: the same copy loop when no graph is being built
-    vjp: (gs, { inputs: [x], attrs: { axis } }): Tensor[] => [(F.noGraph() ? F.wrap(F.concatParts(gs, axis, x!.shape)) : null) ?? ops.stack(gs, { axis })],
+    vjp: (gs, { attrs: { axis } }): Tensor[] => [ops.stack(gs, { axis })],
     watch: "none",
     // without a graph, the engine gathers the parts' gradients as they come (one per step of a
     // sequence) into x's gradient, so the VJP above runs only when a graph is being built
@@ -31,8 +28,7 @@ const ops = {
     name: "stack",
     forward: (xs, { axis }) => nd.stack(xs, axis),
     vjp: ([g], { inputs, attrs: { axis } }): (Tensor | null)[] => {
-      // no graph: the parts are views of g, made directly (unbind's forward, unrecorded)
-      const parts: readonly Tensor[] = F.noGraph() ? unbindViews(g!.data, axis) : ops.unbind([g!], { axis });
+      const parts = ops.unbind([g!], { axis });
       const grads: (Tensor | null)[] = [];
       for (let i = 0; i < inputs.length; i++) grads.push(inputs[i]!.requiresGrad ? parts[i]! : null);
       return grads;
@@ -42,17 +38,6 @@ const ops = {
 };
 
 export const splitOps = ops;
-
-/** The slices of x along axis as Tensors (stack's VJP when no graph is being built). */
-function unbindViews(x: nd.NDArray, axis: number): Tensor[] {
-  const specs = new Array<number | null>(x.ndim).fill(null);
-  const parts: Tensor[] = [];
-  for (let i = 0; i < x.shape[axis]!; i++) {
-    specs[axis] = i;
-    parts.push(new Tensor(nd.slice(x, specs)));
-  }
-  return parts;
-}
 
 /** The parts of x between consecutive bounds along axis (bounds start at 0 and end at the size). */
 export function splitAt(x: TensorLike, bounds: readonly number[], axis: number): Tensor[] {

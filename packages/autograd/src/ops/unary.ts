@@ -1,27 +1,24 @@
-// Elementwise unary ops. Each VJP is written with differentiable ops, so it can be recorded;
-// those the LSTM runs (exp, tanh, sigmoid) also have a fused loop for a backward that builds
-// no graph (fast.ts), where the composed rule would run three kernels instead of one.
+// Elementwise unary ops. Each VJP is written with differentiable ops, so it can be recorded
+// and differentiated again. sigmoid's and tanh's are ops of their own (sigmoidBackward,
+// tanhBackward: one kernel each, in the tensor package beside sigmoid's and tanh's), with
+// their own VJPs, as PyTorch's derivatives.yaml writes them.
 
 import * as nd from "@tapegrad/tensor";
 import { builtinOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
-import { mul, div, add, sub } from "./binary.js";
-import * as F from "../fast.js";
+import { bin, mul, div, add, sub, neg, type Binary } from "./binary.js";
+import { sumTo } from "./movement.js";
 
 /** A mask or other value the gradient depends on but never differentiates. */
 const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 
+const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
+
 const ops = {
-  neg: builtinOp({
-    name: "neg",
-    forward: ([x]) => nd.neg(x!),
-    vjp: ([g]) => [neg(g!)],
-    watch: "none",
-  }),
   exp: builtinOp({
     name: "exp",
     forward: ([x]) => nd.exp(x!),
-    vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.mulGrad(g!.data, y!.data)) : null) ?? mul(g!, y!)],
+    vjp: ([g], { outputs: [y] }) => [mul(g!, y!)],
     watch: "output",
   }),
   log: builtinOp({
@@ -44,15 +41,35 @@ const ops = {
     name: "tanh",
     forward: ([x]) => nd.tanh(x!),
     // d tanh = 1 - tanh^2, from the output
-    vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.tanhGrad(g!.data, y!.data)) : null) ?? mul(g!, sub(1, mul(y!, y!)))],
+    vjp: ([g], { outputs: [y] }) => [tanhBackward(g!, y!)],
     watch: "output",
+  }),
+  /** g * (1 - y^2), tanh's VJP as one op (PyTorch's tanh_backward(grad, result)). */
+  tanhBackward: builtinOp({
+    name: "tanhBackward",
+    forward: ([g, y]) => nd.tanhBackward(g!, y!),
+    // d/dg = 1 - y^2 (the op itself, at gg); d/dy = -2 g y
+    vjp: ([gg], { inputs: [g, y] }) => [
+      need(g) ? sumTo(tanhBackward(gg!, y!), g!.shape) : null,
+      need(y) ? sumTo(neg(mul(mul(gg!, g!), mul(y!, 2))), y!.shape) : null,
+    ],
   }),
   sigmoid: builtinOp({
     name: "sigmoid",
     forward: ([x]) => nd.sigmoid(x!),
     // d sigmoid = s (1 - s), from the output
-    vjp: ([g], { outputs: [y] }) => [(F.noGraph() ? F.wrap(F.sigmoidGrad(g!.data, y!.data)) : null) ?? mul(g!, mul(y!, sub(1, y!)))],
+    vjp: ([g], { outputs: [y] }) => [sigmoidBackward(g!, y!)],
     watch: "output",
+  }),
+  /** g * y * (1 - y), sigmoid's VJP as one op (PyTorch's sigmoid_backward(grad, result)). */
+  sigmoidBackward: builtinOp({
+    name: "sigmoidBackward",
+    forward: ([g, y]) => nd.sigmoidBackward(g!, y!),
+    // d/dg = y (1 - y) (the op itself, at gg); d/dy = g (1 - 2y)
+    vjp: ([gg], { inputs: [g, y] }) => [
+      need(g) ? sumTo(sigmoidBackward(gg!, y!), g!.shape) : null,
+      need(y) ? sumTo(mul(mul(gg!, g!), sub(1, mul(y!, 2))), y!.shape) : null,
+    ],
   }),
   relu: builtinOp({
     name: "relu",
@@ -97,10 +114,12 @@ const ops = {
 
 export const unaryOps = ops;
 
+// neg sits with the arithmetic in binary.ts (sub's VJP needs it); importable from here too
+export { neg };
+
 type Unary = (x: TensorLike) => Tensor;
 const un = (op: Op<undefined>): Unary => (x) => op([toTensor(x)], undefined);
 
-export const neg: Unary = un(ops.neg);
 export const exp: Unary = un(ops.exp);
 export const log: Unary = un(ops.log);
 export const sqrt: Unary = un(ops.sqrt);
@@ -114,3 +133,7 @@ export const cos: Unary = un(ops.cos);
 export const log1p: Unary = un(ops.log1p);
 export const expm1: Unary = un(ops.expm1);
 export const reciprocal: Unary = un(ops.reciprocal);
+/** sigmoidBackward(g, y) = g * y * (1 - y), for y = sigmoid(x). */
+export const sigmoidBackward: Binary = bin(ops.sigmoidBackward);
+/** tanhBackward(g, y) = g * (1 - y^2), for y = tanh(x). */
+export const tanhBackward: Binary = bin(ops.tanhBackward);

@@ -1,0 +1,160 @@
+// The differentiable ops as Tensor methods (`t.mul(u)`, `t.sum(0)`) and `t.backward()`,
+// attached to the core class of tensor.ts as tfjs attaches its chained ops: the ops build
+// Tensors, so the class's own file cannot import them. index.ts imports this file for its effect.
+
+import type * as nd from "@tapegrad/tensor";
+import { NDArray, type DType, type Shape } from "@tapegrad/tensor";
+import { Tensor, type TensorLike } from "./tensor.js";
+import * as U from "./ops/unary.js";
+import * as B from "./ops/binary.js";
+import * as P from "./ops/pow.js";
+import * as R from "./ops/reduce.js";
+import * as M from "./ops/movement.js";
+import * as C from "./composite.js";
+import { backward as runBackward, type BackwardOptions } from "./engine.js";
+
+declare module "./tensor.js" {
+  interface Tensor {
+    /**
+     * Backpropagates from this tensor, accumulating into the `.grad` of every leaf that
+     * requires grad. A scalar needs no `gradient`; otherwise pass one of this tensor's shape.
+     */
+    backward(gradient?: TensorLike | BackwardOptions, options?: BackwardOptions): void;
+    // ---- elementwise ----
+    add(b: TensorLike): Tensor;
+    sub(b: TensorLike): Tensor;
+    mul(b: TensorLike): Tensor;
+    div(b: TensorLike): Tensor;
+    pow(b: TensorLike): Tensor;
+    maximum(b: TensorLike): Tensor;
+    minimum(b: TensorLike): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    abs(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    relu(): Tensor;
+    square(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    log1p(): Tensor;
+    expm1(): Tensor;
+    reciprocal(): Tensor;
+    clip(lo: number, hi: number): Tensor;
+    // comparisons give masks (bool tensors that never require grad)
+    eq(b: TensorLike): Tensor;
+    ne(b: TensorLike): Tensor;
+    lt(b: TensorLike): Tensor;
+    le(b: TensorLike): Tensor;
+    gt(b: TensorLike): Tensor;
+    ge(b: TensorLike): Tensor;
+    // ---- reductions ----
+    sum(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    mean(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    max(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    min(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    logsumexp(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
+    variance(axis?: nd.AxisArg, keepdims?: boolean, ddof?: number): Tensor;
+    argmax(axis?: number, keepdims?: boolean): Tensor;
+    argmin(axis?: number, keepdims?: boolean): Tensor;
+    sumTo(shape: Shape): Tensor;
+    // ---- movement ----
+    reshape(...shape: (number | readonly number[])[]): Tensor;
+    permute(...axes: (number | readonly number[])[]): Tensor;
+    transpose(...axes: (number | readonly number[])[]): Tensor;
+    readonly T: Tensor;
+    slice(...specs: nd.SliceSpec[]): Tensor;
+    broadcastTo(shape: Shape): Tensor;
+    squeeze(axis?: nd.AxisArg): Tensor;
+    unsqueeze(axis: number): Tensor;
+    flatten(): Tensor;
+    split(sections: number | readonly number[], axis?: number): Tensor[];
+    chunk(chunks: number, axis?: number): Tensor[];
+    take(indices: nd.Indices | Tensor, axis?: number): Tensor;
+    astype(dtype: DType): Tensor;
+    contiguous(): Tensor;
+    matmul(b: TensorLike): Tensor;
+  }
+}
+
+const proto = Tensor.prototype;
+
+proto.backward = function (this: Tensor, gradient?: TensorLike | BackwardOptions, options: BackwardOptions = {}): void {
+  if (isOptions(gradient)) {
+    options = gradient;
+    gradient = options.gradient;
+  }
+  runBackward(this, gradient as TensorLike | undefined, options);
+};
+
+// ---- elementwise ----
+proto.add = function (this: Tensor, b: TensorLike): Tensor { return B.add(this, b); };
+proto.sub = function (this: Tensor, b: TensorLike): Tensor { return B.sub(this, b); };
+proto.mul = function (this: Tensor, b: TensorLike): Tensor { return B.mul(this, b); };
+proto.div = function (this: Tensor, b: TensorLike): Tensor { return B.div(this, b); };
+proto.pow = function (this: Tensor, b: TensorLike): Tensor { return P.pow(this, b); };
+proto.maximum = function (this: Tensor, b: TensorLike): Tensor { return B.maximum(this, b); };
+proto.minimum = function (this: Tensor, b: TensorLike): Tensor { return B.minimum(this, b); };
+proto.neg = function (this: Tensor): Tensor { return U.neg(this); };
+proto.exp = function (this: Tensor): Tensor { return U.exp(this); };
+proto.log = function (this: Tensor): Tensor { return U.log(this); };
+proto.sqrt = function (this: Tensor): Tensor { return U.sqrt(this); };
+proto.abs = function (this: Tensor): Tensor { return U.abs(this); };
+proto.tanh = function (this: Tensor): Tensor { return U.tanh(this); };
+proto.sigmoid = function (this: Tensor): Tensor { return U.sigmoid(this); };
+proto.relu = function (this: Tensor): Tensor { return U.relu(this); };
+proto.square = function (this: Tensor): Tensor { return U.square(this); };
+proto.sin = function (this: Tensor): Tensor { return U.sin(this); };
+proto.cos = function (this: Tensor): Tensor { return U.cos(this); };
+proto.log1p = function (this: Tensor): Tensor { return U.log1p(this); };
+proto.expm1 = function (this: Tensor): Tensor { return U.expm1(this); };
+proto.reciprocal = function (this: Tensor): Tensor { return U.reciprocal(this); };
+proto.clip = function (this: Tensor, lo: number, hi: number): Tensor { return C.clip(this, lo, hi); };
+// comparisons give masks (bool tensors that never require grad)
+proto.eq = function (this: Tensor, b: TensorLike): Tensor { return C.eq(this, b); };
+proto.ne = function (this: Tensor, b: TensorLike): Tensor { return C.ne(this, b); };
+proto.lt = function (this: Tensor, b: TensorLike): Tensor { return C.lt(this, b); };
+proto.le = function (this: Tensor, b: TensorLike): Tensor { return C.le(this, b); };
+proto.gt = function (this: Tensor, b: TensorLike): Tensor { return C.gt(this, b); };
+proto.ge = function (this: Tensor, b: TensorLike): Tensor { return C.ge(this, b); };
+// ---- reductions ----
+proto.sum = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return R.sum(this, axis, keepdims); };
+proto.mean = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return C.mean(this, axis, keepdims); };
+proto.max = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return R.max(this, axis, keepdims); };
+proto.min = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return R.min(this, axis, keepdims); };
+proto.logsumexp = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return R.logsumexp(this, axis, keepdims); };
+proto.softmax = function (this: Tensor, axis = -1): Tensor { return R.softmax(this, axis); };
+proto.logSoftmax = function (this: Tensor, axis = -1): Tensor { return R.logSoftmax(this, axis); };
+proto.variance = function (this: Tensor, axis?: nd.AxisArg, keepdims = false, ddof = 0): Tensor { return C.variance(this, axis, keepdims, ddof); };
+proto.argmax = function (this: Tensor, axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmax(axis, keepdims)); };
+proto.argmin = function (this: Tensor, axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmin(axis, keepdims)); };
+proto.sumTo = function (this: Tensor, shape: Shape): Tensor { return M.sumTo(this, shape); };
+// ---- movement ----
+proto.reshape = function (this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return M.reshape(this, flatArgs(shape)); };
+proto.permute = function (this: Tensor, ...axes: (number | readonly number[])[]): Tensor { return M.permute(this, flatArgs(axes)); };
+proto.transpose = function (this: Tensor, ...axes: (number | readonly number[])[]): Tensor { return C.transpose(this, flatArgs(axes)); };
+Object.defineProperty(proto, "T", { get(this: Tensor): Tensor { return C.transpose(this, []); }, configurable: true });
+proto.slice = function (this: Tensor, ...specs: nd.SliceSpec[]): Tensor { return M.slice(this, specs); };
+proto.broadcastTo = function (this: Tensor, shape: Shape): Tensor { return M.broadcastTo(this, shape); };
+proto.squeeze = function (this: Tensor, axis?: nd.AxisArg): Tensor { return C.squeeze(this, axis); };
+proto.unsqueeze = function (this: Tensor, axis: number): Tensor { return C.unsqueeze(this, axis); };
+proto.flatten = function (this: Tensor): Tensor { return M.reshape(this, [-1]); };
+proto.split = function (this: Tensor, sections: number | readonly number[], axis = 0): Tensor[] { return C.split(this, sections, axis); };
+proto.chunk = function (this: Tensor, chunks: number, axis = 0): Tensor[] { return C.chunk(this, chunks, axis); };
+proto.take = function (this: Tensor, indices: nd.Indices | Tensor, axis?: number): Tensor { return M.take(this, indices, axis); };
+proto.astype = function (this: Tensor, dtype: DType): Tensor { return M.cast(this, dtype); };
+proto.contiguous = function (this: Tensor): Tensor { return M.contiguous(this); };
+proto.matmul = function (this: Tensor, b: TensorLike): Tensor { return C.matmul(this, b); };
+
+function flatArgs(args: readonly (number | readonly number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
+  return args as number[];
+}
+
+function isOptions(x: unknown): x is BackwardOptions {
+  return typeof x === "object" && x !== null && !(x instanceof Tensor) && !(x instanceof NDArray) && !Array.isArray(x);
+}

@@ -1,0 +1,8 @@
+// @tapegrad/tensor/internal: what the autograd engine, the tests and the bench need and users
+// do not. No promise of stability: these names may change with any release.
+
+export { storageSerial } from "./ndarray.js";
+export { recycleStorage, trimSpares } from "./dtype.js";
+export { allocateUninit } from "./dtype.js";
+export { walk } from "./iter.js";
+export { gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
