@@ -8,6 +8,7 @@ import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray, type AxisArg } from "./ndarray.js";
 import * as ew from "./elementwise.js";
+import { exp64, log64, transcendentalRow } from "./kernels/transcendental.js";
 import { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, shapesEqual, type Shape } from "./shape.js";
 
 const SUM = 0, PROD = 1, MAX = 2, MIN = 3, ALL = 4, ANY = 5;
@@ -277,8 +278,8 @@ export function logsumexp(a: NDArray, axis?: AxisArg, keepdims = false): NDArray
     for (let i = 0, p = a.offset; i < rows; i++, p += n) {
       const m = runShift(d, p, n);
       let s = 0;
-      for (let j = 0; j < n; j++) s += Math.exp(d[p + j]! - m);
-      r[i] = Math.log(s) + m;
+      for (let j = 0; j < n; j++) s += exp64(d[p + j]! - m); // ew.exp's kernel, as the general path
+      r[i] = log64(s) + m;
     }
     const res = new NDArray(r, finalShape(a.shape, axes, keepdims));
     return floatResult(a.dtype) === "float32" ? res.astype("float32") : res;
@@ -306,7 +307,7 @@ export function softmax(a: NDArray, axis = -1): NDArray {
     for (let i = 0, p = a.offset, q = 0; i < rows; i++, p += n, q += n) {
       const m = runShift(d, p, n);
       for (let j = 0; j < n; j++) o[q + j] = d[p + j]! - m;
-      for (let j = 0; j < n; j++) o[q + j] = Math.exp(o[q + j]!);
+      if (!transcendentalRow("exp", o, q, 1, o, q, 1, n)) for (let j = 0; j < n; j++) o[q + j] = Math.exp(o[q + j]!);
       let s = 0;
       for (let j = 0; j < n; j++) s += o[q + j]!;
       for (let j = 0; j < n; j++) o[q + j] = o[q + j]! / s;
