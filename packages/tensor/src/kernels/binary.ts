@@ -1,0 +1,66 @@
+// add, sub, mul and div over float64 or float32 storages, one function per op and dtype.
+//
+// Why one per dtype: a loop that has seen Float64Array, Float32Array and Int32Array operands is
+// polymorphic in every element access, several times slower than one that only sees one kind.
+// Each function below only ever sees its own storage type, so V8 compiles it monomorphic.
+
+type Row<A> = (o: A, po: number, so: number, a: A, pa: number, sa: number, b: A, pb: number, sb: number, n: number) => void;
+
+function addF64(o: Float64Array, po: number, so: number, a: Float64Array, pa: number, sa: number, b: Float64Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! + b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! + b[pb]!;
+}
+function subF64(o: Float64Array, po: number, so: number, a: Float64Array, pa: number, sa: number, b: Float64Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! - b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! - b[pb]!;
+}
+function mulF64(o: Float64Array, po: number, so: number, a: Float64Array, pa: number, sa: number, b: Float64Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! * b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! * b[pb]!;
+}
+function divF64(o: Float64Array, po: number, so: number, a: Float64Array, pa: number, sa: number, b: Float64Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! / b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! / b[pb]!;
+}
+
+// float32: a + b of two float32 values rounded once to float32 is the float32 sum (float64 holds
+// the exact sum, product and a correctly rounded quotient well enough: double rounding is
+// innocuous for +, -, *, / from float32 to float64 to float32).
+function addF32(o: Float32Array, po: number, so: number, a: Float32Array, pa: number, sa: number, b: Float32Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! + b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! + b[pb]!;
+}
+function subF32(o: Float32Array, po: number, so: number, a: Float32Array, pa: number, sa: number, b: Float32Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! - b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! - b[pb]!;
+}
+function mulF32(o: Float32Array, po: number, so: number, a: Float32Array, pa: number, sa: number, b: Float32Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! * b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! * b[pb]!;
+}
+function divF32(o: Float32Array, po: number, so: number, a: Float32Array, pa: number, sa: number, b: Float32Array, pb: number, sb: number, n: number): void {
+  if (so === 1 && sa === 1 && sb === 1) for (let i = 0; i < n; i++) o[po + i] = a[pa + i]! / b[pb + i]!;
+  else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! / b[pb]!;
+}
+
+/** Indexed by the op code of elementwise.ts: ADD = 0, SUB = 1, MUL = 2, DIV = 3. */
+const F64: Row<Float64Array>[] = [addF64, subF64, mulF64, divF64];
+const F32: Row<Float32Array>[] = [addF32, subF32, mulF32, divF32];
+
+/**
+ * o[po + i*so] = a[pa + i*sa] (op) b[pb + i*sb] for i < n when all three storages are float64
+ * or all float32, returning true; false (nothing written) otherwise.
+ */
+export function arithmeticRow(code: number, o: unknown, po: number, so: number, a: unknown, pa: number, sa: number, b: unknown, pb: number, sb: number, n: number): boolean {
+  if (o instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array) F64[code]!(o, po, so, a, pa, sa, b, pb, sb, n);
+  else if (o instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) F32[code]!(o, po, so, a, pa, sa, b, pb, sb, n);
+  else return false;
+  return true;
+}
+
+/** Which kernel arithmeticRow runs for these storages (for the bench's "kernel" column). */
+export function arithmeticKernelName(o: unknown, a: unknown, b: unknown): string {
+  if (o instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array) return "js-f64";
+  if (o instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) return "js-f32";
+  return "js-generic";
+}
