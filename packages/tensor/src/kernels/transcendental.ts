@@ -47,7 +47,7 @@ export function exp64(x: number): number {
 }
 
 /** exp for float32 results: the same reduction, a degree-3 polynomial (relative error < 2^-38). */
-function exp32(x: number): number {
+export function exp32(x: number): number {
   const xc = x > 710 ? 710 : x < -746 ? -746 : x;
   const kd = xc * INV_LN2N + SHIFT - SHIFT;
   const ki = kd | 0;
