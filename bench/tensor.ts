@@ -12,9 +12,13 @@ type MatmulModule = typeof import("./matmul.js");
 export type MatmulResults = Awaited<ReturnType<MatmulModule["runMatmulBench"]>>;
 type MatmulRow = MatmulResults["rows"][number];
 
+type BinaryOp = "add" | "sub" | "mul" | "div";
+type UnaryOp = "exp" | "log" | "tanh" | "sigmoid";
+
 export interface ElementwiseCase {
-  op: "add" | "sigmoid";
-  layout: "contiguous" | "strided";
+  op: BinaryOp | UnaryOp;
+  /** strided: every other column; row/column: b is (cols,) or (rows, 1); transposed: a is a (cols, rows) array's .T */
+  layout: "contiguous" | "strided" | "row" | "column" | "transposed";
   dtype: FloatDType;
   rows: number;
   cols: number;
@@ -22,6 +26,11 @@ export interface ElementwiseCase {
 
 export interface ElementwiseRow extends ElementwiseCase {
   tapegrad: Timing & { elementsPerSec: number };
+  /** The kernel the row ran (the dispatch in elementwise.ts is by op and storage type). */
+  kernel: string;
+  /** A plain JS loop over preallocated typed arrays passed as arguments (contiguous rows only). */
+  plain: (Timing & { elementsPerSec: number }) | null;
+  vsPlain: number | null;
   numpy: (Timing & { elementsPerSec: number }) | null;
   vsNumpy: number | null;
 }
@@ -35,12 +44,49 @@ export interface TensorResults {
 
 export function elementwiseCases(quick: boolean, dtypes: readonly FloatDType[]): ElementwiseCase[] {
   const out: ElementwiseCase[] = [];
+  const c = { rows: 1000, cols: 1000 };
   for (const dtype of quick ? dtypes.slice(0, 1) : dtypes) {
-    for (const op of ["add", "sigmoid"] as const) {
-      for (const layout of ["contiguous", "strided"] as const) out.push({ op, layout, dtype, rows: 1000, cols: 1000 });
-    }
+    for (const op of quick ? (["add", "exp"] as const) : (["add", "sub", "mul", "div", "exp", "log", "tanh", "sigmoid"] as const)) out.push({ op, layout: "contiguous", dtype, ...c });
+    if (quick) continue;
+    for (const layout of ["strided", "row", "column", "transposed"] as const) out.push({ op: "add", layout, dtype, ...c });
+    out.push({ op: "sigmoid", layout: "strided", dtype, ...c });
   }
   return out;
+}
+
+const BINARY: readonly string[] = ["add", "sub", "mul", "div"];
+
+function kernelName(c: ElementwiseCase): string {
+  const t = c.dtype === "float64" ? "f64" : "f32";
+  return BINARY.includes(c.op) ? `kernels/binary ${c.op}F${t.slice(1)}` : `kernels/transcendental ${c.op}F${t.slice(1)} (JS poly)`;
+}
+
+type Arr = Float64Array | Float32Array;
+// The plain loops: what a user writes by hand, each op its own function so each stays monomorphic.
+const PLAIN: Record<ElementwiseCase["op"], (o: Arr, a: Arr, b: Arr, n: number) => void> = {
+  add: (o, a, b, n) => { for (let i = 0; i < n; i++) o[i] = a[i]! + b[i]!; },
+  sub: (o, a, b, n) => { for (let i = 0; i < n; i++) o[i] = a[i]! - b[i]!; },
+  mul: (o, a, b, n) => { for (let i = 0; i < n; i++) o[i] = a[i]! * b[i]!; },
+  div: (o, a, b, n) => { for (let i = 0; i < n; i++) o[i] = a[i]! / b[i]!; },
+  exp: (o, a, _b, n) => { for (let i = 0; i < n; i++) o[i] = Math.exp(a[i]!); },
+  log: (o, a, _b, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(a[i]!); },
+  tanh: (o, a, _b, n) => { for (let i = 0; i < n; i++) o[i] = Math.tanh(a[i]!); },
+  sigmoid: (o, a, _b, n) => { for (let i = 0; i < n; i++) o[i] = 1 / (1 + Math.exp(-a[i]!)); },
+};
+
+function timePlain(c: ElementwiseCase, timing: MeasureOptions): (Timing & { elementsPerSec: number }) | null {
+  if (c.layout !== "contiguous") return null;
+  const n = c.rows * c.cols;
+  const make = () => (c.dtype === "float32" ? new Float32Array(n) : new Float64Array(n));
+  const rs = new nd.RandomState(0);
+  const a = make(), b = make();
+  a.set(rs.randn(n).data as Float64Array);
+  b.set(rs.randn(n).data as Float64Array);
+  if (c.op === "log") for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]!);
+  const loop = PLAIN[c.op];
+  // the output allocated in the timed call, as the op allocates its result
+  const t = measure(() => loop(make(), a, b, n), timing);
+  return { ...t, elementsPerSec: n / (t.medianMs * 1e-3) };
 }
 
 function timeElementwise(c: ElementwiseCase, timing: MeasureOptions): Timing & { elementsPerSec: number } {
@@ -50,9 +96,11 @@ function timeElementwise(c: ElementwiseCase, timing: MeasureOptions): Timing & {
     c.layout === "strided"
       ? rs.randn(c.rows, 2 * c.cols).astype(c.dtype).slice(null, [0, 2 * c.cols, 2])
       : rs.randn(c.rows, c.cols).astype(c.dtype);
-  const a = make();
-  const b = make();
-  const fn = c.op === "add" ? () => nd.add(a, b) : () => nd.sigmoid(a);
+  let a = c.layout === "transposed" ? rs.randn(c.cols, c.rows).astype(c.dtype).transpose() : make();
+  const b = c.layout === "row" ? rs.randn(c.cols).astype(c.dtype) : c.layout === "column" ? rs.randn(c.rows, 1).astype(c.dtype) : make();
+  if (c.op === "log") a = nd.abs(a);
+  const f = (nd as unknown as Record<string, (x: nd.NDArray, y?: nd.NDArray) => nd.NDArray>)[c.op]!;
+  const fn = BINARY.includes(c.op) ? () => f(a, b) : () => f(a);
   const t = measure(fn, timing);
   return { ...t, elementsPerSec: (c.rows * c.cols) / (t.medianMs * 1e-3) };
 }
@@ -81,8 +129,9 @@ export async function runTensorBench(o: BenchOptions): Promise<TensorResults> {
   const numpyMissing = !np ? "skipped (--no-numpy)" : !np.ok ? np.reason : undefined;
   const elementwise: ElementwiseRow[] = eCases.map((c, i) => {
     const tapegrad = timeElementwise(c, timing);
+    const plain = timePlain(c, timing);
     const numpy = np?.ok ? np.value[i]! : null;
-    return { ...c, tapegrad, numpy: numpy && { medianMs: numpy.medianMs, minMs: numpy.minMs, runs: numpy.runs, reps: numpy.reps, elementsPerSec: numpy.elementsPerSec }, vsNumpy: ratio(tapegrad.medianMs, numpy?.medianMs) };
+    return { ...c, tapegrad, kernel: kernelName(c), plain, vsPlain: ratio(tapegrad.medianMs, plain?.medianMs), numpy: numpy && { medianMs: numpy.medianMs, minMs: numpy.minMs, runs: numpy.runs, reps: numpy.reps, elementsPerSec: numpy.elementsPerSec }, vsNumpy: ratio(tapegrad.medianMs, numpy?.medianMs) };
   });
   return { matmul, elementwise, ...(numpyMissing ? { numpyMissing } : {}) };
 }
@@ -138,10 +187,11 @@ export function printTensor(r: TensorResults): void {
   printMatmul(r.matmul);
   printTable(
     "tensor: elementwise, 1e6 elements, million elements/s (median); ratio = tapegrad time / numpy time",
-    ["op", "layout", "dtype", "tapegrad", "numpy", "ratio"],
-    r.elementwise.map((e) => [e.op, e.layout, e.dtype, e.tapegrad.elementsPerSec / 1e6, e.numpy ? e.numpy.elementsPerSec / 1e6 : null, fmtRatio(e.vsNumpy)]),
+    ["op", "layout", "dtype", "kernel", "tapegrad", "plain JS", "numpy", "vs plain", "vs numpy"],
+    r.elementwise.map((e) => [e.op, e.layout, e.dtype, e.kernel, e.tapegrad.elementsPerSec / 1e6, e.plain ? e.plain.elementsPerSec / 1e6 : null, e.numpy ? e.numpy.elementsPerSec / 1e6 : null, fmtRatio(e.vsPlain), fmtRatio(e.vsNumpy)]),
     [
-      "strided: every other column of a (1000, 2000) array; numpy's sigmoid is 1 / (1 + np.exp(-x)).",
+      "strided: every other column of a (1000, 2000) array; row: b is (1000,); column: b is (1000, 1); transposed: a is a (1000, 1000) array's .T; numpy's sigmoid is 1 / (1 + np.exp(-x)); log runs on |x|.",
+      "plain JS: a hand-written loop over typed arrays passed as arguments, output allocated per call (Math.* for the transcendental ops); one thread (worker threads: not yet).",
       ...(r.numpyMissing ? [`numpy: missing (${r.numpyMissing})`] : []),
     ],
   );

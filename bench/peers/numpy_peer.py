@@ -132,10 +132,22 @@ def elementwise(job):
             # every other column of a (rows, 2*cols) array, as the TypeScript row does
             a = rng.standard_normal((rows, 2 * cols)).astype(c["dtype"])[:, ::2]
             b = rng.standard_normal((rows, 2 * cols)).astype(c["dtype"])[:, ::2]
+        elif c["layout"] == "transposed":
+            a = rng.standard_normal((cols, rows)).astype(c["dtype"]).T
+            b = rng.standard_normal((rows, cols)).astype(c["dtype"])
         else:
             a = rng.standard_normal((rows, cols)).astype(c["dtype"])
             b = rng.standard_normal((rows, cols)).astype(c["dtype"])
-        fn = (lambda: a + b) if c["op"] == "add" else (lambda: sigmoid(a))
+        if c["layout"] == "row":
+            b = rng.standard_normal((cols,)).astype(c["dtype"])
+        elif c["layout"] == "column":
+            b = rng.standard_normal((rows, 1)).astype(c["dtype"])
+        if c["op"] == "log":
+            a = np.abs(a)
+        fn = {
+            "add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b, "div": lambda: a / b,
+            "exp": lambda: np.exp(a), "log": lambda: np.log(a), "tanh": lambda: np.tanh(a), "sigmoid": lambda: sigmoid(a),
+        }[c["op"]]
         t = measure(fn, **job.get("timing", {}))
         t["elementsPerSec"] = rows * cols / (t["medianMs"] * 1e-3)
         out.append({**c, **t})

@@ -6,6 +6,8 @@ import { allocate, allocateUninit, arithmeticResult, castScalar, floatResult, pr
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowRun, rowStride, walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
+import { transcendentalRow, type TranscendentalOp } from "./kernels/transcendental.js";
+import { arithmeticRow } from "./kernels/binary.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf, contiguousStrides, type Shape } from "./shape.js";
 
 // ---------------------------------------------------------------- operands and outputs
@@ -160,6 +162,7 @@ function unaryResult(kind: Kind, dtype: DType): DType {
 }
 
 const NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, TANH = 5, SIGMOID = 6, RELU = 7, SQUARE = 8, U_OTHER = 9;
+const KERNEL_OF: (TranscendentalOp | undefined)[] = [undefined, "exp", "log", undefined, undefined, "tanh", "sigmoid"];
 
 /**
  * o[po + i*so] = f(a[pa + i*sa]) for i < n. The ops the tape runs most have loops of their own:
@@ -168,6 +171,9 @@ const NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, TANH = 5, SIGMOID = 6, RELU 
  * neg or square. Each loop computes exactly what its `f` computes.
  */
 function unaryRow(code: number, f: UnaryFn, o: Storage, po: number, so: number, a: Storage, pa: number, sa: number, n: number): void {
+  // float in, same float out: the polynomial kernels of kernels/transcendental.ts
+  const t = KERNEL_OF[code];
+  if (t !== undefined && transcendentalRow(t, o, po, so, a, pa, sa, n)) return;
   switch (code) {
     case NEG:
       for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = -a[pa]!;
@@ -292,6 +298,8 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, OTHER = 4, SIGMOID_BACKWARD = 5, TANH_
 type BinaryFn = (x: number, y: number) => number;
 
 function binaryRow(code: number, f: BinaryFn, o: Storage, po: number, so: number, a: Storage, pa: number, sa: number, b: Storage, pb: number, sb: number, n: number): void {
+  // one float dtype throughout: the monomorphic loops of kernels/binary.ts
+  if (code < OTHER && arithmeticRow(code, o, po, so, a, pa, sa, b, pb, sb, n)) return;
   switch (code) {
     case ADD:
       for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) o[po] = a[pa]! + b[pb]!;

@@ -8,6 +8,7 @@ import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray, type AxisArg } from "./ndarray.js";
 import * as ew from "./elementwise.js";
+import { exp32, exp64, log64, transcendentalRow } from "./kernels/transcendental.js";
 import { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, shapesEqual, type Shape } from "./shape.js";
 
 const SUM = 0, PROD = 1, MAX = 2, MIN = 3, ALL = 4, ANY = 5;
@@ -186,7 +187,8 @@ export function variance(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0)
   const n = reducedCount("variance", a, axis);
   const m = accumulate("variance", SUM, a, axis, true, "float64");
   ew.div(m, n, m);
-  const dev = ew.sub(a, m);
+  // float32 deviations from the float32-rounded mean, as numpy computes them
+  const dev = ew.sub(a, a.dtype === "float32" ? m.astype("float32") : m);
   ew.mul(dev, dev, dev);
   const s = accumulate("variance", SUM, dev, axis, keepdims, "float64");
   ew.div(s, Math.max(n - ddof, 0), s);
@@ -277,14 +279,17 @@ export function logsumexp(a: NDArray, axis?: AxisArg, keepdims = false): NDArray
     for (let i = 0, p = a.offset; i < rows; i++, p += n) {
       const m = runShift(d, p, n);
       let s = 0;
-      for (let j = 0; j < n; j++) s += Math.exp(d[p + j]! - m);
-      r[i] = Math.log(s) + m;
+      // what the general path computes: x - max stored in the float dtype, ew.exp's kernel
+      if (a.dtype === "float32") for (let j = 0; j < n; j++) s += Math.fround(exp32(Math.fround(d[p + j]! - m)));
+      else for (let j = 0; j < n; j++) s += exp64(d[p + j]! - m);
+      r[i] = log64(s) + m;
     }
     const res = new NDArray(r, finalShape(a.shape, axes, keepdims));
     return floatResult(a.dtype) === "float32" ? res.astype("float32") : res;
   }
   const m = stableShift(a, axis);
-  const e = ew.sub(a, m); // float64: m is float64
+  // x - max in the input's float dtype (float32 stays float32), summed in float64
+  const e = ew.sub(a, m, new NDArray(allocate(floatResult(a.dtype), a.size), a.shape));
   ew.exp(e, e);
   const s = accumulate("logsumexp", SUM, e, axis, true, "float64");
   ew.log(s, s);
@@ -306,7 +311,7 @@ export function softmax(a: NDArray, axis = -1): NDArray {
     for (let i = 0, p = a.offset, q = 0; i < rows; i++, p += n, q += n) {
       const m = runShift(d, p, n);
       for (let j = 0; j < n; j++) o[q + j] = d[p + j]! - m;
-      for (let j = 0; j < n; j++) o[q + j] = Math.exp(o[q + j]!);
+      if (!transcendentalRow("exp", o, q, 1, o, q, 1, n)) for (let j = 0; j < n; j++) o[q + j] = Math.exp(o[q + j]!);
       let s = 0;
       for (let j = 0; j < n; j++) s += o[q + j]!;
       for (let j = 0; j < n; j++) o[q + j] = o[q + j]! / s;
