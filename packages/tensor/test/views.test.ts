@@ -367,7 +367,8 @@ describe("reshape", () => {
           expect(r.writable).toBe(true);
         }
       }),
-      { numRuns: 200 },
+      // a fixed seed: the coverage check below is about this draw, not a lucky one
+      { numRuns: 200, seed: 20261202 },
     );
     // The draw covers both outcomes.
     expect(views).toBeGreaterThan(10);
