@@ -1,8 +1,8 @@
 // A workbench for derivations done by hand: compareDerivatives holds three hand-written backward
 // passes against the tape and against central finite differences, and says where they part.
 //   1. the course notebook's lstm_backward exactly as printed (it never carries da_prev/dc_prev
-//      between steps): manual is the odd one, and its error is zero at the last step and grows
-//      backwards in time;
+//      between steps; examples/notebook/replay.ts holds that procedure): manual is the odd one,
+//      its error zero at the last step and gradient-sized at every earlier one;
 //   2. a GRU cell's backward derived correctly: all three agree;
 //   3. a softmax cross-entropy backward that forgets the 1/batch: flagged on the logits alone.
 // Writes a heatmap of case 1's dx error over (example, step) to out/derivation/.
@@ -15,7 +15,8 @@ import * as nd from "@tapegrad/tensor";
 import { NDArray, RandomState } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, compareDerivatives, formatReport, type CompareReport } from "@tapegrad/autograd";
-import { lstmForward, type LSTMCaches, type LSTMCellCache } from "@tapegrad/nn";
+import { lstmForward } from "@tapegrad/nn";
+import { notebookBackwardAsWritten } from "../notebook/replay.js";
 import { parseOptions } from "../lib/cli.js";
 import { writeAtomic } from "../lib/files.js";
 import { errorGrid, heatmapSvg } from "../lib/heatmap.js";
@@ -51,56 +52,6 @@ function lstmTape({ x, a0, Wf, bf, Wi, bi, Wc, bc, Wo, bo }: Record<keyof LSTMIn
   return ag.stack(as, 2);
 }
 
-/**
- * The notebook's lstm_cell_backward, line for line. The notebook reads Wf, Wi, Wc, Wo from its
- * globals; in its cells those are the weights in the cache, so they are taken from there.
- */
-function lstmCellBackwardAsPrinted(daNext: NDArray, dcNext: NDArray, cache: LSTMCellCache) {
-  const { aNext: _aNext, cNext, aPrev, cPrev, ft, it, cct, ot, xt, parameters } = cache;
-  const { Wf, Wi, Wc, Wo } = parameters;
-  const nA = aPrev.shape[0]!;
-  const tanhC = nd.tanh(cNext);
-  const dot = nd.mul(nd.mul(nd.mul(daNext, tanhC), ot), nd.sub(1, ot));
-  const common = nd.add(nd.mul(nd.mul(daNext, ot), nd.sub(1, nd.square(tanhC))), dcNext);
-  const dcct = nd.mul(nd.mul(common, it), nd.sub(1, nd.square(cct)));
-  const dit = nd.mul(nd.mul(nd.mul(common, cct), nd.sub(1, it)), it);
-  const dft = nd.mul(nd.mul(nd.mul(common, cPrev), ft), nd.sub(1, ft));
-  const hstack = nd.concat([aPrev.T, xt.T], 1);
-  const top = (W: NDArray) => W.slice(null, [0, nA]).T;
-  const bottom = (W: NDArray) => W.slice(null, [nA, null]).T;
-  return {
-    dxt: [nd.matmul(bottom(Wf), dft), nd.matmul(bottom(Wc), dcct), nd.matmul(bottom(Wi), dit), nd.matmul(bottom(Wo), dot)].reduce((s, v) => nd.add(s, v)),
-    da_prev: [nd.matmul(top(Wf), dft), nd.matmul(top(Wc), dcct), nd.matmul(top(Wi), dit), nd.matmul(top(Wo), dot)].reduce((s, v) => nd.add(s, v)),
-    dc_prev: nd.mul(common, ft),
-    dWf: nd.matmul(dft, hstack), dWi: nd.matmul(dit, hstack), dWc: nd.matmul(dcct, hstack), dWo: nd.matmul(dot, hstack),
-    dbf: nd.sum(dft, 1, true), dbi: nd.sum(dit, 1, true), dbc: nd.sum(dcct, 1, true), dbo: nd.sum(dot, 1, true),
-  };
-}
-
-/**
- * REPRODUCTION OF THE NOTEBOOK'S BUG: its lstm_backward exactly as printed. da_prevt and
- * dc_prevt are zeros before the loop and never assigned again, so each step is differentiated
- * as if it were the last. (The library's lstmBackward carries them.)
- */
-function lstmBackwardAsPrinted(da: NDArray, caches: LSTMCaches) {
-  const [steps] = caches;
-  const [nA, m, Tx] = da.shape as [number, number, number];
-  const nX = steps[0]!.xt.shape[0]!;
-  const dx = nd.zeros([nX, m, Tx]);
-  const daPrevt = nd.zeros([nA, m]);
-  const dcPrevt = nd.zeros([nA, m]);
-  const sums: Record<string, NDArray> = {};
-  for (const k of ["dWf", "dWi", "dWc", "dWo"]) sums[k] = nd.zeros([nA, nA + nX]);
-  for (const k of ["dbf", "dbi", "dbc", "dbo"]) sums[k] = nd.zeros([nA, 1]);
-  let g: ReturnType<typeof lstmCellBackwardAsPrinted> | null = null;
-  for (let t = Tx - 1; t >= 0; t--) {
-    g = lstmCellBackwardAsPrinted(nd.add(da.slice(null, null, t), daPrevt), dcPrevt, steps[t]!);
-    dx.slice(null, null, t).assign(g.dxt);
-    for (const k of Object.keys(sums)) sums[k] = nd.add(sums[k]!, g[k as "dWf"]);
-  }
-  return { dx, da0: g!.da_prev, dWf: sums.dWf!, dbf: sums.dbf!, dWi: sums.dWi!, dbi: sums.dbi!, dWc: sums.dWc!, dbc: sums.dbc!, dWo: sums.dWo!, dbo: sums.dbo! };
-}
-
 function lstmCase(seed: number, T: number) {
   // the notebook's sizes and drawing order (cell 2): x, a0, Wf, bf, Wi, bi, Wo, bo, Wc, bc, Wy, by
   const rs = new RandomState(seed);
@@ -118,7 +69,7 @@ function lstmCase(seed: number, T: number) {
   const inputs = { x, a0, ...p } as LSTMInputs;
   const manual = (xs: LSTMInputs, upstream: NDArray | null) => {
     const { x, a0, ...params } = xs;
-    const g = lstmBackwardAsPrinted(upstream!, lstmForward(x, a0, params).caches);
+    const g = notebookBackwardAsWritten(upstream!, lstmForward(x, a0, params).caches);
     return { x: g.dx, a0: g.da0, Wf: g.dWf, bf: g.dbf, Wi: g.dWi, bi: g.dbi, Wc: g.dWc, bc: g.dbc, Wo: g.dWo, bo: g.dbo };
   };
   return { inputs, upstream: da, report: compareDerivatives(lstmTape, manual, inputs, { upstream: da, along: { x: 2 } }) };
