@@ -48,7 +48,18 @@ function refMatmul(a: NDArray, b: NDArray): { shape: number[]; value: (idx: numb
   };
 }
 
-function checkMatmul(a: NDArray, b: NDArray, y: NDArray, rtol: number): void {
+/** Unit roundoff of each dtype's arithmetic (0 for the integer dtypes, whose products here are exact). */
+const UNIT: Record<DType, number> = { float64: 2 ** -53, float32: 2 ** -24, int32: 0, bool: 0 };
+
+/**
+ * Checks y against the triple loop within the textbook bound for a dot product of length K
+ * (Higham, Accuracy and Stability of Numerical Algorithms, section 3.1): any summation order gives
+ * |fl(x.y) - x.y| <= gamma_K * sum |x_i y_i| with gamma_K = K u / (1 - K u); one more rounding
+ * stores the result, so gamma_{K+1}. A wrong element misses by the size of the sum, far outside it.
+ */
+function checkMatmul(a: NDArray, b: NDArray, y: NDArray, unit: number): void {
+  const K = a.shape[a.ndim - 1]!;
+  const rtol = unit === 0 ? 0 : ((K + 1) * unit) / (1 - (K + 1) * unit);
   const ref = refMatmul(a, b);
   expect(y.shape).toEqual(ref.shape);
   const got = y.toArray() as Nested;
@@ -113,7 +124,7 @@ describe("matmul", () => {
         eachBackend(() => {
           const y = T.matmul(a, b);
           expect(y.dtype).toBe("float64");
-          checkMatmul(a, b, y, 1e-14);
+          checkMatmul(a, b, y, UNIT.float64);
           expect(a.matmul(b).toArray()).toEqual(y.toArray());
         });
       }),
@@ -127,7 +138,7 @@ describe("matmul", () => {
         eachBackend(() => {
           const y = T.matmul(a, b);
           expect(y.dtype).toBe("float32");
-          checkMatmul(a, b, y, 2e-7);
+          checkMatmul(a, b, y, UNIT.float32);
         });
       }),
       { numRuns: 60 },
@@ -136,7 +147,7 @@ describe("matmul", () => {
       fc.property(operandsArb("int32", smallIntDraw), ([a, b]) => {
         const y = T.matmul(a, b);
         expect(y.dtype).toBe("int32");
-        checkMatmul(a, b, y, 0);
+        checkMatmul(a, b, y, UNIT.int32);
       }),
       { numRuns: 40 },
     );
@@ -163,7 +174,7 @@ describe("matmul", () => {
     fc.assert(
       fc.property(arb, ([a0, b0, dt]) => {
         const [a, b] = dt === "float32" ? [a0.astype("float32"), b0.astype("float32")] : [a0, b0];
-        eachBackend(() => checkMatmul(a, b, T.matmul(a, b), dt === "float32" ? 3e-7 : 1e-14));
+        eachBackend(() => checkMatmul(a, b, T.matmul(a, b), UNIT[dt]));
       }),
       { numRuns: 8 },
     );
@@ -174,7 +185,7 @@ describe("matmul", () => {
     const r = rng(7);
     const a = array(Array.from({ length: 67 * 129 }, () => r() - 0.5), [67, 129]).T;
     const b = array(Array.from({ length: 130 * 67 }, () => r() - 0.5), [130, 67]).T;
-    eachBackend(() => checkMatmul(a, b, T.matmul(a, b), 1e-14));
+    eachBackend(() => checkMatmul(a, b, T.matmul(a, b), UNIT.float64));
     const big = T.matmul(T.ones([3, 1, 40, 41]).slice(null, null, [null, null, -1]), T.ones([2, 41, 50]).slice(null, [null, null, -1]));
     expect(big.shape).toEqual([3, 2, 40, 50]);
     expect(T.all(T.eq(big, 41)).item()).toBe(1);
@@ -193,7 +204,7 @@ describe("matmul", () => {
       const B = T.arange(37 * 45).reshape(37, 45).T.T.mul(-1 / 1000);
       const o = T.zeros([45, 40]).T;
       T.matmul(A, B, o);
-      checkMatmul(A, B, o, 1e-14);
+      checkMatmul(A, B, o, UNIT.float64);
     });
     // out aliasing the left operand: x <- x @ I must leave x unchanged.
     const x = T.arange(9).reshape(3, 3);
