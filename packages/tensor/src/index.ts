@@ -4,34 +4,26 @@
 import "./ndarray-methods.js"; // a.add(b), a.reshape(...): the methods, attached to the class
 
 export { NDArray, type ArrayOrScalar, type AxisArg, type StorageInfo } from "./ndarray.js";
+export { isNDArray } from "./creation.js";
+// the computing functions, as kernels that a trace records (traced-ops.ts)
 export {
-  array,
-  scalar,
-  empty,
-  zeros,
-  ones,
-  full,
-  zerosLike,
-  onesLike,
-  fullLike,
-  arange,
-  linspace,
-  eye,
-  isNDArray,
-} from "./creation.js";
-export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
-export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, fmtShape } from "./errors.js";
-export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
-export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze, reshape } from "./views.js";
-export {
+  array, scalar, empty, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
+  reshape,
   neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, sign, reciprocal, log1p, expm1,
   floor, ceil, round, isnan, isfinite,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
   clip, where, copy, fill, assign, sigmoidBackward, tanhBackward,
-} from "./elementwise.js";
-export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
-export { matmul, matmulTN, dot, outer } from "./matmul.js";
-export { concat, stack, split, chunk, take, indexAdd, toIndexArray, type Indices } from "./join.js";
+  sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo,
+  matmul, matmulTN, dot, outer,
+  concat, stack, split, chunk, take, indexAdd, toIndexArray,
+  erf, unfold, unfoldBackward,
+} from "./traced-ops.js";
+export { kernel, isTracing, TraceError, type KernelInfo } from "./trace.js";
+export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
+export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, fmtShape } from "./errors.js";
+export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
+export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze } from "./views.js";
+export { type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";
 export { formatArray, formatRepr, type FormatOptions } from "./format.js";
@@ -39,4 +31,4 @@ export { formatArray, formatRepr, type FormatOptions } from "./format.js";
 export function transpose(a: import("./ndarray.js").NDArray, axes?: readonly number[]) {
   return a.transpose(...(axes ?? []));
 }
-export { erf, erfScalar, unfold, unfoldBackward, windowCount, type WindowSpec } from "./special.js";
+export { erfScalar, windowCount, type WindowSpec } from "./special.js";

@@ -6,3 +6,4 @@ export { recycleStorage, trimSpares } from "./dtype.js";
 export { allocateUninit } from "./dtype.js";
 export { walk } from "./iter.js";
 export { gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
+export { trace, traceDifference, Program, Identities, type Step } from "./trace.js";

@@ -1,0 +1,345 @@
+// Tracing: a record of the kernels a piece of code calls, and a program that calls them again.
+//
+// Every function of this package that computes values is a kernel: `kernel(name, fn)` wraps
+// it so that, while a trace is recording, each outermost call is written down (the function,
+// its arguments, its result) before it runs. A kernel called by another kernel is part of
+// that one and is not recorded. Views are not recorded either: a view is a shape over a
+// storage that the trace already knows.
+//
+// A Program replays the record on the same arrays: each kernel writes its result into the
+// array the traced call returned (through its `out` argument where it has one, by a copy
+// otherwise), so a view made while tracing, or a reference kept in some object (a parameter's
+// gradient), sees the new values. The arrays' storages are the trace's own buffers; those the
+// eager code had reused (spares, see dtype.ts) are reused at the same points, in the same order.
+//
+// What a trace cannot see is code that computes values without a kernel (a plain loop over
+// `.data`). An array made that way during the trace, then read by a kernel, is an error at
+// once (TraceError names the kernel and the argument); `kernel(name, fn)` is how such code
+// becomes traceable. Plain values (numbers, shapes, options) are part of each call as recorded:
+// a JS number that changes from call to call is baked in, and comparing two traces
+// (`Program.difference`) is how a caller detects it.
+
+import { NDArray, type StorageInfo } from "./ndarray.js";
+import { TapegradError, fmtShape } from "./errors.js";
+import { storageSerial } from "./ndarray.js";
+import { trimSpares } from "./dtype.js";
+
+/** A trace that cannot be replayed faithfully: what it read, and where. */
+export class TraceError extends TapegradError {}
+
+export interface KernelInfo {
+  /** The index of the kernel's optional `out` argument: a replay writes the result there. */
+  out?: number;
+  /** The result's values are unspecified (empty): a replay need not recompute them. */
+  uninitialized?: boolean;
+}
+
+// What the trace does at replay for one recorded call.
+const CALL = 0; // call again as recorded (in place: the result is an argument, or nothing)
+const OUT = 1; // call with `out` set to the traced result
+const COPY = 2; // call, then copy each new result into the traced one
+const NONE = 3; // nothing (an uninitialized allocation)
+
+export interface Step {
+  readonly name: string;
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly self: unknown;
+  readonly args: unknown[];
+  readonly mode: number;
+  /** The traced results that a replay fills: one for a single result, several for a list. */
+  readonly targets: readonly (NDArray | null)[];
+  /** The call as a string of roles (which earlier result, placeholder or outside array each argument is). */
+  readonly signature: string;
+}
+
+let active: Recorder | null = null;
+
+/** Whether a trace is recording (so a compiled function called inside one runs eagerly, as part of it). */
+export function isTracing(): boolean {
+  return active !== null;
+}
+
+/**
+ * Marks `fn` as a kernel: a function of NDArrays and plain values that computes new arrays or
+ * writes into arrays it is given, and reads nothing else that changes. Inside a trace
+ * (autograd's `compile`) each call is recorded, and a replay calls `fn` again with the same
+ * arguments. Code that loops over `.data` itself must be a kernel to be compiled.
+ */
+export function kernel<F extends (...args: never[]) => unknown>(name: string, fn: F, info: KernelInfo = {}): F {
+  const f = fn as unknown as (...args: unknown[]) => unknown;
+  const wrapped = function (this: unknown): unknown {
+    // eslint-disable-next-line prefer-rest-params
+    if (active === null) return f.apply(this, arguments as unknown as unknown[]);
+    // eslint-disable-next-line prefer-rest-params
+    return active.call(name, f, info, this, arguments);
+  };
+  Object.defineProperty(wrapped, "name", { value: fn.name || name });
+  return wrapped as unknown as F;
+}
+
+/** Identities for the objects a trace meets (outside arrays, RNG streams), stable across traces. */
+export class Identities {
+  private readonly ids = new WeakMap<object, number>();
+  private next = 0;
+  of(x: object): number {
+    let id = this.ids.get(x);
+    if (id === undefined) this.ids.set(x, (id = this.next++));
+    return id;
+  }
+}
+
+class Recorder {
+  readonly steps: Step[] = [];
+  /** The storage of each array a recorded call made: "p<step>" or "p<step>.<k>". */
+  readonly produced = new Map<StorageInfo, string>();
+  readonly startSerial = storageSerial();
+
+  constructor(
+    readonly placeholders: ReadonlyMap<StorageInfo, number>,
+    readonly ids: Identities,
+  ) {}
+
+  call(name: string, fn: (...args: unknown[]) => unknown, info: KernelInfo, self: unknown, argv: ArrayLike<unknown>): unknown {
+    const args = new Array<unknown>(argv.length);
+    for (let i = 0; i < argv.length; i++) args[i] = snapshot(argv[i]);
+    const parts: string[] = [name];
+    if (self !== undefined && self !== null && typeof self === "object") parts.push(`this=${this.role(self, name, "this")}`);
+    for (let i = 0; i < args.length; i++) parts.push(this.role(args[i], name, `argument ${i + 1}`));
+    active = null; // kernels called by this one are part of it
+    let result: unknown;
+    try {
+      result = fn.apply(self, args);
+    } finally {
+      active = this;
+    }
+    const index = this.steps.length;
+    const results = result instanceof NDArray ? [result] : Array.isArray(result) && result.some((r) => r instanceof NDArray) ? (result as unknown[]) : null;
+    if (results === null) {
+      // nothing or a plain value: the call wrote into its arguments (fill, assign, a shuffle)
+      this.steps.push({ name, fn, self, args, mode: CALL, targets: [], signature: parts.join(" ") });
+      return result;
+    }
+    const targets: (NDArray | null)[] = [];
+    let fresh = 0;
+    let same = 0; // results that are arguments themselves (written in place through `out`)
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k];
+      if (!(r instanceof NDArray)) {
+        targets.push(null);
+      } else if (args.includes(r) || r === self) {
+        targets.push(null);
+        same++;
+      } else if (this.isViewOfArgument(r, self, args)) {
+        targets.push(null); // a view of an argument: nothing to fill
+      } else {
+        this.produced.set(r.storageInfo, result instanceof NDArray ? `p${index}` : `p${index}.${k}`);
+        targets.push(r);
+        fresh++;
+      }
+    }
+    if (fresh === 0 && same === 0) return result; // views only: a replay needs no step
+    let mode = COPY;
+    if (fresh === 0) mode = CALL;
+    else if (info.uninitialized) mode = NONE;
+    else if (info.out !== undefined && result instanceof NDArray && args[info.out] === undefined) {
+      mode = OUT;
+      args[info.out] = result;
+    }
+    parts.push(`-> ${results.map((r, k) => (targets[k] ? `${r instanceof NDArray ? r.dtype : ""}${fmtShape((r as NDArray).shape)}` : "=")).join(",")}`);
+    this.steps.push({ name, fn, self, args, mode, targets, signature: parts.join(" ") });
+    return result;
+  }
+
+  private isViewOfArgument(r: NDArray, self: unknown, args: readonly unknown[]): boolean {
+    const info = r.storageInfo;
+    if (self instanceof NDArray && self.storageInfo === info) return true;
+    for (const a of args) {
+      if (a instanceof NDArray && a.storageInfo === info) return true;
+      if (Array.isArray(a)) for (const b of a) if (b instanceof NDArray && b.storageInfo === info) return true;
+    }
+    return false;
+  }
+
+  /** An argument as a string: which array (and which view of it) or which plain value. */
+  role(v: unknown, kernelName: string, where: string): string {
+    if (v instanceof NDArray) return this.arrayRole(v, kernelName, where);
+    if (v === undefined) return "u";
+    if (v === null) return "null";
+    switch (typeof v) {
+      case "number": return Object.is(v, -0) ? "-0" : String(v);
+      case "string": return JSON.stringify(v);
+      case "boolean": return String(v);
+      case "function": return "fn";
+      case "bigint": return `${v}n`;
+      default: break;
+    }
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+      const items: string[] = [];
+      for (let i = 0; i < (v as ArrayLike<unknown>).length; i++) items.push(this.role((v as ArrayLike<unknown>)[i], kernelName, where));
+      return `[${items.join(",")}]`;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      return `{${Object.entries(v as object).map(([k, x]) => `${k}:${this.role(x, kernelName, where)}`).join(",")}}`;
+    }
+    return `o${this.ids.of(v as object)}`;
+  }
+
+  private arrayRole(a: NDArray, kernelName: string, where: string): string {
+    const info = a.storageInfo;
+    let base = this.produced.get(info);
+    if (base === undefined) {
+      const ph = this.placeholders.get(info);
+      if (ph !== undefined) base = `x${ph}`;
+    }
+    if (base === undefined) {
+      if (info.serial >= this.startSerial) {
+        throw new TraceError(
+          `trace: ${kernelName}'s ${where} (a ${a.dtype} array of shape ${fmtShape(a.shape)}) was computed inside the traced function by code that is not a kernel, ` +
+            `so a replay would read its old values; compute it with @tapegrad/tensor ops, or wrap the code that computes it in kernel(name, fn)`,
+        );
+      }
+      base = `e${this.ids.of(info)}`;
+    }
+    return `${base}${fmtShape(a.shape)}/${a.strides.join(",")}+${a.offset}`;
+  }
+}
+
+/** JS arrays and plain objects among the arguments, copied: the caller may change them after the call. */
+function snapshot(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snapshot);
+  if (v !== null && typeof v === "object" && !(v instanceof NDArray) && Object.getPrototypeOf(v) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = snapshot(x);
+    return o;
+  }
+  return v;
+}
+
+/** Where two traces part: the first step that differs, described, or null if they are the same program. */
+export function traceDifference(a: Program, b: Program): string | null {
+  const n = Math.min(a.steps.length, b.steps.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.steps[i]!.signature;
+    const y = b.steps[i]!.signature;
+    if (x !== y) return `kernel #${i} (${b.steps[i]!.name}) differs: ${diffWords(x, y)}`;
+  }
+  if (a.steps.length !== b.steps.length) {
+    const longer = a.steps.length > b.steps.length ? a : b;
+    return `one call ran ${longer.steps.length - n} more kernel(s) than the other, from #${n} (${longer.steps[n]!.name})`;
+  }
+  return null;
+}
+
+function diffWords(x: string, y: string): string {
+  const a = x.split(" ");
+  const b = y.split(" ");
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      const what = i === 0 ? "the kernel" : a[i]?.startsWith("->") || b[i]?.startsWith("->") ? "the result" : `argument ${i}`;
+      return `${what} was ${a[i] ?? "absent"} on one call and ${b[i] ?? "absent"} on the next`;
+    }
+  }
+  return "";
+}
+
+/** A recorded sequence of kernel calls, replayable on the arrays it was traced on. */
+export class Program {
+  constructor(readonly steps: readonly Step[]) {}
+
+  /** Calls every kernel again, in order, writing into the traced results. */
+  run(): void {
+    // Spares may hold storages that are this program's buffers (an eager backward recycled
+    // them); a kernel that allocated one here would overwrite a value still to be read.
+    trimSpares(0, 0);
+    const steps = this.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!;
+      const mode = s.mode;
+      if (mode === CALL || mode === OUT) {
+        s.fn.apply(s.self, s.args);
+      } else if (mode === COPY) {
+        const r = s.fn.apply(s.self, s.args);
+        const targets = s.targets;
+        if (targets.length === 1 && r instanceof NDArray) copyResult(targets[0]!, r);
+        else for (let k = 0; k < targets.length; k++) if (targets[k]) copyResult(targets[k]!, (r as NDArray[])[k]!);
+      }
+    }
+    trimSpares(0, 0);
+  }
+
+  /** The buffers the program writes (distinct storages), and their bytes. */
+  buffers(): { count: number; bytes: number } {
+    const seen = new Set<unknown>();
+    let bytes = 0;
+    for (const s of this.steps) {
+      for (const t of s.targets) {
+        if (t === null || seen.has(t.data)) continue;
+        seen.add(t.data);
+        bytes += t.data.byteLength;
+      }
+    }
+    return { count: seen.size, bytes };
+  }
+
+  /** How many calls of each kernel, and how each is replayed. */
+  kernels(): { name: string; calls: number; replay: string }[] {
+    const modes = ["call", "out", "copy", "none"];
+    const counts = new Map<string, { name: string; calls: number; replay: string }>();
+    for (const s of this.steps) {
+      const key = `${s.name}/${s.mode}`;
+      const c = counts.get(key);
+      if (c) c.calls++;
+      else counts.set(key, { name: s.name, calls: 1, replay: modes[s.mode]! });
+    }
+    return [...counts.values()].sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name));
+  }
+}
+
+function copyResult(dst: NDArray, src: NDArray): void {
+  if (dst.isContiguous() && src.isContiguous() && dst.dtype === src.dtype && dst.size === src.size) {
+    dst.data.set(src.data.subarray(src.offset, src.offset + src.size) as never, dst.offset);
+  } else {
+    copyStrided(dst, src);
+  }
+  dst.bumpVersion();
+}
+
+function copyStrided(dst: NDArray, src: NDArray): void {
+  const n = dst.ndim;
+  const idx = new Array<number>(n).fill(0);
+  for (let count = 0; count < dst.size; count++) {
+    let p = dst.offset;
+    let q = src.offset;
+    for (let d = 0; d < n; d++) {
+      p += idx[d]! * dst.strides[d]!;
+      q += idx[d]! * src.strides[d]!;
+    }
+    dst.data[p] = src.data[q]!;
+    for (let d = n - 1; d >= 0; d--) {
+      if (++idx[d]! < dst.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * Runs fn while recording every kernel it calls. `placeholders` are the arrays that stand for
+ * the traced function's arguments (a replay finds new values in them). Returns fn's result and
+ * the program; if fn throws, the trace is dropped and the error passes through.
+ */
+export function trace<T>(fn: () => T, placeholders: readonly NDArray[], ids: Identities): { result: T; program: Program } {
+  if (active !== null) throw new TraceError("trace: a trace is already recording");
+  const ph = new Map<StorageInfo, number>();
+  placeholders.forEach((p, i) => ph.set(p.storageInfo, i));
+  const rec = new Recorder(ph, ids);
+  active = rec;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    active = null;
+  }
+  trimSpares(0, 0); // see Program.run
+  return { result, program: new Program(rec.steps) };
+}
