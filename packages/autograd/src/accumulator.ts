@@ -3,7 +3,7 @@
 // gradients' storage, and the deferred weight-gradient product. The ops know nothing of it.
 
 import * as nd from "@tapegrad/tensor";
-import { NDArray, empty, isFloat, type FloatDType, type Storage, type StorageInfo } from "@tapegrad/tensor";
+import { NDArray, empty, isFloat, kernel, type FloatDType, type Storage, type StorageInfo } from "@tapegrad/tensor";
 import { allocateUninit, recycleStorage, storageSerial, trimSpares } from "@tapegrad/tensor/internal";
 import { setRowProductSink } from "./define-op.js";
 import { Tensor, shapeOnly } from "./tensor.js";
@@ -97,8 +97,11 @@ export function endBackward(): void {
 
 // ---------------------------------------------------------------- sums
 
+// The sums below are kernels (nd.kernel): loops of their own, which a compiled step records
+// and replays like any other kernel.
+
 /** into += g in place; `into` is a fresh (contiguous, unshared) array of g's shape and dtype. */
-export function addInto(into: NDArray, g: NDArray): boolean {
+export const addInto = kernel("addInto", function addInto(into: NDArray, g: NDArray): boolean {
   const gd = dense(g, into.shape, into.dtype);
   if (!gd || !into.isContiguous()) return false;
   const d = into.data;
@@ -106,13 +109,13 @@ export function addInto(into: NDArray, g: NDArray): boolean {
   const go = g.offset;
   for (let i = 0, n = into.size; i < n; i++) d[o + i]! += gd[go + i]!;
   return true;
-}
+});
 
 /**
  * a + b into a new array, both dense of one shape and dtype: the engine's sum of two gradients
  * for one tensor. Not marked fresh: the engine owns it from the start.
  */
-export function addGrads(a: NDArray, b: NDArray): NDArray | null {
+export const addGrads = kernel("addGrads", function addGrads(a: NDArray, b: NDArray): NDArray | null {
   const ad = dense(a, a.shape, a.dtype);
   const bd = dense(b, a.shape, a.dtype);
   if (!ad || !bd) return null;
@@ -122,7 +125,7 @@ export function addGrads(a: NDArray, b: NDArray): NDArray | null {
   const bo = b.offset;
   for (let i = 0, n = r.size; i < n; i++) out[i] = ad[ao + i]! + bd[bo + i]!;
   return r;
-}
+});
 
 // ---------------------------------------------------------------- deferred weight gradients
 
@@ -262,7 +265,7 @@ function addPartial(s: ProductSum, product: NDArray): void {
   }
 }
 
-function stackRows(blocks: readonly NDArray[], width: number, dtype: FloatDType): NDArray {
+const stackRows = kernel("stackRows", function stackRows(blocks: readonly NDArray[], width: number, dtype: FloatDType): NDArray {
   let rows = 0;
   for (const b of blocks) rows += b.shape[0]!;
   const out = empty([rows, width], dtype);
@@ -274,8 +277,8 @@ function stackRows(blocks: readonly NDArray[], width: number, dtype: FloatDType)
     at += n;
   }
   return out;
-}
+});
 
 function zeros(s: ProductSum): NDArray {
-  return new NDArray(s.dtype === "float32" ? new Float32Array(s.K * s.N) : new Float64Array(s.K * s.N), [s.K, s.N]);
+  return nd.zeros([s.K, s.N], s.dtype);
 }

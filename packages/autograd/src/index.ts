@@ -19,3 +19,4 @@ export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
 export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous } from "./ops/movement.js";
 export { mean, variance, clip, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
 export { erf, unfold, pad } from "./ops/special.js";
+export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";

@@ -55,7 +55,9 @@ export function copyHyper<H>(h: H): H {
 }
 
 /** A copy of the state: see OptimizerStateDict. */
-export function encodeState<H extends object>(label: string, groups: readonly ParamGroupLike<H>[], state: ReadonlyMap<Tensor, ParamState>): OptimizerStateDict {
+export function encodeState<H extends object>(
+  label: string, groups: readonly ParamGroupLike<H>[], state: ReadonlyMap<Tensor, ParamState>, counterNames: ReadonlySet<string>,
+): OptimizerStateDict {
   const index = new Map<Tensor, number>();
   const paramGroups = groups.map((g) => {
     const { params, ...h } = g;
@@ -67,7 +69,9 @@ export function encodeState<H extends object>(label: string, groups: readonly Pa
     const i = index.get(p);
     if (i === undefined) continue;
     for (const [k, v] of Object.entries(st)) {
-      if (v instanceof NDArray) tensors[`${i}.${k}`] = v.copy();
+      // a counter may be kept as a 0-d array (Adam's step, see optim.ts); it is saved as a number
+      if (counterNames.has(k)) (counters[i] ??= {})[k] = v instanceof NDArray ? v.item() : v;
+      else if (v instanceof NDArray) tensors[`${i}.${k}`] = v.copy();
       else (counters[i] ??= {})[k] = v;
     }
     counters[i] ??= {};

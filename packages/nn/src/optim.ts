@@ -102,7 +102,8 @@ export abstract class Optimizer<H extends object> {
 
   /** A copy of the state: see OptimizerStateDict. */
   stateDict(): OptimizerStateDict {
-    return encodeState(this.label, this.paramGroups, this.state);
+    const counters = new Set(this.paramGroups.flatMap((g) => this.stateSpec(g).counters));
+    return encodeState(this.label, this.paramGroups, this.state, counters);
   }
 
   /**
@@ -141,6 +142,24 @@ export abstract class Optimizer<H extends object> {
 
 
 const isNum = (v: unknown): v is number => typeof v === "number" && !Number.isNaN(v);
+
+/**
+ * A group's learning rate as a 0-d float64 array, read from the group when the kernel runs: in
+ * a compiled step, at every replay, so a scheduler's or a user's change to `group.lr` between
+ * steps takes effect as it does eagerly.
+ */
+function learningRate(h: { lr: number }): NDArray {
+  return nd.scalarFrom(() => h.lr);
+}
+
+/** A counter of a parameter's state (Adam's step) as a 0-d float64 array, made from the number a state dict loads. */
+function counterArray(st: ParamState, key: string): NDArray {
+  const v = st[key];
+  if (v instanceof NDArray) return v;
+  const a = nd.scalar(v as number);
+  st[key] = a;
+  return a;
+}
 
 /** The defaults overridden by the options given; an option left undefined keeps its default. */
 function withDefaults<H extends object>(label: string, base: H, options: Partial<H> | undefined): H {
@@ -206,7 +225,7 @@ export class SGD extends Optimizer<SGDOptions> {
       }
       d = h.nesterov ? nd.add(d, nd.mul(buf, h.momentum)) : buf;
     }
-    nd.sub(x, nd.mul(d, h.lr), x);
+    nd.sub(x, nd.mul(d, learningRate(h).astype(x.dtype)), x);
   }
 }
 
@@ -260,11 +279,16 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     }
     const m = st.exp_avg as NDArray;
     const v = st.exp_avg_sq as NDArray;
-    const t = (st.step as number) + 1;
-    st.step = t;
+    // The step count and everything computed from it are arrays, updated by kernels, so that a
+    // compiled step counts and corrects its bias at every replay (PyTorch's capturable Adam
+    // keeps `step` as a tensor for CUDA graphs, for the same reason). The state dict still holds
+    // it as a number.
+    const t = counterArray(st, "step");
+    nd.add(t, 1, t);
+    const lr = learningRate(h);
     let g = h.maximize ? nd.neg(grad) : grad;
     if (this.decoupled) {
-      if (h.weightDecay !== 0) nd.mul(x, 1 - h.lr * h.weightDecay, x);
+      if (h.weightDecay !== 0) nd.mul(x, nd.sub(1, nd.mul(lr, h.weightDecay)).astype(x.dtype), x);
     } else if (h.weightDecay !== 0) {
       g = nd.add(g, nd.mul(x, h.weightDecay));
     }
@@ -279,8 +303,10 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       nd.maximum(vmax, v, vmax);
       second = vmax;
     }
-    const stepSize = h.lr / (1 - b1 ** t);
-    const denom = nd.add(nd.div(nd.sqrt(second), Math.sqrt(1 - b2 ** t)), h.eps);
+    // lr / (1 - b1^t) and sqrt(1 - b2^t) in float64, then in x's dtype, as JS numbers would be
+    const stepSize = nd.div(lr, nd.sub(1, nd.pow(b1, t))).astype(x.dtype);
+    const correction = nd.sqrt(nd.sub(1, nd.pow(b2, t))).astype(x.dtype);
+    const denom = nd.add(nd.div(nd.sqrt(second), correction), h.eps);
     nd.sub(x, nd.mul(nd.div(m, denom), stepSize), x);
   }
 }

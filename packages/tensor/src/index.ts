@@ -7,7 +7,7 @@ export { NDArray, type ArrayOrScalar, type AxisArg, type StorageInfo } from "./n
 export { isNDArray } from "./creation.js";
 // the computing functions, as kernels that a trace records (traced-ops.ts)
 export {
-  array, scalar, empty, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
+  array, scalar, scalarFrom, empty, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
   reshape,
   neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, sign, reciprocal, log1p, expm1,
   floor, ceil, round, isnan, isfinite,

@@ -11,6 +11,8 @@ import * as sp from "./special.js";
 import * as views from "./views.js";
 import { RandomState } from "./random.js";
 import { kernel } from "./trace.js";
+import type { DType } from "./dtype.js";
+import type { NDArray } from "./ndarray.js";
 
 // ---- creation
 export const array = kernel("array", cr.array);
@@ -25,6 +27,12 @@ export const fullLike = kernel("fullLike", cr.fullLike);
 export const arange = kernel("arange", cr.arange);
 export const linspace = kernel("linspace", cr.linspace);
 export const eye = kernel("eye", cr.eye);
+/**
+ * A 0-d array holding `read()`, in `dtype` (float64 by default). In a compiled step, `read` is
+ * called again at every replay: the way to bring a JS value that changes between steps (a
+ * learning rate a scheduler sets) into a traced computation.
+ */
+export const scalarFrom = kernel("scalarFrom", (read: () => number, dtype: DType = "float64"): NDArray => cr.scalar(read(), dtype));
 
 // ---- views that may copy (the others never do, so they need no recording)
 export const reshape = kernel("reshape", views.reshape);

@@ -1,0 +1,277 @@
+// compile: trace a step once, replay the recorded kernels on later calls.
+//
+// A call traces by running the function eagerly while @tapegrad/tensor records every kernel it
+// calls (trace.ts there): the forward's, the backward's, the optimizer's. A replay calls the
+// same kernels again on the same buffers, with no Tensor, no node and no engine in between.
+// Tensor and NDArray arguments are placeholders: each call's values are copied into arrays the
+// trace read. What the function reaches through closures (parameters, their .grad, optimizer
+// state, RNG streams) is read and written where the trace found it, as an eager call would.
+//
+// A trace is trusted once two consecutive calls trace to the same program (the first call of a
+// training step differs from the second: the optimizer makes its state then). A JS number
+// computed inside the step and passed to a kernel, or a branch on a computed value, makes the
+// traces differ, and compile says where rather than replay a stale constant. `check` traces a
+// few more calls and compares each with the plan before replaying.
+
+import { NDArray, TapegradError, fmtShape, isTracing } from "@tapegrad/tensor";
+import { Identities, trace, traceDifference, type Program } from "@tapegrad/tensor/internal";
+import { Tensor } from "./tensor.js";
+
+/** A step that compile cannot replay faithfully, or a call it cannot serve. */
+export class CompileError extends TapegradError {}
+
+export interface CompileOptions {
+  /**
+   * Trace this many more calls (true: 3) once the plan is made, comparing each with the plan,
+   * before replaying; a difference throws a CompileError naming the kernel and the argument.
+   */
+  check?: boolean | number;
+  /** Plans kept, one per distinct signature of the arguments (shapes, dtypes, plain values); default 8. */
+  maxPlans?: number;
+  /** Traces of one signature that may disagree before compile gives up; default 3. */
+  maxTraces?: number;
+}
+
+/** One placeholder: the array a replay copies argument `arg`'s values into. */
+interface Slot {
+  arg: number;
+  array: NDArray;
+  /** the Tensor the function was given, for a Tensor argument */
+  tensor: Tensor | null;
+}
+
+interface Plan {
+  program: Program;
+  slots: Slot[];
+  /** The gradient a call leaves in each slot's Tensor (the trace's buffer), or null. */
+  grads: (NDArray | null)[];
+  /** What the function returned when traced: its tensors are the plan's buffers. */
+  output: unknown;
+  outputSignature: string;
+}
+
+interface Entry {
+  parts: string[];
+  traces: number;
+  /** Consecutive traces that agreed with the one before. */
+  agreed: number;
+  plan: Plan | null;
+  replays: number;
+}
+
+export interface CompiledFunction<F extends (...args: never[]) => unknown> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** What compile made of the function: per argument signature, its kernels, buffers and bytes. */
+  plan(): string;
+  /** Drops every plan: the next call traces again (after changing state the trace baked in). */
+  reset(): void;
+  /** Calls traced and replayed so far, over all signatures. */
+  readonly stats: { traces: number; replays: number; plans: number };
+}
+
+/**
+ * Compiles a step: the first calls with a given signature of arguments run eagerly and are
+ * traced; once two traces agree, later calls replay the traced kernels. Returned tensors are
+ * new arrays the caller keeps (detached from any graph). See docs/compile.md.
+ */
+export function compile<F extends (...args: never[]) => unknown>(fn: F, options: CompileOptions = {}): CompiledFunction<F> {
+  const checkCalls = options.check === true ? 3 : typeof options.check === "number" ? options.check : 0;
+  const maxPlans = options.maxPlans ?? 8;
+  const maxTraces = Math.max(2, options.maxTraces ?? 3);
+  if (!Number.isInteger(checkCalls) || checkCalls < 0) throw new CompileError(`compile: check must be a boolean or a count >= 0, got ${String(options.check)}`);
+  if (!Number.isInteger(maxPlans) || maxPlans < 1) throw new CompileError(`compile: maxPlans must be an integer >= 1, got ${String(options.maxPlans)}`);
+  const ids = new Identities();
+  const entries = new Map<string, Entry>();
+  const stats = { traces: 0, replays: 0, plans: 0 };
+  const f = fn as unknown as (...args: unknown[]) => unknown;
+
+  const call = (...args: unknown[]): unknown => {
+    if (isTracing()) return f(...args); // inside another compiled step's trace: part of it
+    const parts = args.map((a) => signatureOf(a, ids));
+    const key = `${args.length}|${parts.join("|")}`;
+    let e = entries.get(key);
+    if (e === undefined) {
+      if (entries.size >= maxPlans) throw tooManySignatures(parts, [...entries.values()].map((x) => x.parts), maxPlans);
+      e = { parts, traces: 0, agreed: 0, plan: null, replays: 0 };
+      entries.set(key, e);
+      stats.plans = entries.size;
+    }
+    if (e.plan !== null && e.agreed >= 1 + checkCalls) {
+      stats.replays++;
+      e.replays++;
+      return replay(e.plan, args);
+    }
+    stats.traces++;
+    return traceCall(e, args);
+  };
+
+  const traceCall = (e: Entry, args: unknown[]): unknown => {
+    const slots: Slot[] = [];
+    const given = args.map((a, i) => {
+      if (a instanceof Tensor) {
+        const array = a.data.copy();
+        const t = new Tensor(array, a.requiresGrad);
+        t.name = a.name;
+        slots.push({ arg: i, array, tensor: t });
+        return t;
+      }
+      if (a instanceof NDArray) {
+        const array = a.copy();
+        slots.push({ arg: i, array, tensor: null });
+        return array;
+      }
+      return a;
+    });
+    const { result, program } = trace(() => f(...given), slots.map((s) => s.array), ids);
+    const grads = slots.map((s) => takeGrad(s.tensor));
+    const plan: Plan = { program, slots, grads, output: result, outputSignature: outputSignature(result, ids) };
+    const prev = e.plan;
+    e.traces++;
+    e.plan = plan;
+    if (prev !== null) {
+      const diff = traceDifference(prev.program, program) ?? outputDifference(prev.outputSignature, plan.outputSignature);
+      if (diff === null) {
+        e.agreed++;
+      } else if (e.agreed >= 1) {
+        e.plan = null;
+        throw new CompileError(`compile (check): call ${e.traces} of the step is not the program its plan would replay: ${diff}. ${BAKED}`);
+      } else if (e.traces >= maxTraces) {
+        e.plan = null;
+        throw new CompileError(`compile: ${e.traces} consecutive calls with the same argument signature traced to different programs; the last two part at ${diff}. ${BAKED}`);
+      }
+    }
+    deliverGrads(args, slots, grads);
+    return copyOut(result);
+  };
+
+  const compiled = call as unknown as CompiledFunction<F>;
+  Object.defineProperty(compiled, "stats", { get: () => ({ ...stats }) });
+  compiled.reset = () => {
+    entries.clear();
+    stats.plans = 0;
+  };
+  compiled.plan = () => describePlans(entries);
+  return compiled;
+}
+
+const BAKED =
+  "A value that changes between calls was baked into the trace: a JS number computed inside the step (from a counter, or from .item()) " +
+  "and passed to an op, a branch on a computed value, or a tensor kept from the previous call. Compute it with ops, pass it as an argument " +
+  "(plain arguments are part of the plan's key), or return carried state and pass it back in";
+
+function replay(plan: Plan, args: unknown[]): unknown {
+  for (const s of plan.slots) {
+    const a = args[s.arg];
+    const src = a instanceof Tensor ? a.data : (a as NDArray);
+    copyInto(s.array, src);
+  }
+  plan.program.run();
+  deliverGrads(args, plan.slots, plan.grads);
+  return copyOut(plan.output);
+}
+
+/** The gradient a call left on a placeholder Tensor (moved off it, so the next call starts clean). */
+function takeGrad(t: Tensor | null): NDArray | null {
+  if (t === null || t._grad === null) return null;
+  const g = t._grad.data;
+  t._grad = null;
+  return g;
+}
+
+/** A Tensor argument that requires grad accumulates its gradient, as after an eager backward. */
+function deliverGrads(args: readonly unknown[], slots: readonly Slot[], grads: readonly (NDArray | null)[]): void {
+  for (let i = 0; i < slots.length; i++) {
+    const g = grads[i];
+    const a = args[slots[i]!.arg];
+    if (g === null || g === undefined || !(a instanceof Tensor) || !a.requiresGrad) continue;
+    const prev = a._grad;
+    a._grad = new Tensor(prev === null ? g.copy() : prev.data.add(g));
+  }
+}
+
+function copyInto(dst: NDArray, src: NDArray): void {
+  if (src.isContiguous() && src.dtype === dst.dtype) dst.data.set(src.data.subarray(src.offset, src.offset + src.size) as never);
+  else dst.assign(src);
+  dst.bumpVersion();
+}
+
+/** The function's result with every array copied: the caller's to keep. */
+function copyOut(v: unknown): unknown {
+  if (v instanceof Tensor) return new Tensor(v.data.copy());
+  if (v instanceof NDArray) return v.copy();
+  if (Array.isArray(v)) return v.map(copyOut);
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = copyOut(x);
+    return o;
+  }
+  return v;
+}
+
+/** An argument's part of the plan key: a tensor's or array's kind, dtype and shape; a plain value itself. */
+function signatureOf(a: unknown, ids: Identities): string {
+  if (a instanceof Tensor) return `Tensor ${a.dtype}${fmtShape(a.shape)}${a.requiresGrad ? " requiresGrad" : ""}`;
+  if (a instanceof NDArray) return `NDArray ${a.dtype}${fmtShape(a.shape)}`;
+  if (a === undefined) return "undefined";
+  if (typeof a === "function") return `function #${ids.of(a)}`;
+  if (typeof a === "number") return Object.is(a, -0) ? "-0" : String(a);
+  if (typeof a !== "object" || a === null) return JSON.stringify(a) ?? String(a);
+  if (Array.isArray(a)) return `[${a.map((x) => signatureOf(x, ids)).join(", ")}]`;
+  if (Object.getPrototypeOf(a) === Object.prototype) return `{${Object.entries(a).map(([k, x]) => `${k}: ${signatureOf(x, ids)}`).join(", ")}}`;
+  return `${(a as object).constructor?.name ?? "object"} #${ids.of(a as object)}`;
+}
+
+/** The result's shape of values, numbers included: a returned number that changes is a baked value. */
+function outputSignature(v: unknown, ids: Identities): string {
+  if (v instanceof Tensor || v instanceof NDArray) return signatureOf(v, ids).replace(" requiresGrad", "");
+  if (Array.isArray(v)) return `[${v.map((x) => outputSignature(x, ids)).join(", ")}]`;
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    return `{${Object.entries(v).map(([k, x]) => `${k}: ${outputSignature(x, ids)}`).join(", ")}}`;
+  }
+  return signatureOf(v, ids);
+}
+
+function outputDifference(a: string, b: string): string | null {
+  return a === b ? null : `the function returned ${a} on one call and ${b} on the next (a plain value in the result is not recomputed by a replay)`;
+}
+
+function tooManySignatures(parts: readonly string[], seen: readonly (readonly string[])[], maxPlans: number): CompileError {
+  let worst = -1;
+  let worstCount = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const values = new Set(seen.map((p) => p[i]));
+    values.add(parts[i]);
+    if (values.size > worstCount) {
+      worstCount = values.size;
+      worst = i;
+    }
+  }
+  const arity = new Set(seen.map((p) => p.length));
+  const which =
+    arity.size > 1 || !arity.has(parts.length)
+      ? `the number of arguments keeps changing (${[...arity, parts.length].join(", ")})`
+      : `argument ${worst + 1} keeps changing (${[...new Set([...seen.map((p) => p[worst]!), parts[worst]!])].slice(0, 4).join("; ")}, ...)`;
+  return new CompileError(
+    `compile: a ${maxPlans + 1}th signature of arguments would trace again, over maxPlans ${maxPlans}: ${which}. ` +
+      "Each new shape or plain value traces a plan of its own: pad to a few shapes, pass a changing number as a tensor, or raise maxPlans",
+  );
+}
+
+function describePlans(entries: ReadonlyMap<string, Entry>): string {
+  if (entries.size === 0) return "compile: no plans yet (the first call traces)";
+  const out: string[] = [];
+  for (const e of entries.values()) {
+    out.push(`plan for (${e.parts.join(", ")}): ${e.traces} trace(s), ${e.replays} replay(s)${e.plan && e.agreed >= 1 ? "" : ", not yet replaying"}`);
+    if (e.plan === null) continue;
+    const p = e.plan.program;
+    const b = p.buffers();
+    out.push(`  ${p.steps.length} kernel calls; ${b.count} buffers, ${formatBytes(b.bytes)}; fused groups: none`);
+    out.push("  kernel                 calls  replay");
+    for (const k of p.kernels()) out.push(`  ${k.name.padEnd(22)} ${String(k.calls).padStart(5)}  ${k.replay}`);
+  }
+  return out.join("\n");
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(2)} MiB`;
+}
