@@ -42,11 +42,11 @@ function additive(m: AttentionMask, dtype: nd.DType): NDArray {
 }
 
 /** A causal mask of n x n: 0 on and below the diagonal, -inf above (torch's generate_square_subsequent_mask). */
-export function causalMask(n: number, dtype: nd.DType = "float64"): NDArray {
+export const causalMask = nd.kernel("causalMask", (n: number, dtype: nd.DType = "float64"): NDArray => {
   const m = nd.zeros([n, n], dtype);
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) m.data[i * n + j] = -Infinity;
   return m;
-}
+});
 
 export class MultiheadAttention extends Module {
   in_proj_weight: Parameter;

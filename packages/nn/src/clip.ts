@@ -2,8 +2,7 @@
 // parameters' gradients together, and every gradient scaled by the same factor.
 
 import * as nd from "@tapegrad/tensor";
-import { NDArray, ValueError, fmtShape } from "@tapegrad/tensor";
-import { walk } from "@tapegrad/tensor/internal";
+import { NDArray, ValueError, fmtShape, kernel } from "@tapegrad/tensor";
 import { Tensor } from "@tapegrad/autograd";
 
 export interface ClipGradNormOptions {
@@ -13,27 +12,31 @@ export interface ClipGradNormOptions {
   errorIfNonfinite?: boolean;
 }
 
-function norm(a: NDArray, p: number): number {
-  let acc = 0;
-  walk(a.shape, [a.strides], [a.offset], (pos, n, inner) => {
-    const d = a.data;
-    for (let i = 0, q = pos[0]!, s = inner[0]!; i < n; i++, q += s) {
-      const v = Math.abs(d[q]!);
-      if (p === Infinity) acc = v > acc || v !== v ? v : acc;
-      else if (p === 2) acc += v * v;
-      else if (p === 1) acc += v;
-      else acc += v ** p;
-    }
-  });
-  return p === Infinity || p === 1 ? acc : p === 2 ? Math.sqrt(acc) : acc ** (1 / p);
+// Every value here is an array computed by kernels, the coefficient included, and the scaling
+// is not skipped when it is 1 (multiplying by 1 changes no bit): so inside a compiled step the
+// norm and the clipping are recomputed at every replay. Only the returned number is read out.
+
+/** The p-norm of a's elements as a 0-d float64 array (0 for an empty array; NaN propagates). */
+function norm(a: NDArray, p: number): NDArray {
+  if (a.size === 0) return nd.scalar(0);
+  const x = nd.abs(a.dtype === "float64" ? a : a.astype("float64"));
+  if (p === Infinity) return nd.max(x);
+  if (p === 2) return nd.sqrt(nd.sum(nd.mul(x, x)));
+  if (p === 1) return nd.sum(x);
+  return nd.pow(nd.sum(nd.pow(x, p)), 1 / p);
 }
 
-function combine(norms: readonly number[], p: number): number {
-  if (p === Infinity) return norms.reduce((m, v) => (v > m || v !== v ? v : m), 0);
-  let acc = 0;
-  for (const v of norms) acc += p === 2 ? v * v : v ** p;
-  return p === 2 ? Math.sqrt(acc) : acc ** (1 / p);
-}
+/** Throws, naming the parameters whose gradients are not finite, if the total norm is not (a kernel: checked at every replay). */
+const checkFinite = kernel("clipGradNorm.checkFinite", (total: NDArray, norms: readonly NDArray[], where: readonly string[], p: number): void => {
+  const v = total.item();
+  if (Number.isFinite(v)) return;
+  const bad = norms.map((n, i) => (Number.isFinite(n.item()) ? null : where[i]!)).filter((s) => s !== null);
+  throw new ValueError(
+    `clipGradNorm: the total norm of order ${p} of the gradients is ${v}, so they cannot be clipped; ` +
+      `non-finite gradients in ${bad.join(", ")}. The gradients were left as they were ` +
+      `(pass errorIfNonfinite: false to scale them by the non-finite norm anyway)`,
+  );
+});
 
 /**
  * Computes the norm of all gradients together (the norm of the per-parameter norms, as
@@ -50,25 +53,17 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
   const withGrad = list.filter((t) => t.grad !== null);
   if (withGrad.length === 0) return 0;
   const norms = withGrad.map((t) => norm(t.grad!, p));
-  const total = combine(norms, p);
-  if (options.errorIfNonfinite && !Number.isFinite(total)) {
-    const bad = withGrad
-      .map((t, i) => (Number.isFinite(norms[i]!) ? null : `parameter ${list.indexOf(t)} (shape ${fmtShape(t.shape)})`))
-      .filter((s) => s !== null);
-    throw new ValueError(
-      `${op}: the total norm of order ${p} of the gradients is ${total}, so they cannot be clipped; ` +
-        `non-finite gradients in ${bad.join(", ")}. The gradients were left as they were ` +
-        `(pass errorIfNonfinite: false to scale them by the non-finite norm anyway)`,
-    );
+  const total = norm(nd.stack(norms), p);
+  if (options.errorIfNonfinite) {
+    checkFinite(total, norms, withGrad.map((t) => `parameter ${list.indexOf(t)} (shape ${fmtShape(t.shape)})`), p);
   }
-  const coef = maxNorm / (total + 1e-6);
-  // PyTorch multiplies by min(coef, 1); multiplying by 1 changes nothing, so skip it.
-  if (!(coef >= 1)) {
-    for (const t of withGrad) {
-      const g = t.grad!;
-      if (g.writable) nd.mul(g, coef, g);
-      else t.grad = nd.mul(g, coef); // a broadcast view cannot be written element by element
-    }
+  // PyTorch multiplies by min(maxNorm / (norm + 1e-6), 1), a NaN norm making every gradient NaN
+  const coef = nd.minimum(nd.div(maxNorm, nd.add(total, 1e-6)), 1);
+  for (const t of withGrad) {
+    const g = t.grad!;
+    const c = coef.dtype === g.dtype ? coef : coef.astype(g.dtype);
+    if (g.writable) nd.mul(g, c, g);
+    else t.grad = nd.mul(g, c); // a broadcast view cannot be written element by element
   }
-  return total;
+  return total.item();
 }

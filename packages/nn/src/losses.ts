@@ -83,6 +83,32 @@ function position(f: number, shape: readonly number[]): string {
   return `[${idx.join(",")}]`;
 }
 
+/**
+ * From int32 class indices y (the target's shape) and the class count C: the indices with
+ * ignored ones set to 0, which targets count (bool), and the flat positions n * C + y_n of the
+ * picked entries. A kernel (a loop of its own), so a compiled step reads each call's targets.
+ */
+const targetIndices = nd.kernel("crossEntropy.targets", (y: NDArray, C: number, ignoreIndex: number, op: string): [NDArray, NDArray, NDArray] => {
+  const ys = y.toTypedArray() as Int32Array;
+  const safe = new Int32Array(ys.length);
+  const valid = new Uint8Array(ys.length);
+  const flatIdx = new Int32Array(ys.length);
+  for (let i = 0; i < ys.length; i++) {
+    const v = ys[i]!;
+    if (v === ignoreIndex) continue;
+    if (v < 0 || v >= C) {
+      throw new IndexError(
+        `${op}: target ${v} at position ${position(i, y.shape)} is out of range for ${C} classes; expected 0..${C - 1}` +
+          ` (or ignoreIndex ${ignoreIndex})`,
+      );
+    }
+    safe[i] = v;
+    valid[i] = 1;
+  }
+  for (let i = 0; i < ys.length; i++) flatIdx[i] = i * C + safe[i]!;
+  return [new NDArray(safe, y.shape), new NDArray(valid, y.shape), new NDArray(flatIdx, [ys.length])]; // a Uint8Array is bool storage
+});
+
 /** Class indices as an int32 array; values are checked later, against the class count. */
 function classIndices(op: string, target: ClassTarget): NDArray {
   let a: NDArray;
@@ -137,23 +163,7 @@ function pickClasses(op: string, x: Tensor, target: ClassTarget, ignoreIndex: nu
     );
   }
   if (!Number.isInteger(ignoreIndex)) throw new ValueError(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
-  const ys = y.toTypedArray() as Int32Array;
-  const safe = new Int32Array(ys.length);
-  const valid = new Uint8Array(ys.length);
-  const flatIdx = new Int32Array(ys.length);
-  for (let i = 0; i < ys.length; i++) {
-    const v = ys[i]!;
-    if (v === ignoreIndex) continue;
-    if (v < 0 || v >= C) {
-      throw new IndexError(
-        `${op}: target ${v} at position ${position(i, tShape)} is out of range for ${C} classes; expected 0..${C - 1}` +
-          ` (or ignoreIndex ${ignoreIndex})`,
-      );
-    }
-    safe[i] = v;
-    valid[i] = 1;
-  }
-  for (let i = 0; i < ys.length; i++) flatIdx[i] = i * C + safe[i]!;
+  const [safeIdx, validMask, flatIdx] = targetIndices(y, C, ignoreIndex, op);
 
   let weight: Tensor | null = null;
   if (weightArg !== undefined && weightArg !== null) {
@@ -165,10 +175,8 @@ function pickClasses(op: string, x: Tensor, target: ClassTarget, ignoreIndex: nu
 
   const order = [...x.shape.keys()].filter((i) => i !== classAxis);
   const moved = classAxis === x.ndim - 1 ? x : permute(x, [...order, classAxis]);
-  const validMask = new NDArray(valid, tShape); // a Uint8Array is bool storage
-  const rows = reshape(take(moved, new NDArray(flatIdx, [ys.length])), tShape);
+  const rows = reshape(take(moved, flatIdx), tShape);
   const picked = where(new Tensor(validMask), rows, 0);
-  const safeIdx = new NDArray(safe, tShape);
   let wy: Tensor;
   let denom: Tensor | number;
   if (weight) {
@@ -176,9 +184,7 @@ function pickClasses(op: string, x: Tensor, target: ClassTarget, ignoreIndex: nu
     denom = sum(wy);
   } else {
     wy = new Tensor(validMask.astype(x.dtype));
-    let n = 0;
-    for (const v of valid) n += v;
-    denom = n;
+    denom = new Tensor(nd.sum(wy.data)); // the count of targets that count, exact in either float dtype
   }
   return { picked, wy, denom, valid: validMask, weight };
 }

@@ -22,7 +22,7 @@
 import { NDArray, type StorageInfo } from "./ndarray.js";
 import { TapegradError, fmtShape } from "./errors.js";
 import { storageSerial } from "./ndarray.js";
-import { trimSpares } from "./dtype.js";
+import { trimSpares, type Storage } from "./dtype.js";
 
 /** A trace that cannot be replayed faithfully: what it read, and where. */
 export class TraceError extends TapegradError {}
@@ -93,6 +93,14 @@ class Recorder {
   /** The storage of each array a recorded call made: "p<step>" or "p<step>.<k>". */
   readonly produced = new Map<StorageInfo, string>();
   readonly startSerial = storageSerial();
+  /**
+   * A sample of the values of every storage a recorded call read or wrote, as of the last call
+   * that touched it. A kernel that finds its argument's sample changed, or the end of the trace
+   * finding any changed, means code that is not a kernel wrote into the array in between: a
+   * replay would not repeat that write. (A sample: 32 positions, the first and last included,
+   * so a write to a few elements in the middle can pass unseen.)
+   */
+  private readonly prints = new Map<Storage, { values: Float64Array; by: string }>();
 
   constructor(
     readonly placeholders: ReadonlyMap<StorageInfo, number>,
@@ -113,6 +121,7 @@ class Recorder {
       active = this;
     }
     const index = this.steps.length;
+    this.remember(self, args, result, name);
     const results = result instanceof NDArray ? [result] : Array.isArray(result) && result.some((r) => r instanceof NDArray) ? (result as unknown[]) : null;
     if (results === null) {
       // nothing or a plain value: the call wrote into its arguments (fill, assign, a shuffle)
@@ -148,6 +157,40 @@ class Recorder {
     parts.push(`-> ${results.map((r, k) => (targets[k] ? `${r instanceof NDArray ? r.dtype : ""}${fmtShape((r as NDArray).shape)}` : "=")).join(",")}`);
     this.steps.push({ name, fn, self, args, mode, targets, signature: parts.join(" ") });
     return result;
+  }
+
+  /** Samples the storages a call touched (its arguments and results), as the call left them. */
+  private remember(self: unknown, args: readonly unknown[], result: unknown, by: string): void {
+    const visit = (v: unknown, depth: number): void => {
+      if (v instanceof NDArray) this.prints.set(v.data, { values: sample(v.data), by });
+      else if (Array.isArray(v) && depth === 0) for (const x of v) visit(x, 1);
+    };
+    visit(self, 0);
+    for (const a of args) visit(a, 0);
+    visit(result, 0);
+  }
+
+  /** Throws if an array's storage changed since the last recorded call touched it. */
+  checkUnchanged(a: NDArray, reader: string): void {
+    const p = this.prints.get(a.data);
+    if (p !== undefined && !sameSample(p.values, a.data)) {
+      throw new TraceError(
+        `trace: ${reader} reads a ${a.dtype} array of shape ${fmtShape(a.shape)} whose values changed after ${p.by} last wrote or read it, ` +
+          `by code that is not a kernel (a loop over .data, say), so a replay would not repeat the change; do it with @tapegrad/tensor ops, or wrap it in kernel(name, fn)`,
+      );
+    }
+  }
+
+  /** At the end of the trace: every storage the trace touched must be as its last kernel left it. */
+  checkAll(): void {
+    for (const [data, p] of this.prints) {
+      if (!sameSample(p.values, data)) {
+        throw new TraceError(
+          `trace: an array (${data.length} elements) changed after ${p.by} last wrote or read it, by code that is not a kernel, ` +
+            `before the traced function returned; a replay would not repeat the change: do it with @tapegrad/tensor ops, or wrap it in kernel(name, fn)`,
+        );
+      }
+    }
   }
 
   private isViewOfArgument(r: NDArray, self: unknown, args: readonly unknown[]): boolean {
@@ -186,6 +229,7 @@ class Recorder {
   }
 
   private arrayRole(a: NDArray, kernelName: string, where: string): string {
+    this.checkUnchanged(a, `${kernelName}'s ${where}`);
     const info = a.storageInfo;
     let base = this.produced.get(info);
     if (base === undefined) {
@@ -296,6 +340,30 @@ export class Program {
   }
 }
 
+const SAMPLE = 32;
+
+function samplePositions(n: number): number {
+  return Math.min(n, SAMPLE);
+}
+
+function sample(d: Storage): Float64Array {
+  const k = samplePositions(d.length);
+  const out = new Float64Array(k);
+  for (let i = 0; i < k; i++) out[i] = d[k === 1 ? 0 : Math.floor((i * (d.length - 1)) / (k - 1))]!;
+  return out;
+}
+
+function sameSample(values: Float64Array, d: Storage): boolean {
+  const k = values.length;
+  if (k !== samplePositions(d.length)) return false;
+  for (let i = 0; i < k; i++) {
+    const v = d[k === 1 ? 0 : Math.floor((i * (d.length - 1)) / (k - 1))]!;
+    const w = values[i]!;
+    if (v !== w && !(v !== v && w !== w)) return false;
+  }
+  return true;
+}
+
 function copyResult(dst: NDArray, src: NDArray): void {
   if (dst.isContiguous() && src.isContiguous() && dst.dtype === src.dtype && dst.size === src.size) {
     dst.data.set(src.data.subarray(src.offset, src.offset + src.size) as never, dst.offset);
@@ -340,6 +408,7 @@ export function trace<T>(fn: () => T, placeholders: readonly NDArray[], ids: Ide
   } finally {
     active = null;
   }
+  rec.checkAll();
   trimSpares(0, 0); // see Program.run
   return { result, program: new Program(rec.steps) };
 }
