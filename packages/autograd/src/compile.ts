@@ -16,6 +16,7 @@
 import { NDArray, TapegradError, fmtShape, isTracing } from "@tapegrad/tensor";
 import { Identities, trace, traceDifference, type Program } from "@tapegrad/tensor/internal";
 import { Tensor } from "./tensor.js";
+import { setGradSink } from "./grad-bindings.js";
 
 /** A step that compile cannot replay faithfully, or a call it cannot serve. */
 export class CompileError extends TapegradError {}
@@ -48,6 +49,8 @@ interface Plan {
   /** What the function returned when traced: its tensors are the plan's buffers. */
   output: unknown;
   outputSignature: string;
+  /** The gradient reference each tensor was left with (see grad-bindings.ts), put back after a replay. */
+  bindings: [Tensor, Tensor | null][];
 }
 
 interface Entry {
@@ -122,9 +125,18 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
       }
       return a;
     });
-    const { result, program } = trace(() => f(...given), slots.map((s) => s.array), ids);
+    const bound = new Map<Tensor, Tensor | null>();
+    setGradSink((t, g) => bound.set(t, g));
+    let traced: ReturnType<typeof trace<unknown>>;
+    try {
+      traced = trace(() => f(...given), slots.map((s) => s.array), ids);
+    } finally {
+      setGradSink(null);
+    }
+    const { result, program } = traced;
     const grads = slots.map((s) => takeGrad(s.tensor));
-    const plan: Plan = { program, slots, grads, output: result, outputSignature: outputSignature(result, ids) };
+    for (const s of slots) if (s.tensor) bound.delete(s.tensor);
+    const plan: Plan = { program, slots, grads, output: result, outputSignature: outputSignature(result, ids), bindings: [...bound] };
     const prev = e.plan;
     e.traces++;
     e.plan = plan;
@@ -166,6 +178,7 @@ function replay(plan: Plan, args: unknown[]): unknown {
     copyInto(s.array, src);
   }
   plan.program.run();
+  for (const [t, g] of plan.bindings) t._grad = g;
   deliverGrads(args, plan.slots, plan.grads);
   return copyOut(plan.output);
 }

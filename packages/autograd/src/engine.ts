@@ -10,6 +10,7 @@ import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { add } from "./ops/binary.js";
 import { cast } from "./ops/movement.js";
 import * as A from "./accumulator.js";
+import { noteGrad } from "./grad-bindings.js";
 
 export interface BackwardOptions {
   /** The gradient of the output; required unless the output has one element. */
@@ -317,6 +318,7 @@ export function backward(root: Tensor, gradient: TensorLike | undefined, options
       leaf._grad = new Tensor(prev ? nd.add(prev.data, lg.data) : nd.copy(lg.data));
       ownedGrads.add(leaf._grad);
     }
+    noteGrad(leaf, leaf._grad);
   }
 }
 

@@ -5,6 +5,7 @@
 import * as nd from "@tapegrad/tensor";
 import { NDArray, ValueError, fmtShape, type DType, type Shape } from "@tapegrad/tensor";
 import { AutogradError, type Node } from "./tape.js";
+import { noteGrad } from "./grad-bindings.js";
 
 export type TensorLike = Tensor | NDArray | number;
 type Nested = number | boolean | readonly Nested[];
@@ -74,6 +75,7 @@ export class Tensor {
   set grad(v: NDArray | null) {
     if (v === null) {
       this._grad = null;
+      noteGrad(this, null);
       return;
     }
     if (!nd.shapesEqual(v.shape, this.shape)) {
@@ -83,6 +85,7 @@ export class Tensor {
       throw new nd.DTypeError(`grad: cannot assign a ${v.dtype} gradient to a ${this.dtype} tensor`);
     }
     this._grad = new Tensor(v);
+    noteGrad(this, this._grad);
   }
 
   /** The gradient as a Tensor; after `backward({ createGraph: true })` it can be differentiated again. */
@@ -103,6 +106,7 @@ export class Tensor {
 
   zeroGrad(): void {
     this._grad = null;
+    noteGrad(this, null);
   }
 
   item(): number { return this.data.item(); }

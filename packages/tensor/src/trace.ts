@@ -111,7 +111,10 @@ class Recorder {
     const args = new Array<unknown>(argv.length);
     for (let i = 0; i < argv.length; i++) args[i] = snapshot(argv[i]);
     const parts: string[] = [name];
-    if (self !== undefined && self !== null && typeof self === "object") parts.push(`this=${this.role(self, name, "this")}`);
+    // `this` counts when it is an array or a stream (a method's), not a module namespace (`nd.add(...)`)
+    if (self instanceof NDArray || (self !== null && typeof self === "object" && Object.prototype.toString.call(self) !== "[object Module]")) {
+      parts.push(`this=${this.role(self, name, "this")}`);
+    }
     for (let i = 0; i < args.length; i++) parts.push(this.role(args[i], name, `argument ${i + 1}`));
     active = null; // kernels called by this one are part of it
     let result: unknown;
@@ -266,7 +269,7 @@ export function traceDifference(a: Program, b: Program): string | null {
   for (let i = 0; i < n; i++) {
     const x = a.steps[i]!.signature;
     const y = b.steps[i]!.signature;
-    if (x !== y) return `kernel #${i} (${b.steps[i]!.name}) differs: ${diffWords(x, y)}`;
+    if (x !== y) return `kernel #${i} (${b.steps[i]!.name}) differs: ${diffWords(x, y, a.steps[i]!, b.steps[i]!)}`;
   }
   if (a.steps.length !== b.steps.length) {
     const longer = a.steps.length > b.steps.length ? a : b;
@@ -275,16 +278,27 @@ export function traceDifference(a: Program, b: Program): string | null {
   return null;
 }
 
-function diffWords(x: string, y: string): string {
+function diffWords(x: string, y: string, sx: Step, sy: Step): string {
   const a = x.split(" ");
   const b = y.split(" ");
+  const shift = a[1]?.startsWith("this=") ? 1 : 0;
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) {
-      const what = i === 0 ? "the kernel" : a[i]?.startsWith("->") || b[i]?.startsWith("->") ? "the result" : `argument ${i}`;
-      return `${what} was ${a[i] ?? "absent"} on one call and ${b[i] ?? "absent"} on the next`;
+      if (i === 0) return `the kernel was ${a[0]} on one call and ${b[0]} on the next`;
+      if (a[i]?.startsWith("->") || b[i]?.startsWith("->")) return `the result was ${a[i] ?? "absent"} on one call and ${b[i] ?? "absent"} on the next`;
+      const k = i - 1 - shift;
+      return `argument ${k + 1} was ${describeArg(a[i], sx.args[k])} on one call and ${describeArg(b[i], sy.args[k])} on the next`;
     }
   }
   return "";
+}
+
+/** An argument for a message: its role, and its values when it is a small array from outside the trace (a constant). */
+function describeArg(role: string | undefined, v: unknown): string {
+  if (role === undefined) return "absent";
+  if (v instanceof NDArray && role.startsWith("e") && v.size <= 8) return `an array from outside the trace holding ${JSON.stringify(v.toArray())}`;
+  if (v instanceof NDArray && role.startsWith("e")) return `an array from outside the trace (${v.dtype}${fmtShape(v.shape)})`;
+  return role;
 }
 
 /** A recorded sequence of kernel calls, replayable on the arrays it was traced on. */
