@@ -3,7 +3,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import type { NDArray, FloatDType } from "@tapegrad/tensor";
-import { Tensor, graphOf } from "@tapegrad/autograd";
+import { Tensor, compile, graphOf } from "@tapegrad/autograd";
 import * as nn from "@tapegrad/nn";
 import { LSTM, LSTMCell } from "@tapegrad/nn";
 import { gradsFromPytorchLayout, GRAD_NAMES, type LstmData, type LstmSize, type NotebookGrads } from "./lstm-data.js";
@@ -18,8 +18,11 @@ export interface Prepared {
 
 export type Missing = { missing: string };
 
-/** `countOps: false` skips the extra forward that counts the recorded ops (the memory runs). */
-export function prepareTape(size: LstmSize, dtype: FloatDType, d: LstmData, { countOps = true } = {}): Prepared {
+/**
+ * `countOps: false` skips the extra forward that counts the recorded ops (the memory runs);
+ * `compiled: true` runs the same step through compile (traced on its first calls, replayed after).
+ */
+export function prepareTape(size: LstmSize, dtype: FloatDType, d: LstmData, { countOps = true, compiled = false } = {}): Prepared {
   const { n_x, n_a, m } = size;
   const from = LSTMCell.fromNotebookParams(d.p, { dtype });
   const lstm = new LSTM(n_x, n_a, { dtype });
@@ -37,14 +40,15 @@ export function prepareTape(size: LstmSize, dtype: FloatDType, d: LstmData, { co
     const [out] = lstm.forward(x, [h0, c0]);
     return out.mul(da).sum();
   };
-  const step = () => {
+  const eager = () => {
     lstm.zeroGrad();
     x.zeroGrad();
     h0.zeroGrad();
     forward().backward();
   };
+  const step = compiled ? compile(eager) : eager;
   let opsPerStep: number | undefined;
-  if (countOps) {
+  if (countOps && !compiled) {
     opsPerStep = graphOf(forward()).ops.length; // the graph is dropped unreleased: only its ops are counted
   }
   return {

@@ -15,10 +15,11 @@ import { describeBackend, loadTfjs, prepareTfjs } from "./tfjs.js";
 import type { MemoryJob, MemoryResult } from "./lstm-memory.js";
 import type { BenchOptions, SizeName } from "./options.js";
 
-export type ImplName = "tape" | "closed" | "numpy" | "tfjs-cpu" | "tfjs-wasm";
-export const IMPLS: readonly ImplName[] = ["tape", "closed", "numpy", "tfjs-cpu", "tfjs-wasm"];
+export type ImplName = "tape" | "compiled" | "closed" | "numpy" | "tfjs-cpu" | "tfjs-wasm";
+export const IMPLS: readonly ImplName[] = ["tape", "compiled", "closed", "numpy", "tfjs-cpu", "tfjs-wasm"];
 const LABEL: Record<ImplName, string> = {
   tape: "tapegrad tape (nn.LSTM)",
+  compiled: "tapegrad compiled (nn.LSTM)",
   closed: "tapegrad closed form",
   numpy: "numpy closed form",
   "tfjs-cpu": "tfjs cpu",
@@ -101,6 +102,7 @@ function numpyGrads(g: NonNullable<NumpyLstm["grads"]>): NotebookGrads {
 async function prepare(impl: ImplName, size: LstmSize, dtype: FloatDType, d: ReturnType<typeof lstmData>): Promise<Prepared | Missing> {
   switch (impl) {
     case "tape": return prepareTape(size, dtype, d);
+    case "compiled": return prepareTape(size, dtype, d, { compiled: true });
     case "closed": return prepareClosed(size, dtype, d);
     case "tfjs-cpu": return prepareTfjs("cpu", size, dtype, d);
     case "tfjs-wasm": return prepareTfjs("wasm", size, dtype, d);
