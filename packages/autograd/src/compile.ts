@@ -31,6 +31,8 @@ export interface CompileOptions {
   maxPlans?: number;
   /** Traces of one signature that may disagree before compile gives up; default 3. */
   maxTraces?: number;
+  /** Fuse chains of elementwise kernels into generated loops (default true; false to measure without). */
+  fuse?: boolean;
 }
 
 /** One placeholder: the array a replay copies argument `arg`'s values into. */
@@ -129,7 +131,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     setGradSink((t, g) => bound.set(t, g));
     let traced: ReturnType<typeof trace<unknown>>;
     try {
-      traced = trace(() => f(...given), slots.map((s) => s.array), ids);
+      traced = trace(() => f(...given), slots.map((s) => s.array), ids, { fuse: options.fuse ?? true });
     } finally {
       setGradSink(null);
     }
@@ -278,9 +280,19 @@ function describePlans(entries: ReadonlyMap<string, Entry>): string {
     if (e.plan === null) continue;
     const p = e.plan.program;
     const b = p.buffers();
-    out.push(`  ${p.steps.length} kernel calls; ${b.count} buffers, ${formatBytes(b.bytes)}; fused groups: none`);
+    const fusedKernels = p.groups.reduce((n, g) => n + g.kernels.length, 0);
+    out.push(`  ${p.steps.length} kernel calls; ${b.count} buffers, ${formatBytes(b.bytes)}; ${p.groups.length} fused loops replacing ${fusedKernels} of the calls; ${p.resolvedProducts} products with layouts resolved`);
     out.push("  kernel                 calls  replay");
     for (const k of p.kernels()) out.push(`  ${k.name.padEnd(22)} ${String(k.calls).padStart(5)}  ${k.replay}`);
+    if (p.groups.length > 0) {
+      out.push("  fused loops (elements x kernels):");
+      const shapes = new Map<string, number>();
+      for (const g of p.groups) {
+        const key = `${g.size} x [${g.kernels.join(", ")}]`;
+        shapes.set(key, (shapes.get(key) ?? 0) + 1);
+      }
+      for (const [k, n] of shapes) out.push(`  ${String(n).padStart(4)}x ${k}`);
+    }
   }
   return out.join("\n");
 }

@@ -46,8 +46,29 @@ const POOL_MAX = 2048;
 let pool = new ArrayBuffer(POOL);
 let poolUsed = 0;
 
+// A replay (trace.ts) calls a kernel that makes a new array, and wants its result in the array
+// the trace kept: it names that storage here, and the next allocation of its length and dtype
+// returns it (zeroed when zeros were asked for) instead of making one. One-shot; cleared after the call.
+let redirect: Storage | null = null;
+
+/** @internal trace.ts's: the storage the next allocation of its length and dtype returns (null: none). */
+export function redirectAllocation(s: Storage | null): void {
+  redirect = s;
+}
+
+function redirected(dtype: DType, n: number): Storage | null {
+  const s = redirect;
+  if (s === null || s.length !== n || dtypeOfStorage(s) !== dtype) return null;
+  redirect = null;
+  return s;
+}
+
 /** Zeroed storage for n elements of a dtype (small ones from the pool above). */
 export function allocate(dtype: DType, n: number): Storage {
+  if (redirect !== null) {
+    const s = redirected(dtype, n);
+    if (s !== null) return s.fill(0);
+  }
   const bytes = n * BYTES[dtype];
   if (bytes > 64 && bytes <= POOL_MAX) {
     if (poolUsed + bytes > POOL) {
@@ -94,6 +115,10 @@ const SPARE_TINY = 8;
  * kernel that writes every element of its result.
  */
 export function allocateUninit(dtype: DType, n: number): Storage {
+  if (redirect !== null) {
+    const s = redirected(dtype, n);
+    if (s !== null) return s;
+  }
   if (n > SPARE_TINY && (dtype === "float64" || dtype === "float32")) {
     const spare = spares[dtype].get(n)?.pop();
     if (spare !== undefined) return spare;

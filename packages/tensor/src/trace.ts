@@ -22,7 +22,9 @@
 import { NDArray, type StorageInfo } from "./ndarray.js";
 import { TapegradError, fmtShape } from "./errors.js";
 import { storageSerial } from "./ndarray.js";
-import { trimSpares, type Storage } from "./dtype.js";
+import { redirectAllocation, trimSpares, type Storage } from "./dtype.js";
+import { FusedGroup, elementOp } from "./fuse.js";
+import { gemm } from "./matmul.js";
 
 /** A trace that cannot be replayed faithfully: what it read, and where. */
 export class TraceError extends TapegradError {}
@@ -303,24 +305,95 @@ function describeArg(role: string | undefined, v: unknown): string {
 
 /** A recorded sequence of kernel calls, replayable on the arrays it was traced on. */
 export class Program {
-  constructor(readonly steps: readonly Step[]) {}
+  /** What run() executes: the steps, with runs of elementwise kernels replaced by fused loops (fuse.ts). */
+  private readonly items: (Step | (() => void))[];
+  /** Products whose operand layouts were resolved at planning: a replay calls gemm directly. */
+  resolvedProducts = 0;
+  /** The fused loops, for plan printing: how many kernels each replaced, and its source. */
+  readonly groups: { kernels: string[]; size: number; source: string }[] = [];
+
+  constructor(
+    readonly steps: readonly Step[],
+    { fuse = true }: { fuse?: boolean } = {},
+  ) {
+    this.items = fuse ? this.fused() : steps.slice();
+  }
+
+  private fused(): (Step | (() => void))[] {
+    const items: (Step | (() => void))[] = [];
+    let group: FusedGroup | null = null;
+    let members: Step[] = [];
+    const flush = () => {
+      if (group !== null && members.length >= 2) {
+        const loop = group.compile();
+        if (loop !== null) {
+          items.push(loop);
+          this.groups.push({ kernels: members.map((m) => m.name), size: group.n, source: group.source });
+        } else items.push(...members);
+      } else items.push(...members);
+      group = null;
+      members = [];
+    };
+    for (const s of this.steps) {
+      const product = resolvedProduct(s);
+      if (product !== null) {
+        flush();
+        items.push(product);
+        this.resolvedProducts++;
+        continue;
+      }
+      const op = s.mode === OUT || s.mode === CALL ? elementOp(s.name, s.args, s.mode === OUT ? s.targets[0]! : null) : null;
+      if (op === null) {
+        flush();
+        items.push(s);
+        continue;
+      }
+      if (group === null || !(group as FusedGroup).tryAdd(op)) {
+        flush();
+        group = new FusedGroup(op.out.size, op.out.dtype === "float32");
+        group.tryAdd(op);
+      }
+      members.push(s);
+    }
+    flush();
+    return items;
+  }
 
   /** Calls every kernel again, in order, writing into the traced results. */
   run(): void {
     // Spares may hold storages that are this program's buffers (an eager backward recycled
     // them); a kernel that allocated one here would overwrite a value still to be read.
     trimSpares(0, 0);
-    const steps = this.steps;
-    for (let i = 0; i < steps.length; i++) {
-      const s = steps[i]!;
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const s = items[i]!;
+      if (typeof s === "function") {
+        s();
+        continue;
+      }
       const mode = s.mode;
       if (mode === CALL || mode === OUT) {
         s.fn.apply(s.self, s.args);
       } else if (mode === COPY) {
-        const r = s.fn.apply(s.self, s.args);
         const targets = s.targets;
-        if (targets.length === 1 && r instanceof NDArray) copyResult(targets[0]!, r);
-        else for (let k = 0; k < targets.length; k++) if (targets[k]) copyResult(targets[k]!, (r as NDArray[])[k]!);
+        if (targets.length === 1) {
+          // the kernel's first allocation of the result's size is the traced result's storage:
+          // usually its result, computed in place; otherwise a temporary, and the copy follows
+          const t = targets[0]!;
+          redirectAllocation(t.data);
+          let r: unknown;
+          try {
+            r = s.fn.apply(s.self, s.args);
+          } finally {
+            redirectAllocation(null);
+          }
+          if (!(r instanceof NDArray)) throw new TraceError(`replay: ${s.name} returned no array where the trace had one`);
+          if (r.data === t.data && r.offset === t.offset && sameStrides(r, t)) continue;
+          copyResult(t, r.data === t.data ? r.copy() : r); // another layout over the same storage: through a copy
+        } else {
+          const r = s.fn.apply(s.self, s.args);
+          for (let k = 0; k < targets.length; k++) if (targets[k]) copyResult(targets[k]!, (r as NDArray[])[k]!);
+        }
       }
     }
     trimSpares(0, 0);
@@ -352,6 +425,70 @@ export class Program {
     }
     return [...counts.values()].sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name));
   }
+}
+
+/** (rows, rowStride) of an array's leading dims when they fold into one (all but the last), else null. */
+function foldRows(a: NDArray): [number, number] | null {
+  if (a.ndim < 2) return null;
+  let rows = 1;
+  let stride = NaN;
+  let next = NaN;
+  for (let i = a.ndim - 2; i >= 0; i--) {
+    const d = a.shape[i]!;
+    rows *= d;
+    if (d === 1) continue;
+    if (stride !== stride) stride = a.strides[i]!;
+    else if (a.strides[i] !== next) return null;
+    next = a.strides[i]! * d;
+  }
+  return [rows, stride !== stride ? 0 : stride];
+}
+
+/**
+ * A traced matmul of (..., M, K) by a 2-D (K, N), or matmulTN, as a direct call of gemm with
+ * the layouts read once: the replay skips the checks, the broadcasting and the allocation.
+ * Null for any other step (batched products run as recorded).
+ */
+function resolvedProduct(s: Step): (() => void) | null {
+  if (s.targets.length !== 1 || (s.mode !== OUT && s.mode !== COPY)) return null;
+  const t = s.targets[0]!;
+  const [x, y] = s.args as [unknown, unknown];
+  if (!(x instanceof NDArray) || !(y instanceof NDArray) || !t.isContiguous()) return null;
+  if (s.name === "matmul") {
+    if (y.ndim !== 2 || x.ndim < 2 || t.dtype !== x.dtype || x.dtype !== y.dtype) return null;
+    const rows = foldRows(x);
+    if (rows === null) return null;
+    const [M, ars] = rows;
+    const [K, N] = [y.shape[0]!, y.shape[1]!];
+    if (x.shape[x.ndim - 1] !== K || t.size !== M * N) return null;
+    const acs = x.strides[x.ndim - 1]!;
+    const [brs, bcs] = [y.strides[0]!, y.strides[1]!];
+    const [xd, xo, yd, yo, td, to] = [x.data, x.offset, y.data, y.offset, t.data, t.offset];
+    return () => gemm(M, N, K, xd, xo, ars, acs, yd, yo, brs, bcs, td, to, N, 1);
+  }
+  if (s.name === "matmulTN") {
+    // A^T G over all rows: A (..., K), G (..., N) with leading dims that fold
+    if (x.dtype !== y.dtype || t.dtype !== x.dtype || x.ndim !== y.ndim || x.ndim < 2) return null;
+    const ra = foldRows(x);
+    const rg = foldRows(y);
+    if (ra === null || rg === null || ra[0] !== rg[0]) return null;
+    const K = x.shape[x.ndim - 1]!;
+    const N = y.shape[y.ndim - 1]!;
+    if (t.size !== K * N) return null;
+    const [rows, ars] = ra;
+    const grs = rg[1];
+    const acs = x.strides[x.ndim - 1]!;
+    const gcs = y.strides[y.ndim - 1]!;
+    const [xd, xo, yd, yo, td, to] = [x.data, x.offset, y.data, y.offset, t.data, t.offset];
+    return () => gemm(K, N, rows, xd, xo, acs, ars, yd, yo, grs, gcs, td, to, N, 1);
+  }
+  return null;
+}
+
+function sameStrides(a: NDArray, b: NDArray): boolean {
+  if (a.ndim !== b.ndim) return false;
+  for (let i = 0; i < a.ndim; i++) if (a.strides[i] !== b.strides[i] || a.shape[i] !== b.shape[i]) return false;
+  return true;
 }
 
 const SAMPLE = 32;
@@ -410,7 +547,7 @@ function copyStrided(dst: NDArray, src: NDArray): void {
  * the traced function's arguments (a replay finds new values in them). Returns fn's result and
  * the program; if fn throws, the trace is dropped and the error passes through.
  */
-export function trace<T>(fn: () => T, placeholders: readonly NDArray[], ids: Identities): { result: T; program: Program } {
+export function trace<T>(fn: () => T, placeholders: readonly NDArray[], ids: Identities, options: { fuse?: boolean } = {}): { result: T; program: Program } {
   if (active !== null) throw new TraceError("trace: a trace is already recording");
   const ph = new Map<StorageInfo, number>();
   placeholders.forEach((p, i) => ph.set(p.storageInfo, i));
@@ -424,5 +561,5 @@ export function trace<T>(fn: () => T, placeholders: readonly NDArray[], ids: Ide
   }
   rec.checkAll();
   trimSpares(0, 0); // see Program.run
-  return { result, program: new Program(rec.steps) };
+  return { result, program: new Program(rec.steps, options) };
 }

@@ -163,7 +163,7 @@ export function logF32(o: Float32Array, po: number, so: number, a: Float32Array,
  * tanh: an odd Taylor series below |x| = 0.55 (19 terms, truncation < 2^-56 relative), and
  * 1 - 2/(exp(2|x|) + 1) above, where the result is at least 1/2 and the subtraction loses nothing.
  */
-function tanh64(x: number): number {
+export function tanh64(x: number): number {
   const ax = Math.abs(x);
   if (ax < 0.55) {
     const s = x * x;
@@ -177,7 +177,7 @@ function tanh64(x: number): number {
 }
 
 /** tanh for float32 results: 1 - 2/(exp(2|x|) + 1) loses only absolute 2^-53, fine above 2^-6. */
-function tanh32(x: number): number {
+export function tanh32(x: number): number {
   const ax = Math.abs(x);
   if (ax < 0.015625) {
     const s = x * x;
@@ -196,24 +196,26 @@ export function tanhF32(o: Float32Array, po: number, so: number, a: Float32Array
 }
 
 // sigmoid(x) = 1/(1 + e) for x >= 0 and e/(1 + e) below, e = exp(-|x|) <= 1: never overflows.
+export function sigmoid64(x: number): number {
+  const e = exp64(-Math.abs(x));
+  // d + dl = 1 + e exactly; dividing by d and correcting by dl/d keeps the sum's rounding out
+  const d = 1 + e;
+  const dl = 1 - d + e;
+  const q = (x >= 0 ? 1 : e) / d;
+  return q - q * (dl / d);
+}
+
+export function sigmoid32(x: number): number {
+  const e = exp32(-Math.abs(x));
+  return (x >= 0 ? 1 : e) / (1 + e);
+}
+
 export function sigmoidF64(o: Float64Array, po: number, so: number, a: Float64Array, pa: number, sa: number, n: number): void {
-  for (let i = 0; i < n; i++, po += so, pa += sa) {
-    const x = a[pa]!;
-    const e = exp64(-Math.abs(x));
-    // d + dl = 1 + e exactly; dividing by d and correcting by dl/d keeps the sum's rounding out
-    const d = 1 + e;
-    const dl = 1 - d + e;
-    const q = (x >= 0 ? 1 : e) / d;
-    o[po] = q - q * (dl / d);
-  }
+  for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = sigmoid64(a[pa]!);
 }
 
 export function sigmoidF32(o: Float32Array, po: number, so: number, a: Float32Array, pa: number, sa: number, n: number): void {
-  for (let i = 0; i < n; i++, po += so, pa += sa) {
-    const x = a[pa]!;
-    const e = exp32(-Math.abs(x));
-    o[po] = (x >= 0 ? 1 : e) / (1 + e);
-  }
+  for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = sigmoid32(a[pa]!);
 }
 
 type Kernel = (o: F, po: number, so: number, a: F, pa: number, sa: number, n: number) => void;
