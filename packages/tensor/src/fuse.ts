@@ -38,6 +38,7 @@ const UNARY: Record<string, Expr> = {
   exp: ([a], f32) => `${f32 ? "E32" : "E64"}(${a})`,
   tanh: ([a], f32) => `${f32 ? "T32" : "T64"}(${a})`,
   sigmoid: ([a], f32) => `${f32 ? "S32" : "S64"}(${a})`,
+  copy: ([a]) => a!, // a part of a concat or stack, or a copy: the element itself
 };
 
 const BINARY: Record<string, Expr> = {
@@ -56,20 +57,52 @@ function isFloatArray(a: NDArray): boolean {
   return a.dtype === "float64" || a.dtype === "float32";
 }
 
-/** The call as an elementwise op, or null if it is not one this pass can fuse. */
-export function elementOp(name: string, args: readonly unknown[], target: NDArray | null): ElementOp | null {
-  let ins: unknown[];
-  let out: unknown;
-  if (name in UNARY) {
-    ins = [args[0]];
-    out = target ?? args[1];
-  } else if (name === "addInto") {
-    ins = [args[0], args[1]];
-    out = args[0];
-  } else if (name in BINARY) {
-    ins = [args[0], args[1]];
-    out = target ?? args[2];
-  } else return null;
+/** Whether this engine lets code be generated (a Content-Security-Policy may refuse it). */
+export const canGenerate: boolean = (() => {
+  try {
+    return new Function("return 1")() === 1;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A traced call as elementwise ops, or null if it is not one this pass can fuse. Most calls are
+ * one op; a concat or stack is one copy per part, into the block of the result it fills.
+ */
+export function elementOps(name: string, args: readonly unknown[], target: NDArray | null): ElementOp[] | null {
+  if (name in UNARY && name !== "copy") return one(name, target ?? args[1], [args[0]]);
+  if (name === "addInto") return one(name, args[0], [args[0], args[1]]);
+  if (name in BINARY) return one(name, target ?? args[2], [args[0], args[1]]);
+  if (target === null) return null;
+  if (name === "copy") return args[1] === undefined || args[1] === target.dtype ? one("copy", target, [args[0]]) : null;
+  if ((name === "concat" || name === "stack") && Array.isArray(args[0]) && target.isContiguous()) {
+    const parts = args[0] as unknown[];
+    if (!parts.every((p) => p instanceof NDArray && p.dtype === target.dtype)) return null;
+    const ndim = target.ndim;
+    const axis = (args[1] as number | undefined) ?? 0;
+    const ax = axis < 0 ? axis + ndim : axis;
+    if (!(ax >= 0 && ax < ndim)) return null;
+    const ops: ElementOp[] = [];
+    let start = 0;
+    for (const p of parts as NDArray[]) {
+      // the block of the result that this part fills, as a view with the part's own shape
+      const at = target.offset + start * target.strides[ax]!;
+      const block =
+        name === "concat"
+          ? target.view(p.shape, target.strides, at)
+          : target.view(p.shape, target.strides.filter((_, i) => i !== ax), at);
+      start += name === "concat" ? p.shape[ax]! : 1;
+      const op = one("copy", block, [p]);
+      if (op === null) return null;
+      ops.push(...op);
+    }
+    return ops;
+  }
+  return null;
+}
+
+function one(name: string, out: unknown, ins: unknown[]): ElementOp[] | null {
   if (!(out instanceof NDArray) || !isFloatArray(out) || !out.writable || out.size === 0 || layout(out) === null) return null;
   for (const x of ins) {
     if (typeof x === "number") continue;
@@ -78,7 +111,7 @@ export function elementOp(name: string, args: readonly unknown[], target: NDArra
     if (x.size !== out.size || layout(x) === null) return null;
   }
   if (ins.every((x) => typeof x === "number")) return null;
-  return { name, out, ins: ins as (NDArray | number)[] };
+  return [{ name, out, ins: ins as (NDArray | number)[] }];
 }
 
 /**

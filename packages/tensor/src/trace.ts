@@ -23,7 +23,7 @@ import { NDArray, type StorageInfo } from "./ndarray.js";
 import { TapegradError, fmtShape } from "./errors.js";
 import { storageSerial } from "./ndarray.js";
 import { redirectAllocation, trimSpares, type Storage } from "./dtype.js";
-import { FusedGroup, elementOp } from "./fuse.js";
+import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
 import { gemm } from "./matmul.js";
 
 /** A trace that cannot be replayed faithfully: what it read, and where. */
@@ -320,19 +320,16 @@ export class Program {
   }
 
   private fused(): (Step | (() => void))[] {
+    if (!canGenerate) return this.steps.slice(); // no generated code here: the kernels one by one
     const items: (Step | (() => void))[] = [];
     let group: FusedGroup | null = null;
-    let members: Step[] = [];
     const flush = () => {
-      if (group !== null && members.length >= 2) {
-        const loop = group.compile();
-        if (loop !== null) {
-          items.push(loop);
-          this.groups.push({ kernels: members.map((m) => m.name), size: group.n, source: group.source });
-        } else items.push(...members);
-      } else items.push(...members);
+      if (group === null) return;
+      const loop = group.compile();
+      if (loop === null) throw new TraceError("trace: a fused loop could not be generated"); // canGenerate said it could
+      items.push(loop);
+      this.groups.push({ kernels: group.ops.map((o) => o.name), size: group.n, source: group.source });
       group = null;
-      members = [];
     };
     for (const s of this.steps) {
       const product = resolvedProduct(s);
@@ -342,18 +339,18 @@ export class Program {
         this.resolvedProducts++;
         continue;
       }
-      const op = s.mode === OUT || s.mode === CALL ? elementOp(s.name, s.args, s.mode === OUT ? s.targets[0]! : null) : null;
-      if (op === null) {
+      const ops = s.mode === CALL || s.mode === OUT || s.mode === COPY ? elementOps(s.name, s.args, s.mode === CALL ? null : s.targets.length === 1 ? s.targets[0]! : null) : null;
+      if (ops === null) {
         flush();
         items.push(s);
         continue;
       }
-      if (group === null || !(group as FusedGroup).tryAdd(op)) {
+      for (const op of ops) {
+        if (group !== null && (group as FusedGroup).tryAdd(op)) continue;
         flush();
         group = new FusedGroup(op.out.size, op.out.dtype === "float32");
-        group.tryAdd(op);
+        if (!group.tryAdd(op)) throw new TraceError(`trace: ${op.name} does not fit a loop of its own`);
       }
-      members.push(s);
     }
     flush();
     return items;
