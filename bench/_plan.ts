@@ -18,3 +18,5 @@ for (let r = 0; r < 3; r++) {
     const N = Number(process.env.N ?? 3000); const t0 = performance.now(); for (let i = 0; i < N; i++) s(); console.log(name, ((performance.now() - t0) / N * 1000).toFixed(1), "us");
   }
 }
+import { setMatmulBackend } from "@tapegrad/tensor/internal";
+if (process.env.TS) { setMatmulBackend("ts"); for (let r = 0; r < 2; r++) { const N = 3000; const t0 = performance.now(); for (let i = 0; i < N; i++) b(); console.log("fuse+tsgemm", ((performance.now() - t0) / N * 1000).toFixed(1), "us"); } }

@@ -9,7 +9,8 @@ import { lstmData, type LstmSize } from "./lstm-data.js";
 import { prepareClosed, prepareTape } from "./lstm-impls.js";
 
 export interface MemoryJob {
-  impl: "tape" | "closed";
+  /** compiled: the tape's step through compile, measured on a replay (its traces run first, before the baseline) */
+  impl: "tape" | "compiled" | "closed";
   size: LstmSize;
   dtype: FloatDType;
 }
@@ -34,8 +35,10 @@ function statusKiB(field: string): number | null {
 
 function run(job: MemoryJob): MemoryResult {
   const data = lstmData(job.size, job.dtype);
-  const p = job.impl === "tape" ? prepareTape(job.size, job.dtype, data, { countOps: false }) : prepareClosed(job.size, job.dtype, data);
+  const p =
+    job.impl === "closed" ? prepareClosed(job.size, job.dtype, data) : prepareTape(job.size, job.dtype, data, { countOps: false, compiled: job.impl === "compiled" });
   if ("missing" in p) return { baselineKiB: null, peakKiB: null, hwmReset: false, ms: 0, missing: p.missing };
+  if (job.impl === "compiled") for (let i = 0; i < 3; i++) p.step(); // the traces; the measured step replays
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const baselineKiB = statusKiB("VmRSS");

@@ -50,7 +50,7 @@ export interface LstmRow {
 }
 
 export interface MemoryRow {
-  impl: "tape" | "closed" | "numpy";
+  impl: "tape" | "compiled" | "closed" | "numpy";
   size: SizeName;
   T: number;
   dtype: FloatDType;
@@ -213,7 +213,7 @@ export async function runLstmBench(o: BenchOptions): Promise<LstmResults> {
   if (o.memory) {
     const dtype: FloatDType = o.dtypes.includes("float64") ? "float64" : "float32";
     for (const T of o.memoryT) {
-      for (const impl of ["tape", "closed", "numpy"] as const) {
+      for (const impl of ["tape", "compiled", "closed", "numpy"] as const) {
         if (impl === "numpy" && !o.numpy) continue;
         log(`memory ${o.memorySize} T=${T} ${dtype} ${impl} ...`);
         const m = memoryRun(impl, o.memorySize, T, dtype);

@@ -24,6 +24,17 @@ describe("char-lstm", () => {
     expect(svg).toContain("validation");
   }, 120_000);
 
+  it("trains to the same weights compiled (the default) and eagerly (--no-compile)", async () => {
+    const a = mkdtempSync(join(tmpdir(), "char-lstm-c-"));
+    const b = mkdtempSync(join(tmpdir(), "char-lstm-e-"));
+    const compiled = (await main([...tiny, "--steps", "12", "--out", a]))!;
+    const eager = (await main([...tiny, "--steps", "12", "--out", b, "--no-compile"]))!;
+    expect(compiled.valBpc).toBe(eager.valBpc);
+    const ta = parseSafetensors(readFileSync(join(a, "checkpoint.safetensors"))).tensors;
+    const tb = parseSafetensors(readFileSync(join(b, "checkpoint.safetensors"))).tensors;
+    for (const k of Object.keys(ta)) expect(tb[k]!.toFlat(), k).toEqual(ta[k]!.toFlat());
+  }, 120_000);
+
   it("resumes from a checkpoint to exactly the weights of an uninterrupted run", async () => {
     const a = mkdtempSync(join(tmpdir(), "char-lstm-a-"));
     const b = mkdtempSync(join(tmpdir(), "char-lstm-b-"));

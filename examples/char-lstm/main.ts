@@ -8,7 +8,8 @@
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RandomState, type DType } from "@tapegrad/tensor";
+import { RandomState, type DType, type NDArray } from "@tapegrad/tensor";
+import { compile, type Tensor } from "@tapegrad/autograd";
 import { Adam, CosineAnnealingLR, clipGradNorm, crossEntropy } from "@tapegrad/nn";
 import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
 import { parseOptions } from "../lib/cli.js";
@@ -39,6 +40,7 @@ const spec = {
   length: { type: "number", default: 400, help: "characters to generate with --sample" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print only the summary" },
+  "no-compile": { type: "boolean", help: "run the training step eagerly instead of compiled (the same numbers, slower)" },
 } as const;
 
 export interface Summary {
@@ -125,16 +127,24 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     rng: rng.getState(), sampleRng: sampleRng.getState(), history, sched: sched.stateDict(),
   });
 
-  while (step < c.steps && !stop) {
-    const starts = rng.randint(0, train.length - c.seqLen - 1, [c.batch]).data;
-    const { x, y } = batchAt(train, starts, c.seqLen);
+  // One training step. Compiled, its first calls trace it and later ones replay the kernels it
+  // ran (docs/compile.md); the schedule's learning rate is read at every replay.
+  const trainStep = (x: NDArray, y: NDArray): Tensor => {
     const [logits] = model.forward(x);
     const loss = crossEntropy(logits, y);
     loss.backward();
     clipGradNorm(model.parameters(), c.clip);
     opt.step();
-    sched.step();
     opt.zeroGrad();
+    return loss;
+  };
+  const runStep = o["no-compile"] ? trainStep : compile(trainStep);
+
+  while (step < c.steps && !stop) {
+    const starts = rng.randint(0, train.length - c.seqLen - 1, [c.batch]).data;
+    const { x, y } = batchAt(train, starts, c.seqLen);
+    const loss = runStep(x, y);
+    sched.step();
     step++;
     const bpc = loss.item() / LN2;
     emaBpc = Number.isNaN(emaBpc) ? bpc : 0.9 * emaBpc + 0.1 * bpc;

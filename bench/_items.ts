@@ -1,0 +1,15 @@
+import * as nd from "@tapegrad/tensor";
+import { Tensor, compile } from "@tapegrad/autograd";
+import { LSTM } from "@tapegrad/nn";
+import { trace, Identities } from "@tapegrad/tensor/internal";
+const [n_x, n_a, m, T] = [3, 5, 10, 7];
+const rng = new nd.RandomState(0);
+const lstm = new LSTM(n_x, n_a, { rng });
+const x = new Tensor(rng.randn(T, m, n_x), true);
+const h0 = new Tensor(rng.randn(1, m, n_a), true);
+const c0 = new Tensor(nd.zeros([1, m, n_a]));
+const da = new Tensor(rng.randn(T, m, n_a));
+const f = () => { lstm.zeroGrad(); x.zeroGrad(); h0.zeroGrad(); const [out] = lstm.forward(x, [h0, c0]); out.mul(da).sum().backward(); };
+f(); f();
+const { program } = trace(f, [], new Identities());
+console.log(program.steps.map((s) => `${s.name}:${s.mode}:${s.targets.map(t => t ? t.shape.join("x") : "-").join(",")}:${s.args.filter(a => a instanceof nd.NDArray).map((a: any) => a.shape.join("x") + (a.isContiguous() ? "" : "s")).join(" ")}`).join("\n"));
