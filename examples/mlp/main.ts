@@ -26,6 +26,7 @@ const spec = {
   out: { type: "string", default: "out/mlp", help: "output folder (decision-boundary SVG)" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print nothing but the --json line" },
+  "no-compile": { type: "boolean", help: "run the training step eagerly instead of compiled (the same numbers, slower)" },
 } as const;
 
 export interface Summary {
@@ -133,11 +134,17 @@ export async function main(argv: string[]): Promise<Summary> {
   const t0 = performance.now();
   let initialLoss = NaN;
   let finalLoss = NaN;
-  for (let step = 1; step <= o.steps; step++) {
+  // The training step, compiled unless --no-compile (docs/compile.md).
+  const trainStep = () => {
     const loss = crossEntropy(model.forward(train.x), labels);
     loss.backward();
     opt.step();
     opt.zeroGrad();
+    return loss;
+  };
+  const runStep = o["no-compile"] ? trainStep : ag.compile(trainStep);
+  for (let step = 1; step <= o.steps; step++) {
+    const loss = runStep();
     finalLoss = loss.item();
     if (step === 1) initialLoss = finalLoss;
     if (step % 100 === 0) progress.log(`step ${step}: loss ${finalLoss.toFixed(4)}, test accuracy ${(100 * accuracy(model, test.x, test.y)).toFixed(1)}%`);

@@ -29,6 +29,14 @@ describe("mlp", () => {
     expect(s.testAccuracy).toBeGreaterThanOrEqual(0.9);
   }, 60_000);
 
+  it("trains to the same results compiled (the default) and eagerly (--no-compile)", async () => {
+    const out = mkdtempSync(join(tmpdir(), "mlp-"));
+    const args = ["--points", "100", "--hidden", "8", "--steps", "30", "--quiet", "--out", out];
+    const compiled = await main(args);
+    const eager = await main([...args, "--no-compile"]);
+    expect({ ...compiled, seconds: 0 }).toEqual({ ...eager, seconds: 0 });
+  }, 60_000);
+
   it("is reproducible: the same seed gives the same run", async () => {
     const out = mkdtempSync(join(tmpdir(), "mlp-"));
     const args = ["--points", "100", "--hidden", "8", "--steps", "20", "--quiet", "--out", out];

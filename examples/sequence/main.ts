@@ -31,6 +31,7 @@ const spec = {
   out: { type: "string", default: "out/sequence", help: "output folder (loss curve SVG)" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print nothing but the --json line" },
+  "no-compile": { type: "boolean", help: "run the training steps eagerly instead of compiled (the same numbers, slower)" },
 } as const;
 
 /** Var(U1 + U2) for independent U(0, 1): the expected MSE of always predicting the mean sum, 1. */
@@ -134,9 +135,24 @@ export async function main(argv: string[]): Promise<Summary> {
   const rng = new RandomState(o.seed);
   const lstm = new LSTMRegressor(o.hidden, o["forget-bias"], rng);
   const rnn = new TanhRNN(o.hidden, rng);
+  // Each model's training step, compiled unless --no-compile (docs/compile.md): its first calls
+  // trace it, later ones replay the kernels it ran.
+  const stepOf = (model: LSTMRegressor | TanhRNN, opt: Adam) => {
+    const step = (x: nd.NDArray, y: nd.NDArray) => {
+      const loss = mseLoss(model.forward(x), y);
+      loss.backward();
+      clipGradNorm(model.parameters(), o.clip);
+      opt.step();
+      opt.zeroGrad();
+      return loss;
+    };
+    return o["no-compile"] ? step : ag.compile(step);
+  };
+  const lstmOpt = new Adam(lstm.parameters(), { lr: o.lr });
+  const rnnOpt = new Adam(rnn.parameters(), { lr: o.lr });
   const models = [
-    { name: "LSTM", model: lstm, opt: new Adam(lstm.parameters(), { lr: o.lr }), history: [] as [number, number][], test: [] as [number, number][] },
-    { name: "tanh RNN", model: rnn, opt: new Adam(rnn.parameters(), { lr: o.lr }), history: [] as [number, number][], test: [] as [number, number][] },
+    { name: "LSTM", model: lstm, step: stepOf(lstm, lstmOpt), history: [] as [number, number][], test: [] as [number, number][] },
+    { name: "tanh RNN", model: rnn, step: stepOf(rnn, rnnOpt), history: [] as [number, number][], test: [] as [number, number][] },
   ];
   // A fixed held-out set from its own stream: the same for every run with this length.
   const test = addingBatch(T, TEST_SIZE, new RandomState(o.seed + 1000));
@@ -152,11 +168,7 @@ export async function main(argv: string[]): Promise<Summary> {
     const batch = addingBatch(T, o.batch, rng);
     const losses: Record<string, string> = {};
     for (const m of models) {
-      const loss = mseLoss(m.model.forward(batch.x), batch.y);
-      loss.backward();
-      clipGradNorm(m.model.parameters(), o.clip);
-      m.opt.step();
-      m.opt.zeroGrad();
+      const loss = m.step(batch.x, batch.y);
       m.history.push([step, loss.item()]);
       losses[m.name] = loss.item().toFixed(4);
     }

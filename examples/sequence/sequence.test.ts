@@ -24,6 +24,14 @@ describe("sequence", () => {
     expect(svg).toContain("tanh RNN");
   }, 60_000);
 
+  it("trains to the same results compiled (the default) and eagerly (--no-compile)", async () => {
+    const out = mkdtempSync(join(tmpdir(), "sequence-"));
+    const args = [...tiny, "--length", "10", "--steps", "40", "--out", out];
+    const compiled = await main(args);
+    const eager = await main([...args, "--no-compile"]);
+    expect({ ...compiled, seconds: 0 }).toEqual({ ...eager, seconds: 0 });
+  }, 60_000);
+
   it("the tanh RNN stays near chance when the markers are 10+ steps from the end", async () => {
     const out = mkdtempSync(join(tmpdir(), "sequence-"));
     const s = await main([...tiny, "--length", "20", "--steps", "300", "--out", out]);
