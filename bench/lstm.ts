@@ -8,18 +8,20 @@ import * as nd from "@tapegrad/tensor";
 import type { FloatDType } from "@tapegrad/tensor";
 import { measure, type MeasureOptions } from "./lib/timing.js";
 import { Footnotes, printTable, fmt, fmtRatio, ratio } from "./lib/table.js";
-import { runNumpy } from "./lib/numpy.js";
+import { numpyEnv, runNumpy } from "./lib/numpy.js";
 import { SIZES, lstmData, compareGrads, notebookCacheBytes, GRAD_NAMES, type LstmSize, type NotebookGrads } from "./lstm-data.js";
 import { prepareClosed, prepareTape, type Missing, type Prepared } from "./lstm-impls.js";
 import { describeBackend, loadTfjs, prepareTfjs } from "./tfjs.js";
 import type { MemoryJob, MemoryResult } from "./lstm-memory.js";
 import type { BenchOptions, SizeName } from "./options.js";
 
-export type ImplName = "tape" | "compiled" | "closed" | "numpy" | "tfjs-cpu" | "tfjs-wasm";
-export const IMPLS: readonly ImplName[] = ["tape", "compiled", "closed", "numpy", "tfjs-cpu", "tfjs-wasm"];
+export type ImplName = "tape" | "compiled" | "closed" | "numpy" | "torch-lstm" | "torch-cell" | "tfjs-cpu" | "tfjs-wasm";
+export const IMPLS: readonly ImplName[] = ["tape", "compiled", "closed", "numpy", "torch-lstm", "torch-cell", "tfjs-cpu", "tfjs-wasm"];
 const LABEL: Record<ImplName, string> = {
   tape: "tapegrad tape (nn.LSTM)",
   compiled: "tapegrad compiled (nn.LSTM)",
+  "torch-lstm": "PyTorch nn.LSTM",
+  "torch-cell": "PyTorch LSTMCell loop",
   closed: "tapegrad closed form",
   numpy: "numpy closed form",
   "tfjs-cpu": "tfjs cpu",
@@ -106,7 +108,10 @@ async function prepare(impl: ImplName, size: LstmSize, dtype: FloatDType, d: Ret
     case "closed": return prepareClosed(size, dtype, d);
     case "tfjs-cpu": return prepareTfjs("cpu", size, dtype, d);
     case "tfjs-wasm": return prepareTfjs("wasm", size, dtype, d);
-    case "numpy": throw new Error("numpy runs in its own process");
+    case "numpy":
+    case "torch-lstm":
+    case "torch-cell":
+      throw new Error(`${impl} runs in its own process`);
   }
 }
 
@@ -131,9 +136,23 @@ async function runCase(size: SizeName, dtype: FloatDType, o: BenchOptions): Prom
     } else rows.push(missing("numpy", r.reason));
   } else rows.push(missing("numpy", "skipped (--no-numpy)"));
 
+  // PyTorch next, in a process of its own too (one thread; Debian's python3, which has torch)
+  if (o.numpy) {
+    log(`${size} ${dtype} torch ...`);
+    const r = runTorchLstm({ ...dims, dtype, seed: 1, timing });
+    if ("missing" in r) {
+      rows.push(missing("torch-lstm", r.missing), missing("torch-cell", r.missing));
+      log(`${size} ${dtype} torch: missing (${r.missing})`);
+    } else {
+      rows.push({ ...base, impl: "torch-lstm", medianMs: r.lstm.medianMs, minMs: r.lstm.minMs, runs: r.lstm.runs });
+      rows.push({ ...base, impl: "torch-cell", medianMs: r.cell.medianMs, minMs: r.cell.minMs, runs: r.cell.runs });
+      log(`${size} ${dtype} torch ${r.version}: nn.LSTM ${fmt(r.lstm.medianMs)} ms/step, LSTMCell loop ${fmt(r.cell.medianMs)} ms/step`);
+    }
+  } else rows.push(missing("torch-lstm", "skipped (--no-numpy)"), missing("torch-cell", "skipped (--no-numpy)"));
+
   const data = lstmData(dims, dtype);
   for (const impl of IMPLS) {
-    if (impl === "numpy") continue;
+    if (impl === "numpy" || impl === "torch-lstm" || impl === "torch-cell") continue;
     if (impl.startsWith("tfjs") && !o.tfjs) {
       rows.push(missing(impl, "skipped (--no-tfjs)"));
       continue;
@@ -177,6 +196,31 @@ async function runCase(size: SizeName, dtype: FloatDType, o: BenchOptions): Prom
   }
   // the row order of the table, whatever order they ran in
   return IMPLS.map((i) => rows.find((r) => r.impl === i)!).filter(Boolean);
+}
+
+interface TorchTiming {
+  medianMs: number;
+  minMs: number;
+  runs: number;
+}
+
+const TORCH_PEER = fileURLToPath(new URL("./peers/lstm_torch_peer.py", import.meta.url));
+const TORCH_PYTHON = process.env.BENCH_TORCH_PYTHON ?? "/usr/bin/python3";
+
+/** bench/peers/lstm_torch_peer.py on one case: PyTorch's nn.LSTM and LSTMCell loop, or why not. */
+function runTorchLstm(c: Record<string, unknown>): { version: string; lstm: TorchTiming; cell: TorchTiming } | { missing: string } {
+  const r = spawnSync(TORCH_PYTHON, [TORCH_PEER], { input: JSON.stringify({ cases: [c] }), env: numpyEnv(), encoding: "utf8", timeout: 30 * 60_000, maxBuffer: 2 ** 24 });
+  if (r.error) return { missing: `${TORCH_PYTHON}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}` };
+  if (r.status !== 0) return { missing: `torch peer exited ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0]}` };
+  try {
+    const v = JSON.parse(r.stdout) as { missing?: string; torch: string; cases: { lstm: TorchTiming; cell: TorchTiming; agree: number }[] };
+    if (v.missing) return { missing: `torch is not installed for ${TORCH_PYTHON} (${v.missing}; apt-get install python3-torch libopenblas0-pthread)` };
+    const k = v.cases[0]!;
+    if (!(k.agree < 1e-6)) return { missing: `torch's nn.LSTM and LSTMCell loop disagree (${k.agree})` };
+    return { version: v.torch, lstm: k.lstm, cell: k.cell };
+  } catch (e) {
+    return { missing: `torch peer printed no JSON: ${(e as Error).message}` };
+  }
 }
 
 const MEMORY_CHILD = fileURLToPath(new URL("./lstm-memory.ts", import.meta.url));

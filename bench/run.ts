@@ -23,7 +23,7 @@ interface Target {
   met: boolean | null;
 }
 
-/** Issue 6's targets, read off this run's rows. */
+/** Issue 6's and issue 10's targets, read off this run's rows. */
 function targets(tensor: TensorResults | undefined, lstm: LstmResults | undefined): Target[] {
   const out: Target[] = [];
   const add = (target: string, where: string, measured: number | null, limit: number) =>
@@ -36,6 +36,14 @@ function targets(tensor: TensorResults | undefined, lstm: LstmResults | undefine
       else add("tape <= 0.5x best tfjs", row(r), r.vsBestTfjs, 0.5);
       add("tape <= 1.5x closed form", row(r), r.vsClosed, 1.5);
     }
+    // issue 10: compile
+    for (const r of lstm.rows.filter((x) => x.impl === "compiled")) {
+      if (r.size === "S") add("compiled <= 0.25x numpy", row(r), r.vsNumpy, 0.25);
+      add("compiled <= 1.0x closed form", row(r), r.vsClosed, 1.0);
+    }
+    const peak = (impl: string) => lstm.memory.find((m) => m.impl === impl && m.T === 64)?.peakMiB ?? null;
+    const [pc, pt] = [peak("compiled"), peak("tape")];
+    if (lstm.memory.some((m) => m.T === 64)) add("compiled peak RSS <= tape's", `${lstm.memory[0]!.size} T=64`, pc !== null && pt !== null ? pc / pt : null, 1.0);
   }
   if (tensor && !("missing" in tensor.matmul)) {
     for (const w of worstTransposed(tensor.matmul)) add("matmul transposed <= 1.3x plain (worst)", `${w.kernel} ${w.dtype}: ${w.where}`, w.ratio, 1.3);
@@ -87,7 +95,7 @@ async function main(): Promise<void> {
   const tg = targets(tensor, lstm);
   if (tg.length) {
     printTable(
-      "targets (issue 6): ratios of median times from this run",
+      "targets (issues 6 and 10): ratios of median times (and of peak RSS) from this run",
       ["target", "where", "measured", "met"],
       tg.map((t) => [t.target, t.where, fmtRatio(t.measured), t.met === null ? "—" : t.met ? "yes" : "no"]),
     );

@@ -111,7 +111,37 @@ function one(name: string, out: unknown, ins: unknown[]): ElementOp[] | null {
     if (x.size !== out.size || layout(x) === null) return null;
   }
   if (ins.every((x) => typeof x === "number")) return null;
+  // an operand over the output's storage must be the output's very elements, or none of them:
+  // the kernel reads all of it before writing (numpy's rule), a loop reads element by element
+  for (const x of ins) {
+    if (x instanceof NDArray && x.data === out.data && !sameElements(x, out) && !apart(x, out)) return null;
+  }
   return [{ name, out, ins: ins as (NDArray | number)[] }];
+}
+
+function sameElements(a: NDArray, b: NDArray): boolean {
+  if (a.offset !== b.offset || a.size !== b.size) return false;
+  if (a.isContiguous() && b.isContiguous()) return true;
+  const la = layout(a);
+  const lb = layout(b);
+  return la !== null && lb !== null && la.run === lb.run && la.stride === lb.stride;
+}
+
+/** Whether two arrays over one storage (rows of contiguous elements each) share no element. */
+function apart(a: NDArray, b: NDArray): boolean {
+  const la = layout(a);
+  const lb = layout(b);
+  if (la === null || lb === null) return false;
+  const rowsA = a.size / la.run;
+  const rowsB = b.size / lb.run;
+  if (la.run === lb.run && la.stride === lb.stride && rowsA === rowsB && rowsA > 1) {
+    // rows of one stride: apart when the offsets differ by at least a row's length either way, modulo the stride
+    const d = (((a.offset - b.offset) % la.stride) + la.stride) % la.stride;
+    if (d >= la.run && d <= la.stride - la.run) return true;
+  }
+  const endA = a.offset + (rowsA - 1) * la.stride + la.run;
+  const endB = b.offset + (rowsB - 1) * lb.stride + lb.run;
+  return endA <= b.offset || endB <= a.offset;
 }
 
 /**
@@ -193,15 +223,16 @@ export class FusedGroup {
         if (s.scalar !== scalar) return false;
         // the same storage and offset must be the same elements: the same rows
         if (!scalar && (s.contiguous !== a.isContiguous() || (!s.contiguous && s.stride !== layout(a)!.stride))) return false;
-        continue;
       }
       // The same storage at another offset (another gate's columns of one matrix, say) is fine
       // to read, and to write when the two hold no element in common; if they might, element i
       // of one op could be what another iteration of another op writes.
-      for (const s of this.slots) {
-        if (s.data !== a.data) continue;
+      const writes = a === op.out;
+      for (let k = 0; k < this.slots.length; k++) {
+        const s = this.slots[k]!;
+        if (k === at || s.data !== a.data) continue;
         if (scalar || s.scalar) return false;
-        if ((a === op.out || s.written) && !disjoint(s, a, cols ?? this.n)) return false;
+        if ((writes || s.written || (at >= 0 && this.slots[at]!.written)) && !disjoint(s, a, cols ?? this.n)) return false;
       }
     }
     this.cols = cols;

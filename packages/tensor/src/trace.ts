@@ -345,11 +345,17 @@ export class Program {
         items.push(s);
         continue;
       }
+      // an op that fits no loop even alone (operands with rows of different lengths, say) runs as recorded
+      if (!ops.every((op) => new FusedGroup(op.out.size, op.out.dtype === "float32").tryAdd(op))) {
+        flush();
+        items.push(s);
+        continue;
+      }
       for (const op of ops) {
         if (group !== null && (group as FusedGroup).tryAdd(op)) continue;
         flush();
         group = new FusedGroup(op.out.size, op.out.dtype === "float32");
-        if (!group.tryAdd(op)) throw new TraceError(`trace: ${op.name} does not fit a loop of its own`);
+        group.tryAdd(op);
       }
     }
     flush();

@@ -81,7 +81,7 @@ function filled(shape: readonly number[], dtype: FDType, vals: readonly number[]
 
 // ---------------------------------------------------------------- random elementwise chains
 
-const UNARY = ["neg", "abs", "sqrt", "square", "relu", "exp", "tanh", "sigmoid"] as const;
+const UNARY = ["neg", "abs", "sqrt", "square", "relu", "exp", "tanh", "sigmoid", "copy"] as const;
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidBackward", "tanhBackward"] as const;
 type UnaryName = (typeof UNARY)[number];
 type BinaryName = (typeof BINARY)[number];
@@ -108,6 +108,8 @@ interface Scenario {
   name: string;
   ph: number[][];
   start: (ph: NDArray[]) => NDArray[];
+  /** operands whose rows of contiguous elements differ in length (such an op runs unfused) */
+  mixedRows?: boolean;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -147,6 +149,13 @@ const SCENARIOS: Scenario[] = [
       return [m.slice([], [0, 5]), m.slice([], [3, 8]), m.slice([], [10, 15]), p[1]!];
     },
   },
+  {
+    // [2, 2, 5] views with rows of 10 (x[:, 0:2] of a [2, 4, 5]) and of 5 (y[..., 0:5] of a [2, 2, 10])
+    name: "mixed row lengths",
+    ph: [[2, 4, 5], [2, 2, 10]],
+    start: (p) => [p[0]!.slice([], [0, 2]), p[1]!.slice([], [], [0, 5]), p[0]!.slice([], [2, 4])],
+    mixedRows: true,
+  },
 ];
 
 interface Chain {
@@ -180,25 +189,57 @@ const chainArb: fc.Arbitrary<Chain> = fc.record({
   seeds: fc.tuple(fc.nat(), fc.nat(), fc.nat()),
 });
 
-/** Single values made before any trace (outside arrays to a trace): a 0-d array and a [1]. */
+/** Single values made before any trace (outside arrays to a trace): 0-d arrays and [1]s. */
 function constants(dtype: FDType): NDArray[] {
   return [nd.scalar(1.25, dtype), nd.array([-0.75], [1], dtype), nd.scalar(-2, dtype), nd.array([0.5], [1], dtype)];
 }
 
-/** Runs the chain on placeholders `ph`; returns every array of the pool, as the chain left them. */
-function runChain(c: Chain, ph: NDArray[], consts: readonly NDArray[]): NDArray[] {
+/** The storage positions of an array's elements, in C order. */
+function positions(a: NDArray): number[] {
+  const out: number[] = [];
+  const idx = new Array<number>(a.ndim).fill(0);
+  for (let count = 0; count < a.size; count++) {
+    let p = a.offset;
+    for (let d = 0; d < a.ndim; d++) p += idx[d]! * a.strides[d]!;
+    out.push(p);
+    for (let d = a.ndim - 1; d >= 0; d--) {
+      if (++idx[d]! < a.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Whether `out` and `x` hold some element in common other than element for element (a shifted overlap). */
+function overlapsShifted(out: NDArray, x: unknown): boolean {
+  if (!(x instanceof nd.NDArray) || x.data !== out.data) return false;
+  const po = positions(out);
+  const px = positions(x);
+  if (po.length === px.length && po.every((p, i) => p === px[i])) return false;
+  const set = new Set(po);
+  return px.some((p) => set.has(p));
+}
+
+/**
+ * Runs the chain on placeholders `ph`; returns every array of the pool, as the chain left them.
+ * With `shiftedWrites` false, an op whose `out` shares storage at a shift with one of its
+ * operands or any array of the pool writes a fresh array instead (the cases a fuser must cut).
+ */
+function runChain(c: Chain, ph: NDArray[], consts: readonly NDArray[], shiftedWrites = true): NDArray[] {
   const pool = SCENARIOS[c.scenario]!.start(ph);
   const everything = [...pool];
   const f = nd as unknown as Record<string, (...args: unknown[]) => NDArray>;
   for (const s of c.ops) {
     const a = pool[s.a % pool.length]!;
-    const out = s.out === null ? undefined : pool[s.out % pool.length]!;
+    let out = s.out === null || s.op === "copy" ? undefined : pool[s.out % pool.length]!;
     let r: NDArray;
     if ((UNARY as readonly string[]).includes(s.op)) {
+      if (out !== undefined && !shiftedWrites && pool.some((x) => overlapsShifted(out!, x))) out = undefined;
       r = out === undefined ? f[s.op]!(a) : f[s.op]!(a, out);
     } else {
       const b = s.b.kind === "pool" ? pool[s.b.pick % pool.length]! : s.b.kind === "num" ? s.b.v : consts[s.b.pick % consts.length]!;
       const [x, y] = s.swap ? [b, a] : [a, b];
+      if (out !== undefined && !shiftedWrites && (pool.some((z) => overlapsShifted(out!, z)) || overlapsShifted(out, x) || overlapsShifted(out, y))) out = undefined;
       r = out === undefined ? f[s.op]!(x, y) : f[s.op]!(x, y, out);
     }
     if (out !== undefined) expect(r).toBe(out);
@@ -221,43 +262,67 @@ function placeholdersFor(c: Chain, seed: number): NDArray[] {
 }
 
 /** Traces the chain on values A, replays it on B then C, each compared with the chain run eagerly. */
-function replayMatchesEager(c: Chain, fuse: boolean): Program {
+function replayMatchesEager(c: Chain, fuse: boolean, shiftedWrites = true): Program {
   const consts = constants(c.dtype);
   const ph = placeholdersFor(c, c.seeds[0]);
-  const { result, program } = trace(() => runChain(c, ph, consts), ph, new Identities(), { fuse });
+  const { result, program } = trace(() => runChain(c, ph, consts, shiftedWrites), ph, new Identities(), { fuse });
   // the traced call is the eager one: it returned what the chain computes on A
-  expectSame(result, runChain(c, placeholdersFor(c, c.seeds[0]), consts), "traced call");
+  expectSame(result, runChain(c, placeholdersFor(c, c.seeds[0]), consts, shiftedWrites), "traced call");
   for (const seed of [c.seeds[1], c.seeds[2]]) {
     const fresh = placeholdersFor(c, seed);
     ph.forEach((p, i) => p.data.set(fresh[i]!.data as never));
     program.run();
-    const want = runChain(c, fresh, consts);
+    const want = runChain(c, fresh, consts, shiftedWrites);
     expectSame(result, want, `replay (fuse ${fuse}) on seed ${seed}`);
   }
   if (!fuse) expect(program.groups).toEqual([]);
   return program;
 }
 
+const withToString = (arb: fc.Arbitrary<Chain>) => arb.map((c) => Object.assign(c, { toString: () => describeChain(c) }));
+
 describe("trace: a replay equals the eager computation", () => {
-  for (const fuse of [true, false]) {
-    it(`random elementwise chains, fuse ${fuse}: every array bitwise equal to eager on new inputs`, () => {
-      let groups = 0;
-      let blockGroups = 0;
-      fc.assert(
-        fc.property(chainArb.map((c) => Object.assign(c, { toString: () => describeChain(c) })), (c) => {
-          const p = replayMatchesEager(c, fuse);
-          groups += p.groups.length;
-          if (SCENARIOS[c.scenario]!.name === "column blocks") blockGroups += p.groups.filter((g) => g.source.includes("for (let r")).length;
-        }),
-        { seed: 42, numRuns: 200 },
-      );
-      // the property saw fused loops (and loops over rows of column blocks) when fusing
-      if (fuse) {
-        expect(groups).toBeGreaterThan(0);
-        expect(blockGroups).toBeGreaterThan(0);
-      } else expect(groups).toBe(0);
-    });
-  }
+  it("random elementwise chains, fuse false: every array bitwise equal to eager on new inputs", () => {
+    fc.assert(
+      fc.property(withToString(chainArb), (c) => {
+        replayMatchesEager(c, false);
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it("random elementwise chains, fuse true: every array bitwise equal to eager on new inputs", () => {
+    // Without the cases the fuser must cut or leave alone (the next test has them): writes into a
+    // storage that the chain also sees at a shift, and operands of one op with rows of different
+    // lengths. Here the loops must form.
+    let groups = 0;
+    let rowGroups = 0;
+    let multi = 0;
+    fc.assert(
+      fc.property(withToString(chainArb.filter((c) => !SCENARIOS[c.scenario]!.mixedRows)), (c) => {
+        const p = replayMatchesEager(c, true, false);
+        groups += p.groups.length;
+        multi += p.groups.filter((g) => g.kernels.length > 1).length;
+        if (SCENARIOS[c.scenario]!.name === "column blocks") rowGroups += p.groups.filter((g) => g.source.includes("for (let r")).length;
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+    // the property saw fused loops: of several kernels, and over rows of column blocks
+    expect(groups).toBeGreaterThan(0);
+    expect(multi).toBeGreaterThan(0);
+    expect(rowGroups).toBeGreaterThan(0);
+  });
+
+  // Every chain, shifted writes and mixed row lengths included (three bugs this property found in
+  // fuse.ts's first version; their minimal cases follow).
+  it("random elementwise chains, fuse true, including writes into shifted views and mixed row lengths", () => {
+    fc.assert(
+      fc.property(withToString(chainArb), (c) => {
+        replayMatchesEager(c, true);
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
 
   for (const dtype of ["float64", "float32"] as const) {
     for (const fuse of [true, false]) {
@@ -319,9 +384,9 @@ describe("trace: a replay equals the eager computation", () => {
       q.assign(q2);
       program.run();
       expectSame(result, build(p2, q2), `fuse ${fuse}`);
-      // the mul reading the transposed view is in no group; the ops after it may fuse
-      for (const g of program.groups) expect(g.kernels.slice(0, 2)).not.toEqual(["exp", "mul"]);
-      if (fuse) expect(program.groups.map((g) => g.kernels)).toEqual([["add", "tanh"]]);
+      // the mul reading the transposed view is in no group: it runs as recorded, between the loops
+      for (const g of program.groups) expect(g.kernels).not.toContain("mul");
+      if (fuse) expect(program.groups.map((g) => g.kernels)).toEqual([["exp"], ["add", "tanh"]]);
     }
   });
 });
@@ -339,27 +404,37 @@ describe("trace: aliasing cuts a fused chain", () => {
     const z = nd.mul(v, u);
     return [a, u, v, z];
   };
-  for (const fuse of [true, false]) {
-    // A fused group that holds `nd.mul(x, 2, y)` (the out and the input of ONE op at shifted
-    // offsets of one storage) writes a[c + 2] at iteration c and reads it back at iteration
-    // c + 2: FusedGroup.tryAdd checks a new op's arrays against the slots of the ops before it,
-    // never the op's out against its own inputs. See the report for the reproduction.
-    const run = fuse ? it : it;
-    run(`shifted views of one storage, written and read (fuse ${fuse}) [fuse: fuse.ts bug, out aliasing its own input]`, () => {
-      const a = filled([10], "float64", values(11, 10));
-      const w = filled([8], "float64", values(12, 8));
-      const { result, program } = trace(() => build(a, w), [a, w], new Identities(), { fuse });
-      const a2 = nd.arange(0, 10);
-      const w2 = nd.arange(1, 9);
-      a.assign(a2);
-      w.assign(w2);
-      program.run();
-      const want = build(nd.arange(0, 10), nd.arange(1, 9));
-      // the reference, by hand: a = [0, 1, 0, 2, 4, 6, 8, 10, 12, 14]
-      expect(elements(want[0]!)).toEqual([0, 1, 0, 2, 4, 6, 8, 10, 12, 14]);
-      expectSame(result, want, `fuse ${fuse}`);
-    });
-  }
+  const shiftedChain = (fuse: boolean) => {
+    const a = filled([10], "float64", values(11, 10));
+    const w = filled([8], "float64", values(12, 8));
+    const { result, program } = trace(() => build(a, w), [a, w], new Identities(), { fuse });
+    a.assign(nd.arange(0, 10));
+    w.assign(nd.arange(1, 9));
+    program.run();
+    const want = build(nd.arange(0, 10), nd.arange(1, 9));
+    // the reference by hand: a = [0, 1, 0, 2, 4, 6, 8, 10, 12, 14]
+    expect(elements(want[0]!)).toEqual([0, 1, 0, 2, 4, 6, 8, 10, 12, 14]);
+    expectSame(result, want, `fuse ${fuse}`);
+  };
+  it("an op writing a shifted view of its own operand, in a chain (fuse false)", () => shiftedChain(false));
+  // A case fuse.ts's first version got wrong (fuse.ts, FusedGroup.tryAdd): the fused loop of `nd.mul(x, 2, y)` writes a[c + 2]
+  // at iteration c and reads it back as x at iteration c + 2; tryAdd checks an op's arrays
+  // against the slots of the ops before it, never its out against its own operands.
+  // Replay gives a = [0, 1, 0, 2, 0, 4, 0, 8, 0, 16]; eager gives [0, 1, 0, 2, 4, 6, 8, 10, 12, 14].
+  it("an op writing a shifted view of its own operand, in a chain (fuse true)", () => shiftedChain(true));
+
+  const singleShifted = (fuse: boolean) => {
+    // the minimal case: one kernel (a single op is a loop of its own since 81d3828)
+    const a = nd.arange(0, 10);
+    const { program } = trace(() => nd.mul(a.slice([0, 8]), 2, a.slice([2, 10])), [a], new Identities(), { fuse });
+    expect(elements(a)).toEqual([0, 1, 0, 2, 4, 6, 8, 10, 12, 14]); // the traced (eager) call
+    a.assign(nd.arange(0, 10));
+    program.run();
+    expect(elements(a)).toEqual([0, 1, 0, 2, 4, 6, 8, 10, 12, 14]);
+  };
+  it("a single nd.mul(a[0:8], 2, a[2:10]) replays as eager (fuse false)", () => singleShifted(false));
+  // A case fuse.ts's first version got wrong (same as above): fused, the replay gives [0, 1, 0, 2, 0, 4, 0, 8, 0, 16].
+  it("a single nd.mul(a[0:8], 2, a[2:10]) replays as eager (fuse true)", () => singleShifted(true));
 
   it("an op reading a shifted view of what an earlier op of the chain wrote is cut from its group", () => {
     // the write and the read are in two ops (the fuser's slots see both): the chain is cut there
@@ -438,6 +513,91 @@ describe("trace: fused groups", () => {
     const want = build(); // eager, on the new values
     expectSame(result, want, "replay");
   });
+});
+
+describe("trace: a write into an array the group already reads", () => {
+  // u = x + y reads a[0:8] and a[2:10]; then y *= 2 in place writes a[2:10]. Eager, u is
+  // computed from the old values.
+  const readThenWrite = (fuse: boolean) => {
+    const a = nd.arange(0, 10);
+    const build = (a: NDArray) => {
+      const x = a.slice([0, 8]);
+      const y = a.slice([2, 10]);
+      const u = nd.add(x, y);
+      nd.mul(y, 2, y);
+      return [a, u];
+    };
+    const { result, program } = trace(() => build(a), [a], new Identities(), { fuse });
+    a.assign(nd.arange(0, 10));
+    program.run();
+    const want = build(nd.arange(0, 10));
+    // by hand: u = [2, 4, 6, ..., 16], a = [0, 1, 4, 6, 8, ..., 18]
+    expect(elements(want[1]!)).toEqual([2, 4, 6, 8, 10, 12, 14, 16]);
+    expect(elements(want[0]!)).toEqual([0, 1, 4, 6, 8, 10, 12, 14, 16, 18]);
+    expectSame(result, want, `fuse ${fuse}`);
+  };
+  it("u = x + y, then y *= 2 over shifted views of one storage (fuse false)", () => readThenWrite(false));
+  // A case fuse.ts's first version got wrong (fuse.ts, FusedGroup.tryAdd): the out y already has a slot (the add read it), so
+  // tryAdd takes the `slotOf(a) >= 0` branch and never checks the write against the slot of x
+  // (a[0:8]) that shares the storage at a shift. The fused loop writes a[c + 2] at iteration c
+  // and reads it back as x[c + 2] two iterations later: replay gives u = [2, 4, 8, 11, 14, 17, 20, 23]
+  // (a is right), eager u = [2, 4, 6, 8, 10, 12, 14, 16].
+  it("u = x + y, then y *= 2 over shifted views of one storage (fuse true)", () => readThenWrite(true));
+});
+
+describe("trace: operands with rows of different lengths", () => {
+  // x = p[:, 0:2] of a [2, 4, 5]: shape [2, 2, 5], strides [20, 5, 1], rows of 10 elements;
+  // y = q[..., 0:5] of a [2, 2, 10]: shape [2, 2, 5], strides [20, 10, 1], rows of 5.
+  const mixed = (fuse: boolean) => {
+    const p = filled([2, 4, 5], "float64", values(51, 40));
+    const q = filled([2, 2, 10], "float64", values(52, 40));
+    const build = (p: NDArray, q: NDArray) => [nd.add(p.slice([], [0, 2]), q.slice([], [], [0, 5]))];
+    const { result, program } = trace(() => build(p, q), [p, q], new Identities(), { fuse });
+    const p2 = filled([2, 4, 5], "float64", values(53, 40));
+    const q2 = filled([2, 2, 10], "float64", values(54, 40));
+    p.assign(p2);
+    q.assign(q2);
+    program.run();
+    expectSame(result, build(p2, q2), `fuse ${fuse}`);
+  };
+  it("nd.add of the two replays as eager (fuse false)", () => mixed(false));
+  // A case fuse.ts's first version got wrong (trace.ts Program.fused / fuse.ts FusedGroup.tryAdd, since 81d3828): the op's row
+  // lengths (10 and 5) disagree, tryAdd on a fresh group returns false, and trace() throws
+  // "TraceError: trace: add does not fit a loop of its own" instead of leaving the op unfused.
+  it("nd.add of the two replays as eager (fuse true)", () => mixed(true));
+});
+
+describe("trace: copies, concat and stack", () => {
+  // since 81d3828 these are fused loops too (a copy per part, into the block of the result)
+  const build = (m: NDArray, v: NDArray) => {
+    const a = m.slice([], [0, 5]);
+    const b = m.slice([], [5, 10]);
+    const s = nd.sigmoid(a);
+    const c = nd.copy(b);
+    const cat = nd.concat([s, c, v], 1); // [4, 15]
+    const st = nd.stack([s, v], 0); // [2, 4, 5]
+    const t = nd.tanh(cat);
+    const st2 = nd.stack([a, b], 2); // [4, 5, 2], parts strided
+    return [s, c, cat, st, t, st2];
+  };
+  for (const dtype of ["float64", "float32"] as const) {
+    for (const fuse of [true, false]) {
+      it(`replays as eager (${dtype}, fuse ${fuse})`, () => {
+        const m = filled([4, 20], dtype, values(61, 80));
+        const v = filled([4, 5], dtype, values(62, 20));
+        const { result, program } = trace(() => build(m, v), [m, v], new Identities(), { fuse });
+        for (const seed of [63, 64]) {
+          const m2 = filled([4, 20], dtype, values(seed, 80));
+          const v2 = filled([4, 5], dtype, values(seed + 100, 20));
+          m.assign(m2);
+          v.assign(v2);
+          program.run();
+          expectSame(result, build(m2, v2), `seed ${seed}`);
+        }
+        if (!fuse) expect(program.groups).toEqual([]);
+      });
+    }
+  }
 });
 
 describe("kernel(name, fn)", () => {
