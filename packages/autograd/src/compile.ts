@@ -131,7 +131,14 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     setGradSink((t, g) => bound.set(t, g));
     let traced: ReturnType<typeof trace<unknown>>;
     try {
-      traced = trace(() => f(...given), slots.map((s) => s.array), ids, { fuse: options.fuse ?? true });
+      // what a caller reads after a call: the result, the gradients left on tensors
+      const keep = (result: unknown): NDArray[] => {
+        const out = arraysIn(result);
+        for (const g of bound.values()) if (g !== null && g._noValues === null) out.push(g.data);
+        for (const s of slots) if (s.tensor?._grad) out.push(s.tensor._grad.data);
+        return out;
+      };
+      traced = trace(() => f(...given), slots.map((s) => s.array), ids, { fuse: options.fuse ?? true, keep });
     } finally {
       setGradSink(null);
     }
@@ -210,6 +217,15 @@ function copyInto(dst: NDArray, src: NDArray): void {
   dst.bumpVersion();
 }
 
+/** The arrays in a result (a tensor's, an array, in lists and plain objects). */
+function arraysIn(v: unknown, out: NDArray[] = []): NDArray[] {
+  if (v instanceof Tensor) out.push(v.data);
+  else if (v instanceof NDArray) out.push(v);
+  else if (Array.isArray(v)) for (const x of v) arraysIn(x, out);
+  else if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) arraysIn(x, out);
+  return out;
+}
+
 /** The function's result with every array copied: the caller's to keep. */
 function copyOut(v: unknown): unknown {
   if (v instanceof Tensor) return new Tensor(v.data.copy());
@@ -281,7 +297,7 @@ function describePlans(entries: ReadonlyMap<string, Entry>): string {
     const p = e.plan.program;
     const b = p.buffers();
     const fusedKernels = p.groups.reduce((n, g) => n + g.kernels.length, 0);
-    out.push(`  ${p.steps.length} kernel calls; ${b.count} buffers, ${formatBytes(b.bytes)}; ${p.groups.length} fused loops replacing ${fusedKernels} of the calls; ${p.resolvedProducts} products with layouts resolved`);
+    out.push(`  ${p.steps.length} kernel calls; ${b.count} buffers, ${formatBytes(b.bytes)} (${p.sharedBuffers} results in a buffer freed by an earlier one); ${p.groups.length} fused loops replacing ${fusedKernels} of the calls; ${p.resolvedProducts} products with layouts resolved`);
     out.push("  kernel                 calls  replay");
     for (const k of p.kernels()) out.push(`  ${k.name.padEnd(22)} ${String(k.calls).padStart(5)}  ${k.replay}`);
     if (p.groups.length > 0) {

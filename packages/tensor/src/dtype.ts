@@ -110,6 +110,15 @@ const SPARE_DEPTH = 8;
 /** Storages of at most this many elements are not kept: V8 makes them on the JS heap, cheaply. */
 const SPARE_TINY = 8;
 
+// A trace (trace.ts) samples the storages kernels touch; one declared dead here may next hold a
+// kernel's temporary, so the trace forgets it.
+let recycleListener: ((s: Storage) => void) | null = null;
+
+/** @internal trace.ts's: told of every storage recycled while it records. */
+export function onRecycle(listener: ((s: Storage) => void) | null): void {
+  recycleListener = listener;
+}
+
 /**
  * Storage for n elements whose contents are unspecified (a spare, or a new zeroed one): for a
  * kernel that writes every element of its result.
@@ -132,6 +141,7 @@ export function allocateUninit(dtype: DType, n: number): Storage {
  */
 export function recycleStorage(s: Storage): void {
   if (s.length <= SPARE_TINY || !(s instanceof Float64Array || s instanceof Float32Array)) return;
+  if (recycleListener !== null) recycleListener(s);
   const map = s instanceof Float64Array ? spares.float64 : spares.float32;
   let list = map.get(s.length);
   if (list === undefined) map.set(s.length, (list = []));

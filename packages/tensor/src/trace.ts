@@ -22,9 +22,10 @@
 import { NDArray, type StorageInfo } from "./ndarray.js";
 import { TapegradError, fmtShape } from "./errors.js";
 import { storageSerial } from "./ndarray.js";
-import { redirectAllocation, trimSpares, type Storage } from "./dtype.js";
+import { onRecycle, redirectAllocation, trimSpares, type Storage } from "./dtype.js";
 import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
 import { gemm } from "./matmul.js";
+import { ValueRecord, ValueView, planBuffers } from "./buffers.js";
 
 /** A trace that cannot be replayed faithfully: what it read, and where. */
 export class TraceError extends TapegradError {}
@@ -52,6 +53,11 @@ export interface Step {
   readonly targets: readonly (NDArray | null)[];
   /** The call as a string of roles (which earlier result, placeholder or outside array each argument is). */
   readonly signature: string;
+}
+
+/** A step as recorded: its arrays made by earlier steps are ValueViews. */
+export interface RecordedStep extends Omit<Step, "targets"> {
+  readonly targets: readonly (ValueView | null)[];
 }
 
 let active: Recorder | null = null;
@@ -91,7 +97,32 @@ export class Identities {
 }
 
 class Recorder {
-  readonly steps: Step[] = [];
+  readonly steps: RecordedStep[] = [];
+  /** The result of each recorded call, by its storage's info. */
+  readonly values = new Map<StorageInfo, ValueRecord>();
+  private readonly storageIds = new WeakMap<Storage, number>();
+  private nextStorageId = 0;
+
+  /** A number for a storage, without holding it. */
+  storageId(d: Storage): number {
+    let id = this.storageIds.get(d);
+    if (id === undefined) this.storageIds.set(d, (id = this.nextStorageId++));
+    return id;
+  }
+
+  /** An argument as a step keeps it: arrays made by recorded calls become ValueViews (in lists and options too). */
+  private detach(v: unknown, depth = 0): unknown {
+    if (v instanceof NDArray) {
+      const r = this.values.get(v.storageInfo);
+      return r === undefined ? v : new ValueView(r, v.shape, v.strides, v.offset, v.writable);
+    }
+    if (depth >= 3) return v;
+    if (Array.isArray(v)) return v.map((x) => this.detach(x, depth + 1));
+    if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.detach(x, depth + 1)]));
+    }
+    return v;
+  }
   /** The storage of each array a recorded call made: "p<step>" or "p<step>.<k>". */
   readonly produced = new Map<StorageInfo, string>();
   readonly startSerial = storageSerial();
@@ -102,7 +133,9 @@ class Recorder {
    * replay would not repeat that write. (A sample: 32 positions, the first and last included,
    * so a write to a few elements in the middle can pass unseen.)
    */
-  private readonly prints = new Map<Storage, { values: Float64Array; by: string }>();
+  private readonly prints = new Map<number, { values: Float64Array; by: string }>();
+  /** The storages of arrays the trace did not make (state, placeholders): held, to check at the end. */
+  private readonly outside = new Map<number, Storage>();
 
   constructor(
     readonly placeholders: ReadonlyMap<StorageInfo, number>,
@@ -126,11 +159,11 @@ class Recorder {
       active = this;
     }
     const index = this.steps.length;
-    this.remember(self, args, result, name);
     const results = result instanceof NDArray ? [result] : Array.isArray(result) && result.some((r) => r instanceof NDArray) ? (result as unknown[]) : null;
     if (results === null) {
       // nothing or a plain value: the call wrote into its arguments (fill, assign, a shuffle)
-      this.steps.push({ name, fn, self, args, mode: CALL, targets: [], signature: parts.join(" ") });
+      this.remember(self, args, result, name);
+      this.steps.push({ name, fn, self: this.detach(self), args: args.map((a) => this.detach(a)), mode: CALL, targets: [], signature: parts.join(" ") });
       return result;
     }
     const targets: (NDArray | null)[] = [];
@@ -147,10 +180,13 @@ class Recorder {
         targets.push(null); // a view of an argument: nothing to fill
       } else {
         this.produced.set(r.storageInfo, result instanceof NDArray ? `p${index}` : `p${index}.${k}`);
+        const ctor = r.data.constructor as new (n: number) => Storage;
+        this.values.set(r.storageInfo, new ValueRecord(r.storageInfo, ctor, r.data.length, this.storageId(r.data)));
         targets.push(r);
         fresh++;
       }
     }
+    this.remember(self, args, result, name); // after the results are known as this trace's own
     if (fresh === 0 && same === 0) return result; // views only: a replay needs no step
     let mode = COPY;
     if (fresh === 0) mode = CALL;
@@ -160,14 +196,21 @@ class Recorder {
       args[info.out] = result;
     }
     parts.push(`-> ${results.map((r, k) => (targets[k] ? `${r instanceof NDArray ? r.dtype : ""}${fmtShape((r as NDArray).shape)}` : "=")).join(",")}`);
-    this.steps.push({ name, fn, self, args, mode, targets, signature: parts.join(" ") });
+    this.steps.push({
+      name, fn, self: this.detach(self), args: args.map((a) => this.detach(a)), mode,
+      targets: targets.map((t) => (t === null ? null : (this.detach(t) as ValueView))), signature: parts.join(" "),
+    });
     return result;
   }
 
   /** Samples the storages a call touched (its arguments and results), as the call left them. */
   private remember(self: unknown, args: readonly unknown[], result: unknown, by: string): void {
     const visit = (v: unknown, depth: number): void => {
-      if (v instanceof NDArray) this.prints.set(v.data, { values: sample(v.data), by });
+      if (v instanceof NDArray) {
+        const id = this.storageId(v.data);
+        this.prints.set(id, { values: sample(v.data), by });
+        if (!this.values.has(v.storageInfo)) this.outside.set(id, v.data);
+      }
       else if (Array.isArray(v) && depth === 0) for (const x of v) visit(x, 1);
     };
     visit(self, 0);
@@ -175,9 +218,16 @@ class Recorder {
     visit(result, 0);
   }
 
+  /** A storage declared dead (recycled): whatever it held is no one's any more. */
+  forget(data: Storage): void {
+    const id = this.storageIds.get(data);
+    if (id !== undefined) this.prints.delete(id);
+  }
+
   /** Throws if an array's storage changed since the last recorded call touched it. */
   checkUnchanged(a: NDArray, reader: string): void {
-    const p = this.prints.get(a.data);
+    const id = this.storageIds.get(a.data);
+    const p = id === undefined ? undefined : this.prints.get(id);
     if (p !== undefined && !sameSample(p.values, a.data)) {
       throw new TraceError(
         `trace: ${reader} reads a ${a.dtype} array of shape ${fmtShape(a.shape)} whose values changed after ${p.by} last wrote or read it, ` +
@@ -186,10 +236,16 @@ class Recorder {
     }
   }
 
-  /** At the end of the trace: every storage the trace touched must be as its last kernel left it. */
-  checkAll(): void {
-    for (const [data, p] of this.prints) {
-      if (!sameSample(p.values, data)) {
+  /**
+   * At the end of the trace: the storages read after it (the state the trace did not make, and
+   * `keep`, what the caller reads) must be as their last kernel left them.
+   */
+  checkAll(keep: readonly NDArray[]): void {
+    const check = new Map(this.outside);
+    for (const a of keep) check.set(this.storageId(a.data), a.data);
+    for (const [id, data] of check) {
+      const p = this.prints.get(id);
+      if (p !== undefined && !sameSample(p.values, data)) {
         throw new TraceError(
           `trace: an array (${data.length} elements) changed after ${p.by} last wrote or read it, by code that is not a kernel, ` +
             `before the traced function returned; a replay would not repeat the change: do it with @tapegrad/tensor ops, or wrap it in kernel(name, fn)`,
@@ -280,7 +336,7 @@ export function traceDifference(a: Program, b: Program): string | null {
   return null;
 }
 
-function diffWords(x: string, y: string, sx: Step, sy: Step): string {
+function diffWords(x: string, y: string, sx: RecordedStep, sy: RecordedStep): string {
   const a = x.split(" ");
   const b = y.split(" ");
   const shift = a[1]?.startsWith("this=") ? 1 : 0;
@@ -306,21 +362,51 @@ function describeArg(role: string | undefined, v: unknown): string {
 /** A recorded sequence of kernel calls, replayable on the arrays it was traced on. */
 export class Program {
   /** What run() executes: the steps, with runs of elementwise kernels replaced by fused loops (fuse.ts). */
-  private readonly items: (Step | (() => void))[];
-  /** Products whose operand layouts were resolved at planning: a replay calls gemm directly. */
-  resolvedProducts = 0;
-  /** The fused loops, for plan printing: how many kernels each replaced, and its source. */
-  readonly groups: { kernels: string[]; size: number; source: string }[] = [];
+  private items: (Step | (() => void))[] | null = null;
+  private planned: Step[] | null = null;
+  private shared = 0;
+  private resolved = 0;
+  private readonly fusedGroups: { kernels: string[]; size: number; source: string }[] = [];
 
+  /**
+   * The recorded calls, as traced (what traceDifference compares). The buffers are planned at the
+   * first run or inspection, so that a trace superseded by a later one never allocates them.
+   */
   constructor(
-    readonly steps: readonly Step[],
-    { fuse = true }: { fuse?: boolean } = {},
-  ) {
-    this.items = fuse ? this.fused() : steps.slice();
+    readonly steps: readonly RecordedStep[],
+    private readonly options: { fuse?: boolean; keep?: readonly NDArray[]; storageId: (d: Storage) => number },
+  ) {}
+
+  private plan(): Step[] {
+    if (this.planned === null) {
+      const p = planBuffers(this.steps, this.options.keep ?? [], this.options.storageId);
+      this.planned = p.steps;
+      this.shared = p.shared;
+      this.items = this.options.fuse ?? true ? this.fused(p.steps) : p.steps.slice();
+    }
+    return this.planned;
   }
 
-  private fused(): (Step | (() => void))[] {
-    if (!canGenerate) return this.steps.slice(); // no generated code here: the kernels one by one
+  /** Values that got a storage an earlier value had freed (buffers.ts). */
+  get sharedBuffers(): number {
+    this.plan();
+    return this.shared;
+  }
+
+  /** Products whose operand layouts were resolved at planning: a replay calls gemm directly. */
+  get resolvedProducts(): number {
+    this.plan();
+    return this.resolved;
+  }
+
+  /** The fused loops, for plan printing: how many kernels each replaced, and its source. */
+  get groups(): readonly { kernels: string[]; size: number; source: string }[] {
+    this.plan();
+    return this.fusedGroups;
+  }
+
+  private fused(steps: readonly Step[]): (Step | (() => void))[] {
+    if (!canGenerate) return steps.slice(); // no generated code here: the kernels one by one
     const items: (Step | (() => void))[] = [];
     let group: FusedGroup | null = null;
     const flush = () => {
@@ -328,15 +414,15 @@ export class Program {
       const loop = group.compile();
       if (loop === null) throw new TraceError("trace: a fused loop could not be generated"); // canGenerate said it could
       items.push(loop);
-      this.groups.push({ kernels: group.ops.map((o) => o.name), size: group.n, source: group.source });
+      this.fusedGroups.push({ kernels: group.ops.map((o) => o.name), size: group.n, source: group.source });
       group = null;
     };
-    for (const s of this.steps) {
+    for (const s of steps) {
       const product = resolvedProduct(s);
       if (product !== null) {
         flush();
         items.push(product);
-        this.resolvedProducts++;
+        this.resolved++;
         continue;
       }
       const ops = s.mode === CALL || s.mode === OUT || s.mode === COPY ? elementOps(s.name, s.args, s.mode === CALL ? null : s.targets.length === 1 ? s.targets[0]! : null) : null;
@@ -367,7 +453,8 @@ export class Program {
     // Spares may hold storages that are this program's buffers (an eager backward recycled
     // them); a kernel that allocated one here would overwrite a value still to be read.
     trimSpares(0, 0);
-    const items = this.items;
+    this.plan();
+    const items = this.items!;
     for (let i = 0; i < items.length; i++) {
       const s = items[i]!;
       if (typeof s === "function") {
@@ -406,7 +493,7 @@ export class Program {
   buffers(): { count: number; bytes: number } {
     const seen = new Set<unknown>();
     let bytes = 0;
-    for (const s of this.steps) {
+    for (const s of this.plan()) {
       for (const t of s.targets) {
         if (t === null || seen.has(t.data)) continue;
         seen.add(t.data);
@@ -547,22 +634,40 @@ function copyStrided(dst: NDArray, src: NDArray): void {
 
 /**
  * Runs fn while recording every kernel it calls. `placeholders` are the arrays that stand for
- * the traced function's arguments (a replay finds new values in them). Returns fn's result and
- * the program; if fn throws, the trace is dropped and the error passes through.
+ * the traced function's arguments (a replay finds new values in them). `keep` names the arrays
+ * a caller reads after a replay (by default, those in fn's result); the program plans the
+ * storage of every other result by liveness, so only kept arrays hold meaningful values after
+ * a run. Returns fn's result and the program; if fn throws, the trace is dropped and the error
+ * passes through.
  */
-export function trace<T>(fn: () => T, placeholders: readonly NDArray[], ids: Identities, options: { fuse?: boolean } = {}): { result: T; program: Program } {
+export function trace<T>(
+  fn: () => T, placeholders: readonly NDArray[], ids: Identities,
+  options: { fuse?: boolean; keep?: (result: T) => readonly NDArray[] } = {},
+): { result: T; program: Program } {
   if (active !== null) throw new TraceError("trace: a trace is already recording");
   const ph = new Map<StorageInfo, number>();
   placeholders.forEach((p, i) => ph.set(p.storageInfo, i));
   const rec = new Recorder(ph, ids);
   active = rec;
+  onRecycle((d) => rec.forget(d));
   let result: T;
   try {
     result = fn();
   } finally {
     active = null;
+    onRecycle(null);
   }
-  rec.checkAll();
+  // what the caller reads after a replay stays where the trace put it; the rest is planned by liveness
+  const keep = options.keep?.(result) ?? arraysIn(result);
+  rec.checkAll(keep);
   trimSpares(0, 0); // see Program.run
-  return { result, program: new Program(rec.steps, options) };
+  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d) }) };
+}
+
+/** The arrays in a value: itself, or in lists and plain objects (the default of what a trace keeps). */
+function arraysIn(v: unknown, out: NDArray[] = [], depth = 0): NDArray[] {
+  if (v instanceof NDArray) out.push(v);
+  else if (depth < 4 && Array.isArray(v)) for (const x of v) arraysIn(x, out, depth + 1);
+  else if (depth < 4 && v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) arraysIn(x, out, depth + 1);
+  return out;
 }
