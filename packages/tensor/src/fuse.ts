@@ -127,21 +127,32 @@ function sameElements(a: NDArray, b: NDArray): boolean {
   return la !== null && lb !== null && la.run === lb.run && la.stride === lb.stride;
 }
 
+/** Rows of contiguous elements in a storage: where they start, how long, how far apart, how many. */
+interface Rows {
+  offset: number;
+  run: number;
+  stride: number;
+  rows: number;
+}
+
+/** Whether two sets of rows in one storage share no element. */
+function rowsApart(a: Rows, b: Rows): boolean {
+  if (a.run === b.run && a.stride === b.stride && a.rows === b.rows && a.rows > 1) {
+    // rows of one stride: apart when the offsets differ by at least a row's length either way, modulo the stride
+    const d = (((a.offset - b.offset) % a.stride) + a.stride) % a.stride;
+    if (d >= a.run && d <= a.stride - a.run) return true;
+  }
+  const endA = a.offset + (a.rows - 1) * a.stride + a.run;
+  const endB = b.offset + (b.rows - 1) * b.stride + b.run;
+  return endA <= b.offset || endB <= a.offset;
+}
+
 /** Whether two arrays over one storage (rows of contiguous elements each) share no element. */
 function apart(a: NDArray, b: NDArray): boolean {
   const la = layout(a);
   const lb = layout(b);
   if (la === null || lb === null) return false;
-  const rowsA = a.size / la.run;
-  const rowsB = b.size / lb.run;
-  if (la.run === lb.run && la.stride === lb.stride && rowsA === rowsB && rowsA > 1) {
-    // rows of one stride: apart when the offsets differ by at least a row's length either way, modulo the stride
-    const d = (((a.offset - b.offset) % la.stride) + la.stride) % la.stride;
-    if (d >= la.run && d <= la.stride - la.run) return true;
-  }
-  const endA = a.offset + (rowsA - 1) * la.stride + la.run;
-  const endB = b.offset + (rowsB - 1) * lb.stride + lb.run;
-  return endA <= b.offset || endB <= a.offset;
+  return rowsApart({ offset: a.offset, ...la, rows: a.size / la.run }, { offset: b.offset, ...lb, rows: b.size / lb.run });
 }
 
 /**
@@ -168,20 +179,12 @@ interface Slot {
   written: boolean;
 }
 
-/** Whether slot s and array a (rows of `cols`) share no element of their storage. */
+/** Whether slot s and array a, both read as rows of `cols`, share no element of their storage. */
 function disjoint(s: Slot, a: NDArray, cols: number): boolean {
-  const n = a.size;
-  const rows = n / cols;
+  const rows = a.size / cols;
   const sa = a.isContiguous() ? cols : layout(a)!.stride;
   const ss = s.contiguous ? cols : s.stride;
-  if (sa === ss && rows > 1) {
-    // rows of one stride: disjoint when the offsets differ by at least a row's length either way, modulo the stride
-    const d = (((a.offset - s.offset) % sa) + sa) % sa;
-    if (d >= cols && d <= sa - cols) return true;
-  }
-  const endA = a.offset + (rows - 1) * sa + cols;
-  const endS = s.offset + (rows - 1) * ss + cols;
-  return endA <= s.offset || endS <= a.offset;
+  return rowsApart({ offset: a.offset, run: cols, stride: sa, rows }, { offset: s.offset, run: cols, stride: ss, rows });
 }
 
 export class FusedGroup {

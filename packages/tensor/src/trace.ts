@@ -25,6 +25,9 @@ import { storageSerial } from "./ndarray.js";
 import { onRecycle, redirectAllocation, trimSpares, type Storage } from "./dtype.js";
 import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
 import { gemm } from "./matmul.js";
+import { assign } from "./elementwise.js";
+import { rowStride } from "./iter.js";
+import { sizeOf } from "./shape.js";
 import { ValueRecord, ValueView, planBuffers } from "./buffers.js";
 
 /** A trace that cannot be replayed faithfully: what it read, and where. */
@@ -100,14 +103,11 @@ class Recorder {
   readonly steps: RecordedStep[] = [];
   /** The result of each recorded call, by its storage's info. */
   readonly values = new Map<StorageInfo, ValueRecord>();
-  private readonly storageIds = new WeakMap<Storage, number>();
-  private nextStorageId = 0;
+  /** Numbers for storages, without holding them. */
+  private readonly storageIds = new Identities();
 
-  /** A number for a storage, without holding it. */
   storageId(d: Storage): number {
-    let id = this.storageIds.get(d);
-    if (id === undefined) this.storageIds.set(d, (id = this.nextStorageId++));
-    return id;
+    return this.storageIds.of(d);
   }
 
   /** An argument as a step keeps it: arrays made by recorded calls become ValueViews (in lists and options too). */
@@ -220,14 +220,12 @@ class Recorder {
 
   /** A storage declared dead (recycled): whatever it held is no one's any more. */
   forget(data: Storage): void {
-    const id = this.storageIds.get(data);
-    if (id !== undefined) this.prints.delete(id);
+    this.prints.delete(this.storageId(data));
   }
 
   /** Throws if an array's storage changed since the last recorded call touched it. */
   checkUnchanged(a: NDArray, reader: string): void {
-    const id = this.storageIds.get(a.data);
-    const p = id === undefined ? undefined : this.prints.get(id);
+    const p = this.prints.get(this.storageId(a.data));
     if (p !== undefined && !sameSample(p.values, a.data)) {
       throw new TraceError(
         `trace: ${reader} reads a ${a.dtype} array of shape ${fmtShape(a.shape)} whose values changed after ${p.by} last wrote or read it, ` +
@@ -486,7 +484,6 @@ export class Program {
         }
       }
     }
-    trimSpares(0, 0);
   }
 
   /** The buffers the program writes (distinct storages), and their bytes. */
@@ -520,18 +517,9 @@ export class Program {
 /** (rows, rowStride) of an array's leading dims when they fold into one (all but the last), else null. */
 function foldRows(a: NDArray): [number, number] | null {
   if (a.ndim < 2) return null;
-  let rows = 1;
-  let stride = NaN;
-  let next = NaN;
-  for (let i = a.ndim - 2; i >= 0; i--) {
-    const d = a.shape[i]!;
-    rows *= d;
-    if (d === 1) continue;
-    if (stride !== stride) stride = a.strides[i]!;
-    else if (a.strides[i] !== next) return null;
-    next = a.strides[i]! * d;
-  }
-  return [rows, stride !== stride ? 0 : stride];
+  const lead = a.shape.slice(0, -1);
+  const stride = rowStride(lead, a.strides.slice(0, -1), 1);
+  return stride === stride ? [sizeOf(lead), stride] : null;
 }
 
 /**
@@ -609,28 +597,11 @@ function copyResult(dst: NDArray, src: NDArray): void {
   if (dst.isContiguous() && src.isContiguous() && dst.dtype === src.dtype && dst.size === src.size) {
     dst.data.set(src.data.subarray(src.offset, src.offset + src.size) as never, dst.offset);
   } else {
-    copyStrided(dst, src);
+    assign(dst, src);
   }
   dst.bumpVersion();
 }
 
-function copyStrided(dst: NDArray, src: NDArray): void {
-  const n = dst.ndim;
-  const idx = new Array<number>(n).fill(0);
-  for (let count = 0; count < dst.size; count++) {
-    let p = dst.offset;
-    let q = src.offset;
-    for (let d = 0; d < n; d++) {
-      p += idx[d]! * dst.strides[d]!;
-      q += idx[d]! * src.strides[d]!;
-    }
-    dst.data[p] = src.data[q]!;
-    for (let d = n - 1; d >= 0; d--) {
-      if (++idx[d]! < dst.shape[d]!) break;
-      idx[d] = 0;
-    }
-  }
-}
 
 /**
  * Runs fn while recording every kernel it calls. `placeholders` are the arrays that stand for

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { Identities, Program, trace, traceDifference } from "@tapegrad/tensor/internal";
+import { rng } from "./helpers.js";
 
 type NDArray = nd.NDArray;
 type FDType = "float64" | "float32";
@@ -48,23 +49,12 @@ function expectSame(got: readonly NDArray[], want: readonly NDArray[], what: str
   }
 }
 
-/** A small deterministic PRNG (mulberry32), for input values. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL = [0, -0, NaN, Infinity, -Infinity, 1, -1, 800, -800, 1e-300];
 
 /** n values: mostly in (-4, 4), some special (signed zeros, NaN, infinities, exp overflow). */
 function values(seed: number, n: number): number[] {
-  const r = prng(seed);
+  const r = rng(seed);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const u = r();
