@@ -19,8 +19,10 @@ export type TensorsOf<I extends CompareInputs> = { -readonly [K in keyof I]: Ten
 /** What manual returns: gradients by input name (an array by position for array inputs); any subset. */
 export type ManualGradients = Readonly<Record<string, NDArray | null | undefined>> | readonly (NDArray | null | undefined)[];
 
+/** One of the three gradients compareDerivatives holds against each other: the tape's, the hand-derived one (manual), and central finite differences (fd). */
 export type Witness = "tape" | "manual" | "fd";
 
+/** Options of compareDerivatives: the upstream gradient for a non-scalar f, the finite-difference step, each pair's tolerances, the fd sample, and what the report keeps. */
 export interface CompareOptions {
   /**
    * The gradient of the loss with respect to f's output, when f's output is not a scalar: the
@@ -75,6 +77,7 @@ export interface AlongAxis {
   tapeVsFd: number[];
 }
 
+/** One input's row of a CompareReport: its three gradients, the error of each pair, and the verdict (agree, or which witness the other two outvote). */
 export interface DerivativeEntry {
   name: string;
   shape: readonly number[];
@@ -97,6 +100,7 @@ export interface DerivativeEntry {
   along?: AlongAxis;
 }
 
+/** What compareDerivatives returns: one DerivativeEntry per input, whether all agree (`ok`), the inputs manual left out, and the tolerances used. formatReport prints it as a table. */
 export interface CompareReport {
   /** Every entry agrees (a missing manual gradient does not fail it; tape parting from fd does). */
   ok: boolean;
@@ -198,6 +202,20 @@ function decide(tm: PairError | null, mf: PairError | null, tf: PairError): { ag
  * symmetric): tape against manual with atol 1e-7, rtol 1e-6; either against fd with
  * fdAtol 1e-5, fdRtol 1e-3. Names in manual's result that are not inputs are a ValueError, a
  * gradient whose shape is not its input's a ShapeError; both name what is at fault.
+ *
+ * @example
+ * ```ts
+ * const report = compareDerivatives(
+ *   ({ x, w }) => sum(tanh(mul(x, w))),
+ *   ({ x, w }) => {
+ *     const d = nd.sub(1, nd.square(nd.tanh(nd.mul(x, w)))); // tanh' = 1 - tanh^2
+ *     return { x: nd.mul(d, w), w: nd.mul(d, x) };
+ *   },
+ *   { x: nd.array([0.5, -1]), w: nd.array([2, 3]) },
+ * );
+ * report.ok; // true
+ * console.log(formatReport(report)); // a row per input; each says "agree"
+ * ```
  */
 export function compareDerivatives<I extends CompareInputs>(
   f: (xs: TensorsOf<I>) => TensorLike,

@@ -21,6 +21,7 @@ import { setGradSink } from "./grad-bindings.js";
 /** A step that compile cannot replay faithfully, or a call it cannot serve. */
 export class CompileError extends TapegradError {}
 
+/** Options of compile: extra traces to check a plan with, how many argument signatures (plans) and disagreeing traces to allow, and whether to fuse elementwise kernels. */
 export interface CompileOptions {
   /**
    * Trace this many more calls (true: 3) once the plan is made, comparing each with the plan,
@@ -64,6 +65,7 @@ interface Entry {
   replays: number;
 }
 
+/** What compile returns: a function with the compiled one's arguments and result, plus plan(), reset() and stats to inspect and control its plans. */
 export interface CompiledFunction<F extends (...args: never[]) => unknown> {
   (...args: Parameters<F>): ReturnType<F>;
   /** What compile made of the function: per argument signature, its kernels, buffers and bytes. */
@@ -77,7 +79,24 @@ export interface CompiledFunction<F extends (...args: never[]) => unknown> {
 /**
  * Compiles a step: the first calls with a given signature of arguments run eagerly and are
  * traced; once two traces agree, later calls replay the traced kernels. Returned tensors are
- * new arrays the caller keeps (detached from any graph). See docs/compile.md.
+ * new arrays the caller keeps (detached from any graph). A check or maxPlans out of range,
+ * maxTraces traces of one signature that disagree, and one signature more than maxPlans are
+ * CompileErrors. See docs/compile.md.
+ *
+ * @example
+ * ```ts
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const step = compile((x: Tensor) => {
+ *   w.zeroGrad();
+ *   const loss = mul(w, x).sum();
+ *   loss.backward();
+ *   return loss;
+ * });
+ * for (let i = 0; i < 3; i++) step(tensor([3, 4])); // two traces agree, the third call replays
+ * step(tensor([1, 1])).item(); // 3: a replay reads the new x
+ * w.grad!.toArray(); // [1, 1]
+ * step.stats; // { traces: 2, replays: 2, plans: 1 }
+ * ```
  */
 export function compile<F extends (...args: never[]) => unknown>(fn: F, options: CompileOptions = {}): CompiledFunction<F> {
   const checkCalls = options.check === true ? 3 : typeof options.check === "number" ? options.check : 0;

@@ -9,6 +9,16 @@ import { matmulOps } from "./ops/matmul.js";
 import { splitAt } from "./ops/split.js";
 export { unbind, stack } from "./ops/split.js";
 
+/**
+ * The mean over `axis` (a number, a list, or omitted for every axis), as numpy's mean: the sum
+ * divided by the count. Gradient: g / count broadcast back over the reduced axes.
+ *
+ * @example
+ * ```ts
+ * mean(tensor([[1, 2], [3, 4]])).item(); // 2.5
+ * mean(tensor([[1, 2], [3, 4]]), 1).toArray(); // [1.5, 3.5]
+ * ```
+ */
 export function mean(x: TensorLike, axis?: nd.AxisArg, keepdims = false): Tensor {
   const t = toTensor(x);
   let n = 1;
@@ -25,6 +35,11 @@ export function variance(x: TensorLike, axis?: nd.AxisArg, keepdims = false, ddo
   return div(sum(mul(d, d), axis, keepdims), Math.max(n - ddof, 0));
 }
 
+/**
+ * x limited to [lo, hi] elementwise (torch.clamp), as minimum(maximum(x, lo), hi); lo > hi is a
+ * ValueError. Gradient: g inside the range, 0 outside, and g / 2 at x = lo or x = hi exactly
+ * (maximum's and minimum's tie rule; PyTorch passes all of g there).
+ */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
   if (lo > hi) throw new nd.ValueError(`clip: lower bound ${lo} is above upper bound ${hi}`);
   return minimum(maximum(x, lo), hi);
@@ -36,16 +51,19 @@ export function transpose(x: TensorLike, axes: readonly number[] = []): Tensor {
   return permute(t, axes.length === 0 ? t.shape.map((_, i) => t.ndim - 1 - i) : axes);
 }
 
+/** x without its size-1 axes, or only `axis` (a number or a list), as numpy's squeeze; squeezing an axis whose size is not 1 is a ShapeError. A reshape, so the gradient is g reshaped back. */
 export function squeeze(x: TensorLike, axis?: nd.AxisArg): Tensor {
   const t = toTensor(x);
   return reshape(t, nd.squeeze(t.data, axis).shape);
 }
 
+/** x with a new size-1 axis at `axis` (negative counts from the end of the result), as torch.unsqueeze. A reshape, so the gradient is g reshaped back. */
 export function unsqueeze(x: TensorLike, axis: number): Tensor {
   const t = toTensor(x);
   return reshape(t, nd.unsqueeze(t.data, axis).shape);
 }
 
+/** x as a 1-D tensor of all its elements, in C order (a reshape to [-1]). */
 export function flatten(x: TensorLike): Tensor {
   return reshape(x, [-1]);
 }
@@ -101,9 +119,15 @@ const cmp = (f: (a: nd.NDArray, b: nd.NDArray | number) => nd.NDArray) => (a: Te
   const y = toTensor(b, x);
   return new Tensor(f(x.data, y.data));
 };
+/** a == b elementwise with broadcasting, as a bool tensor that takes no gradient (torch.eq). */
 export const eq = cmp(nd.eq);
+/** a != b elementwise with broadcasting, as a bool tensor that takes no gradient (torch.ne). */
 export const ne = cmp(nd.ne);
+/** a < b elementwise with broadcasting, as a bool tensor that takes no gradient (torch.lt). */
 export const lt = cmp(nd.lt);
+/** a <= b elementwise with broadcasting, as a bool tensor that takes no gradient (torch.le). */
 export const le = cmp(nd.le);
+/** a > b elementwise with broadcasting, as a bool tensor that takes no gradient (torch.gt). */
 export const gt = cmp(nd.gt);
+/** a >= b elementwise with broadcasting, as a bool tensor that takes no gradient (torch.ge). */
 export const ge = cmp(nd.ge);

@@ -19,7 +19,11 @@ export interface CustomOpSpec {
   name: string;
   /** The outputs from the input values: one NDArray or several. */
   forward: (ctx: CustomContext, ...inputs: NDArray[]) => NDArray | NDArray[];
-  /** One gradient per input (null for none) from one gradient per output. */
+  /**
+   * One gradient per input (null for none) from one gradient per output. Like every VJP it
+   * keeps no reference to the gradients it is given or returns (see OpSpec): in a backward
+   * their storage may be reused once it has returned, so copy one to keep it.
+   */
   backward: (ctx: CustomContext, ...grads: NDArray[]) => (NDArray | null | undefined)[];
 }
 

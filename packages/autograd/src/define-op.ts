@@ -3,16 +3,36 @@
 
 import * as nd from "@tapegrad/tensor";
 import { fmtShape, type NDArray } from "@tapegrad/tensor";
-import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type OutputRegion, type VjpFn, type Watch } from "./tape.js";
+import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type VjpFn, type Watch } from "./tape.js";
 import { Tensor, valueFree } from "./tensor.js";
 
 export type { Watch };
 
+/**
+ * The contract every op's VJP keeps, built-in or a user's (one rule, so the engine treats all
+ * ops alike): **a VJP keeps no reference to the gradients it is given, nor to the gradients it
+ * returns.** It reads them, computes with them, returns results, and holds nothing afterwards.
+ * In a backward that builds no graph the engine relies on it: a gradient the VJP consumed and
+ * did not return is dead once the VJP has run, and its storage is reused for later results;
+ * a gradient the VJP made is added into in place. To keep a gradient (to inspect it, say),
+ * keep a copy (`g.clone()`). Returning a gradient it was given, or a view of one, is fine.
+ */
 export interface OpSpec<A> {
+  /** The op's name, used in errors, in the graph view and in compiled plans. */
   name: string;
   /** Computes the output; may stash extra values for the VJP with `save`. */
   forward: (inputs: readonly NDArray[], attrs: A, save: (value: unknown) => void) => NDArray;
+  /**
+   * One gradient per input (null where an input needs none) from the output's gradient,
+   * written with tapegrad's ops so that it can be recorded and differentiated again. It keeps
+   * none of the gradients it sees (the rule above).
+   */
   vjp: VjpFn<A>;
+  /**
+   * Which tensors the VJP reads (default "inputs"). They are checked for in-place changes
+   * before it runs; the op's node keeps only these, and a VJP that reads the values of any
+   * other (non-leaf) tensor gets an error naming the op.
+   */
   watch?: Watch;
   /**
    * A fact about the op that the engine's accumulator may use: its output is A^T G over the rows
@@ -32,21 +52,18 @@ export function setRowProductSink(sink: ((a: NDArray, g: NDArray) => Tensor | nu
   rowProductSink = sink;
 }
 
+/** An op with several outputs (split, unbind): as OpSpec, with one gradient per output into its VJP. */
 export interface MultiOpSpec<A> {
   name: string;
   forward: (inputs: readonly NDArray[], attrs: A, save: (value: unknown) => void) => readonly NDArray[];
+  /** Gradients for every output in (zeros for an output no gradient reached); keeps none of them. */
   vjp: VjpFn<A>;
   watch?: Watch;
-  /**
-   * For an op whose outputs are disjoint views of input 0 (unbind): where output `index` lies
-   * in an array of input 0's shape. A backward that builds no graph then adds each output's
-   * gradient into one such array as it arrives, rather than holding them all (T of them, for
-   * a sequence) until the VJP joins them; the array is input 0's gradient, and the VJP is not run.
-   */
-  outputRegion?: (whole: NDArray, index: number, attrs: A) => NDArray;
 }
 
+/** A defined op: called with its input tensors and attributes, it computes and, when recording, records one node. */
 export type Op<A> = ((inputs: readonly Tensor[], attrs: A) => Tensor) & { readonly opName: string };
+/** A defined multi-output op (defineMultiOp). */
 export type MultiOp<A> = ((inputs: readonly Tensor[], attrs: A) => Tensor[]) & { readonly opName: string };
 
 export { edgeOf } from "./tape.js";
@@ -77,34 +94,23 @@ function unwrap(inputs: readonly Tensor[], datas: NDArray[]): boolean {
   return record && isGradEnabled();
 }
 
-// The built-in ops (ops/*.ts define them with builtinOp) have VJPs that read their incoming
-// gradients and keep no reference to them, so a backward that builds no graph may reuse those
-// gradients' storage once the VJP has run. A user's op (defineOp, customOp) might keep one,
-// for inspection say; its gradients are left alone.
-interface OpMeta {
-  builtin: boolean;
-}
-
 /** Records a node for outputs made from inputs, wiring each float output to it. */
 function record<A>(
-  name: string, vjp: VjpFn<A>, watch: Watch, meta: OpMeta, inputs: readonly Tensor[], attrs: A, outs: readonly NDArray[], saved: unknown,
-  outputRegion?: MultiOpSpec<A>["outputRegion"],
+  name: string, vjp: VjpFn<A>, watch: Watch, inputs: readonly Tensor[], attrs: A, outs: readonly NDArray[], saved: unknown,
 ): Tensor[] {
   // an int or bool output (indices, a mask) has no derivative: it is a constant, not part of the graph
   const outputs = new Array<Tensor>(outs.length);
   for (let i = 0; i < outs.length; i++) outputs[i] = new Tensor(outs[i]!, nd.isFloat(outs[i]!.dtype), i);
   const node = new Node(name, vjp as VjpFn, { inputs, outputs, attrs, saved }, watch);
-  node.builtin = meta.builtin;
-  if (outputRegion) node.outputRegion = outputRegion as OutputRegion;
   for (const o of outputs) if (o.requiresGrad) o.gradFn = node;
   node.dropValues(valueFree);
   return outputs;
 }
 
-function makeMultiOp<A>(spec: MultiOpSpec<A>, builtin: boolean): MultiOp<A> {
+/** Defines an op with several outputs (one node for all of them); see defineOp and MultiOpSpec. */
+export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
   const { name, forward, vjp } = spec;
   const watch = spec.watch ?? "inputs";
-  const meta: OpMeta = { builtin };
   const apply = (inputs: readonly Tensor[], attrs: A): Tensor[] => {
     const datas = new Array<NDArray>(inputs.length);
     const recording = unwrap(inputs, datas);
@@ -115,7 +121,7 @@ function makeMultiOp<A>(spec: MultiOpSpec<A>, builtin: boolean): MultiOp<A> {
     stash = outer;
     if (isAnomalyEnabled()) checkForward(name, inputs, outs);
     if (!recording) return outs.map((o) => new Tensor(o));
-    return record(name, vjp, watch, meta, inputs, attrs, outs, saved, spec.outputRegion);
+    return record(name, vjp, watch, inputs, attrs, outs, saved);
   };
   return Object.assign(apply, { opName: name });
 }
@@ -124,10 +130,27 @@ function makeMultiOp<A>(spec: MultiOpSpec<A>, builtin: boolean): MultiOp<A> {
  * A single-output op: a multi-output op with one output, written out so that a call that
  * records nothing (every VJP in a backward without createGraph) allocates only its result.
  */
-function makeOp<A>(spec: OpSpec<A>, builtin: boolean): Op<A> {
+/**
+ * Defines an op from its forward (on NDArrays) and its VJP (on Tensors), the way every
+ * built-in op is defined: the result records a node when an input requires grad and grad mode
+ * is on, and its gradients can be differentiated again (createGraph) because the VJP is made
+ * of recorded ops. The VJP keeps none of the gradients it sees (see OpSpec).
+ *
+ * @example
+ * ```ts
+ * const cube = defineOp({
+ *   name: "cube",
+ *   forward: ([x]) => nd.mul(nd.mul(x!, x!), x!),
+ *   vjp: ([g], { inputs: [x] }) => [mul(g!, mul(3, square(x!)))],
+ * });
+ * const x = tensor([2], { requiresGrad: true });
+ * cube([x], undefined).sum().backward();
+ * x.grad!.toArray(); // [12]
+ * ```
+ */
+export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
   const { name, forward, vjp } = spec;
   const watch = spec.watch ?? "inputs";
-  const meta: OpMeta = { builtin };
   const rowProducts = spec.sumOfRowProducts === true;
   const apply = (inputs: readonly Tensor[], attrs: A): Tensor => {
     const datas = new Array<NDArray>(inputs.length);
@@ -143,25 +166,7 @@ function makeOp<A>(spec: OpSpec<A>, builtin: boolean): Op<A> {
     stash = outer;
     if (isAnomalyEnabled()) checkForward(name, inputs, [out]);
     if (!recording) return new Tensor(out);
-    return record(name, vjp, watch, meta, inputs, attrs, [out], saved)[0]!;
+    return record(name, vjp, watch, inputs, attrs, [out], saved)[0]!;
   };
   return Object.assign(apply, { opName: name });
-}
-
-export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
-  return makeOp(spec, false);
-}
-
-export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
-  return makeMultiOp(spec, false);
-}
-
-/** @internal the built-in ops: their VJPs keep no reference to the gradients they are given. */
-export function builtinOp<A = undefined>(spec: OpSpec<A>): Op<A> {
-  return makeOp(spec, true);
-}
-
-/** @internal */
-export function builtinMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
-  return makeMultiOp(spec, true);
 }

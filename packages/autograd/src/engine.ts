@@ -6,7 +6,7 @@
 import * as nd from "@tapegrad/tensor";
 import { fmtShape } from "@tapegrad/tensor";
 import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, withAnomaly, withGradMode } from "./tape.js";
-import { Tensor, toTensor, type TensorLike } from "./tensor.js";
+import { Tensor, UnwatchedRead, toTensor, type TensorLike } from "./tensor.js";
 import { add } from "./ops/binary.js";
 import { cast } from "./ops/movement.js";
 import * as A from "./accumulator.js";
@@ -142,10 +142,10 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
     owned.add(dense);
     return dense;
   };
-  // `own`: g is the engine's already (a gathered whole); else the rule at accumulator.ts's takeFresh says
-  const accumulate = (prev: Tensor | null | undefined, g: Tensor, own: boolean): Tensor => {
+  // whether g becomes the run's own is the rule at accumulator.ts's takeFresh
+  const accumulate = (prev: Tensor | null | undefined, g: Tensor): Tensor => {
     if (!prev) {
-      if (!createGraph && !A.isDeferred(g) && (own || A.takeFresh(g.data))) owned.add(g);
+      if (!createGraph && !A.isDeferred(g) && A.takeFresh(g.data)) owned.add(g);
       return g;
     }
     if (createGraph) return add(prev, g);
@@ -157,10 +157,10 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       g = settle(g);
     }
     if (owned.has(prev) && A.addInto(prev.data, g.data)) {
-      if (own || A.takeFresh(g.data)) A.recycle(g.data); // added in, and held by no one
+      if (A.takeFresh(g.data)) A.recycle(g.data); // added in, and held by no one
       return prev;
     }
-    if ((own || A.takeFresh(g.data)) && A.addInto(g.data, prev.data)) {
+    if (A.takeFresh(g.data) && A.addInto(g.data, prev.data)) {
       owned.add(g);
       return g;
     }
@@ -169,39 +169,20 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
     return sum;
   };
 
-  // Input 0's gradient of nodes whose outputs are regions of it (unbind over a sequence):
-  // each output's gradient is added into its region on arrival and can then be reused, where
-  // a slot would hold it until the node's turn (see MultiOpSpec.outputRegion).
-  const gathered = new Map<Node, Tensor>();
-  const gather = (node: Node, index: number, g: Tensor) => {
-    g = settle(g);
-    let whole = gathered.get(node);
-    if (!whole) {
-      const x = node.inputs[0]!;
-      whole = new Tensor(nd.zeros(x.shape, x.dtype));
-      gathered.set(node, whole);
-      heap.push(node);
-    }
-    const region = node.outputRegion!(whole.data, index, node.attrs);
-    if (!A.addInto(region, g.data)) nd.add(region, g.data, region);
-    if (A.takeFresh(g.data)) A.recycle(g.data);
-  };
-
-  const deliver = (t: Tensor, g: Tensor, own = false) => {
+  const deliver = (t: Tensor, g: Tensor) => {
     const node = t.gradFn;
     if (node === null) {
-      if (targets === null || targetLeaves.has(t)) leaves.set(t, accumulate(leaves.get(t), g, own));
+      if (targets === null || targetLeaves.has(t)) leaves.set(t, accumulate(leaves.get(t), g));
       return;
     }
     if (needed !== null && !needed.has(node) && !targetNodes.has(node)) return;
-    if (!createGraph && node.outputRegion !== null && !node.released && !targetNodes.has(node)) return gather(node, t.outputIndex, g);
     let slots = pending.get(node);
     if (!slots) {
       slots = new Array<Tensor | null>(node.nOutputs).fill(null);
       pending.set(node, slots);
       heap.push(node);
     }
-    slots[t.outputIndex] = accumulate(slots[t.outputIndex], g, own);
+    slots[t.outputIndex] = accumulate(slots[t.outputIndex], g);
   };
 
   try {
@@ -211,14 +192,6 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       for (let i = 0; i < roots.length; i++) deliver(roots[i]!, rootGrads[i]!);
       while (heap.size > 0) {
         const node = heap.pop();
-        const whole = node.outputRegion === null ? undefined : gathered.get(node);
-        if (whole !== undefined) {
-          // the outputs' gradients are already in place: input 0's gradient, made here
-          gathered.delete(node);
-          deliver(node.inputs[0]!, whole, true);
-          visited.push(node);
-          continue;
-        }
         const slots = pending.get(node)!;
         pending.delete(node);
         for (let i = 0; i < slots.length; i++) if (slots[i]) slots[i] = settle(slots[i]!);
@@ -239,19 +212,23 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
         // an output no gradient reached (one part of a split, say) contributes zeros
         for (let i = 0; i < slots.length; i++) slots[i] ??= new Tensor(nd.zeros(node.outputs[i]!.shape, node.outputs[i]!.dtype));
         const anomaly = isAnomalyEnabled();
-        const builtin = !createGraph && node.builtin;
         const outer = A.enterVjp(!createGraph);
         let inGrads: readonly (Tensor | null | undefined)[];
         try {
           inGrads = anomaly ? withAnomaly(false, () => node.vjp(slots as Tensor[], node)) : node.vjp(slots as Tensor[], node);
+        } catch (e) {
+          // name the op whose watch list missed the tensor: the stand-in knows only its producer
+          if (e instanceof UnwatchedRead && e.op === null) throw new UnwatchedRead(e.tensorShape, e.madeBy, node.op);
+          throw e;
         } finally {
           A.leaveVjp(outer);
         }
-        // A built-in VJP keeps nothing it was given, so a consumed gradient that none of its
-        // results is (or is a view of, or is a deferred product reading) is dead once they are
-        // delivered: its storage goes to the spares, for the next kernel (accumulator.ts).
+        // A VJP keeps nothing it was given (the rule at OpSpec.vjp), so a consumed gradient that
+        // none of its results is (or is a view of, or is a deferred product reading) is dead once
+        // they are delivered: its storage goes to the spares, for the next kernel (accumulator.ts).
+        // With a graph the gradients are tensors of the new graph, which may hold them.
         let dead: Tensor[] | null = null;
-        if (consumed !== null && builtin) for (const g of consumed) if (!sharesStorage(inGrads, g)) (dead ??= []).push(g);
+        if (consumed !== null && !createGraph) for (const g of consumed) if (!sharesStorage(inGrads, g)) (dead ??= []).push(g);
         const inputs = node.inputs;
         for (let i = 0; i < inputs.length; i++) {
           const x = inputs[i]!;

@@ -7,6 +7,7 @@ import { AutogradError, isGradEnabled, withGradMode } from "./tape.js";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { gradients } from "./engine.js";
 
+/** Which arguments grad and valueAndGrad differentiate: one index (the gradient is a Tensor) or a list of them (an array of Tensors, in that order). */
 export type Argnums = number | readonly number[];
 type Grads<N extends Argnums> = N extends number ? Tensor : Tensor[];
 

@@ -13,6 +13,7 @@ export type GraphInput =
   /** a tensor that takes no gradient (an input, a constant) */
   | { readonly kind: "constant"; readonly tensor: Tensor; readonly shape: readonly number[] };
 
+/** One recorded op of a GraphView: its id, its name, where each input came from, and its output shapes. */
 export interface GraphOp {
   /** Creation order: an op's inputs come from ops with smaller ids. */
   readonly id: number;
@@ -23,6 +24,7 @@ export interface GraphOp {
   readonly outputShapes: readonly (readonly number[])[];
 }
 
+/** What graphOf returns: a frozen picture of the ops behind some tensors, oldest first, and which op made each tensor. */
 export interface GraphView {
   /** Every op that the tensors depend on through the graph, oldest first. */
   readonly ops: readonly GraphOp[];
@@ -30,7 +32,17 @@ export interface GraphView {
   readonly outputs: readonly ({ readonly op: number; readonly index: number } | null)[];
 }
 
-/** The recorded graph behind `tensors` (walked before backward, or after one with retainGraph). */
+/**
+ * The recorded graph behind `tensors` (walked before backward, or after one with retainGraph).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const g = graphOf(tanh(mul(x, 2)).sum());
+ * g.ops.map((o) => o.op); // ["mul", "tanh", "sum"]
+ * g.ops[0]!.inputs.map((i) => i.kind); // ["leaf", "constant"]
+ * ```
+ */
 export function graphOf(...tensors: Tensor[]): GraphView {
   const seen = new Map<number, Node>();
   const stack: Node[] = [];

@@ -16,7 +16,7 @@ export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.j
 export { pow } from "./ops/pow.js";
 export { compareDerivatives, formatReport, type CompareInputs, type CompareOptions, type CompareReport, type DerivativeEntry, type PairError, type WorstEntry, type AlongAxis, type Witness, type ManualGradients, type TensorsOf } from "./compare-derivatives.js";
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
-export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous } from "./ops/movement.js";
+export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous, clone } from "./ops/movement.js";
 export { mean, variance, clip, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
 export { erf, unfold, pad } from "./ops/special.js";
 export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";

@@ -27,11 +27,11 @@ export interface VjpContext<A = unknown> {
   saved: unknown;
 }
 
-/** Gradients for the outputs in; gradients for the inputs out (null where an input gets none). */
+/**
+ * Gradients for the outputs in; gradients for the inputs out (null where an input gets none).
+ * It keeps no reference to either (the rule written at define-op.ts's OpSpec).
+ */
 export type VjpFn<A = unknown> = (grads: readonly Tensor[], ctx: VjpContext<A>) => readonly (Tensor | null | undefined)[];
-
-/** Where output `index` of an op lies in an array of its input 0's shape (attrs are the op's). */
-export type OutputRegion = (whole: NDArray, index: number, attrs: unknown) => NDArray;
 
 /** Which tensors the VJP reads; they are checked for in-place changes before it runs. Indices are inputs. */
 export type Watch = "inputs" | "output" | "both" | "none" | readonly number[];
@@ -59,10 +59,6 @@ export class Node implements VjpContext {
   saved: unknown;
   released = false;
   readonly nOutputs: number;
-  /** A built-in op's node: its VJP keeps no reference to the gradients it is given (define-op.ts). */
-  builtin = false;
-  /** For ops whose outputs are disjoint views of input 0 (unbind): see MultiOpSpec.outputRegion. */
-  outputRegion: OutputRegion | null = null;
   /** The watched tensors' arrays and those arrays' storage versions, at record time. */
   private savedArrays: readonly NDArray[];
   private savedVersions: readonly number[];

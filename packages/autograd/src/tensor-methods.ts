@@ -77,6 +77,8 @@ declare module "./tensor.js" {
     take(indices: nd.Indices | Tensor, axis?: number): Tensor;
     astype(dtype: DType): Tensor;
     contiguous(): Tensor;
+    /** A recorded copy with its own storage (torch's clone); the gradient passes through. */
+    clone(): Tensor;
     matmul(b: TensorLike): Tensor;
   }
 }
@@ -148,6 +150,7 @@ proto.chunk = function (this: Tensor, chunks: number, axis = 0): Tensor[] { retu
 proto.take = function (this: Tensor, indices: nd.Indices | Tensor, axis?: number): Tensor { return M.take(this, indices, axis); };
 proto.astype = function (this: Tensor, dtype: DType): Tensor { return M.cast(this, dtype); };
 proto.contiguous = function (this: Tensor): Tensor { return M.contiguous(this); };
+proto.clone = function (this: Tensor): Tensor { return M.clone(this); };
 proto.matmul = function (this: Tensor, b: TensorLike): Tensor { return C.matmul(this, b); };
 
 function flatArgs(args: readonly (number | readonly number[])[]): number[] {

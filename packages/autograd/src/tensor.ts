@@ -27,6 +27,13 @@ export class Tensor {
   /** @internal why this tensor has no values: a stand-in (valueFree), a deferred gradient (shapeOnly) */
   _noValues: "stand-in" | "deferred" | null = null;
 
+  /** @internal a stand-in for t (valueFree) over t's own array: its shape and dtype, its values unreadable. */
+  static _over(t: Tensor): Tensor {
+    const s = new Tensor(t._data, true, t.outputIndex);
+    s._noValues = "stand-in";
+    return s;
+  }
+
   constructor(data: NDArray, requiresGrad = false, outputIndex = 0) {
     if (requiresGrad && !nd.isFloat(data.dtype)) {
       throw new AutogradError(`Tensor: only float tensors can require gradients, got dtype ${data.dtype}`);
@@ -122,18 +129,21 @@ export class Tensor {
 /**
  * What a recorded node keeps of a non-leaf tensor whose values its VJP never reads (the inputs
  * of add, the output of mul, the parts of a split): its place in the graph (producer and
- * output index), its shape and dtype, but not the tensor itself, so that the values are freed
- * as soon as the caller drops the tensor, as a hand-written backward keeps only what it reads.
- * Leaves and constants are kept as they are (the caller holds those anyway), and so are small
- * tensors (see valueFreeMinSize). The stand-in is a Tensor like any other (one class, so the
- * engine's property reads stay monomorphic) over an array with the shape and dtype and no
- * storage; reading its `.data` throws, naming the op whose watch list missed it.
+ * output index), its shape and dtype, but not its values, so that they are freed as soon as
+ * the caller drops the tensor, as a hand-written backward keeps only what it reads. Reading a
+ * stand-in's `.data` throws, naming the op whose watch list missed it, at any size. Leaves and
+ * constants are kept as they are (the caller holds those anyway).
+ *
+ * The stand-in is a Tensor like any other (one class, so the engine's property reads stay
+ * monomorphic). Over STANDIN_FREES elements it lies over an array with the shape and dtype and
+ * no storage; below, over the tensor's own array, which it keeps alive: freeing a few hundred
+ * bytes early buys nothing, and one object per tensor costs less than two.
  */
 export function valueFree(t: Tensor): Tensor {
-  if (t.gradFn === null || t._noValues !== null || t.size < valueFreeMinSize) return t;
+  if (t.gradFn === null || t._noValues !== null) return t;
   let s = t._valueFree;
   if (s === null) {
-    s = shapeOnly(t.shape, t.dtype, "stand-in", t.outputIndex);
+    s = t.size < STANDIN_FREES ? Tensor._over(t) : shapeOnly(t.shape, t.dtype, "stand-in", t.outputIndex);
     s.gradFn = t.gradFn;
     s.name = t.name;
     t._valueFree = s;
@@ -141,17 +151,7 @@ export function valueFree(t: Tensor): Tensor {
   return s;
 }
 
-// Below this many elements a tensor is kept as it is: a stand-in costs about what its values
-// do (two objects per tensor, a few percent of an LSTM step at the notebook's size), and
-// freeing a few hundred bytes early buys nothing.
-let valueFreeMinSize = 256;
-
-/** @internal for tests: stand-ins for tensors of any size, so that every op's watch list is exercised. */
-export function setValueFreeMinSize(n: number): number {
-  const prev = valueFreeMinSize;
-  valueFreeMinSize = n;
-  return prev;
-}
+const STANDIN_FREES = 256;
 
 const NO_VALUES_F64 = new Float64Array(0);
 const NO_VALUES_F32 = new Float32Array(0);
@@ -164,13 +164,28 @@ export function shapeOnly(shape: readonly number[], dtype: DType, why: "stand-in
   return t;
 }
 
+/**
+ * A VJP read the values of a tensor its op does not watch (a stand-in, valueFree). The engine
+ * rethrows it naming the op whose VJP it was running (`op`); thrown elsewhere, op is null.
+ */
+export class UnwatchedRead extends AutogradError {
+  constructor(
+    readonly tensorShape: readonly number[],
+    readonly madeBy: string | null,
+    readonly op: string | null = null,
+  ) {
+    const what = `a ${fmtShape(tensorShape)} tensor${madeBy ? ` (made by ${madeBy})` : ""}`;
+    super(
+      op === null
+        ? `a VJP read the values of ${what} that its op does not watch; add it to the op's watch list`
+        : `backward: the VJP of ${op} read the values of ${what} that ${op} does not watch; add it to the watch list of ${op} (OpSpec.watch)`,
+    );
+  }
+}
+
 function noValues(t: Tensor): AutogradError {
-  const shape = fmtShape(t.shape);
-  return new AutogradError(
-    t._noValues === "deferred"
-      ? `a ${shape} gradient was read before the engine settled it (accumulator.ts); settle it first`
-      : `a VJP read the values of a ${shape} tensor that its op does not watch${t.gradFn ? ` (made by ${t.gradFn.op})` : ""}; add it to the op's watch list`,
-  );
+  if (t._noValues === "deferred") return new AutogradError(`a ${fmtShape(t.shape)} gradient was read before the engine settled it (accumulator.ts); settle it first`);
+  return new UnwatchedRead(t.shape, t.gradFn ? t.gradFn.op : null);
 }
 
 export interface TensorOptions {

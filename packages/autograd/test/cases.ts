@@ -309,6 +309,11 @@ export const OP_CASES: Record<OpName, GradCase> = {
       .chain((shape) => arrayArb(shape))
       .map((x) => sample("contiguous", [x], (t) => ag.contiguous(ag.broadcastTo(t, [2, ...t.shape])))),
   },
+  clone: {
+    sample: shapeArb(0, 3, 3)
+      .chain((shape) => arrayArb(shape))
+      .map((x) => sample("clone", [x], (t) => ag.clone(t).mul(t))),
+  },
   matmul: {
     sample: matmulShapesArb()
       .chain(([sa, sb]) => fc.tuple(arrayArb(sa), arrayArb(sb), checkArb(2)))

@@ -11,18 +11,7 @@ import * as nd from "@tapegrad/tensor";
 import * as ag from "../src/index.js";
 import { AutogradError, Tensor } from "../src/index.js";
 import { rng } from "./helpers.js";
-import { setValueFreeMinSize } from "../src/internal.js";
 import { setDeferBudgetFloor } from "../src/internal.js";
-
-// stand-ins for tensors of any size (by default only larger ones get them), so that the small
-// tensors here exercise them
-let minSize: number;
-beforeAll(() => {
-  minSize = setValueFreeMinSize(0);
-});
-afterAll(() => {
-  setValueFreeMinSize(minSize);
-});
 
 type Step = { op: string; a: number; b: number };
 

@@ -8,20 +8,12 @@ import { Tensor, gradcheck, gradgradcheck, square } from "../src/index.js";
 import { OPS } from "../src/internal.js";
 import { COMPOSITE_CASES, OP_CASES, type GradCase, type Sample } from "./cases.js";
 import { recordedOps } from "./helpers.js";
-import { setValueFreeMinSize } from "../src/internal.js";
 
 const RUNS = 40;
 
-// The tape keeps every non-leaf tensor that a VJP does not read without its values, however
-// small (by default only larger ones): a VJP reading a value its op does not watch then throws,
-// so each case below also checks its op's watch list.
-let minSize: number;
-beforeAll(() => {
-  minSize = setValueFreeMinSize(0);
-});
-afterAll(() => {
-  setValueFreeMinSize(minSize);
-});
+// The tape keeps every non-leaf tensor that a VJP does not read as a stand-in without readable
+// values, at any size: a VJP reading a value its op does not watch then throws, so each case
+// below also checks its op's watch list.
 
 function leavesOf(s: Sample): Tensor[] {
   return s.inputs.map((a) => new Tensor(a, nd.isFloat(a.dtype)));

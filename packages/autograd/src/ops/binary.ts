@@ -3,7 +3,7 @@
 // one un-broadcasting helper every rule shares.
 
 import * as nd from "@tapegrad/tensor";
-import { builtinOp, type Op } from "../define-op.js";
+import { defineOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { sumTo } from "./movement.js";
 
@@ -13,30 +13,30 @@ const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
 
 const ops = {
-  neg: builtinOp({
+  neg: defineOp({
     name: "neg",
     forward: ([x]) => nd.neg(x!),
     vjp: ([g]) => [neg(g!)],
     watch: "none",
   }),
-  add: builtinOp({
+  add: defineOp({
     name: "add",
     forward: ([a, b]) => nd.add(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(g!, a!.shape) : null, need(b) ? sumTo(g!, b!.shape) : null],
     watch: "none",
   }),
-  sub: builtinOp({
+  sub: defineOp({
     name: "sub",
     forward: ([a, b]) => nd.sub(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(g!, a!.shape) : null, need(b) ? sumTo(neg(g!), b!.shape) : null],
     watch: "none",
   }),
-  mul: builtinOp({
+  mul: defineOp({
     name: "mul",
     forward: ([a, b]) => nd.mul(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => [need(a) ? sumTo(mul(g!, b!), a!.shape) : null, need(b) ? sumTo(mul(g!, a!), b!.shape) : null],
   }),
-  div: builtinOp({
+  div: defineOp({
     name: "div",
     forward: ([a, b]) => nd.div(a!, b!),
     // d(a/b)/db = -a/b^2 = -(a/b)/b
@@ -46,17 +46,17 @@ const ops = {
     ],
     watch: "both",
   }),
-  maximum: builtinOp({
+  maximum: defineOp({
     name: "maximum",
     forward: ([a, b]) => nd.maximum(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => tieSplit(g!, a!, b!, nd.gt(a!.data, b!.data)),
   }),
-  minimum: builtinOp({
+  minimum: defineOp({
     name: "minimum",
     forward: ([a, b]) => nd.minimum(a!, b!),
     vjp: ([g], { inputs: [a, b] }) => tieSplit(g!, a!, b!, nd.lt(a!.data, b!.data)),
   }),
-  where: builtinOp({
+  where: defineOp({
     name: "where",
     forward: ([m, a, b]) => nd.where(m!, a!, b!),
     vjp: ([g], { inputs: [m, a, b] }) => [
@@ -91,12 +91,41 @@ export const bin = (op: Op<undefined>): Binary => (a, b) => {
   return op([toTensor(a, y), toTensor(b, x)], undefined);
 };
 
+/** -x elementwise (torch.neg). Gradient: -g. */
 export const neg = (x: TensorLike): Tensor => ops.neg([toTensor(x)], undefined);
+/**
+ * a + b elementwise with numpy broadcasting (torch.add). A JS number operand becomes a constant
+ * (float32 beside a float32 tensor, else float64). Each gradient is g summed back to its
+ * operand's shape (sumTo). Shapes that do not broadcast are a ShapeError.
+ *
+ * @example
+ * ```ts
+ * const a = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+ * const b = tensor([10, 20, 30], { requiresGrad: true });
+ * add(a, b).sum().backward();
+ * b.grad!.toArray(); // [2, 2, 2]: b was broadcast over a's two rows
+ * ```
+ */
 export const add: Binary = bin(ops.add);
+/** a - b elementwise with numpy broadcasting (torch.sub). Gradients: g for a, -g for b, each summed back to its operand's shape. */
 export const sub: Binary = bin(ops.sub);
+/**
+ * a * b elementwise with numpy broadcasting (torch.mul). Gradients: g * b for a, g * a for b,
+ * each summed back to its operand's shape.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * mul(x, x).sum().backward();
+ * x.grad!.toArray(); // [2, 4, 6]
+ * ```
+ */
 export const mul: Binary = bin(ops.mul);
+/** a / b elementwise with numpy broadcasting (torch.div, true division). Gradients: g / b for a, -g a / b^2 for b, each summed back to its operand's shape. */
 export const div: Binary = bin(ops.div);
+/** The larger of a and b elementwise, with broadcasting (torch.maximum). The gradient goes to the larger operand; on a tie each gets g / 2, as in PyTorch. */
 export const maximum: Binary = bin(ops.maximum);
+/** The smaller of a and b elementwise, with broadcasting (torch.minimum). The gradient goes to the smaller operand; on a tie each gets g / 2, as in PyTorch. */
 export const minimum: Binary = bin(ops.minimum);
 
 /** `where(mask, a, b)`: a where mask is nonzero, else b. The mask gets no gradient. */

@@ -2,14 +2,14 @@
 // its weight-gradient product A^T G as an op of its own (kernels: tensor/src/matmul.ts).
 
 import * as nd from "@tapegrad/tensor";
-import { builtinOp } from "../define-op.js";
+import { defineOp } from "../define-op.js";
 import type { Tensor } from "../tensor.js";
 import { permute, sumTo } from "./movement.js";
 
 const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
 
 const ops = {
-  matmul: builtinOp({
+  matmul: defineOp({
     name: "matmul",
     forward: ([a, b]) => nd.matmul(a!, b!),
     // dA = g B^T, dB = A^T g; the transposes are views that the kernel reads through strides.
@@ -25,7 +25,7 @@ const ops = {
    * y = x @ W, with A = x. Summing two of them is one product over both sets of rows, which
    * the engine uses for a weight multiplied at every step of a loop (sumOfRowProducts).
    */
-  matmulWeightGrad: builtinOp({
+  matmulWeightGrad: defineOp({
     name: "matmulWeightGrad",
     forward: ([a, g]) => nd.matmulTN(a!, g!),
     // y = A^T G: dA = G dy^T, dG = A dy

@@ -3,17 +3,17 @@
 // no data moves until a kernel reads it.
 
 import * as nd from "@tapegrad/tensor";
-import { builtinOp } from "../define-op.js";
+import { defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 
 const ops = {
-  reshape: builtinOp<{ shape: readonly number[] }>({
+  reshape: defineOp<{ shape: readonly number[] }>({
     name: "reshape",
     forward: ([x], { shape }) => nd.reshape(x!, shape),
     vjp: ([g], { inputs: [x] }) => [reshape(g!, x!.shape)],
     watch: "none",
   }),
-  permute: builtinOp<{ axes: readonly number[] }>({
+  permute: defineOp<{ axes: readonly number[] }>({
     name: "permute",
     forward: ([x], { axes }) => nd.permute(x!, axes),
     vjp: ([g], { attrs: { axes } }) => {
@@ -22,14 +22,14 @@ const ops = {
     },
     watch: "none",
   }),
-  slice: builtinOp<{ specs: readonly nd.SliceSpec[] }>({
+  slice: defineOp<{ specs: readonly nd.SliceSpec[] }>({
     name: "slice",
     forward: ([x], { specs }) => nd.slice(x!, specs),
     vjp: ([g], { inputs: [x], attrs: { specs } }): Tensor[] => [ops.sliceGrad([g!], { specs, shape: x!.shape })],
     watch: "none",
   }),
   /** The adjoint of slice: zeros of the source shape with g written into the sliced region. */
-  sliceGrad: builtinOp<{ specs: readonly nd.SliceSpec[]; shape: readonly number[] }>({
+  sliceGrad: defineOp<{ specs: readonly nd.SliceSpec[]; shape: readonly number[] }>({
     name: "sliceGrad",
     forward: ([g], { specs, shape }) => {
       const out = nd.zeros(shape, g!.dtype);
@@ -39,19 +39,19 @@ const ops = {
     vjp: ([gg], { attrs: { specs } }) => [slice(gg!, specs)],
     watch: "none",
   }),
-  broadcastTo: builtinOp<{ shape: readonly number[] }>({
+  broadcastTo: defineOp<{ shape: readonly number[] }>({
     name: "broadcastTo",
     forward: ([x], { shape }) => nd.broadcastTo(x!, shape),
     vjp: ([g], { inputs: [x] }) => [sumTo(g!, x!.shape)],
     watch: "none",
   }),
-  sumTo: builtinOp<{ shape: readonly number[] }>({
+  sumTo: defineOp<{ shape: readonly number[] }>({
     name: "sumTo",
     forward: ([x], { shape }) => nd.sumTo(x!, shape),
     vjp: ([g], { inputs: [x] }) => [broadcastTo(g!, x!.shape)],
     watch: "none",
   }),
-  concat: builtinOp<{ axis: number }>({
+  concat: defineOp<{ axis: number }>({
     name: "concat",
     forward: (xs, { axis }) => nd.concat(xs, axis),
     vjp: ([g], { inputs, attrs: { axis } }) => {
@@ -65,28 +65,34 @@ const ops = {
     },
     watch: "none",
   }),
-  take: builtinOp<{ axis: number }>({
+  take: defineOp<{ axis: number }>({
     name: "take",
     forward: ([x, idx], { axis }) => nd.take(x!, idx!, axis),
     vjp: ([g], { inputs: [x, idx], attrs: { axis } }): (Tensor | null)[] => [ops.takeGrad([g!, idx!], { axis, shape: x!.shape }), null],
     watch: [1],
   }),
   /** The adjoint of take: zeros of the source shape, with g scatter-added at the indices. */
-  takeGrad: builtinOp<{ axis: number; shape: readonly number[] }>({
+  takeGrad: defineOp<{ axis: number; shape: readonly number[] }>({
     name: "takeGrad",
     forward: ([g, idx], { axis, shape }) => nd.indexAdd(nd.zeros(shape, g!.dtype), idx!, g!, axis),
     vjp: ([gg], { inputs: [, idx], attrs: { axis } }) => [take(gg!, idx!, axis), null],
     watch: [1],
   }),
-  cast: builtinOp<{ dtype: nd.DType }>({
+  cast: defineOp<{ dtype: nd.DType }>({
     name: "cast",
     forward: ([x], { dtype }) => (x!.dtype === dtype ? x! : x!.astype(dtype)),
     vjp: ([g], { inputs: [x] }) => [cast(g!, x!.dtype)],
     watch: "none",
   }),
-  contiguous: builtinOp({
+  contiguous: defineOp({
     name: "contiguous",
     forward: ([x]) => x!.contiguous(),
+    vjp: ([g]) => [g!],
+    watch: "none",
+  }),
+  clone: defineOp({
+    name: "clone",
+    forward: ([x]) => nd.copy(x!),
     vjp: ([g]) => [g!],
     watch: "none",
   }),
@@ -100,12 +106,27 @@ function inversePermutation(axes: readonly number[]): number[] {
   return inv;
 }
 
+/**
+ * The same elements in a new shape, in C order (torch.reshape); one dim may be -1, inferred
+ * from the others. A view where the layout allows, else a copy; the same shape returns x itself.
+ * A shape of another size is a ShapeError. Gradient: g reshaped back.
+ *
+ * @example
+ * ```ts
+ * reshape(tensor([[1, 2, 3], [4, 5, 6]]), [3, -1]).toArray(); // [[1, 2], [3, 4], [5, 6]]
+ * ```
+ */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor(x);
   if (nd.shapesEqual(shape, t.shape)) return t;
   return ops.reshape([t], { shape });
 }
 
+/**
+ * The axes reordered: axis i of the result is axis axes[i] of x (torch.permute; negative axes
+ * count from the end). A view, no copy; the identity order returns x itself. Gradient: g permuted
+ * by the inverse order.
+ */
 export function permute(x: TensorLike, axes: readonly number[]): Tensor {
   const t = toTensor(x);
   nd.permute(t.data, axes); // validates, so that the VJP's inverse permutation is well defined
@@ -114,22 +135,30 @@ export function permute(x: TensorLike, axes: readonly number[]): Tensor {
   return ops.permute([t], { axes: norm });
 }
 
+/**
+ * A view of x by one spec per leading axis (numpy's basic indexing): a number picks an index
+ * and drops the axis, `[start, stop, step]` (or `{ start, stop, step }`) takes a range, null
+ * takes the whole axis. Gradient: g written into zeros of x's shape.
+ */
 export function slice(x: TensorLike, specs: readonly nd.SliceSpec[]): Tensor {
   return ops.slice([toTensor(x)], { specs });
 }
 
+/** x stretched to `shape` by numpy's broadcasting rules, as a view (torch.broadcast_to). Gradient: g summed back to x's shape (sumTo). A shape x does not broadcast to is a ShapeError. */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor(x);
   if (nd.shapesEqual(shape, t.shape)) return t;
   return ops.broadcastTo([t], { shape });
 }
 
+/** x summed down to `shape`, the adjoint of broadcasting `shape` up to x's shape: leading axes are summed away, and axes that are 1 in `shape` are summed with keepdims. Gradient: g broadcast back to x's shape. */
 export function sumTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor(x);
   if (nd.shapesEqual(shape, t.shape)) return t;
   return ops.sumTo([t], { shape });
 }
 
+/** The tensors joined along an existing `axis` (default 0), as torch.cat; their other dims must match (else a ShapeError), and an empty list is a ValueError. Gradient: each input gets its slice of g. */
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!xs || xs.length === 0) throw new nd.ValueError("concat: needs at least one tensor");
   const ts = xs.map((x) => toTensor(x));
@@ -150,6 +179,7 @@ export function take(x: TensorLike, indices: nd.Indices | Tensor, axis?: number)
   return ops.take([t, checked], { axis: ax });
 }
 
+/** x converted to `dtype`; the same dtype returns x itself. A float-to-float cast is differentiable (the gradient is cast back); a cast to int32 or bool is a constant that does not require grad. */
 export function cast(x: TensorLike, dtype: nd.DType): Tensor {
   const t = toTensor(x);
   if (!nd.isDType(dtype)) throw new nd.DTypeError(`cast: unknown dtype ${JSON.stringify(dtype)}`);
@@ -159,6 +189,15 @@ export function cast(x: TensorLike, dtype: nd.DType): Tensor {
   return ops.cast([t], { dtype });
 }
 
+/**
+ * A copy of x with its own storage, recorded (torch's Tensor.clone): writing into the copy
+ * leaves x alone, and the gradient flows back to x unchanged.
+ */
+export function clone(x: TensorLike): Tensor {
+  return ops.clone([toTensor(x)], undefined);
+}
+
+/** x in a C-contiguous layout: x itself when it already is, else a copy (torch's Tensor.contiguous). Gradient: g as it is. */
 export function contiguous(x: TensorLike): Tensor {
   const t = toTensor(x);
   if (t.data.isContiguous()) return t;

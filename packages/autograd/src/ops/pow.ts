@@ -2,7 +2,7 @@
 // derivative needs the arithmetic.
 
 import * as nd from "@tapegrad/tensor";
-import { builtinOp } from "../define-op.js";
+import { defineOp } from "../define-op.js";
 import { Tensor } from "../tensor.js";
 import { bin, mul, sub, where, type Binary } from "./binary.js";
 import { sumTo } from "./movement.js";
@@ -12,7 +12,7 @@ const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
 
 const ops = {
-  pow: builtinOp({
+  pow: defineOp({
     name: "pow",
     forward: ([a, b]) => nd.pow(a!, b!),
     vjp: ([g], { inputs: [a, b], outputs: [y] }) => [
@@ -28,4 +28,9 @@ const ops = {
 
 export const powOps = ops;
 
+/**
+ * a^b elementwise with numpy broadcasting (torch.pow); a negative base with a non-integer
+ * exponent is NaN. Gradients: g b a^(b-1) for a (0 where b = 0) and g a^b log(a) for b (0 where
+ * a = 0), each summed back to its operand's shape.
+ */
 export const pow: Binary = bin(ops.pow);

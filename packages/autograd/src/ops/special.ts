@@ -34,6 +34,7 @@ const ops = {
 
 export const specialOps = ops;
 
+/** The error function elementwise (torch.erf), as exact GELU needs. Gradient: g * 2/sqrt(pi) * e^(-x^2). */
 export function erf(x: TensorLike): Tensor {
   return ops.erf([toTensor(x)], undefined);
 }

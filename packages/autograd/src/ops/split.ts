@@ -4,27 +4,24 @@
 // and one stack node for T tensors, instead of T unsqueeze nodes and a concat.
 
 import * as nd from "@tapegrad/tensor";
-import { builtinMultiOp, builtinOp } from "../define-op.js";
+import { defineMultiOp, defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { concat } from "./movement.js";
 
 const ops = {
-  split: builtinMultiOp<{ axis: number; bounds: readonly number[] }>({
+  split: defineMultiOp<{ axis: number; bounds: readonly number[] }>({
     name: "split",
     forward: ([x], { axis, bounds }) => nd.split(x!, bounds.slice(1, -1), axis),
     vjp: (gs, { attrs: { axis } }) => [concat(gs, axis)],
     watch: "none",
   }),
-  unbind: builtinMultiOp<{ axis: number }>({
+  unbind: defineMultiOp<{ axis: number }>({
     name: "unbind",
     forward: ([x], { axis }) => Array.from({ length: x!.shape[axis]! }, (_, i) => nd.slice(x!, x!.shape.map((_, d) => (d === axis ? i : null)))),
     vjp: (gs, { attrs: { axis } }): Tensor[] => [ops.stack(gs, { axis })],
     watch: "none",
-    // without a graph, the engine gathers the parts' gradients as they come (one per step of a
-    // sequence) into x's gradient, so the VJP above runs only when a graph is being built
-    outputRegion: (whole, i, { axis }) => nd.slice(whole, whole.shape.map((_, d) => (d === axis ? i : null))),
   }),
-  stack: builtinOp<{ axis: number }>({
+  stack: defineOp<{ axis: number }>({
     name: "stack",
     forward: (xs, { axis }) => nd.stack(xs, axis),
     vjp: ([g], { inputs, attrs: { axis } }): (Tensor | null)[] => {
