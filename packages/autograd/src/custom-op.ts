@@ -7,6 +7,7 @@ import { defineMultiOp } from "./define-op.js";
 import { AutogradError, isGradEnabled } from "./tape.js";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 
+/** What a custom op's forward and backward share: values saved for backward, and which inputs need a gradient. */
 export interface CustomContext {
   /** Keep values for backward. */
   save(...values: unknown[]): void;
@@ -15,6 +16,7 @@ export interface CustomContext {
   readonly needsGrad: readonly boolean[];
 }
 
+/** A custom op: a forward and a hand-written backward, both on NDArrays (see customOp). */
 export interface CustomOpSpec {
   name: string;
   /** The outputs from the input values: one NDArray or several. */

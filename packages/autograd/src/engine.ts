@@ -12,6 +12,7 @@ import { cast } from "./ops/movement.js";
 import * as A from "./accumulator.js";
 import { noteGrad } from "./grad-bindings.js";
 
+/** Options of `tensor.backward()` (PyTorch's gradient, retain_graph, create_graph). */
 export interface BackwardOptions {
   /** The gradient of the output; required unless the output has one element. */
   gradient?: TensorLike;
@@ -299,6 +300,7 @@ export function backward(root: Tensor, gradient: TensorLike | undefined, options
   }
 }
 
+/** Options of gradients() (PyTorch's torch.autograd.grad): keep the graph, or record the backward. */
 export interface GradientsOptions {
   retainGraph?: boolean;
   createGraph?: boolean;

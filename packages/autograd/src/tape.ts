@@ -8,6 +8,7 @@
 import { NDArray, fmtShape } from "@tapegrad/tensor";
 import type { Tensor } from "./tensor.js";
 
+/** A misuse of the tape: backward through a released graph, a saved value modified in place, a gradient of the wrong shape, an anomaly found. The message names the op. */
 export class AutogradError extends Error {
   constructor(message: string) {
     super(message);
@@ -18,6 +19,7 @@ export class AutogradError extends Error {
 /** Where an input's gradient goes: a leaf's `.grad`, or one output slot of a parent node. */
 export type Edge = { leaf: Tensor; node: null; index: 0 } | { leaf: null; node: Node; index: number } | null;
 
+/** What a VJP receives besides the output gradients: the op's inputs, outputs, attributes and saved values. */
 export interface VjpContext<A = unknown> {
   inputs: readonly Tensor[];
   /** The op's outputs (one for most ops). */
@@ -181,6 +183,7 @@ function replaced(ts: readonly Tensor[], standIn: (t: Tensor) => Tensor, keep: r
 let gradEnabled = true;
 let anomaly = false;
 
+/** Whether ops record onto the tape now: false inside noGrad() (PyTorch's torch.is_grad_enabled). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -7,9 +7,22 @@ import { NDArray, ValueError, fmtShape, type DType, type Shape } from "@tapegrad
 import { AutogradError, type Node } from "./tape.js";
 import { noteGrad } from "./grad-bindings.js";
 
+/** What an op accepts as an operand: a Tensor, an NDArray (wrapped, not copied) or a number (a constant of the other operand's float dtype). */
 export type TensorLike = Tensor | NDArray | number;
 type Nested = number | boolean | readonly Nested[];
 
+/**
+ * A value on the tape: an NDArray (`.data`) plus what autograd needs, whether it requires a
+ * gradient, the node that made it (`gradFn`, null for a leaf) and the gradient accumulated by
+ * backward (`.grad`). Ops on tensors that require grad record nodes; `backward()` walks them.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * x.grad!.toArray(); // [2, 4, 6]
+ * ```
+ */
 export class Tensor {
   /** The values. Replacing it (`t.data = ...`) keeps the tensor's identity; shapes must match. */
   private _data: NDArray;
@@ -188,6 +201,7 @@ function noValues(t: Tensor): AutogradError {
   return new UnwatchedRead(t.shape, t.gradFn ? t.gradFn.op : null);
 }
 
+/** Options of tensor(): whether the new leaf requires a gradient, and its dtype (default float64). */
 export interface TensorOptions {
   requiresGrad?: boolean;
   dtype?: DType;
@@ -231,6 +245,7 @@ function constant(x: number, dtype: "float64" | "float32"): Tensor {
   return t;
 }
 
+/** Whether x is a tapegrad Tensor (a type guard). */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
