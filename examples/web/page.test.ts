@@ -2,7 +2,9 @@
 // as a static site: it loads with no console errors; the loss falls below the unigram line
 // within a minute of pressing Start; a downloaded checkpoint loads in Node and gives the same
 // samples for the same seed as the page; a file that is no checkpoint for this model is refused
-// with a message and leaves the model as it was; the other two tabs draw what they promise.
+// with a message and leaves the model as it was; the other tabs draw what they promise, the
+// compiled-against-eager panel timing both modes (no speed is asserted: only that the figures are
+// sane and that the two runs are bitwise equal).
 
 import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -122,4 +124,37 @@ describe.skipIf(!chromiumPath)(`the playground page in Chromium${chromiumPath ? 
     expect(await page.textContent("#notebook-why")).toContain("da_prevt");
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it("times the training step eagerly and compiled in a worker, and the two runs are bitwise equal", async () => {
+    await page.click('button[data-tab="compile"]');
+    expect(await page.isVisible("#compare-result")).toBe(false);
+    await page.click("#compare-start");
+    expect(await page.isDisabled("#compare-start")).toBe(true);
+    await page.waitForSelector('#compare-result[data-id="1"]', { timeout: 120_000 });
+    const data = async (key: string) => (await page.getAttribute("#compare-result", `data-${key}`))!;
+    const text = async (selector: string) => (await page.textContent(selector))!.trim();
+    const eager = Number(await data("eager-ms"));
+    const compiled = Number(await data("compiled-ms"));
+    console.log(`page, compiled against eager: ${await text("#compare-sizes")} eager ${eager.toFixed(2)} ms/step, compiled ${compiled.toFixed(2)} ms/step, ratio ${await text("#compare-ratio")}; ${await text("#compare-note")}`);
+    for (const ms of [eager, compiled]) {
+      expect(Number.isFinite(ms)).toBe(true);
+      expect(ms).toBeGreaterThan(0);
+    }
+    // what the panel shows is what was measured, and the ratio is their quotient
+    expect(await text("#compare-eager-ms")).toBe(eager.toFixed(2));
+    expect(await text("#compare-compiled-ms")).toBe(compiled.toFixed(2));
+    expect(Number(await data("ratio"))).toBe(eager / compiled);
+    expect(await text("#compare-ratio")).toBe((eager / compiled).toFixed(2));
+    // the same losses, weights and optimizer state from the same seed after the same steps
+    expect(await data("equal")).toBe("true");
+    expect(await text("#compare-agree")).toMatch(/^Same numbers: bitwise equal\. After 50 steps each, all 50 losses/);
+    const note = await text("#compare-note");
+    expect(note).toMatch(/traced \d+ calls and replayed \d+ \(every trace in the warm-up/);
+    const [, traces, replays] = note.match(/traced (\d+) calls and replayed (\d+)/)!;
+    expect(Number(traces) + Number(replays)).toBe(50);
+    // the page heard from the worker while it measured, and the button is back
+    expect(Number(await page.getAttribute("#compare-status", "data-progress"))).toBeGreaterThan(0);
+    expect(await page.isDisabled("#compare-start")).toBe(false);
+    expect(problems).toEqual([]);
+  }, 150_000);
 });

@@ -1,12 +1,13 @@
 // The playground page: tabs, the controls and drawing of the training worker, the tape of one
-// LSTM step, and the notebook table. Everything heavy runs in train.worker.ts.
+// LSTM step, the notebook table, and the compiled-against-eager panel. Everything heavy runs in
+// workers: train.worker.ts, and compare.worker.ts for the panel.
 
 import { lineChart } from "../../lib/svg.js";
 import { dotToSvg } from "../../lib/graph.js";
 import { PRINTED_CELL4, replayNotebook, whyPrintedDiffers } from "../../notebook/replay.js";
 import notebookMd from "../../../packages/nn/docs/notebook.md?raw";
 import { lstmStepGraph } from "./inside.js";
-import type { FromWorker, Point, ToWorker } from "./protocol.js";
+import type { CompareResult, FromCompareWorker, FromWorker, Point, ToCompareWorker, ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new Worker(new URL("./train.worker.ts", import.meta.url), { type: "module" });
@@ -202,5 +203,99 @@ function drawNotebook(): void {
   $("notebook-why").textContent = `${whyPrintedDiffers(true, true).join(" ")} Tape against closed form over every entry of every gradient: at most ${r.tapeVsClosedForm.toExponential(1)} relative (${PRINTED_CELL4.length} entries printed).`;
   $("notebook-md").textContent = notebookMd;
 }
+
+// ---------------------------------------------------------------- compiled against eager
+
+const compareStatus = $("compare-status");
+const compareStart = $<HTMLButtonElement>("compare-start");
+let compareId = 0;
+let progressSeen = 0;
+
+/** One measurement in a fresh worker, ended once it answers. */
+function measure(): void {
+  const id = ++compareId;
+  const hiddenSize = Number($<HTMLSelectElement>("compare-hidden").value);
+  const trainingToo = running;
+  const w = new Worker(new URL("./compare.worker.ts", import.meta.url), { type: "module" });
+  compareStart.disabled = true;
+  compareStatus.className = "";
+  compareStatus.textContent = `starting a worker for hidden size ${hiddenSize}…`;
+  const finish = () => {
+    w.terminate();
+    compareStart.disabled = false;
+  };
+  w.onmessage = (e: MessageEvent<FromCompareWorker>) => {
+    const m = e.data;
+    switch (m.type) {
+      case "progress":
+        progressSeen++;
+        compareStatus.dataset.progress = String(progressSeen);
+        compareStatus.textContent = `${m.phase === "warm-up" ? "warming up" : "timing"}: ${m.done} of ${m.total} steps (both modes together)`;
+        break;
+      case "result":
+        finish();
+        showComparison(m.result, trainingToo || running);
+        break;
+      case "error":
+        finish();
+        compareStatus.className = "error";
+        compareStatus.textContent = `The measurement failed: ${m.message}`;
+        break;
+    }
+  };
+  w.onerror = (e) => {
+    e.preventDefault();
+    finish();
+    compareStatus.className = "error";
+    compareStatus.textContent = `The measurement worker failed: ${e.message}`;
+  };
+  const request: ToCompareWorker = { type: "measure", id, hidden: hiddenSize };
+  w.postMessage(request);
+}
+
+function showComparison(r: CompareResult, trainingToo: boolean): void {
+  const s = r.sizes;
+  const ms = (v: number) => v.toFixed(2);
+  $("compare-sizes").textContent =
+    `Timed: vocabulary ${s.vocab}, embedding ${s.embed}, LSTM ${s.layers}×${s.hidden}, head ${s.hidden}→${s.vocab} ` +
+    `(${s.parameters.toLocaleString("en")} parameters); batch ${s.batch} × ${s.seqLen} characters, ${s.dtype}.`;
+  $("compare-median-label").textContent = `ms per step, median of ${r.eager.timed} after ${r.warmup} warm-up steps`;
+  $("compare-eager-ms").textContent = ms(r.eager.medianMs);
+  $("compare-compiled-ms").textContent = ms(r.compiled.medianMs);
+  $("compare-eager-min").textContent = ms(r.eager.minMs);
+  $("compare-compiled-min").textContent = ms(r.compiled.minMs);
+  $("compare-ratio").textContent = r.ratio.toFixed(2);
+  $("compare-ratio-note").textContent =
+    r.ratio >= 1 ? `(a compiled step takes ${((100 * r.compiled.medianMs) / r.eager.medianMs).toFixed(0)}% of an eager one's time)` : "(here the compiled step is the slower one)";
+  const a = r.agreement;
+  const agree = $("compare-agree");
+  agree.className = a.equal ? "ok" : "error";
+  if (a.equal) {
+    agree.textContent =
+      `Same numbers: bitwise equal. After ${a.steps} steps each, all ${a.steps} losses and all ${a.values.toLocaleString("en")} values ` +
+      `of the ${a.tensors} weight and Adam-state tensors are the same bits in both runs, and so are Adam's step counts.`;
+  } else {
+    const parts: string[] = [];
+    if (a.firstLossDifference) parts.push(`the loss first differs at step ${a.firstLossDifference.step} (eager ${a.firstLossDifference.eager}, compiled ${a.firstLossDifference.compiled})`);
+    else if (!a.lossesEqual) parts.push("the runs took different numbers of steps");
+    if (a.differing.length) parts.push(`${a.differing.length} of ${a.tensors} tensors differ (${a.differing.slice(0, 4).map((d) => (Number.isNaN(d.maxAbs) ? d.name : `${d.name} by up to ${d.maxAbs.toExponential(2)}`)).join(", ")}${a.differing.length > 4 ? ", …" : ""})`);
+    agree.textContent = `The runs differ after ${a.steps} steps: ${parts.join("; ")}. They should be bitwise equal.`;
+  }
+  $("compare-note").textContent =
+    `The compiled step traced ${r.compileStats.traces} calls and replayed ${r.compileStats.replays}` +
+    (r.compileStats.traces <= r.warmup ? " (every trace in the warm-up: each timed compiled step is a replay)." : `: ${r.compileStats.traces - r.warmup} of its timed steps traced, which makes its median slower.`) +
+    (trainingToo ? " The Train tab was training during the measurement, in a worker of its own: both timings include that contention." : "");
+  $("compare-plan").textContent = r.plan;
+  const box = $("compare-result");
+  box.hidden = false;
+  box.dataset.eagerMs = String(r.eager.medianMs);
+  box.dataset.compiledMs = String(r.compiled.medianMs);
+  box.dataset.ratio = String(r.ratio);
+  box.dataset.equal = String(a.equal);
+  box.dataset.id = String(r.id);
+  compareStatus.textContent = `measured at hidden size ${s.hidden}`;
+}
+
+compareStart.onclick = measure;
 
 showTab(location.hash.slice(1) || "train");

@@ -1,4 +1,5 @@
-// The messages between the page and the training worker.
+// The messages between the page and its workers: the training worker (train.worker.ts) and the
+// compiled-against-eager measurement (compare.worker.ts).
 
 /** What the page can change; a new hidden size means a new model (reset). */
 export interface TrainSettings {
@@ -30,3 +31,62 @@ export type FromWorker =
   | { type: "saved"; bytes: Uint8Array; step: number }
   | { type: "load-error"; message: string }
   | { type: "error"; message: string };
+
+// ---------------------------------------------------------------- compiled against eager
+
+export type ToCompareWorker = { type: "measure"; id: number; hidden: number };
+
+/** The model and batch that were timed. */
+export interface CompareSizes {
+  vocab: number;
+  embed: number;
+  hidden: number;
+  layers: number;
+  batch: number;
+  seqLen: number;
+  dtype: string;
+  parameters: number;
+}
+
+export interface ModeTiming {
+  /** median ms of one step over the timed steps (after warm-up) */
+  medianMs: number;
+  minMs: number;
+  /** steps timed, after `warmup` untimed ones */
+  timed: number;
+}
+
+export interface Agreement {
+  /** every loss and every byte of the parameters and of Adam's state the same in both runs */
+  equal: boolean;
+  steps: number;
+  /** the step losses, compared as float bits */
+  lossesEqual: boolean;
+  /** the first step whose loss differs, if one does */
+  firstLossDifference?: { step: number; eager: number; compiled: number };
+  /** tensors compared (parameters and optimizer state) and their values in all */
+  tensors: number;
+  values: number;
+  /** names of the tensors whose bytes differ (model.* and optim.*), with their largest absolute difference (NaN: not comparable) */
+  differing: { name: string; maxAbs: number }[];
+}
+
+export interface CompareResult {
+  id: number;
+  sizes: CompareSizes;
+  warmup: number;
+  eager: ModeTiming;
+  compiled: ModeTiming;
+  /** eager.medianMs / compiled.medianMs */
+  ratio: number;
+  agreement: Agreement;
+  /** the compiled step's calls that traced and that replayed */
+  compileStats: { traces: number; replays: number };
+  /** what compile made of the step (CompiledFunction.plan()) */
+  plan: string;
+}
+
+export type FromCompareWorker =
+  | { type: "progress"; id: number; done: number; total: number; phase: "warm-up" | "timing" }
+  | { type: "result"; result: CompareResult }
+  | { type: "error"; id: number; message: string };

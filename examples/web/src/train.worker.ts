@@ -2,34 +2,26 @@
 // slices so that pause, sample, save and load messages get in between; the page only draws.
 
 import { RandomState } from "@tapegrad/tensor";
-import { Adam, clipGradNorm, crossEntropy } from "@tapegrad/nn";
-import corpus from "../../char-lstm/data/corpus.txt?raw";
+import type { NDArray } from "@tapegrad/tensor";
+import type { Tensor } from "@tapegrad/autograd";
+import { Adam } from "@tapegrad/nn";
 import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "../../char-lstm/model.js";
+import { EVAL_EVERY, chars, configFor, corpus, ids, train, trainingStep, val } from "./setup.js";
 import type { FromWorker, Point, ToWorker, TrainSettings } from "./protocol.js";
 
-const EVAL_EVERY = 100;
 const SAMPLE_EVERY = 50;
 const SLICE_MS = 60;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as { postMessage(m: unknown, t: Transferable[]): void }).postMessage(m, transfer);
 
-const chars = [...new Set(corpus)].sort();
-const index = new Map(chars.map((ch, i) => [ch, i]));
-const ids = Int32Array.from(corpus, (ch) => index.get(ch) ?? 0);
-const split = Math.floor(ids.length * 0.9);
-const train = ids.subarray(0, split);
-const val = ids.subarray(split, split + 8_000);
 const unigramBpc = unigramBits(ids, chars.length);
-
-function configFor(s: TrainSettings): Config {
-  // The CLI's defaults but for the hidden size and a shorter window, so that a step is quick in a page.
-  return { hidden: s.hidden, layers: 1, embed: 32, seqLen: 32, batch: 32, lr: s.lr, steps: 800, seed: 1, clip: 1, dtype: "float32", evalEvery: EVAL_EVERY };
-}
 
 interface Run {
   config: Config;
   model: CharModel;
   opt: Adam;
+  /** the training step on this model and optimizer (setup.ts: the one the compiled-against-eager panel times) */
+  stepFn: (x: NDArray, y: NDArray) => Tensor;
   rng: RandomState;
   sampleRng: RandomState;
   step: number;
@@ -41,7 +33,8 @@ function newRun(s: TrainSettings): Run {
   const config = configFor(s);
   const rng = new RandomState(config.seed);
   const model = new CharModel(chars.length, config, rng);
-  return { config, model, opt: new Adam(model.parameters(), { lr: config.lr }), rng, sampleRng: new RandomState(config.seed + 1), step: 0, seconds: 0, history: [] };
+  const opt = new Adam(model.parameters(), { lr: config.lr });
+  return { config, model, opt, stepFn: trainingStep(model, opt, config.clip), rng, sampleRng: new RandomState(config.seed + 1), step: 0, seconds: 0, history: [] };
 }
 
 let run = newRun({ hidden: 64, lr: 0.01 });
@@ -53,15 +46,10 @@ function ready(): void {
 }
 
 function trainStep(r: Run): Point {
-  const { config: c, model, opt } = r;
+  const { config: c, model } = r;
   const starts = r.rng.randint(0, train.length - c.seqLen - 1, [c.batch]).data;
   const { x, y } = batchAt(train, starts, c.seqLen);
-  const [logits] = model.forward(x);
-  const loss = crossEntropy(logits, y);
-  loss.backward();
-  clipGradNorm(model.parameters(), c.clip);
-  opt.step();
-  opt.zeroGrad();
+  const loss = r.stepFn(x, y);
   r.step++;
   const point: Point = { step: r.step, train: loss.item() / LN2 };
   if (r.step % EVAL_EVERY === 0) point.val = evaluate(model, val, c.seqLen, 64);
@@ -107,7 +95,7 @@ function runFrom(bytes: Uint8Array, name: string): Run {
   if (meta.rng) rng.setState(meta.rng as never);
   const sampleRng = new RandomState(config.seed + 1);
   if (meta.sampleRng) sampleRng.setState(meta.sampleRng as never);
-  return { config, model, opt, rng, sampleRng, step: meta.step ?? 0, seconds: meta.seconds ?? 0, history: (meta.history ?? []) as Point[] };
+  return { config, model, opt, stepFn: trainingStep(model, opt, config.clip), rng, sampleRng, step: meta.step ?? 0, seconds: meta.seconds ?? 0, history: (meta.history ?? []) as Point[] };
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
