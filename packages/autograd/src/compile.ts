@@ -30,7 +30,7 @@ export interface CompileOptions {
   check?: boolean | number;
   /** Plans kept, one per distinct signature of the arguments (shapes, dtypes, plain values); default 8. */
   maxPlans?: number;
-  /** Traces of one signature that may disagree before compile gives up; default 3. */
+  /** Traces of one signature that may disagree before compile gives up; an integer >= 2, default 3. */
   maxTraces?: number;
   /** Fuse chains of elementwise kernels into generated loops (default true; false to measure without). */
   fuse?: boolean;
@@ -101,8 +101,10 @@ export interface CompiledFunction<F extends (...args: never[]) => unknown> {
 export function compile<F extends (...args: never[]) => unknown>(fn: F, options: CompileOptions = {}): CompiledFunction<F> {
   const checkCalls = options.check === true ? 3 : typeof options.check === "number" ? options.check : 0;
   const maxPlans = options.maxPlans ?? 8;
-  const maxTraces = Math.max(2, options.maxTraces ?? 3);
+  const maxTraces = options.maxTraces ?? 3;
   if (!Number.isInteger(checkCalls) || checkCalls < 0) throw new CompileError(`compile: check must be a boolean or a count >= 0, got ${String(options.check)}`);
+  // two traces that agree are what a plan is made from
+  if (!Number.isInteger(maxTraces) || maxTraces < 2) throw new CompileError(`compile: maxTraces must be an integer >= 2, got ${String(options.maxTraces)}`);
   if (!Number.isInteger(maxPlans) || maxPlans < 1) throw new CompileError(`compile: maxPlans must be an integer >= 1, got ${String(options.maxPlans)}`);
   const ids = new Identities();
   const entries = new Map<string, Entry>();

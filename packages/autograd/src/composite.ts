@@ -2,7 +2,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
-import { div, maximum, minimum, mul, sub } from "./ops/binary.js";
+import { div, mul, sub } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
 import { permute, reshape } from "./ops/movement.js";
 import { matmulOps } from "./ops/matmul.js";
@@ -33,16 +33,6 @@ export function variance(x: TensorLike, axis?: nd.AxisArg, keepdims = false, ddo
   for (const a of nd.normalizeAxes("variance", axis, t.ndim)) n *= t.shape[a]!;
   const d = sub(t, mean(t, axis, true));
   return div(sum(mul(d, d), axis, keepdims), Math.max(n - ddof, 0));
-}
-
-/**
- * x limited to [lo, hi] elementwise (torch.clamp), as minimum(maximum(x, lo), hi); lo > hi is a
- * ValueError. Gradient: g inside the range, 0 outside, and g / 2 at x = lo or x = hi exactly
- * (maximum's and minimum's tie rule; PyTorch passes all of g there).
- */
-export function clip(x: TensorLike, lo: number, hi: number): Tensor {
-  if (lo > hi) throw new nd.ValueError(`clip: lower bound ${lo} is above upper bound ${hi}`);
-  return minimum(maximum(x, lo), hi);
 }
 
 /** numpy's transpose: no axes reverses them all. */

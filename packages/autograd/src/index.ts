@@ -11,12 +11,12 @@ export { customOp, type CustomOpSpec, type CustomContext } from "./custom-op.js"
 export { centralDifferences } from "./finite-diff.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
 export { graphOf, type GraphView, type GraphOp, type GraphInput } from "./graph.js";
-export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, sigmoidBackward, tanhBackward } from "./ops/unary.js";
+export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, clip, sigmoidBackward, tanhBackward } from "./ops/unary.js";
 export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.js";
 export { pow } from "./ops/pow.js";
 export { compareDerivatives, formatReport, type CompareInputs, type CompareOptions, type CompareReport, type DerivativeEntry, type PairError, type WorstEntry, type AlongAxis, type Witness, type ManualGradients, type TensorsOf } from "./compare-derivatives.js";
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
 export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous, clone } from "./ops/movement.js";
-export { mean, variance, clip, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
+export { mean, variance, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
 export { erf, unfold, pad } from "./ops/special.js";
 export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";

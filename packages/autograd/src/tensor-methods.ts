@@ -115,7 +115,7 @@ proto.cos = function (this: Tensor): Tensor { return U.cos(this); };
 proto.log1p = function (this: Tensor): Tensor { return U.log1p(this); };
 proto.expm1 = function (this: Tensor): Tensor { return U.expm1(this); };
 proto.reciprocal = function (this: Tensor): Tensor { return U.reciprocal(this); };
-proto.clip = function (this: Tensor, lo: number, hi: number): Tensor { return C.clip(this, lo, hi); };
+proto.clip = function (this: Tensor, lo: number, hi: number): Tensor { return U.clip(this, lo, hi); };
 // comparisons give masks (bool tensors that never require grad)
 proto.eq = function (this: Tensor, b: TensorLike): Tensor { return C.eq(this, b); };
 proto.ne = function (this: Tensor, b: TensorLike): Tensor { return C.ne(this, b); };

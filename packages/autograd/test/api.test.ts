@@ -342,3 +342,12 @@ describe("higher order", () => {
     expect(flat(x.grad!)).toEqual([2, 2]);
   });
 });
+
+describe("clip", () => {
+  it("passes the whole gradient at the bounds and inside, none outside or at NaN (PyTorch's clamp)", () => {
+    // d clamp(x, lo, hi) / dx is 1 for lo <= x <= hi: PyTorch's rule, bounds included
+    const x = tensor([-2, -1, 0, 1, 2, Number.NaN], { requiresGrad: true });
+    ag.clip(x, -1, 1).mul(tensor([1, 2, 3, 4, 5, 6])).sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 2, 3, 4, 0, 0]);
+  });
+});

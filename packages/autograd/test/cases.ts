@@ -309,6 +309,16 @@ export const OP_CASES: Record<OpName, GradCase> = {
       .chain((shape) => arrayArb(shape))
       .map((x) => sample("contiguous", [x], (t) => ag.contiguous(ag.broadcastTo(t, [2, ...t.shape])))),
   },
+  clip: {
+    // values near even integers, bounds at odd ones: never on a bound
+    sample: shapeArb(0, 3, 3)
+      .chain((shape) => fc.tuple(arrayArb(shape, "nearEven"), fc.integer({ min: -2, max: 1 }), fc.integer({ min: 0, max: 2 })))
+      .map(([x, lo, width]) => {
+        const a = 2 * lo + 1;
+        const b = a + 2 * width;
+        return sample(`clip(${a}, ${b})`, [x], (t) => ag.clip(t, a, b));
+      }),
+  },
   clone: {
     sample: shapeArb(0, 3, 3)
       .chain((shape) => arrayArb(shape))
@@ -372,16 +382,6 @@ export const COMPOSITE_CASES: Record<string, GradCase> = {
       .map(([x, axis, keepdims, ddof]) =>
         sample(`variance(axis=${JSON.stringify(axis)}, keepdims=${keepdims}, ddof=${ddof})`, [x], (t) => ag.variance(t, axis, keepdims, ddof)),
       ),
-  },
-  clip: {
-    // values near even integers, bounds at odd ones: never on a bound
-    sample: shapeArb(0, 3, 3)
-      .chain((shape) => fc.tuple(arrayArb(shape, "nearEven"), fc.integer({ min: -2, max: 1 }), fc.integer({ min: 0, max: 2 })))
-      .map(([x, lo, width]) => {
-        const a = 2 * lo + 1;
-        const b = a + 2 * width;
-        return sample(`clip(${a}, ${b})`, [x], (t) => ag.clip(t, a, b));
-      }),
   },
   transpose: {
     sample: shapeArb(0, 3, 3)

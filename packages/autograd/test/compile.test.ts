@@ -174,4 +174,12 @@ describe("compile", () => {
     g.reset();
     expect(g.plan()).toMatch(/no plans yet/);
   });
+
+  it("refuses options out of range, naming the option and the value", () => {
+    const f = (x: Tensor) => x.mul(2);
+    expect(() => compile(f, { maxTraces: 1 })).toThrow("compile: maxTraces must be an integer >= 2, got 1");
+    expect(() => compile(f, { maxTraces: 2.5 })).toThrow("compile: maxTraces must be an integer >= 2, got 2.5");
+    expect(() => compile(f, { maxPlans: 0 })).toThrow("compile: maxPlans must be an integer >= 1, got 0");
+    expect(() => compile(f, { check: -1 })).toThrow("compile: check must be a boolean or a count >= 0, got -1");
+  });
 });

@@ -27,6 +27,7 @@ export function silu(x: TensorLike): Tensor {
   return ag.mul(t, ag.sigmoid(t));
 }
 
+/** GELU as a module (PyTorch's nn.GELU): exact, x Phi(x), or with `approximate: "tanh"` PyTorch's tanh form; see gelu. Another approximate is a ValueError. */
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
   constructor({ approximate = "none" }: { approximate?: "none" | "tanh" } = {}) {
@@ -37,6 +38,7 @@ export class GELU extends Module {
   forward(x: TensorLike): Tensor { return gelu(x, this.approximate); }
 }
 
+/** SiLU (swish), x sigmoid(x), as a module (PyTorch's nn.SiLU). */
 export class SiLU extends Module {
   forward(x: TensorLike): Tensor { return silu(x); }
 }
@@ -47,6 +49,7 @@ export class Softmax extends Module {
   forward(x: TensorLike): Tensor { return ag.softmax(x, this.dim); }
 }
 
+/** log(softmax(x)) along `dim` (PyTorch's nn.LogSoftmax(dim)); dim defaults to the last axis. Pair it with nllLoss, or use crossEntropy on the logits. */
 export class LogSoftmax extends Module {
   constructor(readonly dim = -1) { super(); }
   forward(x: TensorLike): Tensor { return ag.logSoftmax(x, this.dim); }
@@ -66,6 +69,7 @@ export class Flatten extends Module {
   }
 }
 
+/** Returns its input unchanged (PyTorch's nn.Identity): a placeholder where a layer is optional. */
 export class Identity extends Module {
   forward(x: TensorLike): Tensor { return ag.toTensor(x); }
 }

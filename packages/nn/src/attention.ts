@@ -10,6 +10,7 @@ import { Module, Parameter } from "./module.js";
 import { getDefaultRng, uniform } from "./init.js";
 import { checkSize, Dropout, Linear, type LayerOptions } from "./layers.js";
 
+/** Options of MultiheadAttention, with PyTorch's defaults: dropout 0, bias true, batchFirst false, plus LayerOptions (dtype, rng). */
 export interface MultiheadAttentionOptions extends LayerOptions {
   /** Dropout on the attention weights while training. */
   dropout?: number;
@@ -21,6 +22,7 @@ export interface MultiheadAttentionOptions extends LayerOptions {
 /** A mask: bool (true = may not attend) or float (added to the scores, -inf to forbid). */
 export type AttentionMask = NDArray | Tensor;
 
+/** Per-call options of MultiheadAttention.forward: masks (key padding, attention, causal) and which attention weights to return. */
 export interface AttentionForwardOptions {
   /** (batch, S) or (S) unbatched: which keys are padding. */
   keyPaddingMask?: AttentionMask;
@@ -48,6 +50,21 @@ export const causalMask = nd.kernel("causalMask", (n: number, dtype: nd.DType = 
   return m;
 });
 
+/**
+ * Multi-head scaled dot-product attention (PyTorch's nn.MultiheadAttention), with its
+ * state-dict keys (in_proj_weight, in_proj_bias, out_proj.*) and initialisation. forward(query,
+ * key, value, options?) -> [output, weights or null]. embedDim must be divisible by numHeads
+ * (else a ValueError); shapes that do not fit are a ShapeError.
+ *
+ * @example
+ * ```ts
+ * const mha = new MultiheadAttention(8, 2, { batchFirst: true });
+ * const x = tensor(nd.zeros([3, 5, 8])); // (batch, seq, embed)
+ * const [out, weights] = mha.forward(x, x, x, { isCausal: true });
+ * out.shape; // [3, 5, 8]
+ * weights!.shape; // [3, 5, 5], averaged over the heads
+ * ```
+ */
 export class MultiheadAttention extends Module {
   in_proj_weight: Parameter;
   in_proj_bias: Parameter | null;
@@ -60,7 +77,7 @@ export class MultiheadAttention extends Module {
   constructor(
     readonly embedDim: number,
     readonly numHeads: number,
-    { dropout = 0, bias = true, batchFirst = false, dtype = "float64", rng = getDefaultRng() }: MultiheadAttentionOptions = {},
+    { dropout = 0, bias = true, batchFirst = false, dtype = "float64", rng: given }: MultiheadAttentionOptions = {},
   ) {
     super();
     checkSize("MultiheadAttention", { embedDim, numHeads });
@@ -69,7 +86,9 @@ export class MultiheadAttention extends Module {
     this.headDim = embedDim / numHeads;
     this.batchFirst = batchFirst;
     this.dropoutP = dropout;
-    this.#dropout = new Dropout(dropout, { rng });
+    // without an rng option the masks come from the default stream at call time (manualSeed reaches them)
+    this.#dropout = new Dropout(dropout, given ? { rng: given } : {});
+    const rng = given ?? getDefaultRng();
     // PyTorch: xavier_uniform on the stacked (3E, E) projection, zero biases, out_proj's weight as a Linear's
     this.in_proj_weight = new Parameter(uniform([3 * embedDim, embedDim], Math.sqrt(6 / (4 * embedDim)), rng, dtype));
     this.in_proj_bias = bias ? new Parameter(nd.zeros([3 * embedDim], dtype)) : null;

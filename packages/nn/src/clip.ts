@@ -5,6 +5,7 @@ import * as nd from "@tapegrad/tensor";
 import { NDArray, ValueError, fmtShape, kernel } from "@tapegrad/tensor";
 import { Tensor } from "@tapegrad/autograd";
 
+/** Options of clipGradNorm: the norm's order (default 2) and whether a non-finite total norm throws (default false, as in PyTorch). */
 export interface ClipGradNormOptions {
   /** The norm's order: 2 (the default), any p > 0, or Infinity (the largest magnitude). */
   normType?: number;

@@ -53,6 +53,7 @@ export interface LSTMCellCache {
 /** As the notebook's: `[caches, x]`, one cache per step and the input sequence. */
 export type LSTMCaches = [steps: LSTMCellCache[], x: NDArray];
 
+/** What lstmCellForward returns: the next hidden and cell states (n_a, m), the prediction, and the cache for lstmCellBackward. */
 export interface LSTMCellForwardResult {
   aNext: NDArray;
   cNext: NDArray;
@@ -61,6 +62,7 @@ export interface LSTMCellForwardResult {
   cache: LSTMCellCache;
 }
 
+/** What lstmForward returns: the hidden states, the predictions and the cell states of every step, and the caches for lstmBackward. */
 export interface LSTMForwardResult {
   /** hidden states (n_a, m, T_x) */
   a: NDArray;
@@ -71,11 +73,13 @@ export interface LSTMForwardResult {
   caches: LSTMCaches;
 }
 
+/** Options of lstmForward: an initial cell state other than zeros. */
 export interface LSTMForwardOptions {
   /** The initial cell state (n_a, m). The notebook always starts from zeros, the default. */
   c0?: NDArray;
 }
 
+/** Options of lstmBackward: an upstream gradient for the cell states as well as the hidden ones. */
 export interface LSTMBackwardOptions {
   /** An upstream gradient for the cell states, (n_a, m, T_dc) with T_dc <= T_x: the loss gains sum(dc * c). */
   dc?: NDArray;
@@ -527,6 +531,17 @@ export function lstmCellBackward(daNext: NDArray, dcNext: NDArray, cache: LSTMCe
  * da is (n_a, m, T_da) with T_da <= T_x: it covers the first T_da steps (as in the notebook's
  * example, where T_da = 4 < T_x = 7) and later steps receive no gradient. dx keeps x's full shape
  * (n_x, m, T_x) and is zero at every step t >= max(T_da, T_dc), since no later input reaches the loss.
+ *
+ * @example
+ * ```ts
+ * const rs = new nd.RandomState(0);
+ * const p = new LSTMCell(3, 5).toNotebookParams(); // n_x 3, n_a 5
+ * const { a, caches } = lstmForward(rs.randn(3, 10, 7), rs.randn(5, 10), p); // m 10, T_x 7
+ * a.shape; // [5, 10, 7]
+ * const g = lstmBackward(rs.randn(5, 10, 4), caches); // da for the first 4 steps
+ * g.dx.shape; // [3, 10, 7], zero from step 4 on
+ * g.dWf.shape; // [5, 8]; g.dbf.shape: [5, 1]
+ * ```
  */
 export function lstmBackward(da: NDArray, caches: LSTMCaches, options: LSTMBackwardOptions = {}): LSTMGradients {
   const op = "lstmBackward";

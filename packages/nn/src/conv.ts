@@ -10,6 +10,7 @@ import { Module, Parameter } from "./module.js";
 import { getDefaultRng, uniform } from "./init.js";
 import { checkSize, type LayerOptions } from "./layers.js";
 
+/** A size per spatial dim: one number for all of them, or a tuple with one entry per dim (PyTorch's int-or-tuple arguments). */
 export type IntOrTuple = number | readonly number[];
 
 /** One value per spatial dim: a number repeats, a tuple must have n entries. */
@@ -43,6 +44,7 @@ export function checkFits(op: string, inputShape: readonly number[], padded: rea
   }
 }
 
+/** Options of Conv1d and Conv2d, with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1, bias true; inChannels and outChannels must be divisible by groups (else a ValueError). */
 export interface ConvOptions extends LayerOptions {
   stride?: IntOrTuple;
   /** Zeros added on both sides of each spatial dim; "valid" is 0, "same" keeps the size (stride 1). */

@@ -6,10 +6,12 @@ import * as nd from "@tapegrad/tensor";
 
 let defaultRng = new RandomState(0);
 
+/** Replaces the default random stream with a new one from `seed` (PyTorch's torch.manual_seed): modules made afterwards without an `rng` option draw the same initial weights each run. */
 export function manualSeed(seed: number): void {
   defaultRng = new RandomState(seed);
 }
 
+/** The default random stream: what modules draw initial weights (and Dropout its masks) from when given no `rng`. manualSeed replaces it. */
 export function getDefaultRng(): RandomState {
   return defaultRng;
 }

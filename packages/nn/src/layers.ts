@@ -7,13 +7,27 @@ import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module, Parameter } from "./module.js";
 import { getDefaultRng, normal, uniform } from "./init.js";
 
+/** Options every layer with weights takes: the dtype of its parameters (default float64) and the random stream they are initialised from. */
 export interface LayerOptions {
   dtype?: DType;
   /** Where initial weights come from (default: the stream manualSeed sets). */
   rng?: RandomState;
 }
 
-/** y = x W^T + b, with PyTorch's layout (weight: (out, in)) and initialisation U(±1/sqrt(in)). */
+/**
+ * y = x W^T + b, with PyTorch's layout (weight: (out, in)) and initialisation U(±1/sqrt(in)).
+ * The input is (..., inFeatures), any leading dims, and the output (..., outFeatures); another
+ * last dim is a ShapeError. `bias: false` leaves out b (bias is then null).
+ *
+ * @example
+ * ```ts
+ * const fc = new Linear(3, 2);
+ * const y = fc.forward(tensor([[1, 2, 3], [4, 5, 6]])); // shape [2, 2]
+ * y.sum().backward();
+ * fc.weight.grad!.toArray(); // [[5, 7, 9], [5, 7, 9]]
+ * fc.bias!.grad!.toArray(); // [2, 2]
+ * ```
+ */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
@@ -92,12 +106,15 @@ export class Dropout extends Module {
   }
 }
 
+/** max(x, 0) elementwise, as a module (PyTorch's nn.ReLU); see autograd's relu. */
 export class ReLU extends Module {
   forward(x: TensorLike): Tensor { return ag.relu(x); }
 }
+/** tanh(x) elementwise, as a module (PyTorch's nn.Tanh). */
 export class Tanh extends Module {
   forward(x: TensorLike): Tensor { return ag.tanh(x); }
 }
+/** 1 / (1 + e^-x) elementwise, as a module (PyTorch's nn.Sigmoid). */
 export class Sigmoid extends Module {
   forward(x: TensorLike): Tensor { return ag.sigmoid(x); }
 }

@@ -9,6 +9,7 @@ import {
   type TensorLike,
 } from "@tapegrad/autograd";
 
+/** How a loss reduces its per-element terms (PyTorch's reduction): "mean" (the default), "sum", or "none" for the terms themselves. */
 export type Reduction = "mean" | "sum" | "none";
 
 /** Numbers, as a flat or nested JS array. */
@@ -20,10 +21,12 @@ export type WeightLike = TensorLike | NumberArray;
 /** Integer class indices: an int32 array or tensor, a (nested) number array, or one number. */
 export type ClassTarget = Tensor | NDArray | number | NumberArray;
 
+/** Options of mseLoss: the reduction. */
 export interface MSELossOptions {
   reduction?: Reduction;
 }
 
+/** Options of nllLoss (and crossEntropy): the reduction, a class index to ignore, and per-class weights. */
 export interface NLLLossOptions {
   reduction?: Reduction;
   /** A target equal to this contributes nothing and is left out of the mean (PyTorch's default -100). */
@@ -32,11 +35,13 @@ export interface NLLLossOptions {
   weight?: WeightLike;
 }
 
+/** Options of crossEntropy: nllLoss's (reduction, ignoreIndex, weight) and label smoothing. */
 export interface CrossEntropyOptions extends NLLLossOptions {
   /** In [0, 1]: the target becomes (1 - s) one-hot + s / C (Szegedy et al.'s label smoothing). */
   labelSmoothing?: number;
 }
 
+/** Options of binaryCrossEntropyWithLogits: the reduction, a per-element weight, and a weight on the positive term (PyTorch's pos_weight). */
 export interface BCEWithLogitsOptions {
   reduction?: Reduction;
   /** Broadcast against the input: scales each element's loss. */
@@ -230,6 +235,15 @@ export function nllLoss(input: TensorLike, target: ClassTarget, options: NLLLoss
  * when unbatched). The target is either class indices (int32, shape () / (N) / (N, d1, ...);
  * an out-of-range class is an IndexError naming it) or class probabilities (a float target of
  * the input's shape). Computed from logSoftmax, so large logits neither overflow nor underflow.
+ *
+ * @example
+ * ```ts
+ * const logits = tensor([[2, 0, 0], [0, 0, 3]], { requiresGrad: true });
+ * const loss = crossEntropy(logits, [0, 2]); // class indices, one per row
+ * loss.item(); // 0.16723...
+ * loss.backward(); // logits.grad: (softmax(logits) - onehot) / 2
+ * crossEntropy(logits, [0, 2], { reduction: "none" }).toArray(); // [0.23954..., 0.09492...]
+ * ```
  */
 export function crossEntropy(input: TensorLike, target: ClassTarget | TensorLike, options: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";

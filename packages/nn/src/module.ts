@@ -3,7 +3,7 @@
 // `this.weight_ih = new Parameter(...)` is all a layer writes to be saved, loaded and optimized.
 
 import * as nd from "@tapegrad/tensor";
-import { NDArray, fmtShape, type DType } from "@tapegrad/tensor";
+import { NDArray, TapegradError, fmtShape, type DType } from "@tapegrad/tensor";
 import { Tensor } from "@tapegrad/autograd";
 
 /** A leaf tensor that a module owns and an optimizer updates. */
@@ -14,19 +14,37 @@ export class Parameter extends Tensor {
   }
 }
 
+/** A module's parameters and buffers by dotted name (`fc1.weight`), as stateDict() returns them and loadStateDict() takes them (PyTorch's state_dict). */
 export type StateDict = Record<string, NDArray>;
 
-export class StateDictError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StateDictError";
-  }
-}
+/** Thrown by loadStateDict when keys, shapes or dtypes do not match (listing every problem; nothing is loaded), and by stateDict for a module that contains itself. */
+export class StateDictError extends TapegradError {}
 
+/** A dtype option for modules of your own; the built-in layers take LayerOptions. */
 export interface ModuleOptions {
   dtype?: DType;
 }
 
+/**
+ * The base class of every layer (PyTorch's nn.Module). A subclass sets its Parameters and
+ * child Modules as fields and writes forward(); parameters(), stateDict(), loadStateDict(),
+ * train()/eval() and zeroGrad() then find them by walking the fields, in definition order.
+ *
+ * @example
+ * ```ts
+ * class MLP extends Module {
+ *   fc1 = new Linear(4, 8);
+ *   fc2 = new Linear(8, 2);
+ *   forward(x: TensorLike): Tensor {
+ *     return this.fc2.forward(this.fc1.forward(x).relu());
+ *   }
+ * }
+ * const net = new MLP();
+ * Object.keys(net.stateDict()); // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+ * net.numParameters(); // 58
+ * net.forward(tensor(nd.zeros([3, 4]))).shape; // [3, 2]
+ * ```
+ */
 export abstract class Module {
   /** Dropout and friends read this; train() and eval() set it on the whole tree. */
   training = true;

@@ -8,6 +8,7 @@ import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module, Parameter } from "./module.js";
 import { checkSize } from "./layers.js";
 
+/** Options of LayerNorm, with PyTorch's defaults: eps 1e-5, elementwiseAffine true, bias true, dtype float64. */
 export interface LayerNormOptions {
   eps?: number;
   /** A learnt per-element scale (weight) and shift (bias), as PyTorch's elementwise_affine. */

@@ -20,6 +20,7 @@ export interface OptimizerStateDict {
   meta: OptimizerMeta;
 }
 
+/** The JSON half of an OptimizerStateDict: a format tag, the optimizer's kind, each group's hyperparameters with its parameters' positions, and the per-parameter counters. */
 export interface OptimizerMeta {
   format: "tapegrad.optim/1";
   optimizer: string;

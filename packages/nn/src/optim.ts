@@ -18,8 +18,28 @@ export type ParamGroupInput<H> = { params: Iterable<Tensor> } & Partial<H>;
 /** A parameter group as held: every hyperparameter present. Change `lr` here to schedule it. */
 export type ParamGroup<H> = H & { params: Tensor[] };
 
+/**
+ * What an optimizer's constructor takes: the parameters (model.parameters()), or parameter groups,
+ * each `{ params, ...options }` overriding the defaults for its parameters (PyTorch's param groups).
+ * A mixture of the two, an empty list, a non-leaf or a repeated parameter is a ValueError.
+ */
 export type ParamsArg<H> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
 
+/**
+ * The base of SGD, Adam and AdamW (PyTorch's torch.optim.Optimizer): parameter groups with
+ * their hyperparameters, per-parameter state, step(), zeroGrad(), and a state dict to save and
+ * resume training exactly. step() updates each parameter's data in place from its `.grad`.
+ *
+ * @example
+ * ```ts
+ * const p = new Parameter(nd.array([1, 2]));
+ * const opt = new SGD([p], { lr: 0.1 });
+ * mul(p, p).sum().backward(); // p.grad = 2p = [2, 4]
+ * opt.step();
+ * p.data.toArray(); // [0.8, 1.6]
+ * opt.zeroGrad(); // p.grad is null again, ready for the next backward
+ * ```
+ */
 export abstract class Optimizer<H extends object> {
   readonly defaults: Readonly<H>;
   readonly paramGroups: ParamGroup<H>[] = [];
@@ -173,6 +193,7 @@ function withDefaults<H extends object>(label: string, base: H, options: Partial
 
 // ---------------------------------------------------------------- SGD
 
+/** SGD's hyperparameters, with PyTorch's defaults: lr 1e-3, momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false. Nesterov needs momentum > 0 and dampening 0. */
 export interface SGDOptions {
   lr: number;
   momentum: number;
@@ -231,6 +252,7 @@ export class SGD extends Optimizer<SGDOptions> {
 
 // ---------------------------------------------------------------- Adam, AdamW
 
+/** Adam's and AdamW's hyperparameters, with PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 (AdamW: 0.01), amsgrad false, maximize false. */
 export interface AdamOptions {
   lr: number;
   betas: readonly [number, number];

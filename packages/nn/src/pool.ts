@@ -8,6 +8,7 @@ import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module } from "./module.js";
 import { checkFits, spatial, windows, type IntOrTuple } from "./conv.js";
 
+/** Options every pooling module takes: the stride (default: the kernel size) and the padding on both sides of each spatial dim (default 0; at most half the kernel size, else a ValueError). */
 export interface PoolOptions {
   /** Default: the kernel size (windows side by side). */
   stride?: IntOrTuple;
@@ -74,22 +75,35 @@ class MaxPoolNd extends PoolNd {
   }
 }
 
+/** Options of MaxPool1d and MaxPool2d: PoolOptions and the dilation between a window's taps (default 1). */
 export interface MaxPoolOptions extends PoolOptions {
   dilation?: IntOrTuple;
 }
 
+/**
+ * The largest value of each window along the length (PyTorch's nn.MaxPool1d): (N, C, L) or
+ * (C, L) to (N, C, L'), L' = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1. Padding
+ * counts as -inf; a tie sends the whole gradient to the first maximum, as PyTorch does.
+ *
+ * @example
+ * ```ts
+ * new MaxPool1d(2).forward(tensor([[[1, 3, 2, 5, 4]]])).toArray(); // [[[3, 5]]]
+ * ```
+ */
 export class MaxPool1d extends MaxPoolNd {
   constructor(kernelSize: IntOrTuple, options: MaxPoolOptions = {}) {
     super("MaxPool1d", 1, kernelSize, options, options.dilation);
   }
 }
 
+/** The largest value of each window over height and width (PyTorch's nn.MaxPool2d): (N, C, H, W) or (C, H, W) in, the same layout out. Padding counts as -inf; a tie sends the whole gradient to the first maximum in the window's row-major order. */
 export class MaxPool2d extends MaxPoolNd {
   constructor(kernelSize: IntOrTuple, options: MaxPoolOptions = {}) {
     super("MaxPool2d", 2, kernelSize, options, options.dilation);
   }
 }
 
+/** Options of AvgPool1d and AvgPool2d: PoolOptions and whether padding counts in each window's mean. */
 export interface AvgPoolOptions extends PoolOptions {
   /** Whether padded zeros count in each window's mean (PyTorch's default: they do). */
   countIncludePad?: boolean;
@@ -119,12 +133,23 @@ class AvgPoolNd extends PoolNd {
   }
 }
 
+/**
+ * The mean of each window along the length (PyTorch's nn.AvgPool1d): (N, C, L) or (C, L) to
+ * (N, C, L'), L' = floor((L + 2 padding - k) / stride) + 1. Padded zeros count in the mean unless
+ * countIncludePad is false.
+ *
+ * @example
+ * ```ts
+ * new AvgPool1d(2).forward(tensor([[[1, 3, 2, 5, 4]]])).toArray(); // [[[2, 3.5]]]
+ * ```
+ */
 export class AvgPool1d extends AvgPoolNd {
   constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}) {
     super("AvgPool1d", 1, kernelSize, options);
   }
 }
 
+/** The mean of each window over height and width (PyTorch's nn.AvgPool2d): (N, C, H, W) or (C, H, W) in, the same layout out. Padded zeros count in the mean unless countIncludePad is false. */
 export class AvgPool2d extends AvgPoolNd {
   constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}) {
     super("AvgPool2d", 2, kernelSize, options);

@@ -13,10 +13,12 @@ import { notebookLayout, pytorchLayout, type NotebookParams } from "./notebook-p
 
 export { notebookLayout, type NotebookParams };
 
+/** Options of every recurrent cell: LayerOptions (dtype, rng) and whether it has the biases bias_ih and bias_hh (default true). */
 export interface RecurrentOptions extends LayerOptions {
   bias?: boolean;
 }
 
+/** Options of LSTMCell: RecurrentOptions and an initial forget-gate bias. */
 export interface LSTMCellOptions extends RecurrentOptions {
   /** Sets the forget gate's bias (bias_ih's f block; bias_hh's stays 0) at initialisation, e.g. 1.0. */
   forgetBias?: number;
@@ -85,6 +87,22 @@ function batched(x: Tensor): [Tensor, boolean] {
   return x.ndim === 1 ? [x.unsqueeze(0), true] : [x, false];
 }
 
+/**
+ * One LSTM step (PyTorch's nn.LSTMCell): forward(x, [h, c]?) -> [h', c'], with x (batch,
+ * inputSize) or unbatched (inputSize), and h, c (batch, hiddenSize), zeros when omitted. Weights
+ * weight_ih (4H, I) and weight_hh (4H, H), gates stacked i, f, g, o, initialised
+ * U(±1/sqrt(hiddenSize)), as PyTorch's. fromNotebookParams and toNotebookParams convert to and
+ * from the course notebook's per-gate layout. Wrong shapes are a ShapeError.
+ *
+ * @example
+ * ```ts
+ * const x = tensor(nd.zeros([5, 3, 4])); // (seq, batch, inputSize)
+ * const cell = new LSTMCell(4, 8);
+ * let state: [Tensor, Tensor] | undefined;
+ * for (const xt of unbind(x, 0)) state = cell.forward(xt, state);
+ * state![0].shape; // [3, 8]: h, and c likewise
+ * ```
+ */
 export class LSTMCell extends GatedCell {
   constructor(inputSize: number, hiddenSize: number, options: LSTMCellOptions = {}) {
     super("LSTMCell", 4, inputSize, hiddenSize, options);
@@ -162,6 +180,7 @@ function setForgetBias(cell: { bias_ih: Parameter | null; bias_hh: Parameter | n
   cell.bias_hh.data.slice([H, 2 * H]).fill(0);
 }
 
+/** One GRU step (PyTorch's nn.GRUCell): forward(x, h?) -> h', with x (batch, inputSize) or unbatched (inputSize) and h (batch, hiddenSize), zeros when omitted. Weights weight_ih (3H, I) and weight_hh (3H, H), gates stacked r, z, n, initialised U(±1/sqrt(hiddenSize)). */
 export class GRUCell extends GatedCell {
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super("GRUCell", 3, inputSize, hiddenSize, options);
@@ -195,6 +214,7 @@ export class GRUCell extends GatedCell {
   }
 }
 
+/** Per-call options of LSTM, GRU and RNN forward for padded batches: each sequence's length, or a mask of its real steps. Padded steps keep the state and output zeros. */
 export interface SequenceOptions {
   /** Valid length of each sequence in the batch; later steps are padding. */
   lengths?: readonly number[] | Int32Array;
@@ -202,6 +222,7 @@ export interface SequenceOptions {
   mask?: NDArray;
 }
 
+/** Options of LSTM, GRU and RNN, with PyTorch's defaults: numLayers 1, batchFirst false, dropout 0, bidirectional false, plus RecurrentOptions. */
 export interface StackOptions extends RecurrentOptions {
   numLayers?: number;
   batchFirst?: boolean;
@@ -346,7 +367,22 @@ export abstract class RecurrentStack<C extends Module & StepCell> extends Module
   }
 }
 
-/** Multi-layer LSTM. forward(x, [h0, c0]?) -> [output, [hN, cN]] with PyTorch's shapes. */
+/**
+ * Multi-layer LSTM. forward(x, [h0, c0]?) -> [output, [hN, cN]] with PyTorch's shapes (nn.LSTM):
+ * x (seq, batch, inputSize), or (batch, seq, inputSize) with batchFirst, or unbatched
+ * (seq, inputSize); output (seq, batch, D * hiddenSize) with D = 2 when bidirectional; hN and cN
+ * (D * numLayers, batch, hiddenSize). State-dict keys are PyTorch's (weight_ih_l0, ...,
+ * weight_hh_l1_reverse). A third argument gives lengths or a mask for padded batches.
+ *
+ * @example
+ * ```ts
+ * const lstm = new LSTM(4, 8, { numLayers: 2 });
+ * const [out, [h, c]] = lstm.forward(tensor(nd.zeros([5, 3, 4]))); // 5 steps, batch of 3
+ * out.shape; // [5, 3, 8]
+ * h.shape; // [2, 3, 8], as is c
+ * const [padded] = lstm.forward(tensor(nd.zeros([5, 3, 4])), undefined, { lengths: [5, 3, 1] });
+ * ```
+ */
 export class LSTM extends RecurrentStack<LSTMCell> {
   constructor(inputSize: number, hiddenSize: number, options: StackOptions & { forgetBias?: number } = {}) {
     const { dtype = "float64", rng = getDefaultRng(), bias = true, forgetBias } = options;

@@ -8,6 +8,7 @@ import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { getDefaultRng } from "./init.js";
 import { GatedCell, RecurrentStack, type RecurrentOptions, type SequenceOptions, type StackOptions } from "./recurrent.js";
 
+/** The activation of an Elman RNN: "tanh" (PyTorch's default) or "relu"; anything else is a ValueError. */
 export type Nonlinearity = "tanh" | "relu";
 
 function checkNonlinearity(kind: string, v: string): Nonlinearity {
@@ -15,10 +16,12 @@ function checkNonlinearity(kind: string, v: string): Nonlinearity {
   return v;
 }
 
+/** Options of RNNCell: RecurrentOptions and the nonlinearity (default "tanh"). */
 export interface RNNCellOptions extends RecurrentOptions {
   nonlinearity?: Nonlinearity;
 }
 
+/** One Elman RNN step (PyTorch's nn.RNNCell): h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), with x (batch, inputSize) or unbatched (inputSize) and h (batch, hiddenSize), zeros when omitted. Weights weight_ih (H, I), weight_hh (H, H), initialised U(±1/sqrt(hiddenSize)). */
 export class RNNCell extends GatedCell {
   readonly nonlinearity: Nonlinearity;
 
@@ -56,6 +59,7 @@ export class RNNCell extends GatedCell {
   }
 }
 
+/** Options of RNN: StackOptions (numLayers, batchFirst, dropout, bidirectional, ...) and the nonlinearity (default "tanh"). */
 export interface RNNOptions extends StackOptions {
   nonlinearity?: Nonlinearity;
 }

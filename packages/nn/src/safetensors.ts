@@ -28,6 +28,7 @@ export interface StateDictModule {
   loadStateDict(sd: Record<string, NDArray>, options?: { strict?: boolean }): unknown;
 }
 
+/** Options of saveSafetensors: metadata strings, the order of the tensors in the file, and the file dtype of float tensors. */
 export interface SaveSafetensorsOptions {
   /** Stored as "__metadata__": strings only, as the format requires. */
   metadata?: Record<string, string>;
@@ -47,6 +48,7 @@ export interface SaveSafetensorsOptions {
 /** The dtypes a floating-point tensor can be written as. */
 export type FloatFileDType = "F64" | "F32" | "F16" | "BF16";
 
+/** What parseSafetensors returns: the tensors by name (F16 and BF16 widened to float32, narrow integers to int32), the metadata, and each tensor's dtype in the file. */
 export interface SafetensorsFile {
   /** In the order of their data in the file. */
   tensors: StateDict;
@@ -55,6 +57,7 @@ export interface SafetensorsFile {
   dtypes: Record<string, string>;
 }
 
+/** What a SafetensorsError is about, as its `kind`: a malformed file (truncated, a bad header, dtype, sizes, offsets, trailing bytes), a dtype tapegrad has no array for, a value that does not fit (a BOOL byte other than 0 or 1, an integer too wide for int32), or (writing) a name the format cannot hold. */
 export type SafetensorsErrorKind =
   | "truncated" // shorter than its own header or data say
   | "header-too-large" // header length above the reference reader's 100 MB limit
@@ -170,7 +173,17 @@ function dataBytes(a: NDArray, fileDtype: string): Uint8Array {
   return out;
 }
 
-/** The bytes of a safetensors file holding a module's (or a state dict's) arrays. */
+/**
+ * The bytes of a safetensors file holding a module's (or a state dict's) arrays.
+ *
+ * @example
+ * ```ts
+ * const model = new Linear(3, 2);
+ * const bytes = saveSafetensors(model, { metadata: { step: "100" } });
+ * const copy = new Linear(3, 2);
+ * loadSafetensorsInto(copy, bytes); // { missing: [], unexpected: [] }; copy's weights are model's
+ * ```
+ */
 export function saveSafetensors(source: StateDictModule | Record<string, NDArray | Tensor>, options: SaveSafetensorsOptions = {}): Uint8Array {
   const order = options.order ?? "reference";
   if (order !== "reference" && order !== "insertion") throw new SafetensorsError("name", `order must be "reference" or "insertion", got ${JSON.stringify(order)}`);

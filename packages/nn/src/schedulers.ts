@@ -42,6 +42,22 @@ function check(ok: boolean, op: string, what: string): void {
 
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
+/**
+ * The base of the learning-rate schedulers (PyTorch's torch.optim.lr_scheduler.LRScheduler):
+ * constructing one sets each group's lr for step 0; each step() then writes the next lr into the
+ * optimizer's groups. Call it once per step, after optimizer.step().
+ *
+ * @example
+ * ```ts
+ * const opt = new SGD(model.parameters(), { lr: 0.1 });
+ * const sched = new StepLR(opt, { stepSize: 2, gamma: 0.5 });
+ * for (let i = 0; i < 4; i++) {
+ *   opt.step();
+ *   sched.step();
+ * }
+ * sched.getLastLr(); // [0.025]: halved at steps 2 and 4
+ * ```
+ */
 export abstract class LRScheduler {
   readonly optimizer: AnyOptimizer;
   /** The index of the last step taken (0 after construction). */
@@ -320,6 +336,12 @@ type Anneal = (start: number, end: number, pct: number) => number;
 const annealCos: Anneal = (start, end, pct) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
 const annealLinear: Anneal = (start, end, pct) => (end - start) * pct + start;
 
+/**
+ * Options of OneCycleLR, PyTorch's arguments in camelCase: maxLr (required), and either
+ * totalSteps or epochs with stepsPerEpoch; then pctStart 0.3, annealStrategy "cos",
+ * cycleMomentum true, baseMomentum 0.85, maxMomentum 0.95, divFactor 25, finalDivFactor 1e4 and
+ * threePhase false by default.
+ */
 export interface OneCycleLROptions {
   maxLr: number | number[];
   totalSteps?: number;

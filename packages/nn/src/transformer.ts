@@ -11,6 +11,7 @@ import { LayerNorm } from "./norm.js";
 import { MultiheadAttention, type AttentionMask } from "./attention.js";
 import { gelu } from "./activations.js";
 
+/** Options of TransformerEncoderLayer, with PyTorch's defaults: dimFeedforward 2048, dropout 0.1, activation "relu", layerNormEps 1e-5, batchFirst false, normFirst false, bias true. */
 export interface TransformerEncoderLayerOptions extends LayerOptions {
   dimFeedforward?: number;
   dropout?: number;
@@ -22,12 +23,26 @@ export interface TransformerEncoderLayerOptions extends LayerOptions {
   bias?: boolean;
 }
 
+/** Per-call options of TransformerEncoderLayer.forward: the attention mask, the key-padding mask and isCausal, passed to its self-attention (MultiheadAttention's attnMask, keyPaddingMask, isCausal). */
 export interface EncoderForwardOptions {
   srcMask?: AttentionMask;
   srcKeyPaddingMask?: AttentionMask;
   isCausal?: boolean;
 }
 
+/**
+ * One transformer encoder block (PyTorch's nn.TransformerEncoderLayer): self-attention, then a
+ * feed-forward network (linear1, activation, linear2), each with dropout, a residual connection and
+ * a LayerNorm, after (the default) or before (normFirst) the sublayer. State-dict keys are
+ * PyTorch's; forward(src, options?) keeps src's shape.
+ *
+ * @example
+ * ```ts
+ * const layer = new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+ * layer.eval(); // no dropout
+ * layer.forward(tensor(nd.zeros([3, 5, 8]))).shape; // [3, 5, 8]
+ * ```
+ */
 export class TransformerEncoderLayer extends Module {
   self_attn: MultiheadAttention;
   linear1: Linear;
@@ -44,17 +59,21 @@ export class TransformerEncoderLayer extends Module {
     super();
     const {
       dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false,
-      bias = true, dtype = "float64", rng = getDefaultRng(),
+      bias = true, dtype = "float64", rng: given,
     } = options;
+    // the weights are drawn now; dropout masks without an rng option come from the default
+    // stream at call time, so that manualSeed reaches them, as for a plain Dropout
+    const rng = given ?? getDefaultRng();
+    const masks = given ? { rng: given } : {};
     if (activation !== "relu" && activation !== "gelu") throw new ValueError(`TransformerEncoderLayer: activation must be "relu" or "gelu", got ${JSON.stringify(activation)}`);
-    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout, bias, batchFirst, dtype, rng });
+    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout, bias, batchFirst, dtype, ...(given ? { rng } : {}) });
     this.linear1 = new Linear(dModel, dimFeedforward, { bias, dtype, rng });
-    this.dropout = new Dropout(dropout, { rng });
+    this.dropout = new Dropout(dropout, masks);
     this.linear2 = new Linear(dimFeedforward, dModel, { bias, dtype, rng });
     this.norm1 = new LayerNorm(dModel, { eps: layerNormEps, bias, dtype });
     this.norm2 = new LayerNorm(dModel, { eps: layerNormEps, bias, dtype });
-    this.dropout1 = new Dropout(dropout, { rng });
-    this.dropout2 = new Dropout(dropout, { rng });
+    this.dropout1 = new Dropout(dropout, masks);
+    this.dropout2 = new Dropout(dropout, masks);
     this.normFirst = normFirst;
     this.activation = activation;
   }

@@ -11,7 +11,7 @@ import { IndexError, NDArray, RandomState, ShapeError, ValueError } from "@tapeg
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
 import {
-  Dropout, Embedding, GRU, GRUCell, LSTM, LSTMCell, Linear, Module, Parameter, ReLU, Sequential, Sigmoid, StateDictError, Tanh, manualSeed,
+  Dropout, Embedding, GRU, MultiheadAttention, TransformerEncoderLayer, GRUCell, LSTM, LSTMCell, Linear, Module, Parameter, ReLU, Sequential, Sigmoid, StateDictError, Tanh, manualSeed,
 } from "@tapegrad/nn";
 import { expectClose, gradcheckWith, project, ref, toND } from "./module-helpers.js";
 
@@ -385,6 +385,20 @@ describe("Dropout", () => {
     manualSeed(123);
     expect(drop.forward(x).data.toFlat()).toEqual(a);
     expect(lstm.forward(xs)[0].data.toFlat()).toEqual(la);
+  });
+
+  it("so do the masks inside MultiheadAttention and TransformerEncoderLayer", () => {
+    const layer = new TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0.5 });
+    const mha = new MultiheadAttention(4, 2, { dropout: 0.5 });
+    const src = ag.tensor(new RandomState(5).randn(3, 2, 4));
+    manualSeed(7);
+    const a = layer.forward(src).data.toFlat();
+    const m = mha.forward(src, src, src)[0].data.toFlat();
+    manualSeed(7);
+    expect(layer.forward(src).data.toFlat()).toEqual(a);
+    expect(mha.forward(src, src, src)[0].data.toFlat()).toEqual(m);
+    // and a second call without reseeding draws new masks
+    expect(layer.forward(src).data.toFlat()).not.toEqual(a);
   });
 
   it("keeps float32 as float32; p = 0 is the identity and p = 1 zeroes everything (PyTorch accepts p in [0, 1])", () => {

@@ -110,6 +110,15 @@ const ops = {
     vjp: ([g], { outputs: [y] }) => [neg(mul(g!, mul(y!, y!)))],
     watch: "output",
   }),
+  clip: defineOp<{ lo: number; hi: number }>({
+    name: "clip",
+    forward: ([x], { lo, hi }) => nd.clip(x!, lo, hi),
+    // g where lo <= x <= hi, the bounds included, as PyTorch's clamp; 0 outside and at NaN
+    vjp: ([g], { inputs: [x], attrs: { lo, hi } }) => {
+      const dt = x!.dtype;
+      return [mul(g!, constant(nd.mul(nd.ge(x!.data, lo).astype(dt), nd.le(x!.data, hi).astype(dt))))];
+    },
+  }),
 };
 
 export const unaryOps = ops;
@@ -119,6 +128,15 @@ export { neg };
 
 type Unary = (x: TensorLike) => Tensor;
 const un = (op: Op<undefined>): Unary => (x) => op([toTensor(x)], undefined);
+
+/**
+ * x limited to [lo, hi] elementwise (torch.clamp); lo > hi is a ValueError. Gradient: g where
+ * lo <= x <= hi (the bounds included, as in PyTorch), 0 outside.
+ */
+export function clip(x: TensorLike, lo: number, hi: number): Tensor {
+  if (lo > hi) throw new nd.ValueError(`clip: lower bound ${lo} is above upper bound ${hi}`);
+  return ops.clip([toTensor(x)], { lo, hi });
+}
 
 /** e^x elementwise (torch.exp). Gradient: g * exp(x), computed from the output. */
 export const exp: Unary = un(ops.exp);
