@@ -4,6 +4,18 @@ import { broadcastShapes, broadcastStrides } from "./shape.js";
 import { walk } from "./iter.js";
 import type { NDArray } from "./ndarray.js";
 
+/**
+ * numpy's allclose: whether |a - b| <= atol + rtol * |b| for every element of the broadcast
+ * shape (rtol 1e-5 and atol 1e-8 by default; not symmetric in a and b, as in numpy). Equal
+ * infinities are close; NaNs are close to each other only with `equalNan`. Throws ShapeError
+ * when the shapes do not broadcast.
+ *
+ * @example
+ * ```ts
+ * allclose(array([1, 2]), array([1, 2 + 1e-9])); // true
+ * allclose(array([NaN]), array([NaN]), { equalNan: true }); // true
+ * ```
+ */
 export function allclose(a: NDArray, b: NDArray, { rtol = 1e-5, atol = 1e-8, equalNan = false } = {}): boolean {
   const shape = broadcastShapes("allclose", a.shape, b.shape);
   const sa = broadcastStrides(a.shape, a.strides, shape);
@@ -18,7 +30,9 @@ export function allclose(a: NDArray, b: NDArray, { rtol = 1e-5, atol = 1e-8, equ
         ok = equalNan && x !== x && y !== y;
         continue;
       }
-      if (!(Math.abs(x - y) <= atol + rtol * Math.abs(y))) ok = false;
+      // an infinity is close only to itself (numpy's isclose), although inf <= atol + rtol * inf
+      if (x === Infinity || x === -Infinity || y === Infinity || y === -Infinity) ok = false;
+      else if (!(Math.abs(x - y) <= atol + rtol * Math.abs(y))) ok = false;
     }
   });
   return ok;

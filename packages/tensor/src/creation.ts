@@ -157,6 +157,7 @@ export function eye(n: number, m = n, dtype: DType = "float64"): NDArray {
   return a;
 }
 
+/** Whether `x` is an NDArray (a type guard). */
 export function isNDArray(x: unknown): x is NDArray {
   return x instanceof NDArray;
 }

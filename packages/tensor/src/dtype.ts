@@ -10,12 +10,21 @@
 
 import { DTypeError } from "./errors.js";
 
+/**
+ * An array's element type: float64 (the default), float32, int32 (indices: argmax,
+ * randint, choice) or bool (masks: comparisons, isnan), held in a Float64Array, Float32Array,
+ * Int32Array or Uint8Array of 0s and 1s.
+ */
 export type DType = "float64" | "float32" | "int32" | "bool";
+/** The float dtypes, what transcendental ops (exp, log, ...) and random draws produce. */
 export type FloatDType = "float64" | "float32";
+/** The typed arrays that hold an NDArray's elements, one per {@link DType}. */
 export type Storage = Float64Array | Float32Array | Int32Array | Uint8Array;
 
+/** Every {@link DType}: float64, float32, int32, bool. */
 export const DTYPES: readonly DType[] = ["float64", "float32", "int32", "bool"];
 
+/** Whether `x` is one of the {@link DType} names. */
 export function isDType(x: unknown): x is DType {
   return x === "float64" || x === "float32" || x === "int32" || x === "bool";
 }
@@ -27,6 +36,7 @@ export function checkDType(op: string, dtype: unknown): DType {
   return dtype;
 }
 
+/** Whether `dtype` is float64 or float32. */
 export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype === "float64" || dtype === "float32";
 }

@@ -1,6 +1,11 @@
 // Typed errors. Every message starts with the operation's name and echoes the shapes or
 // values at fault, so a failure deep in a model still says where it came from.
 
+/**
+ * The base class of every error this package throws (ShapeError, AxisError, IndexError,
+ * DTypeError, ValueError, ReadOnlyError, TraceError): `e instanceof TapegradError` tells them
+ * from other errors, and `e.name` is the subclass's name.
+ */
 export class TapegradError extends Error {
   constructor(message: string) {
     super(message);

@@ -28,6 +28,16 @@ export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";
 export { formatArray, formatRepr, type FormatOptions } from "./format.js";
 
+/**
+ * numpy's transpose: a view with the axes reversed, or in the order `axes`; no copy (see
+ * {@link permute}).
+ *
+ * @example
+ * ```ts
+ * transpose(arange(6).reshape(2, 3)).toArray(); // [[0, 3], [1, 4], [2, 5]]
+ * transpose(zeros([2, 3, 4]), [1, 0, 2]).shape; // [3, 2, 4]
+ * ```
+ */
 export function transpose(a: import("./ndarray.js").NDArray, axes?: readonly number[]) {
   return a.transpose(...(axes ?? []));
 }

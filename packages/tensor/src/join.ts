@@ -116,6 +116,10 @@ export function chunk(a: NDArray, chunks: number, axis = 0): NDArray[] {
   return split(a, idx, ax);
 }
 
+/**
+ * Integer indices, as `take` and `indexAdd` accept them: an NDArray of any shape and a
+ * non-bool dtype, a list, an Int32Array, or one number (which drops the axis it indexes).
+ */
 export type Indices = NDArray | readonly number[] | Int32Array | number;
 
 /** Integer indices as an int32 array, each checked against the axis size (negatives count from the end). */

@@ -267,7 +267,6 @@ function refuses(p: readonly number[], q: readonly number[]): boolean {
   return false;
 }
 
-/** numpy's dot for 1-D and 2-D operands (matmul there); the inner product of two vectors is 0-d. */
 /**
  * matmul's weight gradient: A^T G summed over every row, for A (..., K) and G (..., N) with the
  * same leading dims, as a (K, N) array. For y = x @ W with x (T, B, K) this is dW, one product
@@ -298,6 +297,7 @@ function asRows(x: NDArray, n: number): NDArray {
   return c.view([rows, n], [n, 1], c.offset);
 }
 
+/** numpy's dot for 1-D and 2-D operands (matmul there); the inner product of two vectors is 0-d. */
 export function dot(x: NDArray, y: NDArray): NDArray {
   if (x.ndim > 2 || y.ndim > 2) throw new ValueError(`dot: only 1-D and 2-D operands are supported, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   return matmul(x, y);

@@ -17,85 +17,154 @@ declare module "./ndarray.js" {
     toTypedArray(): Storage;
     /** The elements in C order as a plain number array. */
     toFlat(): number[];
-    // ---- views (never copy) ----
+    // ---- views (never copy, except reshape and flatten where no strides fit) ----
+    /**
+     * `reshape(a, shape)` as a method: `a.reshape(2, 3)` or `a.reshape([2, 3])`, one dim may be
+     * -1. A view when strides can express the new shape, else a copy, as in numpy.
+     */
     reshape(...shape: (number | readonly number[])[]): NDArray;
+    /** numpy's transpose: a view with the axes reversed, or in the order given (`a.transpose(1, 0, 2)`); no copy. */
     transpose(...axes: (number | readonly number[])[]): NDArray;
+    /** torch's permute: a view whose dim i is this array's dim axes[i] (`a.permute(2, 0, 1)`); no copy. */
     permute(...axes: (number | readonly number[])[]): NDArray;
     /** numpy's `.T`: all axes reversed. */
     readonly T: NDArray;
+    /** numpy's swapaxes: a view with axes `a` and `b` exchanged; no copy. */
     swapaxes(a: number, b: number): NDArray;
+    /** `slice(a, specs)` with one spec per argument: `a.slice(0, [1, 3])` is numpy's `a[0, 1:3]`, a view. */
     slice(...specs: views.SliceSpec[]): NDArray;
+    /** numpy's broadcast_to: a read-only view with stride 0 on the stretched dims. */
     broadcastTo(shape: Shape): NDArray;
+    /** numpy's squeeze: a view without the size-1 dims (all of them, or those in `axis`). */
     squeeze(axis?: AxisArg): NDArray;
+    /** torch's unsqueeze: a view with a new size-1 dim at `axis`. */
     unsqueeze(axis: number): NDArray;
+    /** numpy's expand_dims: the same as `unsqueeze`. */
     expandDims(axis: number): NDArray;
+    /** The elements in C order as a 1-D array: a view when strides allow (a contiguous array), else a copy. */
     flatten(): NDArray;
     // ---- copies ----
     /** This array when already C-contiguous, else a C-contiguous copy. */
     contiguous(): NDArray;
+    /** A C-contiguous copy, of the same dtype. */
     copy(): NDArray;
+    /** The same as `copy()` (torch's name). */
     clone(): NDArray;
     /** A copy in another dtype (numpy's astype copies, even to the same dtype). */
     astype(dtype: DType): NDArray;
     // ---- in-place ----
+    /** Writes `value` into every element, in place; returns this array. */
     fill(value: number): this;
     /** Copies `src` (broadcast to this shape) into this array's elements. */
     assign(src: ArrayOrScalar): this;
     // ---- elementwise ----
+    /** Elementwise this + b with broadcasting, into `out` when given: the function `add`. */
     add(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise this - b with broadcasting: the function `sub`. */
     sub(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise this * b with broadcasting: the function `mul`. */
     mul(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise true division this / b, a float result: the function `div`. */
     div(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise this ** b: the function `pow`. */
     pow(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** The elementwise larger of this and b, NaN winning: the function `maximum`. */
     maximum(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** The elementwise smaller of this and b, NaN winning: the function `minimum`. */
     minimum(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise this == b, a bool array. */
     eq(b: ArrayOrScalar): NDArray;
+    /** Elementwise this != b, a bool array. */
     ne(b: ArrayOrScalar): NDArray;
+    /** Elementwise this < b, a bool array. */
     lt(b: ArrayOrScalar): NDArray;
+    /** Elementwise this <= b, a bool array. */
     le(b: ArrayOrScalar): NDArray;
+    /** Elementwise this > b, a bool array. */
     gt(b: ArrayOrScalar): NDArray;
+    /** Elementwise this >= b, a bool array. */
     ge(b: ArrayOrScalar): NDArray;
+    /** Elementwise negation: the function `neg`. */
     neg(out?: NDArray): NDArray;
+    /** Elementwise e^x, a float result. */
     exp(out?: NDArray): NDArray;
+    /** Elementwise natural log, a float result. */
     log(out?: NDArray): NDArray;
+    /** Elementwise square root, a float result. */
     sqrt(out?: NDArray): NDArray;
+    /** Elementwise absolute value. */
     abs(out?: NDArray): NDArray;
+    /** Elementwise hyperbolic tangent, a float result. */
     tanh(out?: NDArray): NDArray;
+    /** Elementwise logistic function, a float result. */
     sigmoid(out?: NDArray): NDArray;
+    /** Elementwise max(x, 0). */
     relu(out?: NDArray): NDArray;
+    /** Elementwise x * x. */
     square(out?: NDArray): NDArray;
+    /** Elementwise sine, a float result. */
     sin(out?: NDArray): NDArray;
+    /** Elementwise cosine, a float result. */
     cos(out?: NDArray): NDArray;
+    /** Elementwise sign: -1, 0 or 1 (NaN stays NaN). */
     sign(out?: NDArray): NDArray;
+    /** Elementwise 1 / x, a float result. */
     reciprocal(out?: NDArray): NDArray;
+    /** Elementwise log(1 + x), a float result. */
     log1p(out?: NDArray): NDArray;
+    /** Elementwise e^x - 1, a float result. */
     expm1(out?: NDArray): NDArray;
+    /** Elementwise floor. */
     floor(out?: NDArray): NDArray;
+    /** Elementwise ceiling. */
     ceil(out?: NDArray): NDArray;
+    /** Elementwise rounding, halves to even as in numpy. */
     round(out?: NDArray): NDArray;
+    /** Elementwise test for NaN, a bool array. */
     isnan(): NDArray;
+    /** Elementwise test for a finite value, a bool array. */
     isfinite(): NDArray;
+    /** numpy's clip: each element limited to [lo, hi]. */
     clip(lo: number, hi: number): NDArray;
     // ---- reductions ----
+    /** The sum over `axis` (all axes when omitted): the function `sum`. */
     sum(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** The mean over `axis`, a float result: the function `mean`. */
     mean(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** The product over `axis`. */
     prod(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** The largest element over `axis` (NaN wins). */
     max(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** The smallest element over `axis` (NaN wins). */
     min(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** The index of the largest element along `axis` (of the flattened array when omitted), int32. */
     argmax(axis?: number, keepdims?: boolean): NDArray;
+    /** The index of the smallest element along `axis` (of the flattened array when omitted), int32. */
     argmin(axis?: number, keepdims?: boolean): NDArray;
+    /** log(sum(exp(x))) over `axis`, without overflow. */
     logsumexp(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** numpy's var over `axis`, divided by n - ddof (ddof 0 by default). */
     variance(axis?: AxisArg, keepdims?: boolean, ddof?: number): NDArray;
+    /** numpy's std: the square root of `variance`. */
     std(axis?: AxisArg, keepdims?: boolean, ddof?: number): NDArray;
+    /** Whether every element over `axis` is nonzero, a bool array. */
     all(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** Whether some element over `axis` is nonzero, a bool array. */
     any(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** softmax along `axis` (the last by default). */
     softmax(axis?: number): NDArray;
+    /** log-softmax along `axis` (the last by default). */
     logSoftmax(axis?: number): NDArray;
+    /** Sums this array down to `shape`, undoing a broadcast: the function `sumTo`. */
     sumTo(shape: Shape): NDArray;
     // ---- products, gathers ----
+    /** numpy's matmul, this @ b: the function `matmul`. */
     matmul(b: NDArray, out?: NDArray): NDArray;
+    /** numpy's take: gathers along `axis` (the flattened array when omitted), a copy. */
     take(indices: join.Indices, axis?: number): NDArray;
+    /** numpy's split along `axis` (0 by default), into views. */
     split(sections: number | readonly number[], axis?: number): NDArray[];
+    /** torch's chunk along `axis` (0 by default), into views. */
     chunk(chunks: number, axis?: number): NDArray[];
   }
 }

@@ -28,9 +28,35 @@ export function storageSerial(): number {
 }
 
 export type Scalar = number | boolean;
+/**
+ * An operand of the elementwise ops: an NDArray, or a JS number, which is weak as a Python
+ * scalar is in numpy (it takes the array's dtype; see `add`).
+ */
 export type ArrayOrScalar = NDArray | number;
+/**
+ * The axes a reduction runs over: one axis, a list of distinct axes, or all of them
+ * (`undefined` or `null`); negative axes count from the end, as in numpy.
+ */
 export type AxisArg = number | readonly number[] | undefined | null;
 
+/**
+ * An n-d array, as numpy's ndarray: a view (shape, strides, offset) over one typed-array
+ * storage of its dtype (see {@link DType}). Views (`slice`, `transpose`, `reshape` where it
+ * can, `broadcastTo`, ...) share the storage of the array they were made from, so a write
+ * through one is seen through all. Make arrays with the factories (`array`, `zeros`,
+ * `arange`, ...); most ops are also methods (`a.add(b)`, `a.sum(0)`, `a.reshape(2, 3)`), which
+ * call the functions of the same names. Strides and offset count elements, not bytes.
+ *
+ * @example
+ * ```ts
+ * const a = arange(6).reshape(2, 3);
+ * a.shape; // [2, 3]
+ * a.strides; // [3, 1]
+ * a.T.get(2, 1); // 5
+ * a.sum(1).toArray(); // [3, 12]
+ * a.slice(null, [1]).toArray(); // [[1, 2], [4, 5]]
+ * ```
+ */
 export class NDArray {
   /**
    * The storage this array views. A small array's storage may be a region of a larger, shared
@@ -38,12 +64,20 @@ export class NDArray {
    * data.buffer, and never transfer or detach it.
    */
   readonly data: Storage;
+  /** The dims, outermost first: `[]` for a 0-d array. */
   readonly shape: readonly number[];
+  /** How far, in elements of `data`, one step along each dim moves (0 on a broadcast dim). */
   readonly strides: readonly number[];
+  /** Where in `data` the element at index (0, ..., 0) is. */
   readonly offset: number;
+  /** The element type, the one `data`'s typed array holds. */
   readonly dtype: DType;
+  /** The number of elements: the product of the dims (1 for a 0-d array). */
   readonly size: number;
-  /** false for broadcast views (stride 0 over a dim > 1), whose elements alias each other. */
+  /**
+   * false for views whose elements may alias each other: broadcast views (stride 0 over a
+   * dim > 1), unfold's windows, and views made of either. Writes into them throw ReadOnlyError.
+   */
   readonly writable: boolean;
   /** @internal shared with every view of the same storage */
   readonly storageInfo: StorageInfo;
@@ -52,6 +86,12 @@ export class NDArray {
   // shape and strides are copied (the caller may reuse its arrays) but not frozen, since
   // Object.freeze cost four times the rest of the constructor; `readonly` in the types is
   // what keeps them unchanged.
+  /**
+   * A view of `data` (not copied) with `shape`, C-contiguous `strides` unless given, and
+   * `offset`; it gets its own version counter unless `options.storageInfo` is shared. Users
+   * make arrays with the factories (`array`, `zeros`, ...); this is for code that wraps its
+   * own typed array. The dtype is `data`'s.
+   */
   constructor(
     data: Storage,
     shape: Shape,
@@ -69,6 +109,7 @@ export class NDArray {
     this.storageInfo = options?.storageInfo ?? { version: 0, serial: nextSerial++ };
   }
 
+  /** The number of dims (`shape.length`). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -115,6 +156,10 @@ export class NDArray {
     return p;
   }
 
+  /**
+   * The element at `index`, one integer per dim (negative counting from the end): `a.get(1, 2)`.
+   * Throws IndexError for the wrong number of indices or one out of bounds.
+   */
   get(...index: number[]): number {
     return this.data[this.flatIndex("get", index)]!;
   }
@@ -157,6 +202,7 @@ export class NDArray {
     return rec(0, this.offset);
   }
 
+  /** The array as numpy's `str(arr)` prints it (see `formatArray`): `"[[1. 2.]\n [3. 4.]]"`. */
   toString(): string {
     return formatArray(this);
   }

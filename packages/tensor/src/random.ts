@@ -168,6 +168,22 @@ function rowOffsets(x: NDArray): Float64Array {
   return out;
 }
 
+/**
+ * A seeded random generator that draws the same numbers, in the same C order, as numpy's
+ * legacy `np.random.RandomState` (MT19937): `new RandomState(0).randn(3)` is
+ * `np.random.RandomState(0).randn(3)`. Draws are new arrays, float64 unless `{ dtype:
+ * "float32" }` is asked for (int32 for randint, choice and permutation of n). `getState` and
+ * `setState` checkpoint a stream, as JSON or as numpy's `get_state()` tuple.
+ *
+ * @example
+ * ```ts
+ * new RandomState(0).randn(3).toString(); // "[1.76405235 0.40015721 0.97873798]"
+ * new RandomState(0).rand(2).toString(); // "[0.5488135  0.71518937]"
+ * new RandomState(0).randint(10, undefined, 5).toArray(); // [5, 0, 3, 3, 7]
+ * new RandomState(0).normal(10, 2, [2]).toString(); // "[13.52810469 10.80031442]"
+ * new RandomState(42).permutation(5).toArray(); // [1, 4, 2, 0, 3]
+ * ```
+ */
 export class RandomState {
   private readonly key = new Uint32Array(N);
   private pos = N;

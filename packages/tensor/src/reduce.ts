@@ -331,10 +331,6 @@ export function logSoftmax(a: NDArray, axis = -1): NDArray {
 }
 
 /**
- * Sums `a` down to `shape`, the inverse of broadcasting `shape` up to `a.shape`: leading dims
- * are summed away, and dims that are 1 in `shape` are summed with keepdims.
- */
-/**
  * sumTo's common case, the un-broadcast of a bias: `shape` is a's trailing dims, so the sum
  * runs over whole leading rows, e.g. a (batch, 4H) gate gradient down to the (4H) bias. Summed
  * in float64 (for float32 too), one row at a time, so a is read once, in order. Null for any
@@ -357,6 +353,10 @@ function sumLeading(a: NDArray, shape: Shape): NDArray | null {
   return new NDArray(a.dtype === "float32" ? Float32Array.from(acc) : acc, shape);
 }
 
+/**
+ * Sums `a` down to `shape`, the inverse of broadcasting `shape` up to `a.shape`: leading dims
+ * are summed away, and dims that are 1 in `shape` are summed with keepdims.
+ */
 export function sumTo(a: NDArray, shape: Shape): NDArray {
   if (shapesEqual(a.shape, shape)) return a;
   const rows = sumLeading(a, shape); // checks that shape is a's trailing dims

@@ -2,6 +2,7 @@
 
 import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
 
+/** An array's dims, outermost first: `[]` is 0-d, `[3]` a vector, `[2, 3]` two rows of three. */
 export type Shape = readonly number[];
 
 /** A shape's dims must be non-negative integers; returns a fresh copy. */
@@ -17,12 +18,22 @@ export function checkShape(op: string, shape: unknown): number[] {
   return shape.slice() as number[];
 }
 
+/** The number of elements of an array of `shape`: the product of its dims (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/**
+ * The strides, in elements, of a C-contiguous (row-major) array of `shape`, as a new array
+ * (a dim of 0 counts as 1 there).
+ *
+ * @example
+ * ```ts
+ * contiguousStrides([2, 3, 4]); // [12, 4, 1]
+ * ```
+ */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -33,6 +44,7 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** Whether two shapes have the same dims, in the same order. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -70,6 +82,15 @@ export function broadcastStrides(shape: Shape, strides: Shape, outShape: Shape):
   return res;
 }
 
+/**
+ * `axis`, an integer in [-ndim, ndim), as a non-negative index (negative ones count from the end);
+ * throws AxisError, with `op` starting the message, for anything else.
+ *
+ * @example
+ * ```ts
+ * normalizeAxis("myOp", -1, 3); // 2
+ * ```
+ */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
   if (typeof axis !== "number" || !Number.isInteger(axis)) {
     throw new AxisError(`${op}: axis must be an integer, got ${String(axis)}`);

@@ -58,10 +58,15 @@ export function erf(a: NDArray): NDArray {
   return out;
 }
 
+/** The sliding windows of `unfold` and `unfoldBackward`, along one axis. */
 export interface WindowSpec {
+  /** The axis the windows slide along (negative counts from the end). */
   axis: number;
+  /** The taps in each window, a positive integer. */
   size: number;
+  /** How far each window starts from the previous one, a positive integer. */
   step: number;
+  /** The distance between a window's taps, a positive integer (1: adjacent). */
   dilation: number;
 }
 

@@ -33,6 +33,7 @@ import { ValueRecord, ValueView, planBuffers } from "./buffers.js";
 /** A trace that cannot be replayed faithfully: what it read, and where. */
 export class TraceError extends TapegradError {}
 
+/** What a replay needs to know of a kernel: the third argument of {@link kernel}. */
 export interface KernelInfo {
   /** The index of the kernel's optional `out` argument: a replay writes the result there. */
   out?: number;

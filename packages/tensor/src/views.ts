@@ -18,6 +18,16 @@ export type SliceSpec =
   | readonly [start?: number | null, stop?: number | null, step?: number | null]
   | { start?: number | null; stop?: number | null; step?: number | null };
 
+/**
+ * numpy's transpose with axes (torch's permute): a view whose dim i is a's dim `axes[i]`; no
+ * copy. `undefined` reverses all axes (numpy's `.T`). Throws AxisError unless `axes` names each
+ * of a's axes once (negative ones count from the end).
+ *
+ * @example
+ * ```ts
+ * permute(zeros([2, 3, 4]), [2, 0, 1]).shape; // [4, 2, 3]
+ * ```
+ */
 export function permute(a: NDArray, axes: readonly number[] | undefined): NDArray {
   const nd = a.ndim;
   const shape = new Array<number>(nd);
@@ -44,6 +54,15 @@ export function permute(a: NDArray, axes: readonly number[] | undefined): NDArra
   return a.view(shape, strides, a.offset);
 }
 
+/**
+ * numpy's swapaxes: a view with axes `i` and `j` exchanged; no copy. Throws AxisError for an
+ * axis out of range.
+ *
+ * @example
+ * ```ts
+ * swapaxes(zeros([2, 3, 4]), 0, -1).shape; // [4, 3, 2]
+ * ```
+ */
 export function swapaxes(a: NDArray, i: number, j: number): NDArray {
   const nd = a.ndim;
   const x = normalizeAxis("swapaxes", i, nd);
@@ -62,6 +81,21 @@ function sliceBound(op: string, v: number, d: number, axis: number, what: string
   return v < 0 ? v + d : v;
 }
 
+/**
+ * numpy's basic indexing `a[...]` as a view; no copy. `specs` holds one {@link SliceSpec} per
+ * leading axis (the axes after them are kept whole): a number picks one index and drops the
+ * axis, `null` keeps the axis, `[start, stop, step]` (or `{ start, stop, step }`) slices it.
+ * Unlike numpy, a bound beyond the axis throws IndexError rather than being clipped; a step of
+ * 0 throws ValueError.
+ *
+ * @example
+ * ```ts
+ * const a = arange(6).reshape(2, 3); // [[0, 1, 2], [3, 4, 5]]
+ * slice(a, [1]).toArray(); // [3, 4, 5]
+ * slice(a, [null, [1]]).toArray(); // [[1, 2], [4, 5]]
+ * slice(arange(5), [[null, null, -2]]).toArray(); // [4, 2, 0]
+ * ```
+ */
 export function slice(a: NDArray, specs: readonly SliceSpec[]): NDArray {
   if (specs.length > a.ndim) {
     throw new IndexError(`slice: ${specs.length} slice specs for an array of shape ${fmtShape(a.shape)}`);
@@ -134,6 +168,16 @@ export function broadcastTo(a: NDArray, shape: Shape): NDArray {
   return a.view(target, strides, a.offset, a.writable && !stretched);
 }
 
+/**
+ * numpy's squeeze: a view without the size-1 dims, all of them or those named in `axis`; no
+ * copy. Throws ShapeError for a named axis whose size is not 1.
+ *
+ * @example
+ * ```ts
+ * squeeze(zeros([1, 2, 1])).shape; // [2]
+ * squeeze(zeros([1, 2, 1]), 0).shape; // [2, 1]
+ * ```
+ */
 export function squeeze(a: NDArray, axis?: AxisArg): NDArray {
   const drop =
     axis === undefined || axis === null
@@ -152,6 +196,16 @@ export function squeeze(a: NDArray, axis?: AxisArg): NDArray {
   );
 }
 
+/**
+ * torch's unsqueeze (numpy's expand_dims): a view with a new size-1 dim at `axis`, which may be
+ * in [-(ndim + 1), ndim] (-1 appends it); no copy.
+ *
+ * @example
+ * ```ts
+ * unsqueeze(array([1, 2]), 0).shape; // [1, 2]
+ * unsqueeze(array([1, 2]), -1).shape; // [2, 1]
+ * ```
+ */
 export function unsqueeze(a: NDArray, axis: number): NDArray {
   const ax = normalizeAxis("unsqueeze", axis, a.ndim + 1);
   const shape = a.shape.slice();
