@@ -5,7 +5,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import { fmtShape } from "@tapegrad/tensor";
-import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, withAnomaly, withGradMode } from "./tape.js";
+import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, unguard, withAnomaly, withGradMode } from "./tape.js";
 import { Tensor, UnwatchedRead, toTensor, type TensorLike } from "./tensor.js";
 import { add } from "./ops/binary.js";
 import { cast } from "./ops/movement.js";
@@ -215,6 +215,8 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
         const anomaly = isAnomalyEnabled();
         const outer = A.enterVjp(!createGraph);
         let inGrads: readonly (Tensor | null | undefined)[];
+        const guarded = unreadable.length;
+        node.guard(unreadable);
         try {
           inGrads = anomaly ? withAnomaly(false, () => node.vjp(slots as Tensor[], node)) : node.vjp(slots as Tensor[], node);
         } catch (e) {
@@ -222,6 +224,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
           if (e instanceof UnwatchedRead && e.op === null) throw new UnwatchedRead(e.tensorShape, e.madeBy, node.op);
           throw e;
         } finally {
+          unguard(unreadable, guarded);
           A.leaveVjp(outer);
         }
         // A VJP keeps nothing it was given (the rule at OpSpec.vjp), so a consumed gradient that
@@ -258,6 +261,9 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
   if (!retainGraph) for (const node of visited) node.release();
   return { leaves, owned, captured };
 }
+
+/** The tensors made unreadable while a VJP runs (Node.guard); a VJP may run a backward of its own. */
+const unreadable: Tensor[] = [];
 
 /** Whether one of a VJP's results is g, a view of it, or a deferred product that reads it. */
 function sharesStorage(results: readonly (Tensor | null | undefined)[], g: Tensor): boolean {

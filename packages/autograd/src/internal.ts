@@ -3,4 +3,5 @@
 
 export { Node, edgeOf, type Edge, type Watch } from "./tape.js";
 export { OPS, type OpName } from "./ops/index.js";
+export { setValueFreeMinSize } from "./tensor.js";
 export { setDeferBudgetFloor } from "./accumulator.js";

@@ -126,6 +126,31 @@ export class Node implements VjpContext {
     if (w !== "output") this.outputs = replaced(this.outputs, standIn, null);
   }
 
+  /**
+   * Makes the non-leaf tensors this node keeps with their values but does not watch (small
+   * ones: see tensor.ts's valueFree) unreadable, as stand-ins are, pushing them onto `marked`;
+   * the engine calls it just before the VJP and `unguard` just after, so that a VJP reading a
+   * value its op does not watch fails at any size. A tensor that is also watched (mul(x, x)
+   * watching one x) stays readable.
+   */
+  guard(marked: Tensor[]): void {
+    const w = this.watch;
+    if (w === "both") return;
+    if (w === "output" || w === "none") {
+      for (const t of this.inputs) mark(t, marked);
+    } else if (w !== "inputs") {
+      // some inputs watched: one tensor may be both a watched input and an unwatched one
+      const keep = w as readonly number[];
+      const watched = this.watched;
+      for (let i = 0; i < this.inputs.length; i++) {
+        const t = this.inputs[i]!;
+        if (!keep.includes(i) && !watched.includes(t)) mark(t, marked);
+      }
+    }
+    // an output is never one of its own node's inputs
+    if (w !== "output") for (const t of this.outputs) mark(t, marked);
+  }
+
   describe(): string {
     const shapes = this.released ? "released" : this.inputs.map((t) => fmtShape(t.shape)).join(", ");
     return `${this.op}(${shapes})`;
@@ -176,6 +201,19 @@ function replaced(ts: readonly Tensor[], standIn: (t: Tensor) => Tensor, keep: r
     out[i] = s;
   }
   return out ?? ts;
+}
+
+/** A non-leaf tensor kept with its values, unreadable until unguard (see Node.guard). */
+function mark(t: Tensor, marked: Tensor[]): void {
+  if (t.gradFn === null || t._noValues !== null) return;
+  t._noValues = "stand-in";
+  marked.push(t);
+}
+
+/** Makes readable again the tensors that Node.guard marked, from `from` on. */
+export function unguard(marked: Tensor[], from: number): void {
+  for (let i = from; i < marked.length; i++) marked[i]!._noValues = null;
+  marked.length = from;
 }
 
 // ---------------------------------------------------------------- modes

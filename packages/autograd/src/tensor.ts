@@ -40,13 +40,6 @@ export class Tensor {
   /** @internal why this tensor has no values: a stand-in (valueFree), a deferred gradient (shapeOnly) */
   _noValues: "stand-in" | "deferred" | null = null;
 
-  /** @internal a stand-in for t (valueFree) over t's own array: its shape and dtype, its values unreadable. */
-  static _over(t: Tensor): Tensor {
-    const s = new Tensor(t._data, true, t.outputIndex);
-    s._noValues = "stand-in";
-    return s;
-  }
-
   constructor(data: NDArray, requiresGrad = false, outputIndex = 0) {
     if (requiresGrad && !nd.isFloat(data.dtype)) {
       throw new AutogradError(`Tensor: only float tensors can require gradients, got dtype ${data.dtype}`);
@@ -143,20 +136,21 @@ export class Tensor {
  * What a recorded node keeps of a non-leaf tensor whose values its VJP never reads (the inputs
  * of add, the output of mul, the parts of a split): its place in the graph (producer and
  * output index), its shape and dtype, but not its values, so that they are freed as soon as
- * the caller drops the tensor, as a hand-written backward keeps only what it reads. Reading a
- * stand-in's `.data` throws, naming the op whose watch list missed it, at any size. Leaves and
- * constants are kept as they are (the caller holds those anyway).
+ * the caller drops the tensor, as a hand-written backward keeps only what it reads. Leaves and
+ * constants are kept as they are (the caller holds those anyway). The stand-in is a Tensor
+ * like any other (one class, so the engine's property reads stay monomorphic) over an array
+ * with the shape and dtype and no storage; reading its `.data` throws, naming the op.
  *
- * The stand-in is a Tensor like any other (one class, so the engine's property reads stay
- * monomorphic). Over STANDIN_FREES elements it lies over an array with the shape and dtype and
- * no storage; below, over the tensor's own array, which it keeps alive: freeing a few hundred
- * bytes early buys nothing, and one object per tensor costs less than two.
+ * Below 256 elements (standInFrees) the tensor itself is kept: freeing a few hundred bytes early
+ * buys nothing, and a stand-in per op would cost about a tenth of the tape's overhead on tiny
+ * tensors. Such a tensor is made unreadable only while the VJP runs instead (Node.guard), so a
+ * VJP that reads a value its op does not watch fails at any size.
  */
 export function valueFree(t: Tensor): Tensor {
-  if (t.gradFn === null || t._noValues !== null) return t;
+  if (t.gradFn === null || t._noValues !== null || t.size < standInFrees) return t;
   let s = t._valueFree;
   if (s === null) {
-    s = t.size < STANDIN_FREES ? Tensor._over(t) : shapeOnly(t.shape, t.dtype, "stand-in", t.outputIndex);
+    s = shapeOnly(t.shape, t.dtype, "stand-in", t.outputIndex);
     s.gradFn = t.gradFn;
     s.name = t.name;
     t._valueFree = s;
@@ -164,7 +158,14 @@ export function valueFree(t: Tensor): Tensor {
   return s;
 }
 
-const STANDIN_FREES = 256;
+let standInFrees = 256;
+
+/** @internal for tests: stand-ins from this many elements (0: all), to look at what a node keeps of small tensors. */
+export function setValueFreeMinSize(n: number): number {
+  const prev = standInFrees;
+  standInFrees = n;
+  return prev;
+}
 
 const NO_VALUES_F64 = new Float64Array(0);
 const NO_VALUES_F32 = new Float32Array(0);

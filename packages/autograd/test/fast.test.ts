@@ -11,7 +11,18 @@ import * as nd from "@tapegrad/tensor";
 import * as ag from "../src/index.js";
 import { AutogradError, Tensor } from "../src/index.js";
 import { rng } from "./helpers.js";
+import { setValueFreeMinSize } from "../src/internal.js";
 import { setDeferBudgetFloor } from "../src/internal.js";
+
+// stand-ins for tensors of any size (by default only tensors of 256 elements or more get them;
+// smaller ones are made unreadable only while a VJP runs), so that the small tensors here exercise them
+let minSize: number;
+beforeAll(() => {
+  minSize = setValueFreeMinSize(0);
+});
+afterAll(() => {
+  setValueFreeMinSize(minSize);
+});
 
 type Step = { op: string; a: number; b: number };
 

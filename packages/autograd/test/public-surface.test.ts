@@ -15,7 +15,7 @@ describe("public surface", () => {
   });
 
   it("@tapegrad/autograd keeps graph nodes and the op table under /internal, and offers graphOf", () => {
-    for (const name of ["Node", "OPS", "edgeOf"]) {
+    for (const name of ["Node", "OPS", "edgeOf", "setValueFreeMinSize"]) {
       expect(Object.keys(ag), name).not.toContain(name);
       expect(Object.keys(agInternal), name).toContain(name);
     }
