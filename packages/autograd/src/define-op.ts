@@ -3,7 +3,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import { fmtShape, type NDArray } from "@tapegrad/tensor";
-import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type VjpFn, type Watch } from "./tape.js";
+import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type OutputRegion, type VjpFn, type Watch } from "./tape.js";
 import { Tensor, valueFree } from "./tensor.js";
 
 export type { Watch };
@@ -59,6 +59,14 @@ export interface MultiOpSpec<A> {
   /** Gradients for every output in (zeros for an output no gradient reached); keeps none of them. */
   vjp: VjpFn<A>;
   watch?: Watch;
+  /**
+   * A fact about the op that the engine's accumulator may use, for an op whose outputs are
+   * disjoint slices of input 0 (unbind): where output `index` lies in an array of input 0's
+   * shape. In a backward that builds no graph the outputs' gradients are then summed into those
+   * slices of one array as they arrive, instead of each being held until the VJP runs; the VJP
+   * still runs, and receives the slices.
+   */
+  outputRegion?: (whole: NDArray, index: number, attrs: A) => NDArray;
 }
 
 /** A defined op: called with its input tensors and attributes, it computes and, when recording, records one node. */
@@ -97,11 +105,13 @@ function unwrap(inputs: readonly Tensor[], datas: NDArray[]): boolean {
 /** Records a node for outputs made from inputs, wiring each float output to it. */
 function record<A>(
   name: string, vjp: VjpFn<A>, watch: Watch, inputs: readonly Tensor[], attrs: A, outs: readonly NDArray[], saved: unknown,
+  outputRegion?: MultiOpSpec<A>["outputRegion"],
 ): Tensor[] {
   // an int or bool output (indices, a mask) has no derivative: it is a constant, not part of the graph
   const outputs = new Array<Tensor>(outs.length);
   for (let i = 0; i < outs.length; i++) outputs[i] = new Tensor(outs[i]!, nd.isFloat(outs[i]!.dtype), i);
   const node = new Node(name, vjp as VjpFn, { inputs, outputs, attrs, saved }, watch);
+  if (outputRegion) node.outputRegion = outputRegion as OutputRegion;
   for (const o of outputs) if (o.requiresGrad) o.gradFn = node;
   node.dropValues(valueFree);
   return outputs;
@@ -121,7 +131,7 @@ export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
     stash = outer;
     if (isAnomalyEnabled()) checkForward(name, inputs, outs);
     if (!recording) return outs.map((o) => new Tensor(o));
-    return record(name, vjp, watch, inputs, attrs, outs, saved);
+    return record(name, vjp, watch, inputs, attrs, outs, saved, spec.outputRegion);
   };
   return Object.assign(apply, { opName: name });
 }

@@ -183,7 +183,31 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       pending.set(node, slots);
       heap.push(node);
     }
-    slots[t.outputIndex] = accumulate(slots[t.outputIndex], g);
+    if (!createGraph && node.outputRegion !== null && !node.released && !targetNodes.has(node)) intoRegion(node, slots, t.outputIndex, g);
+    else slots[t.outputIndex] = accumulate(slots[t.outputIndex], g);
+  };
+
+  // For a node whose outputs are slices of its input 0 (unbind over a sequence: see
+  // MultiOpSpec.outputRegion), without a graph: the slots are the slices of one array of input
+  // 0's shape, made when the first gradient arrives, and each gradient is added into its slice
+  // on arrival, its own storage then reusable, rather than T of them held until the node's
+  // turn. The VJP then runs on the slices (unbind's reads them in place: stackParts).
+  const spent: nd.NDArray[] = [];
+  const intoRegion = (node: Node, slots: (Tensor | null)[], index: number, g: Tensor) => {
+    g = settle(g);
+    if (slots[0] === null) {
+      const x = node.inputs[0]!;
+      const whole = nd.zeros(x.shape, x.dtype);
+      for (let i = 0; i < slots.length; i++) slots[i] = new Tensor(node.outputRegion!(whole, i, node.attrs));
+    }
+    const region = slots[index]!.data;
+    if (!A.addInto(region, g.data)) nd.add(region, g.data, region);
+    // added in and held by no one; reused once the VJP delivering it has delivered everything
+    if (A.takeFresh(g.data)) spent.push(g.data);
+  };
+  const recycleSpent = () => {
+    for (const a of spent) A.recycle(a);
+    spent.length = 0;
   };
 
   try {
@@ -191,6 +215,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       // only arrays made during this walk's VJPs may become its own (a seed is the caller's)
       A.forgetFresh();
       for (let i = 0; i < roots.length; i++) deliver(roots[i]!, rootGrads[i]!);
+      recycleSpent();
       while (heap.size > 0) {
         const node = heap.pop();
         const slots = pending.get(node)!;
@@ -249,6 +274,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
           deliver(x, g);
         }
         if (dead !== null) for (const g of dead) A.recycle(g.data);
+        recycleSpent();
         visited.push(node);
       }
     });

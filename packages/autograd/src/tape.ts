@@ -35,6 +35,9 @@ export interface VjpContext<A = unknown> {
  */
 export type VjpFn<A = unknown> = (grads: readonly Tensor[], ctx: VjpContext<A>) => readonly (Tensor | null | undefined)[];
 
+/** Where output `index` of an op lies in an array of its input 0's shape (attrs are the op's); see MultiOpSpec. */
+export type OutputRegion = (whole: NDArray, index: number, attrs: unknown) => NDArray;
+
 /** Which tensors the VJP reads; they are checked for in-place changes before it runs. Indices are inputs. */
 export type Watch = "inputs" | "output" | "both" | "none" | readonly number[];
 
@@ -61,6 +64,8 @@ export class Node implements VjpContext {
   saved: unknown;
   released = false;
   readonly nOutputs: number;
+  /** For ops whose outputs are disjoint slices of input 0 (unbind): see MultiOpSpec.outputRegion. */
+  outputRegion: OutputRegion | null = null;
   /** The watched tensors' arrays and those arrays' storage versions, at record time. */
   private savedArrays: readonly NDArray[];
   private savedVersions: readonly number[];

@@ -296,6 +296,14 @@ export const OP_CASES: Record<OpName, GradCase> = {
       )
       .map(([xs, axis, check]) => sample(`stack(axis=${axis})`, xs, (...ts) => ag.stack(ts, axis), check)),
   },
+  unbindBackward: {
+    // stack's values from separate arrays (the copying case); the slices of one array are the
+    // fast tests' and the LSTM's
+    sample: fc
+      .tuple(shapeArb(0, 2, 3), fc.integer({ min: 1, max: 3 }))
+      .chain(([shape, n]) => fc.tuple(fc.tuple(...Array.from({ length: n }, () => arrayArb(shape))), fc.integer({ min: 0, max: shape.length }), checkArb(n)))
+      .map(([xs, axis, check]) => sample(`unbindBackward(axis=${axis})`, xs, (...ts) => OPS.unbindBackward(ts, { axis }), check)),
+  },
   cast: {
     // float64 -> float32 rounds to ~1e-7, so a wider step keeps the differences accurate
     sample: shapeArb(0, 3, 3)

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import * as nd from "@tapegrad/tensor";
-import { IndexError, NDArray, RandomState, ShapeError, ValueError } from "@tapegrad/tensor";
+import { IndexError, NDArray, RandomState, ShapeError, TapegradError, ValueError } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
 import {
@@ -184,6 +184,9 @@ describe("Module: stateDict and loadStateDict", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(StateDictError);
+    // one of the package's errors, as every other it throws, and named for its class
+    expect(err).toBeInstanceOf(TapegradError);
+    expect((err as Error).name).toBe("StateDictError");
     const msg = (err as Error).message;
     expect(msg).toMatch(/3 problem/);
     expect(msg).toContain("missing keys: blocks.1.weight");

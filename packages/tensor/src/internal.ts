@@ -7,3 +7,4 @@ export { allocateUninit } from "./dtype.js";
 export { walk } from "./iter.js";
 export { gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
 export { trace, traceDifference, Program, Identities, type Step } from "./trace.js";
+export { stackParts } from "./traced-ops.js";

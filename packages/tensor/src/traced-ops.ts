@@ -565,6 +565,35 @@ export const concat = kernel("concat", join.concat);
  * ```
  */
 export const stack = kernel("stack", join.stack);
+
+/**
+ * @internal stack, except where the parts are already the consecutive slices along `axis` of one
+ * C-contiguous array (as unbind cuts them): then that array itself, as a view, uncopied. Not a
+ * kernel of its own: the view is no computation, and the copying case runs the stack kernel.
+ * The autograd engine gathers unbind's step gradients into such slices of one array, so that
+ * unbind's VJP (this join) reads them in place.
+ */
+export function stackParts(parts: readonly NDArray[], axis: number): NDArray {
+  const whole = wholeOf(parts, axis);
+  return whole ?? stack(parts, axis);
+}
+
+/** The array whose slices along axis the parts are, in order, when it is C-contiguous; else null. */
+function wholeOf(parts: readonly NDArray[], axis: number): NDArray | null {
+  const p0 = parts[0];
+  if (p0 === undefined || parts.length < 2 || axis < 0 || axis > p0.ndim) return null;
+  const step = parts[1]!.offset - p0.offset;
+  if (step <= 0) return null;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.data !== p0.data || p.offset !== p0.offset + i * step || p.ndim !== p0.ndim) return null;
+    for (let d = 0; d < p.ndim; d++) if (p.shape[d] !== p0.shape[d] || p.strides[d] !== p0.strides[d]) return null;
+  }
+  const shape = [...p0.shape.slice(0, axis), parts.length, ...p0.shape.slice(axis)];
+  const strides = [...p0.strides.slice(0, axis), step, ...p0.strides.slice(axis)];
+  const whole = p0.view(shape, strides, p0.offset);
+  return whole.isContiguous() ? whole : null;
+}
 /**
  * numpy's split along `axis` (0 by default): `sections` as a count divides the axis into that
  * many equal parts (ShapeError if it cannot); as a list, it gives the indices where the parts

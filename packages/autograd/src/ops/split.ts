@@ -4,6 +4,7 @@
 // and one stack node for T tensors, instead of T unsqueeze nodes and a concat.
 
 import * as nd from "@tapegrad/tensor";
+import { stackParts } from "@tapegrad/tensor/internal";
 import { defineMultiOp, defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { concat } from "./movement.js";
@@ -18,7 +19,22 @@ const ops = {
   unbind: defineMultiOp<{ axis: number }>({
     name: "unbind",
     forward: ([x], { axis }) => Array.from({ length: x!.shape[axis]! }, (_, i) => nd.slice(x!, x!.shape.map((_, d) => (d === axis ? i : null)))),
-    vjp: (gs, { attrs: { axis } }): Tensor[] => [ops.stack(gs, { axis })],
+    vjp: (gs, { attrs: { axis } }): Tensor[] => [ops.unbindBackward(gs, { axis })],
+    watch: "none",
+    // a fact for the engine's accumulator: output i is x's slice i along axis, so the outputs'
+    // gradients can be summed into the slices of one array as they arrive (one per step of a
+    // sequence), which unbindBackward then returns uncopied
+    outputRegion: (whole, i, { axis }) => nd.slice(whole, whole.shape.map((_, d) => (d === axis ? i : null))),
+  }),
+  // stack's forward, for unbind's VJP: the step gradients joined along axis, read in place when
+  // the accumulator has gathered them into the slices of one array (stackParts)
+  unbindBackward: defineOp<{ axis: number }>({
+    name: "unbindBackward",
+    forward: (gs, { axis }) => stackParts(gs, axis),
+    vjp: ([g], { inputs, attrs: { axis } }): (Tensor | null)[] => {
+      const parts = ops.unbind([g!], { axis });
+      return inputs.map((x, i) => (x.requiresGrad ? parts[i]! : null));
+    },
     watch: "none",
   }),
   stack: defineOp<{ axis: number }>({
