@@ -206,6 +206,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
     if (A.takeFresh(g.data)) spent.push(g.data);
   };
   const recycleSpent = () => {
+    if (spent.length === 0) return;
     for (const a of spent) A.recycle(a);
     spent.length = 0;
   };

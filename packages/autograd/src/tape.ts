@@ -217,6 +217,7 @@ function mark(t: Tensor, marked: Tensor[]): void {
 
 /** Makes readable again the tensors that Node.guard marked, from `from` on. */
 export function unguard(marked: Tensor[], from: number): void {
+  if (marked.length === from) return;
   for (let i = from; i < marked.length; i++) marked[i]!._noValues = null;
   marked.length = from;
 }
