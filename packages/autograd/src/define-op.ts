@@ -137,14 +137,12 @@ export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
 }
 
 /**
- * A single-output op: a multi-output op with one output, written out so that a call that
- * records nothing (every VJP in a backward without createGraph) allocates only its result.
- */
-/**
  * Defines an op from its forward (on NDArrays) and its VJP (on Tensors), the way every
  * built-in op is defined: the result records a node when an input requires grad and grad mode
  * is on, and its gradients can be differentiated again (createGraph) because the VJP is made
- * of recorded ops. The VJP keeps none of the gradients it sees (see OpSpec).
+ * of recorded ops. The VJP keeps none of the gradients it sees (see OpSpec). (A multi-output
+ * op with one output, written out so that a call that records nothing, as every VJP in a
+ * backward without createGraph, allocates only its result.)
  *
  * @example
  * ```ts
