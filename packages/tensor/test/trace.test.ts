@@ -50,6 +50,28 @@ function expectSame(got: readonly NDArray[], want: readonly NDArray[], what: str
 }
 
 
+/**
+ * Traces `build` over two inputs of these shapes filled from `seeds[0]`, then, for each later
+ * pair of seeds, writes new values into the inputs, replays, and holds the replay to eager
+ * `build` on the same values (`label(k)` names replay k in a failure). Returns the program.
+ */
+function replayAgainstEager(
+  build: (a: NDArray, b: NDArray) => NDArray[], shapes: readonly [readonly number[], readonly number[]], dtype: FDType, fuse: boolean,
+  seeds: readonly (readonly [number, number])[], label: (k: number) => string,
+): Program {
+  const make = ([sa, sb]: readonly [number, number]) => shapes.map((sh, i) => filled(sh, dtype, values(i === 0 ? sa : sb, sh.reduce((x, y) => x * y, 1)))) as [NDArray, NDArray];
+  const [a, b] = make(seeds[0]!);
+  const { result, program } = trace(() => build(a, b), [a, b], new Identities(), { fuse });
+  for (let k = 1; k < seeds.length; k++) {
+    const [a2, b2] = make(seeds[k]!);
+    a.assign(a2);
+    b.assign(b2);
+    program.run();
+    expectSame(result, build(a2, b2), label(k));
+  }
+  return program;
+}
+
 const SPECIAL = [0, -0, NaN, Infinity, -Infinity, 1, -1, 800, -800, 1e-300];
 
 /** n values: mostly in (-4, 4), some special (signed zeros, NaN, infinities, exp overflow). */
@@ -335,17 +357,7 @@ describe("trace: a replay equals the eager computation", () => {
           nd.add(h, 1, h);
           return [m, c, h, fc_, ig];
         };
-        const x = filled([4, 20], dtype, values(1, 80));
-        const c = filled([4, 5], dtype, values(2, 20));
-        const { result, program } = trace(() => build(x, c), [x, c], new Identities(), { fuse });
-        for (const seed of [3, 4]) {
-          const x2 = filled([4, 20], dtype, values(seed, 80));
-          const c2 = filled([4, 5], dtype, values(seed + 10, 20));
-          x.assign(x2);
-          c.assign(c2);
-          program.run();
-          expectSame(result, build(x2, c2), `seed ${seed}`);
-        }
+        const program = replayAgainstEager(build, [[4, 20], [4, 5]], dtype, fuse, [[1, 2], [3, 13], [4, 14]], (k) => `seed ${k + 2}`);
         if (fuse) {
           expect(program.groups.length).toBeGreaterThan(0);
           // some loop reads or writes the gate blocks as rows of 5 elements 20 apart
@@ -365,15 +377,7 @@ describe("trace: a replay equals the eager computation", () => {
       return [a, b, c, d];
     };
     for (const fuse of [true, false]) {
-      const p = filled([5, 3], "float64", values(5, 15));
-      const q = filled([3, 5], "float64", values(6, 15));
-      const { result, program } = trace(() => build(p, q), [p, q], new Identities(), { fuse });
-      const p2 = filled([5, 3], "float64", values(7, 15));
-      const q2 = filled([3, 5], "float64", values(8, 15));
-      p.assign(p2);
-      q.assign(q2);
-      program.run();
-      expectSame(result, build(p2, q2), `fuse ${fuse}`);
+      const program = replayAgainstEager(build, [[5, 3], [3, 5]], "float64", fuse, [[5, 6], [7, 8]], () => `fuse ${fuse}`);
       // the mul reading the transposed view is in no group: it runs as recorded, between the loops
       for (const g of program.groups) expect(g.kernels).not.toContain("mul");
       if (fuse) expect(program.groups.map((g) => g.kernels)).toEqual([["exp"], ["add", "tanh"]]);
@@ -539,16 +543,8 @@ describe("trace: operands with rows of different lengths", () => {
   // x = p[:, 0:2] of a [2, 4, 5]: shape [2, 2, 5], strides [20, 5, 1], rows of 10 elements;
   // y = q[..., 0:5] of a [2, 2, 10]: shape [2, 2, 5], strides [20, 10, 1], rows of 5.
   const mixed = (fuse: boolean) => {
-    const p = filled([2, 4, 5], "float64", values(51, 40));
-    const q = filled([2, 2, 10], "float64", values(52, 40));
     const build = (p: NDArray, q: NDArray) => [nd.add(p.slice([], [0, 2]), q.slice([], [], [0, 5]))];
-    const { result, program } = trace(() => build(p, q), [p, q], new Identities(), { fuse });
-    const p2 = filled([2, 4, 5], "float64", values(53, 40));
-    const q2 = filled([2, 2, 10], "float64", values(54, 40));
-    p.assign(p2);
-    q.assign(q2);
-    program.run();
-    expectSame(result, build(p2, q2), `fuse ${fuse}`);
+    replayAgainstEager(build, [[2, 4, 5], [2, 2, 10]], "float64", fuse, [[51, 52], [53, 54]], () => `fuse ${fuse}`);
   };
   it("nd.add of the two replays as eager (fuse false)", () => mixed(false));
   // A case fuse.ts's first version got wrong (trace.ts Program.fused / fuse.ts FusedGroup.tryAdd, since 81d3828): the op's row
@@ -573,17 +569,7 @@ describe("trace: copies, concat and stack", () => {
   for (const dtype of ["float64", "float32"] as const) {
     for (const fuse of [true, false]) {
       it(`replays as eager (${dtype}, fuse ${fuse})`, () => {
-        const m = filled([4, 20], dtype, values(61, 80));
-        const v = filled([4, 5], dtype, values(62, 20));
-        const { result, program } = trace(() => build(m, v), [m, v], new Identities(), { fuse });
-        for (const seed of [63, 64]) {
-          const m2 = filled([4, 20], dtype, values(seed, 80));
-          const v2 = filled([4, 5], dtype, values(seed + 100, 20));
-          m.assign(m2);
-          v.assign(v2);
-          program.run();
-          expectSame(result, build(m2, v2), `seed ${seed}`);
-        }
+        const program = replayAgainstEager(build, [[4, 20], [4, 5]], dtype, fuse, [[61, 62], [63, 163], [64, 164]], (k) => `seed ${k + 62}`);
         if (!fuse) expect(program.groups).toEqual([]);
       });
     }
