@@ -6,7 +6,9 @@
 // kernel is null and matmul stays on its TypeScript kernel.
 
 import type { Storage } from "../dtype.js";
-import { GEMM_WASM_BASE64, GEMM_WASM_RELAXED_BASE64 } from "./gemm-wasm.js";
+import { GEMM_WASM_BASE64, GEMM_WASM_RELAXED_BASE64, GEMM_WASM_RELAXED_SHARED_BASE64, GEMM_WASM_SHARED_BASE64 } from "./gemm-wasm.js";
+import { ROWS_ARG_COUNT, runRows } from "./gemm-rows.js";
+import { awaitParts, postPart, threadsEpoch, threadsFor, threadsWanted, type SharedKernel } from "./threads.js";
 
 type KernelFn = (mc: number, nc: number, kc: number, pa: number, pb: number, pc: number, ldc: number, acc: number) => void;
 type PackFn = (dst: number, src: number, os: number, ks: number, n: number, kc: number, f32: number, w: number) => void;
@@ -19,6 +21,9 @@ export interface GemmKernel {
   readonly gemm_f64: KernelFn;
   readonly gemm_f32: KernelFn;
   readonly pack: PackFn;
+  /** On a shared memory (a build for threads): the compiled module and the memory, for workers. */
+  readonly module?: object;
+  readonly memoryObject?: object;
 }
 
 // Only what is used of the WebAssembly API, looked up on globalThis so that this file needs no
@@ -26,6 +31,7 @@ export interface GemmKernel {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => object;
 }
 
 export function decodeBase64(s: string): Uint8Array {
@@ -48,47 +54,65 @@ export function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
-/** The shipped builds, preferred first. */
-export const GEMM_BUILDS: readonly { variant: string; base64: string }[] = [
-  { variant: "relaxed-simd", base64: GEMM_WASM_RELAXED_BASE64 },
-  { variant: "simd", base64: GEMM_WASM_BASE64 },
+/** The shipped builds, preferred first; `shared`: the twin on an imported shared memory. */
+export const GEMM_BUILDS: readonly { variant: string; base64: string; shared: string }[] = [
+  { variant: "relaxed-simd", base64: GEMM_WASM_RELAXED_BASE64, shared: GEMM_WASM_RELAXED_SHARED_BASE64 },
+  { variant: "simd", base64: GEMM_WASM_BASE64, shared: GEMM_WASM_SHARED_BASE64 },
 ];
+
+/** Its memory's most pages (1 GiB), as the shared builds declare it. */
+const SHARED_MAX_PAGES = 16384;
 
 /**
  * Instantiates a kernel from `bytes`, or else from the first shipped build the engine accepts;
- * null if none instantiates.
+ * null if none instantiates. `shared`: bytes of a shared-memory build, instantiated on a new
+ * shared memory (for worker threads).
  */
-export function instantiateGemmKernel(bytes?: Uint8Array, variant = "custom"): GemmKernel | null {
+export function instantiateGemmKernel(bytes?: Uint8Array, variant = "custom", shared = false): GemmKernel | null {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (api === undefined) return null;
   if (bytes === undefined) {
     for (const build of GEMM_BUILDS) {
-      const k = instantiateGemmKernel(decodeBase64(build.base64), build.variant);
+      const k = instantiateGemmKernel(decodeBase64(shared ? build.shared : build.base64), build.variant, shared);
       if (k !== null) return k;
     }
     return null;
   }
   try {
-    const inst = new api.Instance(new api.Module(bytes), {});
+    const module = new api.Module(bytes);
+    const memoryObject = shared ? new api.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true }) : undefined;
+    const inst = new api.Instance(module, shared ? { env: { memory: memoryObject } } : {});
     const { memory, gemm_f64, gemm_f32, pack } = inst.exports as Partial<GemmKernel>;
     if (memory === undefined || typeof gemm_f64 !== "function" || typeof gemm_f32 !== "function" || typeof pack !== "function") return null;
-    return { variant, memory, gemm_f64, gemm_f32, pack };
+    return shared ? { variant, memory, gemm_f64, gemm_f32, pack, module, memoryObject } : { variant, memory, gemm_f64, gemm_f32, pack };
   } catch {
-    return null; // no (relaxed) SIMD, a sync-compile limit, a CSP without wasm-unsafe-eval, ...
+    return null; // no (relaxed) SIMD or shared memory, a sync-compile limit, a CSP without wasm-unsafe-eval, ...
   }
 }
 
 let kernel: GemmKernel | null | undefined;
+/** Set by setGemmKernel: the kernel stays what it was set to. */
+let forced = false;
+/** threadsEpoch() when the kernel was chosen: a change of the thread setting chooses again. */
+let chosenAt = -1;
 
-/** The kernel in use, instantiated on first call; null when WebAssembly is unavailable. */
+/**
+ * The kernel in use, instantiated on first call; null when WebAssembly is unavailable. Where
+ * threads are wanted and possible (threads.ts), a build on shared memory that workers share.
+ */
 export function gemmKernel(): GemmKernel | null {
-  if (kernel === undefined) kernel = instantiateGemmKernel();
-  return kernel;
+  if (!forced && (kernel === undefined || chosenAt !== threadsEpoch())) {
+    chosenAt = threadsEpoch();
+    kernel = (threadsWanted() ? instantiateGemmKernel(undefined, "custom", true) : null) ?? instantiateGemmKernel();
+    views = undefined;
+  }
+  return kernel ?? null;
 }
 
 /** Replaces the kernel in use: null forces the TypeScript kernel, undefined re-instantiates lazily. */
 export function setGemmKernel(k: GemmKernel | null | undefined): void {
   kernel = k;
+  forced = k !== undefined;
   views = undefined;
 }
 
@@ -167,11 +191,66 @@ function stagedSize(off: number, rs: number, cs: number, rows: number, cols: num
   return dense(span, rows, cols) ? span : rows * cols;
 }
 
+/** The blocking of one product: sizes that the one-thread and the threaded drivers share. */
+interface Plan {
+  f32: boolean;
+  /** bytes per element */
+  E: number;
+  NR: number;
+  /** column chunk: the packed B of one chunk holds at most B_MAX elements */
+  nch: number;
+  kcMax: number;
+  /** B staged block by block (KC rows of a column chunk) rather than whole */
+  bBlocks: boolean;
+  bSize: number;
+}
+
+function plan(M: number, N: number, K: number, a: Storage, b: Storage, c: Storage, brs: number, bcs: number, bo: number): Plan {
+  const f32 = c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
+  const NR = f32 ? 8 : 4;
+  const nch = Math.min(roundUp(N, NR), Math.max(NR, Math.floor(B_MAX / K / NR) * NR));
+  const kcMax = Math.min(KC, K);
+  const bSpan = extent(0, brs, bcs, kcMax, Math.min(nch, N)).span;
+  const bBlocks = (K > kcMax || N > nch) && dense(bSpan, kcMax, Math.min(nch, N));
+  return { f32, E: f32 ? 4 : 8, NR, nch, kcMax, bBlocks, bSize: bBlocks ? bSpan : stagedSize(bo, brs, bcs, K, N) };
+}
+
+/** Packs B[:, jc:jc+nc] at pB as KC-row blocks, each ncPad/NR slivers of kc x NR (staging each block first when pl.bBlocks). */
+function packB(k: GemmKernel, pl: Plan, mem: Float64Array | Float32Array, pB: number, rawB: number, b: Storage, bo: number, brs: number, bcs: number, K: number, jc: number, nc: number): void {
+  const ncPad = roundUp(nc, pl.NR);
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = Math.min(KC, K - pc);
+    let [o, rs, cs] = [bo + pc * brs + jc * bcs, brs, bcs];
+    if (pl.bBlocks) [o, rs, cs] = stage(mem, rawB, b, o, rs, cs, kc, nc);
+    k.pack((pB + pc * ncPad) * pl.E, o * pl.E, cs * pl.E, rs * pl.E, nc, kc, pl.f32 ? 1 : 0, pl.NR);
+  }
+}
+
+/** runRows' arguments for one part, at `i` parts into `args`. */
+function setRowsArgs(args: Int32Array, i: number, f32: boolean, rows: number, K: number, ncPad: number, a0: number, ars: number, acs: number, pB: number, pA: number, pC: number): void {
+  args.set([f32 ? 1 : 0, rows, K, ncPad, a0, ars, acs, pB, pA, pC, MR, MC, KC], i * ROWS_ARG_COUNT);
+}
+
+const oneArgs = new Int32Array(ROWS_ARG_COUNT);
+
+/** Products with at least this many multiply-adds are split across threads where there are workers. */
+let threadMin = 1 << 21;
+/** A part has at least this many rows. */
+const PART_MIN_ROWS = 16;
+
+/** @internal benchmarks and tests: the multiply-adds from which products use threads; returns the previous value. */
+export function setThreadMin(n: number): number {
+  const prev = threadMin;
+  threadMin = n;
+  return prev;
+}
+
 /**
  * C[M,N] = A[M,K] · B[K,N] on the wasm kernel, with gemm's argument convention (see matmul.ts).
  * float32 when A, B and C are all float32 (accumulated in float32), float64 otherwise; C must
- * be a Float32Array or Float64Array. Returns false, having written nothing, when the memory
- * cannot be had; the caller then runs the TypeScript kernel.
+ * be a Float32Array or Float64Array. Large products on a shared-memory kernel are split by rows
+ * across worker threads (threads.ts), to the same bits. Returns false, having written nothing,
+ * when the memory cannot be had; the caller then runs the TypeScript kernel.
  */
 export function wasmGemm(
   k: GemmKernel,
@@ -180,27 +259,44 @@ export function wasmGemm(
   b: Storage, bo: number, brs: number, bcs: number,
   c: Storage, co: number, crs: number, ccs: number,
 ): boolean {
+  if (k.module !== undefined && M * N * K >= threadMin && Math.max(M, N) >= 2 * PART_MIN_ROWS) {
+    const T = threadsFor(k as SharedKernel & GemmKernel);
+    if (T > 1) {
+      // split the larger side: C's rows, or C^T's (C^T = B^T A^T, the same multiply-adds)
+      const r = M >= N
+        ? threaded(k as SharedKernel & GemmKernel, T, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs)
+        : threaded(k as SharedKernel & GemmKernel, T, N, M, K, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs);
+      if (r === "done") return true;
+      if (r === "lost") {
+        // a worker died mid-part: threads are now off and the shared memory abandoned; start over
+        const fresh = gemmKernel();
+        return fresh !== null && fresh !== k && wasmGemm(fresh, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
+      }
+    }
+  }
   // C^T = B^T A^T: when A is a transposed view (columns contiguous) and the larger operand,
   // or both are, the swapped product packs the large operand through the fast staged path.
   if (ars === 1 && acs !== 1 && ((brs === 1 && bcs !== 1) || (M > N && N <= K))) {
-    return wasmGemm(k, N, M, K, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs);
+    return oneThread(k, N, M, K, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs);
   }
-  const f32 = c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
-  const E = f32 ? 4 : 8;
-  const NR = f32 ? 8 : 4;
-  const run = f32 ? k.gemm_f32 : k.gemm_f64;
-  const pack = k.pack;
-  // column chunk: the packed B of one chunk holds at most B_MAX elements
-  const nch = Math.min(roundUp(N, NR), Math.max(NR, Math.floor(B_MAX / K / NR) * NR));
+  return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
+}
+
+function oneThread(
+  k: GemmKernel,
+  M: number, N: number, K: number,
+  a: Storage, ao: number, ars: number, acs: number,
+  b: Storage, bo: number, brs: number, bcs: number,
+  c: Storage, co: number, crs: number, ccs: number,
+): boolean {
+  const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
+  const { nch, kcMax, E } = pl;
   const mcMax = Math.min(MC, M);
-  const kcMax = Math.min(KC, K);
-  // An operand is staged block by block (A: MC rows, B: KC rows of a column chunk) when a
-  // block's span is dense, so the copy stays in cache for the pack that follows; otherwise
-  // (a transposed view, whose block is spread over the whole array) it is staged whole, once.
+  // A is staged block by block (MC rows) when a block's span is dense, so the copy stays in
+  // cache for the pack that follows; otherwise (a transposed view, whose block is spread over
+  // the whole array) it is staged whole, once. B likewise (plan).
   const aBlocks = M > mcMax && dense(extent(0, ars, acs, mcMax, K).span, mcMax, K);
-  const bBlocks = (K > kcMax || N > nch) && dense(extent(0, brs, bcs, kcMax, Math.min(nch, N)).span, kcMax, Math.min(nch, N));
   const aSize = aBlocks ? extent(0, ars, acs, mcMax, K).span : stagedSize(ao, ars, acs, M, K);
-  const bSize = bBlocks ? extent(0, brs, bcs, kcMax, Math.min(nch, N)).span : stagedSize(bo, brs, bcs, K, N);
   // memory, in elements of E bytes: [packed A block | packed B chunk | C block | A | B],
   // each start a multiple of 16 elements (64 bytes, a cache line)
   const pA = 0;
@@ -208,38 +304,104 @@ export function wasmGemm(
   const pC = pB + roundUp(K * nch, 16);
   const rawA = pC + roundUp(roundUp(mcMax, MR) * nch, 16);
   const rawB = rawA + roundUp(aSize, 16);
-  const total = (rawB + bSize) * E;
+  const total = (rawB + pl.bSize) * E;
   if (total > MAX_BYTES) return false;
   const v = memoryViews(k, total);
   if (v === null) return false;
-  const mem = f32 ? v.f32 : v.f64;
-  const f = f32 ? 1 : 0;
+  const mem = pl.f32 ? v.f32 : v.f64;
   if (!aBlocks) [ao, ars, acs] = stage(mem, rawA, a, ao, ars, acs, M, K);
-  if (!bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
+  if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
   for (let jc = 0; jc < N; jc += nch) {
     const nc = Math.min(nch, N - jc);
-    const ncPad = roundUp(nc, NR);
-    // B[:, jc:jc+nc] as KC-row blocks, each ncPad/NR slivers of kc x NR
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = Math.min(KC, K - pc);
-      let [o, rs, cs] = [bo + pc * brs + jc * bcs, brs, bcs];
-      if (bBlocks) [o, rs, cs] = stage(mem, rawB, b, o, rs, cs, kc, nc);
-      pack((pB + pc * ncPad) * E, o * E, cs * E, rs * E, nc, kc, f, NR);
-    }
+    const ncPad = roundUp(nc, pl.NR);
+    packB(k, pl, mem, pB, rawB, b, bo, brs, bcs, K, jc, nc);
     for (let ic = 0; ic < M; ic += MC) {
       const mc = Math.min(MC, M - ic);
-      const mcPad = roundUp(mc, MR);
       let [o, rs, cs] = [ao + ic * ars, ars, acs];
       if (aBlocks) [o, rs, cs] = stage(mem, rawA, a, o, rs, cs, mc, K);
-      for (let pc = 0; pc < K; pc += KC) {
-        const kc = Math.min(KC, K - pc);
-        pack(pA * E, (o + pc * cs) * E, rs * E, cs * E, mc, kc, f, MR);
-        run(mcPad, ncPad, kc, pA * E, (pB + pc * ncPad) * E, pC * E, ncPad * E, pc === 0 ? 0 : 1);
-      }
+      setRowsArgs(oneArgs, 0, pl.f32, mc, K, ncPad, o, rs, cs, pB, pA, pC);
+      runRows(k, oneArgs, 0);
       copyOut(mem, pC, ncPad, c, co + ic * crs + jc * ccs, crs, ccs, mc, nc);
     }
   }
   return true;
+}
+
+/**
+ * The product on T threads: C's rows split in parts (multiples of MR rows), part 0 on this
+ * thread and the others on workers, each part with its own room for its staged rows of A, a
+ * packed A block, and its rows of C. Per column chunk, B is packed here first. A worker's rows
+ * of A are staged before its part is posted (the first chunk's), this thread's block by block
+ * as it goes, as on one thread; when a block of A is not dense (a transposed view), A is
+ * staged whole, once, and shared. "lost" when a worker died mid-part (C is then not to be
+ * trusted).
+ */
+function threaded(
+  k: SharedKernel & GemmKernel, T: number,
+  M: number, N: number, K: number,
+  a: Storage, ao: number, ars: number, acs: number,
+  b: Storage, bo: number, brs: number, bcs: number,
+  c: Storage, co: number, crs: number, ccs: number,
+): "done" | "lost" | "memory" {
+  const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
+  const { nch, kcMax, E } = pl;
+  const per = roundUp(Math.ceil(M / Math.min(T, Math.floor(M / PART_MIN_ROWS))), MR);
+  const parts = Math.ceil(M / per);
+  const rowsOf = (t: number) => Math.min(per, M - t * per);
+  const mcMax = Math.min(MC, per);
+  const aBlocks = dense(extent(0, ars, acs, mcMax, K).span, mcMax, K);
+  // memory, in elements: [packed B chunk | A whole, if not aBlocks | per part: packed A block, C rows, staged A rows]
+  const pB = 0;
+  let at = roundUp(K * nch, 16);
+  const rawAll = at;
+  if (!aBlocks) at += roundUp(stagedSize(ao, ars, acs, M, K), 16);
+  const pA: number[] = [], pC: number[] = [], rawA: number[] = [];
+  for (let t = 0; t < parts; t++) {
+    pA.push(at);
+    at += roundUp(roundUp(Math.min(MC, rowsOf(t)), MR) * kcMax, 16);
+    pC.push(at);
+    at += roundUp(roundUp(rowsOf(t), MR) * nch, 16);
+    rawA.push(at);
+    if (aBlocks) at += roundUp(extent(0, ars, acs, t === 0 ? mcMax : rowsOf(t), K).span, 16);
+  }
+  const rawB = at;
+  const total = (rawB + pl.bSize) * E;
+  if (total > MAX_BYTES) return "memory";
+  const v = memoryViews(k, total);
+  if (v === null) return "memory";
+  const mem = pl.f32 ? v.f32 : v.f64;
+  if (!aBlocks) [ao, ars, acs] = stage(mem, rawAll, a, ao, ars, acs, M, K);
+  if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
+  const args = new Int32Array(parts * ROWS_ARG_COUNT);
+  // where part t's rows of A lie in wasm memory (t >= 1), staged on the first chunk
+  const aAt: [number, number, number][] = [];
+  for (let jc = 0; jc < N; jc += nch) {
+    const nc = Math.min(nch, N - jc);
+    const ncPad = roundUp(nc, pl.NR);
+    packB(k, pl, mem, pB, rawB, b, bo, brs, bcs, K, jc, nc);
+    for (let t = parts - 1; t >= 1; t--) {
+      if (jc === 0) {
+        const o = ao + t * per * ars;
+        aAt[t] = aBlocks ? stage(mem, rawA[t]!, a, o, ars, acs, rowsOf(t), K) : [o, ars, acs];
+      }
+      const [o, rs, cs] = aAt[t]!;
+      setRowsArgs(args, t, pl.f32, rowsOf(t), K, ncPad, o, rs, cs, pB, pA[t]!, pC[t]!);
+      postPart(k, args, t);
+    }
+    // this thread's part, block by block, each copied out as it is done
+    const t0 = performance.now();
+    for (let ic = 0; ic < rowsOf(0); ic += MC) {
+      const mc = Math.min(MC, rowsOf(0) - ic);
+      let [o, rs, cs] = [ao + ic * ars, ars, acs];
+      if (aBlocks) [o, rs, cs] = stage(mem, rawA[0]!, a, o, rs, cs, mc, K);
+      setRowsArgs(args, 0, pl.f32, mc, K, ncPad, o, rs, cs, pB, pA[0]!, pC[0]!);
+      runRows(k, args, 0);
+      copyOut(mem, pC[0]!, ncPad, c, co + ic * crs + jc * ccs, crs, ccs, mc, nc);
+    }
+    if (!awaitParts(k, args, parts, performance.now() - t0)) return "lost";
+    for (let t = 1; t < parts; t++) copyOut(mem, pC[t]!, ncPad, c, co + t * per * crs + jc * ccs, crs, ccs, rowsOf(t), nc);
+  }
+  return "done";
 }
 
 /** C's block (mc x nc, row stride ld in wasm memory) into c through its strides. */
