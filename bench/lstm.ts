@@ -12,21 +12,34 @@ import { numpyEnv, runNumpy } from "./lib/numpy.js";
 import { SIZES, lstmData, compareGrads, notebookCacheBytes, GRAD_NAMES, type LstmSize, type NotebookGrads } from "./lstm-data.js";
 import { prepareClosed, prepareTape, type Missing, type Prepared } from "./lstm-impls.js";
 import { describeBackend, loadTfjs, prepareTfjs } from "./tfjs.js";
+import { DEFAULT_THREADS, readyThreads } from "./lib/threads.js";
 import type { MemoryJob, MemoryResult } from "./lstm-memory.js";
 import type { BenchOptions, SizeName } from "./options.js";
 
-export type ImplName = "tape" | "compiled" | "closed" | "numpy" | "torch-lstm" | "torch-cell" | "tfjs-cpu" | "tfjs-wasm";
-export const IMPLS: readonly ImplName[] = ["tape", "compiled", "closed", "numpy", "torch-lstm", "torch-cell", "tfjs-cpu", "tfjs-wasm"];
+/** "-mt": on the default thread count (tapegrad's worker threads; numpy's and PyTorch's own); the others on one thread. */
+export type ImplName =
+  | "tape" | "tape-mt" | "compiled" | "compiled-mt" | "closed" | "closed-mt" | "numpy" | "numpy-mt"
+  | "torch-lstm" | "torch-lstm-mt" | "torch-cell" | "tfjs-cpu" | "tfjs-wasm";
+export const IMPLS: readonly ImplName[] = [
+  "tape", "tape-mt", "compiled", "compiled-mt", "closed", "closed-mt", "numpy", "numpy-mt", "torch-lstm", "torch-lstm-mt", "torch-cell", "tfjs-cpu", "tfjs-wasm",
+];
 const LABEL: Record<ImplName, string> = {
   tape: "tapegrad tape (nn.LSTM)",
+  "tape-mt": "tapegrad tape, threads",
   compiled: "tapegrad compiled (nn.LSTM)",
+  "compiled-mt": "tapegrad compiled, threads",
   "torch-lstm": "PyTorch nn.LSTM",
+  "torch-lstm-mt": "PyTorch nn.LSTM, threads",
   "torch-cell": "PyTorch LSTMCell loop",
   closed: "tapegrad closed form",
+  "closed-mt": "tapegrad closed, threads",
   numpy: "numpy closed form",
+  "numpy-mt": "numpy closed, threads",
   "tfjs-cpu": "tfjs cpu",
   "tfjs-wasm": "tfjs wasm",
 };
+const threaded = (impl: ImplName) => impl.endsWith("-mt");
+const PEERS: readonly ImplName[] = ["numpy", "numpy-mt", "torch-lstm", "torch-lstm-mt", "torch-cell"];
 
 export interface LstmRow {
   size: SizeName;
@@ -38,11 +51,11 @@ export interface LstmRow {
   minMs: number | null;
   runs: number;
   missing?: string;
-  /** This row's time over numpy's, same size and dtype. */
+  /** This row's time over numpy's, same size and dtype (a "-mt" row: over numpy's on its default threads). */
   vsNumpy: number | null;
   /** This row's time over the faster TensorFlow.js backend's (float32 only). */
   vsBestTfjs: number | null;
-  /** This row's time over tapegrad's closed form. */
+  /** This row's time over tapegrad's closed form (a "-mt" row: the closed form's on threads). */
   vsClosed: number | null;
   opsPerStep?: number;
   /** Step time over recorded ops (tape row). */
@@ -103,13 +116,21 @@ function numpyGrads(g: NonNullable<NumpyLstm["grads"]>): NotebookGrads {
 
 async function prepare(impl: ImplName, size: LstmSize, dtype: FloatDType, d: ReturnType<typeof lstmData>): Promise<Prepared | Missing> {
   switch (impl) {
-    case "tape": return prepareTape(size, dtype, d);
-    case "compiled": return prepareTape(size, dtype, d, { compiled: true });
-    case "closed": return prepareClosed(size, dtype, d);
+    case "tape":
+    case "tape-mt":
+      return prepareTape(size, dtype, d);
+    case "compiled":
+    case "compiled-mt":
+      return prepareTape(size, dtype, d, { compiled: true });
+    case "closed":
+    case "closed-mt":
+      return prepareClosed(size, dtype, d);
     case "tfjs-cpu": return prepareTfjs("cpu", size, dtype, d);
     case "tfjs-wasm": return prepareTfjs("wasm", size, dtype, d);
     case "numpy":
+    case "numpy-mt":
     case "torch-lstm":
+    case "torch-lstm-mt":
     case "torch-cell":
       throw new Error(`${impl} runs in its own process`);
   }
@@ -134,7 +155,11 @@ async function runCase(size: SizeName, dtype: FloatDType, o: BenchOptions): Prom
       if (v.grads) ref = numpyGrads(v.grads);
       log(`${size} ${dtype} numpy: ${fmt(v.medianMs)} ms/step`);
     } else rows.push(missing("numpy", r.reason));
-  } else rows.push(missing("numpy", "skipped (--no-numpy)"));
+    log(`${size} ${dtype} numpy, default threads ...`);
+    const mt = runNumpy<NumpyLstm[]>({ command: "lstm", cases: [{ ...dims, dtype, seed: 1, check: false, timing }] }, undefined, "default");
+    if (mt.ok) rows.push({ ...base, impl: "numpy-mt", medianMs: mt.value[0]!.medianMs, minMs: mt.value[0]!.minMs, runs: mt.value[0]!.runs });
+    else rows.push(missing("numpy-mt", mt.reason));
+  } else rows.push(missing("numpy", "skipped (--no-numpy)"), missing("numpy-mt", "skipped (--no-numpy)"));
 
   // PyTorch next, in a process of its own too (one thread; Debian's python3, which has torch)
   if (o.numpy) {
@@ -148,13 +173,25 @@ async function runCase(size: SizeName, dtype: FloatDType, o: BenchOptions): Prom
       rows.push({ ...base, impl: "torch-cell", medianMs: r.cell.medianMs, minMs: r.cell.minMs, runs: r.cell.runs });
       log(`${size} ${dtype} torch ${r.version}: nn.LSTM ${fmt(r.lstm.medianMs)} ms/step, LSTMCell loop ${fmt(r.cell.medianMs)} ms/step`);
     }
-  } else rows.push(missing("torch-lstm", "skipped (--no-numpy)"), missing("torch-cell", "skipped (--no-numpy)"));
+    const mt = runTorchLstm({ ...dims, dtype, seed: 1, timing, threads: "default" });
+    if ("missing" in mt) rows.push(missing("torch-lstm-mt", mt.missing));
+    else rows.push({ ...base, impl: "torch-lstm-mt", medianMs: mt.lstm.medianMs, minMs: mt.lstm.minMs, runs: mt.lstm.runs });
+  } else rows.push(missing("torch-lstm", "skipped (--no-numpy)"), missing("torch-lstm-mt", "skipped (--no-numpy)"), missing("torch-cell", "skipped (--no-numpy)"));
 
   const data = lstmData(dims, dtype);
   for (const impl of IMPLS) {
-    if (impl === "numpy" || impl === "torch-lstm" || impl === "torch-cell") continue;
+    if (PEERS.includes(impl)) continue;
     if (impl.startsWith("tfjs") && !o.tfjs) {
       rows.push(missing(impl, "skipped (--no-tfjs)"));
+      continue;
+    }
+    if (threaded(impl) && DEFAULT_THREADS < 2) {
+      rows.push(missing(impl, "the default is 1 thread (TAPEGRAD_NUM_THREADS, or one core)"));
+      continue;
+    }
+    const why = await readyThreads(threaded(impl) ? DEFAULT_THREADS : 1);
+    if (why !== null) {
+      rows.push(missing(impl, `no threads: ${why}`));
       continue;
     }
     log(`${size} ${dtype} ${impl} ...`);
@@ -186,13 +223,15 @@ async function runCase(size: SizeName, dtype: FloatDType, o: BenchOptions): Prom
       p.dispose?.();
     }
   }
+  await readyThreads(1);
   const ms = (impl: ImplName) => rows.find((r) => r.impl === impl)?.medianMs ?? null;
   const tf = [ms("tfjs-cpu"), ms("tfjs-wasm")].filter((v): v is number => v !== null);
   const bestTf = tf.length ? Math.min(...tf) : null;
   for (const r of rows) {
-    r.vsNumpy = ratio(r.medianMs, ms("numpy"));
+    const mt = threaded(r.impl);
+    r.vsNumpy = ratio(r.medianMs, ms(mt ? "numpy-mt" : "numpy"));
     r.vsBestTfjs = ratio(r.medianMs, bestTf);
-    r.vsClosed = ratio(r.medianMs, ms("closed"));
+    r.vsClosed = ratio(r.medianMs, ms(mt ? "closed-mt" : "closed"));
   }
   // the row order of the table, whatever order they ran in
   return IMPLS.map((i) => rows.find((r) => r.impl === i)!).filter(Boolean);
@@ -209,7 +248,7 @@ const TORCH_PYTHON = process.env.BENCH_TORCH_PYTHON ?? "/usr/bin/python3";
 
 /** bench/peers/lstm_torch_peer.py on one case: PyTorch's nn.LSTM and LSTMCell loop, or why not. */
 function runTorchLstm(c: Record<string, unknown>): { version: string; lstm: TorchTiming; cell: TorchTiming } | { missing: string } {
-  const r = spawnSync(TORCH_PYTHON, [TORCH_PEER], { input: JSON.stringify({ cases: [c] }), env: numpyEnv(), encoding: "utf8", timeout: 30 * 60_000, maxBuffer: 2 ** 24 });
+  const r = spawnSync(TORCH_PYTHON, [TORCH_PEER], { input: JSON.stringify({ cases: [c] }), env: numpyEnv(c.threads === "default" ? "default" : "one"), encoding: "utf8", timeout: 30 * 60_000, maxBuffer: 2 ** 24 });
   if (r.error) return { missing: `${TORCH_PYTHON}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}` };
   if (r.status !== 0) return { missing: `torch peer exited ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0]}` };
   try {
@@ -235,7 +274,9 @@ function memoryRun(impl: MemoryRow["impl"], size: SizeName, T: number, dtype: Fl
     r = p.ok ? p.value : { missing: p.reason };
   } else {
     const job: MemoryJob = { impl, size: dims, dtype };
-    const c = spawnSync(process.execPath, [...process.execArgv, "--expose-gc", MEMORY_CHILD, JSON.stringify(job)], { encoding: "utf8", maxBuffer: 2 ** 24, timeout: 30 * 60_000 });
+    // one thread, as the numpy peer runs here
+    const env = { ...process.env, TAPEGRAD_NUM_THREADS: "1" };
+    const c = spawnSync(process.execPath, [...process.execArgv, "--expose-gc", MEMORY_CHILD, JSON.stringify(job)], { encoding: "utf8", maxBuffer: 2 ** 24, timeout: 30 * 60_000, env });
     try {
       r = c.status === 0 ? (JSON.parse(c.stdout.trim().split("\n").pop()!) as MemoryResult) : { missing: `child exited ${c.status ?? c.signal}: ${(c.stderr ?? "").trim().split("\n").slice(-1)[0]}` };
     } catch (e) {
@@ -297,6 +338,7 @@ export function printLstm(r: LstmResults): void {
     ]),
     [
       "vs X: this row's median over X's, same size and dtype (< 1: faster). tfjs has float32 kernels only.",
+      `threads: tapegrad's rows run on one thread, its "threads" rows on ${DEFAULT_THREADS} (worker threads for large products); numpy's and PyTorch's "threads" rows on their default threads, the others on one. A threads row's "vs numpy" and "vs closed" are over the threads rows.`,
       "µs/op: the tape's step time over the ops it records per step (the kernels' time included).",
       `grads check: max |Δ| / max |ref| of all gradients (dx, da0, dW*, db*) against numpy's at ${CHECK_SIZES.join(", ")} (tolerance ${CHECK_TOL.float64} f64, ${CHECK_TOL.float32} f32).`,
       ...fn.notes(),

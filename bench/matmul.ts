@@ -1,5 +1,5 @@
-// matmul GFLOP/s: the TypeScript kernel against the WebAssembly SIMD kernel against numpy
-// (one OpenBLAS thread), float64 and float32, each product with contiguous operands and with
+// matmul GFLOP/s: the TypeScript kernel against the WebAssembly SIMD kernel (on one thread, and
+// split across worker threads) against numpy (one OpenBLAS thread, and its default), float64 and float32, each product with contiguous operands and with
 // one operand a transposed view. Standalone, or `runMatmulBench(options)` from bench/run.ts.
 // Run: npx tsx --conditions=source bench/matmul.ts [--quick] [--crossover] [--no-numpy] [--json]
 //
@@ -11,10 +11,13 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RandomState, matmul, zeros, type NDArray } from "@tapegrad/tensor";
-import { matmulWasmVariant, setMatmulBackend, type MatmulBackend } from "@tapegrad/tensor/internal";
+import { matmulWasmVariant, setMatmulBackend, setThreadMin, type MatmulBackend } from "@tapegrad/tensor/internal";
+import { numpyEnv } from "./lib/numpy.js";
+import { DEFAULT_THREADS, readyThreads } from "./lib/threads.js";
 
 export type Layout = "nn" | "tn" | "nt";
-export type Kernel = "ts" | "wasm" | "auto" | "numpy";
+/** wasm-mt: the wasm kernel on worker threads (the default thread count); numpy-mt: numpy with its default threads. */
+export type Kernel = "ts" | "wasm" | "wasm-mt" | "auto" | "numpy" | "numpy-mt";
 type Float = "float64" | "float32";
 
 export interface MatmulCase {
@@ -49,7 +52,7 @@ export interface MatmulBenchRow {
 
 export interface MatmulBenchOptions {
   dtypes?: Float[];
-  kernels?: Exclude<Kernel, "numpy">[];
+  kernels?: Exclude<Kernel, "numpy" | "numpy-mt">[];
   layouts?: Layout[];
   cases?: MatmulCase[];
   /** Time numpy too (python3 with numpy; reported missing otherwise). Default true. */
@@ -64,6 +67,8 @@ export interface MatmulBenchResult {
   rows: MatmulBenchRow[];
   /** The wasm kernel's build ("relaxed-simd" or "simd"), or why there is none. */
   wasm: string;
+  /** The threads of the wasm-mt rows: how many, or why there were none. */
+  threads: string;
   /** What numpy ran on ("missing: ..." when it could not run). */
   numpy: string;
 }
@@ -83,7 +88,7 @@ interface Config {
   c: MatmulCase;
   layout: Layout;
   dtype: Float;
-  kernel: Exclude<Kernel, "numpy">;
+  kernel: Exclude<Kernel, "numpy" | "numpy-mt">;
   a: NDArray;
   b: NDArray;
   out: NDArray;
@@ -102,9 +107,9 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export function runMatmulBench(options: MatmulBenchOptions = {}): MatmulBenchResult {
+export async function runMatmulBench(options: MatmulBenchOptions = {}): Promise<MatmulBenchResult> {
   const dtypes = options.dtypes ?? ["float64", "float32"];
-  const kernels = options.kernels ?? ["ts", "wasm"];
+  const kernels = options.kernels ?? ["ts", "wasm", "wasm-mt"];
   const layouts = options.layouts ?? ["nn", "tn", "nt"];
   const cases = options.cases ?? MATMUL_CASES;
   const samples = options.samples ?? 9;
@@ -121,10 +126,17 @@ export function runMatmulBench(options: MatmulBenchOptions = {}): MatmulBenchRes
       }
     }
   }
+  // wasm and wasm-mt rows share one kernel and its ready workers; a wasm row keeps every
+  // product on the calling thread (no product reaches the threads' size threshold)
+  const nThreads = DEFAULT_THREADS;
+  const why = kernels.includes("wasm-mt") ? (nThreads < 2 ? "the default is 1 thread" : await readyThreads(nThreads)) : "not run";
+  const threads = why === null ? `${nThreads} threads (wasm-mt rows)` : `missing (${why}): the wasm-mt rows ran on one thread`;
   const previous = setMatmulBackend("auto");
+  const prevMin = setThreadMin(Infinity);
   try {
     const once = (cf: Config) => {
-      setMatmulBackend(cf.kernel as MatmulBackend);
+      setMatmulBackend((cf.kernel === "wasm-mt" ? "wasm" : cf.kernel) as MatmulBackend);
+      setThreadMin(cf.kernel === "wasm-mt" ? prevMin : Infinity);
       const t0 = performance.now();
       for (let r = 0; r < cf.reps; r++) matmul(cf.a, cf.b, cf.out);
       return (performance.now() - t0) / cf.reps;
@@ -138,6 +150,8 @@ export function runMatmulBench(options: MatmulBenchOptions = {}): MatmulBenchRes
     for (let s = 0; s < samples; s++) for (const cf of configs) cf.times.push(once(cf));
   } finally {
     setMatmulBackend(previous);
+    setThreadMin(prevMin);
+    await readyThreads(1);
   }
   const rows: MatmulBenchRow[] = configs.map((cf) => {
     const flop = 2 * cf.c.M * cf.c.N * cf.c.K;
@@ -149,9 +163,10 @@ export function runMatmulBench(options: MatmulBenchOptions = {}): MatmulBenchRes
   });
   let numpy = "not run";
   if (options.numpy ?? true) {
-    const np = numpyRows(cases, dtypes, layouts, samples);
-    numpy = np.info;
-    rows.push(...np.rows);
+    const np = numpyRows(cases, dtypes, layouts, samples, "one");
+    const mt = numpyRows(cases, dtypes, layouts, samples, "default");
+    numpy = `${np.info}; numpy-mt: ${mt.info}`;
+    rows.push(...np.rows, ...mt.rows);
   }
   for (const r of rows) {
     const same = (k: Kernel, layout: Layout) =>
@@ -161,15 +176,16 @@ export function runMatmulBench(options: MatmulBenchOptions = {}): MatmulBenchRes
       r.vsContiguous = r.ms / plain.ms;
       r.vsContiguousBest = r.bestMs / plain.bestMs;
     }
-    const np = same("numpy", r.layout);
-    if (np !== undefined && r.kernel !== "numpy") r.vsNumpy = r.ms / np.ms;
+    // one thread against one thread; threads against numpy's default threads
+    const np = same(r.kernel === "wasm-mt" ? "numpy-mt" : "numpy", r.layout);
+    if (np !== undefined && r.kernel !== "numpy" && r.kernel !== "numpy-mt") r.vsNumpy = r.ms / np.ms;
   }
   const wasm = matmulWasmVariant() ?? "missing (no WebAssembly SIMD): the wasm rows ran the TypeScript kernel";
   log(formatRows(rows, numpy, wasm));
-  return { rows, numpy, wasm };
+  return { rows, numpy, wasm, threads };
 }
 
-// numpy in a child python3, one BLAS thread. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are
+// numpy in a child python3, one BLAS thread or its default. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are
 // removed from its environment: set on some machines, they pin OpenBLAS to a slower kernel.
 const NUMPY_SCRIPT = String.raw`
 import json, sys, time, ctypes
@@ -211,13 +227,10 @@ for (name, M, K, N, layout, dtype) in cases:
 print(json.dumps({"blas": blas(), "numpy": np.__version__, "times": out}))
 `;
 
-function numpyRows(cases: MatmulCase[], dtypes: Float[], layouts: Layout[], samples: number): { rows: MatmulBenchRow[]; info: string } {
+function numpyRows(cases: MatmulCase[], dtypes: Float[], layouts: Layout[], samples: number, threads: "one" | "default"): { rows: MatmulBenchRow[]; info: string } {
   const list: [string, number, number, number, Layout, Float][] = [];
   for (const c of cases) for (const dtype of dtypes) for (const layout of layouts) list.push([c.name, c.M, c.K, c.N, layout, dtype]);
-  const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync("python3", ["-c", NUMPY_SCRIPT], { input: JSON.stringify([list, samples, 20]), env, encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync("python3", ["-c", NUMPY_SCRIPT], { input: JSON.stringify([list, samples, 20]), env: numpyEnv(threads), encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.error !== undefined || r.status !== 0) {
     const why = r.error?.message ?? r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`;
     return { rows: [], info: `missing: ${why}` };
@@ -227,9 +240,9 @@ function numpyRows(cases: MatmulCase[], dtypes: Float[], layouts: Layout[], samp
     const times = res.times[i]!;
     const ms = median(times);
     const flop = 2 * M * N * K;
-    return { case: name, M, K, N, layout, dtype, kernel: "numpy", gflops: flop / ms / 1e6, bestGflops: flop / Math.min(...times) / 1e6, ms, bestMs: Math.min(...times) };
+    return { case: name, M, K, N, layout, dtype, kernel: threads === "one" ? "numpy" : "numpy-mt", gflops: flop / ms / 1e6, bestGflops: flop / Math.min(...times) / 1e6, ms, bestMs: Math.min(...times) };
   });
-  return { rows, info: `numpy ${res.numpy}, ${res.blas}, OPENBLAS_NUM_THREADS=1` };
+  return { rows, info: `numpy ${res.numpy}, ${res.blas}${threads === "one" ? ", OPENBLAS_NUM_THREADS=1" : ", default threads"}` };
 }
 
 /** The rows as a plain-text table. */
@@ -247,7 +260,7 @@ export function formatRows(rows: MatmulBenchRow[], numpy: string, wasm = matmulW
 }
 
 /** Square products from n = 2 up: where the wasm kernel starts to beat the TypeScript one. */
-export function runCrossover(sizes = [2, 4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64], dtypes: Float[] = ["float64", "float32"]): MatmulBenchResult {
+export function runCrossover(sizes = [2, 4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64], dtypes: Float[] = ["float64", "float32"]): Promise<MatmulBenchResult> {
   const cases = sizes.map((n) => ({ name: `square ${n}`, M: n, K: n, N: n }));
   return runMatmulBench({ cases, dtypes, kernels: ["ts", "wasm"], layouts: ["nn", "nt"], numpy: false, samples: 9, minSampleMs: 10 });
 }
@@ -255,12 +268,12 @@ export function runCrossover(sizes = [2, 4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (isMain) {
   const args = process.argv.slice(2);
-  const res = args.includes("--crossover")
+  const res = await (args.includes("--crossover")
     ? runCrossover()
     : runMatmulBench({
         numpy: !args.includes("--no-numpy"),
         ...(args.includes("--quick") ? { samples: 3, minSampleMs: 10 } : {}),
-      });
+      }));
   if (args.includes("--json")) console.log(JSON.stringify(res, null, 2));
   else console.log(formatRows(res.rows, res.numpy, res.wasm));
 }

@@ -14,6 +14,8 @@ import { runTapeBench, printTape, type TapeResults } from "./tape.js";
 import { runLstmBench, printLstm, type LstmResults, type LstmRow } from "./lstm.js";
 import { runConvBench, printConv, type ConvResults } from "./conv.js";
 import { runBrowserBench, printBrowser, type BrowserResults } from "./browser.js";
+import { DEFAULT_THREADS } from "./lib/threads.js";
+import { setNumThreads } from "@tapegrad/tensor";
 
 interface Target {
   target: string;
@@ -23,7 +25,7 @@ interface Target {
   met: boolean | null;
 }
 
-/** Issue 6's and issue 10's targets, read off this run's rows. */
+/** Issue 6's, 10's and 11's targets, read off this run's rows. */
 function targets(tensor: TensorResults | undefined, lstm: LstmResults | undefined): Target[] {
   const out: Target[] = [];
   const add = (target: string, where: string, measured: number | null, limit: number) =>
@@ -48,6 +50,25 @@ function targets(tensor: TensorResults | undefined, lstm: LstmResults | undefine
   if (tensor && !("missing" in tensor.matmul)) {
     for (const w of worstTransposed(tensor.matmul)) add("matmul transposed <= 1.3x plain (worst)", `${w.kernel} ${w.dtype}: ${w.where}`, w.ratio, 1.3);
   }
+  // issue 11: kernels at the machine's limit
+  if (tensor) {
+    for (const e of tensor.elementwise.filter((x) => x.layout === "contiguous")) {
+      if (e.op === "add" || e.op === "mul") add("add, mul <= 1.3x numpy", `${e.op} ${e.dtype}`, e.vsNumpy, 1.3);
+      if (e.op === "exp" || e.op === "tanh" || e.op === "sigmoid") add("exp, tanh, sigmoid <= 2x numpy", `${e.op} ${e.dtype}`, e.vsNumpy, 2);
+    }
+    if (!("missing" in tensor.matmul)) {
+      const sq = tensor.matmul.rows.find((r) => r.case === "square 512" && r.dtype === "float32" && r.layout === "nn" && r.kernel === "wasm");
+      // at least 0.55x OpenBLAS's speed: numpy's time over ours >= 0.55, i.e. ours over numpy's <= 1/0.55
+      if (sq) add("float32 gemm 512 >= 0.55x OpenBLAS (1 thread; as time <= 1.82x)", "square 512 wasm", sq.vsNumpy ?? null, 1 / 0.55);
+    }
+  }
+  if (lstm) {
+    for (const r of lstm.rows) {
+      const name = `${r.size} ${r.dtype} ${r.impl}`;
+      if (r.size === "L" && (r.impl === "tape-mt" || r.impl === "compiled-mt" || r.impl === "closed-mt")) add("L step on threads <= 1.0x numpy's default threads", name, r.vsNumpy, 1.0);
+      if (r.size === "M" && r.dtype === "float32" && (r.impl === "tape" || r.impl === "compiled" || r.impl === "closed")) add("M float32 step <= 2x numpy float32 (1 thread)", name, r.vsNumpy, 2);
+    }
+  }
   return out;
 }
 
@@ -70,7 +91,9 @@ async function main(): Promise<void> {
   out(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.platform}; node ${machine.node}`);
   out(`commit ${machine.commit}${machine.dirty ? " (uncommitted changes)" : ""}; load average ${machine.loadAtStart.toFixed(2)} at start`);
   out(`numpy: ${numpyText}`);
+  out(`threads: every row runs on one thread unless it says "threads" (tapegrad: ${DEFAULT_THREADS}, its default here; numpy and PyTorch: their defaults).`);
   out("Timings are medians after warm-up; other processes may be running, so treat small differences as noise.");
+  setNumThreads(1);
 
   const t0 = performance.now();
   let tensor: TensorResults | undefined;
@@ -95,7 +118,7 @@ async function main(): Promise<void> {
   const tg = targets(tensor, lstm);
   if (tg.length) {
     printTable(
-      "targets (issues 6 and 10): ratios of median times (and of peak RSS) from this run",
+      "targets (issues 6, 10 and 11): ratios of median times (and of peak RSS) from this run",
       ["target", "where", "measured", "met"],
       tg.map((t) => [t.target, t.where, fmtRatio(t.measured), t.met === null ? "—" : t.met ? "yes" : "no"]),
     );

@@ -142,7 +142,7 @@ const LAYOUT_TEXT: Record<string, string> = { nn: "A·B", tn: "Aᵀview·B", nt:
 export function worstTransposed(m: MatmulResults): { kernel: string; dtype: string; ratio: number; where: string }[] {
   const out = new Map<string, { kernel: string; dtype: string; ratio: number; where: string }>();
   for (const r of m.rows) {
-    if (r.kernel === "numpy" || r.vsContiguous === undefined) continue;
+    if (r.kernel === "numpy" || r.kernel === "numpy-mt" || r.vsContiguous === undefined) continue;
     const key = `${r.kernel} ${r.dtype}`;
     const prev = out.get(key);
     if (!prev || r.vsContiguous > prev.ratio) out.set(key, { kernel: r.kernel, dtype: r.dtype, ratio: r.vsContiguous, where: `${r.case} ${r.layout}` });
@@ -162,10 +162,11 @@ function printMatmul(m: TensorResults["matmul"]): void {
     const k = `${r.case}|${r.dtype}|${r.layout}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
-  const tsKernels = kernels.filter((k) => k !== "numpy");
+  const tsKernels = kernels.filter((k) => k !== "numpy" && k !== "numpy-mt");
+  const label = (k: string) => (k === "numpy" ? "numpy" : k === "numpy-mt" ? "numpy threads" : `tapegrad ${k}`);
   printTable(
     "tensor: matmul, GFLOP/s (median of samples taken round-robin), from bench/matmul.ts",
-    ["product", "dtype", "operands", ...kernels.map((k) => (k === "numpy" ? "numpy" : `tapegrad ${k}`)), ...tsKernels.map((k) => `${k} vs plain`), ...tsKernels.map((k) => `${k} vs numpy`)],
+    ["product", "dtype", "operands", ...kernels.map(label), ...tsKernels.map((k) => `${k} vs plain`), ...tsKernels.map((k) => `${k} vs numpy`)],
     [...groups.values()].map((rs) => {
       const r0 = rs[0]!;
       const by = (k: string) => rs.find((r) => r.kernel === k);
@@ -177,7 +178,8 @@ function printMatmul(m: TensorResults["matmul"]): void {
       ];
     }),
     [
-      "vs plain: this layout's time over the A·B layout's, same kernel (issue 6 target <= 1.3x); vs numpy: time over numpy's (1 thread), same layout.",
+      "vs plain: this layout's time over the A·B layout's, same kernel (issue 6 target <= 1.3x); vs numpy: time over numpy's, same layout: 1 thread against 1 thread, wasm-mt against numpy's default threads.",
+      `kernels: ts = the TypeScript loops; wasm = WebAssembly ${m.wasm}, one thread; wasm-mt = the same kernel on ${m.threads}`,
       `numpy: ${m.numpy}`,
     ],
   );
@@ -191,7 +193,7 @@ export function printTensor(r: TensorResults): void {
     r.elementwise.map((e) => [e.op, e.layout, e.dtype, e.kernel, e.tapegrad.elementsPerSec / 1e6, e.plain ? e.plain.elementsPerSec / 1e6 : null, e.numpy ? e.numpy.elementsPerSec / 1e6 : null, fmtRatio(e.vsPlain), fmtRatio(e.vsNumpy)]),
     [
       "strided: every other column of a (1000, 2000) array; row: b is (1000,); column: b is (1000, 1); transposed: a is a (1000, 1000) array's .T; numpy's sigmoid is 1 / (1 + np.exp(-x)); log runs on |x|.",
-      "plain JS: a hand-written loop over typed arrays passed as arguments, output allocated per call (Math.* for the transcendental ops); one thread (worker threads: not yet).",
+      "plain JS: a hand-written loop over typed arrays passed as arguments, output allocated per call (Math.* for the transcendental ops); one thread (elementwise ops do not use worker threads: see docs/threads.md).",
       ...(r.numpyMissing ? [`numpy: missing (${r.numpyMissing})`] : []),
     ],
   );

@@ -17,8 +17,12 @@ const ONE_THREAD = {
   NUMEXPR_NUM_THREADS: "1",
 };
 
-export function numpyEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...ONE_THREAD };
+/** Peers' thread counts: one thread, or the library's default (every core, for OpenBLAS and PyTorch). */
+export type PeerThreads = "one" | "default";
+
+export function numpyEnv(threads: PeerThreads = "one"): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(threads === "one" ? ONE_THREAD : {}) };
+  if (threads === "default") for (const k of Object.keys(ONE_THREAD)) delete env[k];
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
@@ -27,10 +31,10 @@ export function numpyEnv(): NodeJS.ProcessEnv {
 export type PeerResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Runs one job; a missing python3 or numpy, or a crash, comes back as a reason, never as numbers. */
-export function runNumpy<T>(job: { command: string } & Record<string, unknown>, timeoutMs = 30 * 60_000): PeerResult<T> {
+export function runNumpy<T>(job: { command: string } & Record<string, unknown>, timeoutMs = 30 * 60_000, threads: PeerThreads = "one"): PeerResult<T> {
   const r = spawnSync(PYTHON, [SCRIPT], {
     input: JSON.stringify(job),
-    env: numpyEnv(),
+    env: numpyEnv(threads),
     encoding: "utf8",
     maxBuffer: 256 * 2 ** 20,
     timeout: timeoutMs,

@@ -1,5 +1,6 @@
 """PyTorch's LSTM step for bench/lstm.ts: torch.nn.LSTM and a torch.nn.LSTMCell loop, forward
-and backward of loss = sum(out * da), on one thread, from the same data as the numpy peer
+and backward of loss = sum(out * da), on one thread (or torch's default threads, for a job
+whose cases say "threads": "default"), from the same data as the numpy peer
 (numpy_peer.lstm_data, seeded). One JSON job on stdin, one JSON result on stdout.
 
 Run with Debian's /usr/bin/python3, which has numpy and python3-torch (apt-get install
@@ -29,8 +30,9 @@ def main():
     except Exception as e:  # noqa: BLE001
         json.dump({"missing": f"{type(e).__name__}: {e}"}, sys.stdout)
         return
-    torch.set_num_threads(1)
-    out = {"torch": torch.__version__, "cases": []}
+    if any(c.get("threads") != "default" for c in job["cases"]):
+        torch.set_num_threads(1)
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "cases": []}
     for c in job["cases"]:
         n_x, n_a, m, T = c["n_x"], c["n_a"], c["m"], c["T"]
         x, a0, p, da = lstm_data(n_x, n_a, m, T, c["dtype"], c.get("seed", 1))
