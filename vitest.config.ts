@@ -58,6 +58,9 @@ const browser = {
 
 export default defineConfig({
   resolve: { conditions: ["source"] },
+  // The test page is cross-origin isolated, as a page must be to have SharedArrayBuffer: so the
+  // browser project runs matmul on worker threads (in-browser.browser.test.ts).
+  server: { headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } },
   ssr: { resolve: { conditions: ["source"] } },
   test: {
     testTimeout: 60_000,

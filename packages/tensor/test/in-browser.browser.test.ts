@@ -1,9 +1,11 @@
 // Run by the browser project only: says that the suite there really runs in Chromium's main
 // thread, with no Node globals, and that matmul there takes the relaxed-SIMD wasm build
-// (Chromium ships relaxed SIMD; Node 20 has it only behind a flag).
+// (Chromium ships relaxed SIMD; Node 20 has it only behind a flag), on worker threads: the page
+// is cross-origin isolated (vitest.config.ts), and its main thread, which may not block, spins.
 
 import { describe, expect, it } from "vitest";
-import { matmulKernelFor, matmulWasmVariant } from "../src/internal.js";
+import { RandomState, matmul, setNumThreads } from "../src/index.js";
+import { matmulKernelFor, matmulWasmVariant, threadsInfo } from "../src/internal.js";
 
 describe("the browser project", () => {
   it("runs in Chromium, not in Node", () => {
@@ -16,5 +18,22 @@ describe("the browser project", () => {
   it("multiplies with the relaxed-SIMD wasm gemm", () => {
     expect(matmulKernelFor(64, 64, 64)).toBe("wasm");
     expect(matmulWasmVariant()).toBe("relaxed-simd");
+  });
+
+  it("splits a large product across Blob-URL workers, to the bits of one thread", async () => {
+    expect((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated).toBe(true);
+    const rs = new RandomState(3);
+    const a = rs.randn(300, 200), b = rs.randn(200, 160);
+    setNumThreads(1);
+    const one = matmul(a, b);
+    setNumThreads(2);
+    matmul(a, b); // starts the workers
+    for (let i = 0; i < 500 && threadsInfo().workersReady < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(threadsInfo()).toMatchObject({ workersReady: 1, off: null });
+    const before = threadsInfo().workerParts;
+    const two = matmul(a, b);
+    expect(threadsInfo().workerParts).toBeGreaterThan(before);
+    expect(Array.from(two.data)).toEqual(Array.from(one.data));
+    setNumThreads(1);
   });
 });

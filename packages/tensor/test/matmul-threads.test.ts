@@ -1,8 +1,8 @@
 // Matrix products on worker threads (wasm/threads.ts): the same bits as on one thread, on
 // random shapes and layouts and in both float dtypes, close to the plain TypeScript kernel;
 // the thread setting; and the faults (a worker that fails to start, exits mid-part, or hangs),
-// each of which must leave the results right, warn once, and not hang. Node only: the browser
-// project's page is not cross-origin isolated, so it has no shared memory and one thread.
+// each of which must leave the results right, warn once, and not hang. Node only (child
+// processes, worker_threads); in-browser.browser.test.ts runs a product on Blob-URL workers.
 
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -68,8 +68,8 @@ describe("matmul on worker threads", () => {
     const cases: Case[] = [];
     for (let i = 0; i < 24; i++) {
       cases.push({
-        M: 1 + Math.floor(rs.rand() * 300), N: 1 + Math.floor(rs.rand() * 300), K: 1 + Math.floor(rs.rand() * 600),
-        dtype: i % 2 === 0 ? "float64" : "float32", ta: rs.rand() < 0.3, tb: rs.rand() < 0.3, step: rs.rand() < 0.2 ? 2 : 1,
+        M: 1 + Math.floor(rs.randomSample() * 300), N: 1 + Math.floor(rs.randomSample() * 300), K: 1 + Math.floor(rs.randomSample() * 600),
+        dtype: i % 2 === 0 ? "float64" : "float32", ta: rs.randomSample() < 0.3, tb: rs.randomSample() < 0.3, step: rs.randomSample() < 0.2 ? 2 : 1,
       });
     }
     // and the shapes of an LSTM step (batch 64, 2048 gate rows), whose split is by C^T's rows
