@@ -23,7 +23,7 @@ describe("the browser project", () => {
   it("splits a large product across Blob-URL workers, to the bits of one thread", async () => {
     expect((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated).toBe(true);
     const rs = new RandomState(3);
-    const a = rs.randn(300, 200), b = rs.randn(200, 160);
+    const a = rs.randn(3, 400, 300), b = rs.randn(300, 200); // a few ms each: the workers wake in time
     setNumThreads(1);
     const one = matmul(a, b);
     setNumThreads(2);

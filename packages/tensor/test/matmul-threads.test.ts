@@ -96,7 +96,8 @@ describe("matmul on worker threads", () => {
   });
 
   it("matmul, through the public API, gives the same bits on 1 and 2 threads", async () => {
-    const x = rs.randn(3, 130, 70), y = rs.randn(70, 90);
+    // products of a few ms each, so that the worker wakes in time to claim its part
+    const x = rs.randn(3, 400, 300), y = rs.randn(300, 200);
     T.setNumThreads(1);
     const one = T.matmul(x, y);
     await twoThreads();
@@ -142,10 +143,14 @@ describe("matmul on worker threads", () => {
       const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
       setWorkerTimeout(200);
       injectWorkerFault(0, fault);
-      const t0 = Date.now();
-      const two = product(x, y, 300, 100, 200, wasmGemm);
-      expect(Date.now() - t0).toBeLessThan(5000);
-      expect(bits(two)).toEqual(bits(one));
+      // the fault strikes when the worker claims a part (a worker slow to wake may see its
+      // part taken back first, on a loaded machine: then the next product)
+      for (let i = 0; i < 20 && threadsInfo().off === null; i++) {
+        const t0 = Date.now();
+        const two = product(x, y, 300, 100, 200, wasmGemm);
+        expect(Date.now() - t0).toBeLessThan(5000);
+        expect(bits(two)).toEqual(bits(one));
+      }
       expect(threadsInfo().off).toMatch(/did not finish its part within \d+ ms/);
       // threads stay off: later products run on one thread (a kernel of its own memory), still right
       expect(gemmKernel()!.module).toBeUndefined();

@@ -8,7 +8,7 @@
 import type { Storage } from "../dtype.js";
 import { GEMM_WASM_BASE64, GEMM_WASM_RELAXED_BASE64, GEMM_WASM_RELAXED_SHARED_BASE64, GEMM_WASM_SHARED_BASE64 } from "./gemm-wasm.js";
 import { ROWS_ARG_COUNT, runRows } from "./gemm-rows.js";
-import { awaitParts, postPart, threadsEpoch, threadsFor, threadsWanted, type SharedKernel } from "./threads.js";
+import { awaitParts, now, postPart, threadsEpoch, threadsFor, threadsWanted, type SharedKernel } from "./threads.js";
 
 type KernelFn = (mc: number, nc: number, kc: number, pa: number, pb: number, pc: number, ldc: number, acc: number) => void;
 type PackFn = (dst: number, src: number, os: number, ks: number, n: number, kc: number, f32: number, w: number) => void;
@@ -389,7 +389,7 @@ function threaded(
       postPart(k, args, t);
     }
     // this thread's part, block by block, each copied out as it is done
-    const t0 = performance.now();
+    const t0 = now();
     for (let ic = 0; ic < rowsOf(0); ic += MC) {
       const mc = Math.min(MC, rowsOf(0) - ic);
       let [o, rs, cs] = [ao + ic * ars, ars, acs];
@@ -398,7 +398,7 @@ function threaded(
       runRows(k, args, 0);
       copyOut(mem, pC[0]!, ncPad, c, co + ic * crs + jc * ccs, crs, ccs, mc, nc);
     }
-    if (!awaitParts(k, args, parts, performance.now() - t0)) return "lost";
+    if (!awaitParts(k, args, parts, now() - t0)) return "lost";
     for (let t = 1; t < parts; t++) copyOut(mem, pC[t]!, ncPad, c, co + t * per * crs + jc * ccs, crs, ccs, rowsOf(t), nc);
   }
   return "done";

@@ -19,6 +19,12 @@
 import { ValueError } from "../errors.js";
 import { runRows, ROWS_ARG_COUNT, type RowsKernel } from "./gemm-rows.js";
 
+// The host's clock and console (this package compiles without DOM or Node typings).
+const host = globalThis as unknown as { performance?: { now(): number }; console?: { warn(msg: string): void } };
+/** @internal milliseconds, from the host's high-resolution clock where there is one. */
+export const now = (): number => (host.performance !== undefined ? host.performance.now() : Date.now());
+const warn = (msg: string): void => host.console?.warn(msg);
+
 // One worker's slot in the control array: 32 ints (128 bytes, its own cache lines).
 const SLOT = 32;
 const STATE = 0, READY = 1, DIE = 2, ARGS = 4;
@@ -75,7 +81,7 @@ function fromEnv(): number | null {
   if (raw === undefined || raw === "") return null;
   const n = Number(raw);
   if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) envThreads = n;
-  else console.warn(`tapegrad: TAPEGRAD_NUM_THREADS=${JSON.stringify(raw)} is not an integer from 1 to ${MAX_THREADS}; ignored`);
+  else warn(`tapegrad: TAPEGRAD_NUM_THREADS=${JSON.stringify(raw)} is not an integer from 1 to ${MAX_THREADS}; ignored`);
   return envThreads;
 }
 
@@ -236,7 +242,7 @@ function fail(p: Pool | null, why: string): void {
   epoch++;
   if (!warned) {
     warned = true;
-    console.warn(`tapegrad: worker threads are off (${why}); matrix products run on one thread, with the same results`);
+    warn(`tapegrad: worker threads are off (${why}); matrix products run on one thread, with the same results`);
   }
 }
 
@@ -283,8 +289,8 @@ function waitWhile(ctrl: Int32Array, i: number, value: number, ms: number): void
   if (canBlock) {
     Atomics.wait(ctrl, i, value, ms);
   } else {
-    const end = performance.now() + ms;
-    while (Atomics.load(ctrl, i) === value && performance.now() < end) { /* spin */ }
+    const end = now() + ms;
+    while (Atomics.load(ctrl, i) === value && now() < end) { /* spin */ }
   }
 }
 
@@ -315,7 +321,7 @@ export function awaitParts(kernel: SharedKernel, args: Int32Array, parts: number
   const limit = Math.max(claimTimeoutMs, 50 * mineMs);
   for (let i = 1; i < parts; i++) {
     const st = (i - 1) * SLOT + STATE;
-    const deadline = performance.now() + limit;
+    const deadline = now() + limit;
     for (;;) {
       const s = Atomics.load(c, st);
       if (s === DONE) {
@@ -330,7 +336,7 @@ export function awaitParts(kernel: SharedKernel, args: Int32Array, parts: number
         }
         continue;
       }
-      const left = deadline - performance.now();
+      const left = deadline - now();
       if (left <= 0) {
         fail(p, `a worker did not finish its part within ${Math.round(limit)} ms`);
         return false;
