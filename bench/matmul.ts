@@ -1,7 +1,7 @@
 // matmul GFLOP/s: the TypeScript kernel against the WebAssembly SIMD kernel (on one thread, and
 // split across worker threads) against numpy (one OpenBLAS thread, and its default), float64 and float32, each product with contiguous operands and with
 // one operand a transposed view. Standalone, or `runMatmulBench(options)` from bench/run.ts.
-// Run: npx tsx --conditions=source bench/matmul.ts [--quick] [--crossover] [--no-numpy] [--json]
+// Run: npx tsx --conditions=source bench/matmul.ts [--quick] [--crossover] [--threads-crossover] [--no-numpy] [--json]
 //
 // Samples are taken round-robin over every configuration (each round times each one once), so
 // that load from other processes spreads evenly over them; a row reports the median and the
@@ -57,6 +57,8 @@ export interface MatmulBenchOptions {
   cases?: MatmulCase[];
   /** Time numpy too (python3 with numpy; reported missing otherwise). Default true. */
   numpy?: boolean;
+  /** The multiply-adds from which wasm-mt rows use threads (default: the library's threshold). */
+  threadMin?: number;
   /** Samples per configuration (default 9) and the least time of one sample (default 20 ms). */
   samples?: number;
   minSampleMs?: number;
@@ -136,7 +138,7 @@ export async function runMatmulBench(options: MatmulBenchOptions = {}): Promise<
   try {
     const once = (cf: Config) => {
       setMatmulBackend((cf.kernel === "wasm-mt" ? "wasm" : cf.kernel) as MatmulBackend);
-      setThreadMin(cf.kernel === "wasm-mt" ? prevMin : Infinity);
+      setThreadMin(cf.kernel === "wasm-mt" ? (options.threadMin ?? prevMin) : Infinity);
       const t0 = performance.now();
       for (let r = 0; r < cf.reps; r++) matmul(cf.a, cf.b, cf.out);
       return (performance.now() - t0) / cf.reps;
@@ -265,11 +267,23 @@ export function runCrossover(sizes = [2, 4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64
   return runMatmulBench({ cases, dtypes, kernels: ["ts", "wasm"], layouts: ["nn", "nt"], numpy: false, samples: 9, minSampleMs: 10 });
 }
 
+/** Products around the threads' size threshold, each on one thread and split (from any size). */
+export function runThreadsCrossover(dtypes: Float[] = ["float64", "float32"]): Promise<MatmulBenchResult> {
+  const cases = [
+    ...[48, 64, 80, 96, 128, 160, 192, 256].map((n) => ({ name: `square ${n}`, M: n, K: n, N: n })),
+    ...[64, 128, 256, 512].map((k) => ({ name: `(64x${k})@(${k}x256)`, M: 64, K: k, N: 256 })),
+    ...[64, 128, 256].map((k) => ({ name: `(256x${k})@(${k}x32)`, M: 256, K: k, N: 32 })),
+  ];
+  return runMatmulBench({ cases, dtypes, kernels: ["wasm", "wasm-mt"], layouts: ["nn"], numpy: false, samples: 15, minSampleMs: 10, threadMin: 1 });
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (isMain) {
   const args = process.argv.slice(2);
   const res = await (args.includes("--crossover")
     ? runCrossover()
+    : args.includes("--threads-crossover")
+    ? runThreadsCrossover()
     : runMatmulBench({
         numpy: !args.includes("--no-numpy"),
         ...(args.includes("--quick") ? { samples: 3, minSampleMs: 10 } : {}),
