@@ -193,7 +193,7 @@ export function printTensor(r: TensorResults): void {
     r.elementwise.map((e) => [e.op, e.layout, e.dtype, e.kernel, e.tapegrad.elementsPerSec / 1e6, e.plain ? e.plain.elementsPerSec / 1e6 : null, e.numpy ? e.numpy.elementsPerSec / 1e6 : null, fmtRatio(e.vsPlain), fmtRatio(e.vsNumpy)]),
     [
       "strided: every other column of a (1000, 2000) array; row: b is (1000,); column: b is (1000, 1); transposed: a is a (1000, 1000) array's .T; numpy's sigmoid is 1 / (1 + np.exp(-x)); log runs on |x|.",
-      "plain JS: a hand-written loop over typed arrays passed as arguments, output allocated per call (Math.* for the transcendental ops); one thread (elementwise ops do not use worker threads: see docs/threads.md).",
+      "plain JS: a hand-written loop over typed arrays passed as arguments, output allocated per call (Math.* for the transcendental ops); one thread (elementwise ops do not use worker threads: see docs/kernels.md, Threads).",
       ...(r.numpyMissing ? [`numpy: missing (${r.numpyMissing})`] : []),
     ],
   );
