@@ -25,9 +25,15 @@
 // every pre-activation is one matmul over all steps before the loop; each step adds one
 // (4n_a, n_a) matmul. Sequences are kept time-major ((rows, T, m), a step is a (rows, m)
 // block) so that dW for all steps is a single matmul of dZ against the stacked inputs z_t.
+//
+// Precision, as numpy's: when every array argument is float32, every buffer is a Float32Array
+// and the products run on the float32 gemm, so each stored intermediate (a gate, c_t, tanh c_t,
+// a product, a row of dZ) is rounded to float32 as numpy rounds each of its float32 arrays;
+// otherwise everything is float64. A fused loop's per-element arithmetic is JS's float64, rounded
+// at the store; values are read back from the buffer, so later uses see the stored float32.
 
 import { NDArray, ShapeError, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
-import { gemm } from "@tapegrad/tensor/internal";
+import { gemm, sigmoid32 as sigmoid32Binding, tanh32 as tanh32Binding } from "@tapegrad/tensor/internal";
 import type { LSTMParameters } from "./notebook-params.js";
 
 export type { LSTMParameters };
@@ -112,7 +118,7 @@ export interface LSTMGradients extends LSTMGateGradients {
   dx: NDArray;
   /** (n_a, m) */
   da0: NDArray;
-  /** (n_a, m): the gradient for the initial cell state (zeros in the notebook, or options.c0) */
+  /** (n_a, m): the gradient for the initial cell state (zeros in the notebook, or options.c0); c0's dtype, or the forward's without options.c0 */
   dc0: NDArray;
 }
 
@@ -135,17 +141,39 @@ function expectRank(op: string, name: string, a: NDArray, rank: number, layout: 
   if (a.ndim !== rank) throw new ShapeError(`${op}: ${name} must be ${rank}-D ${layout}, got shape ${fmtShape(a.shape)}`);
 }
 
-/** Results keep float32 when their source is float32; everything else is computed and returned in float64. */
+type Float = Float64Array | Float32Array;
+type FloatDType = "float64" | "float32";
+
+/** The dtype a computation runs in: float32 only when all its array arguments are float32. */
+function computeDType(arrays: readonly NDArray[]): FloatDType {
+  return arrays.every((a) => a.dtype === "float32") ? "float32" : "float64";
+}
+
+function alloc(dt: FloatDType, n: number): Float {
+  return dt === "float32" ? new Float32Array(n) : new Float64Array(n);
+}
+
+/** `buf` in `dt`: itself, or (mixed dtypes only) a converted copy. */
+function inDType(buf: Float, dt: FloatDType): Float {
+  if (dt === "float32") return buf instanceof Float32Array ? buf : new Float32Array(buf);
+  return buf instanceof Float64Array ? buf : new Float64Array(buf);
+}
+
+/**
+ * A result's dtype: float32 when its source is float32, else float64. With mixed dtypes the
+ * computation is float64 and a result whose source is float32 is cast to it; when all are
+ * float32 the computation is too, and no result is cast.
+ */
 function resultDType(a: NDArray): DType {
   return a.dtype === "float32" ? "float32" : "float64";
 }
 
 function cast(a: NDArray, dtype: DType): NDArray {
-  return dtype === "float64" ? a : a.astype(dtype);
+  return a.dtype === dtype ? a : a.astype(dtype);
 }
 
-/** Copies a 2-D array, any layout and dtype, into `dst` as float64 at row stride `rs` from `off`. */
-function load2(src: NDArray, dst: Float64Array, off: number, rs: number): void {
+/** Copies a 2-D array, any layout and dtype, into `dst` (rounded to its dtype) at row stride `rs` from `off`. */
+function load2(src: NDArray, dst: Float, off: number, rs: number): void {
   const [rows, cols] = [src.shape[0]!, src.shape[1]!];
   const [s0, s1] = [src.strides[0]!, src.strides[1]!];
   const d = src.data;
@@ -169,18 +197,34 @@ function logistic(z: number): number {
   return (p + (1 - p) * e) / (1 + e);
 }
 
+// The activations of each dtype: float64 keeps Math's and logistic's bits; float32 takes the
+// kernels that nd.sigmoid and nd.tanh run on float32 arrays (one rounding at the store). A
+// branch on a flag that is constant for a whole call, rather than a function chosen per call,
+// keeps each call site monomorphic, so V8 inlines both. Module-local copies of the kernels: a
+// transpiler's CommonJS output reads an imported binding through a getter, once per element.
+const sigmoid32 = sigmoid32Binding;
+const tanh32 = tanh32Binding;
+
+function sig(f32: boolean, z: number): number {
+  return f32 ? sigmoid32(z) : logistic(z);
+}
+
+function th(f32: boolean, z: number): number {
+  return f32 ? tanh32(z) : Math.tanh(z);
+}
+
 /**
  * Scratch that lives only within one call (the backward's dZ, the forward's recurrent share
  * R): kept between calls through a WeakRef, so that a training loop reuses it instead of
  * allocating and faulting in megabytes each step, while the garbage collector may still take
  * it back once the loop is over. Contents are whatever the last call left.
  */
-let scratchRef: WeakRef<Float64Array> | null = null;
-function scratch(n: number): Float64Array {
-  let buf = scratchRef?.deref();
+const scratchRefs: Record<FloatDType, WeakRef<Float> | null> = { float64: null, float32: null };
+function scratch(dt: FloatDType, n: number): Float {
+  let buf = scratchRefs[dt]?.deref();
   if (buf === undefined || buf.length < n) {
-    buf = new Float64Array(n);
-    scratchRef = new WeakRef(buf);
+    buf = alloc(dt, n);
+    scratchRefs[dt] = new WeakRef(buf);
   }
   return buf.length === n ? buf : buf.subarray(0, n);
 }
@@ -212,10 +256,10 @@ function checkParameters(op: string, p: LSTMParameters, nA: number, nX: number, 
   return nY;
 }
 
-/** W = [Wf; Wi; Wc; Wo] (4n_a, K) and b likewise (4n_a), as float64. */
-function stackGates(p: LSTMParameters, nA: number, K: number): { W: Float64Array; b: Float64Array } {
-  const W = new Float64Array(4 * nA * K);
-  const b = new Float64Array(4 * nA);
+/** W = [Wf; Wi; Wc; Wo] (4n_a, K) and b likewise (4n_a), in `dt`. */
+function stackGates(p: LSTMParameters, nA: number, K: number, dt: FloatDType): { W: Float; b: Float } {
+  const W = alloc(dt, 4 * nA * K);
+  const b = alloc(dt, 4 * nA);
   GATES.forEach((g, k) => {
     load2(p[`W${g}`], W, k * nA * K, K);
     load2(p[`b${g}`], b, k * nA, 1);
@@ -233,16 +277,18 @@ interface Sequence {
   dims: Dims;
   T: number;
   K: number;
-  W: Float64Array;
+  /** every buffer's dtype: float32 when all the forward's array arguments are */
+  dtype: FloatDType;
+  W: Float;
   /** (K, T+1, m): rows [0, n_a) at slot s hold a_{s-1} (slot 0: a0); rows [n_a, K) at slot t hold x_t. So slot t is z_t. */
-  Z: Float64Array;
+  Z: Float;
   /** (4n_a, T, m): the activated gates f, i, g, o */
-  G: Float64Array;
+  G: Float;
   /** (n_a, T, m): c_t and tanh(c_t) */
-  C: Float64Array;
-  TC: Float64Array;
+  C: Float;
+  TC: Float;
   /** (n_a, m) */
-  c0: Float64Array;
+  c0: Float;
   /**
    * Z, C, G and c0 as flat arrays: every view handed out (a, c, the step caches) is made from
    * these, so it shares their version counter, and lstmBackward can tell when one was written.
@@ -275,9 +321,11 @@ function runForward(op: string, x: NDArray, a0: NDArray, p: LSTMParameters, c0Ar
   if (c0Array) expectShape(op, op === "lstmCellForward" ? "c_prev" : "c0", c0Array, [nA, m], `(n_a, m) like ${aName}`);
 
   const K = nA + nX;
-  const { W, b } = stackGates(p, nA, K);
+  const dt = computeDType([x, a0, ...gateArrays(p), ...(c0Array ? [c0Array] : []), ...(nY > 0 ? [p.Wy!, p.by!] : [])]);
+  const f32 = dt === "float32";
+  const { W, b } = stackGates(p, nA, K, dt);
   const S = (T + 1) * m; // row stride of Z
-  const Z = new Float64Array(K * S);
+  const Z = alloc(dt, K * S);
   load2(a0, Z, 0, S);
   // x_t into rows [n_a, K) of slot t, read through x's own strides
   {
@@ -291,68 +339,82 @@ function runForward(op: string, x: NDArray, a0: NDArray, p: LSTMParameters, c0Ar
       }
     }
   }
-  const c0 = new Float64Array(nA * m);
+  const c0 = alloc(dt, nA * m);
   if (c0Array) load2(c0Array, c0, 0, m);
 
   const TM = T * m;
-  const G = new Float64Array(4 * nA * TM);
-  const C = new Float64Array(nA * TM);
-  const TC = new Float64Array(nA * TM);
+  const G = alloc(dt, 4 * nA * TM);
+  const C = alloc(dt, nA * TM);
+  const TC = alloc(dt, nA * TM);
   // x's share of every step's pre-activations at once: G = W[:, n_a:] · [x_0 ... x_{T-1}]
   gemm(4 * nA, TM, nX, W, nA, K, 1, Z, nA * S, S, 1, G, 0, TM, 1);
-  const R = scratch(4 * nA * m); // overwritten by each step's product
+  const R = scratch(dt, 4 * nA * m); // overwritten by each step's product
   for (let t = 0; t < T; t++) {
     // the recurrent share: R = W[:, :n_a] · a_{t-1}
     gemm(4 * nA, m, nA, W, 0, K, 1, Z, t * m, S, 1, R, 0, m, 1);
-    for (let q = 0; q < nA; q++) {
-      const rowF = q * TM + t * m;
-      const rowI = rowF + nA * TM;
-      const rowG = rowI + nA * TM;
-      const rowO = rowG + nA * TM;
-      const bf = b[q]!, bi = b[nA + q]!, bg = b[2 * nA + q]!, bo = b[3 * nA + q]!;
-      const rf = q * m, ri = (nA + q) * m, rg = (2 * nA + q) * m, ro = (3 * nA + q) * m;
-      const prev = t === 0 ? -1 : q * TM + (t - 1) * m;
-      const out = q * S + (t + 1) * m;
-      for (let j = 0; j < m; j++) {
-        const f = logistic(G[rowF + j]! + R[rf + j]! + bf);
-        const i = logistic(G[rowI + j]! + R[ri + j]! + bi);
-        const g = Math.tanh(G[rowG + j]! + R[rg + j]! + bg);
-        const o = logistic(G[rowO + j]! + R[ro + j]! + bo);
-        const cp = prev < 0 ? c0[q * m + j]! : C[prev + j]!;
-        const c = f * cp + i * g;
-        const tc = Math.tanh(c);
-        G[rowF + j] = f;
-        G[rowI + j] = i;
-        G[rowG + j] = g;
-        G[rowO + j] = o;
-        C[rowF + j] = c;
-        TC[rowF + j] = tc;
-        Z[out + j] = o * tc;
-      }
-    }
+    cellStep(f32, t, T, nA, m, b, R, G, C, TC, Z, c0);
   }
   const bases = [Z, C, G, c0].map((d) => new NDArray(d, [d.length]));
-  return { dims: { nX, nA, m, nY }, T, K, W, Z, G, C, TC, c0, bases, versions: bases.map((b) => b.version), x, a0, c0Array, parameters: p };
+  return { dims: { nX, nA, m, nY }, T, K, dtype: dt, W, Z, G, C, TC, c0, bases, versions: bases.map((b) => b.version), x, a0, c0Array, parameters: p };
 }
 
-/** ŷ for every step: softmax over rows of Wy a_t + by, as a (n_y, T, m) buffer. */
-function predictions(seq: Sequence): Float64Array {
+/**
+ * Step t's gates and states, from its pre-activations less the bias (x's share in G, the
+ * recurrent share in R), into G, C, TC and a_t into Z's slot t+1. Kept apart from runForward so
+ * that V8's inlining budget, spent per optimised function, goes to this loop's activations.
+ */
+function cellStep(f32: boolean, t: number, T: number, nA: number, m: number, b: Float, R: Float, G: Float, C: Float, TC: Float, Z: Float, c0: Float): void {
+  const TM = T * m;
+  const S = (T + 1) * m;
+  for (let q = 0; q < nA; q++) {
+    const rowF = q * TM + t * m;
+    const rowI = rowF + nA * TM;
+    const rowG = rowI + nA * TM;
+    const rowO = rowG + nA * TM;
+    const bf = b[q]!, bi = b[nA + q]!, bg = b[2 * nA + q]!, bo = b[3 * nA + q]!;
+    const rf = q * m, ri = (nA + q) * m, rg = (2 * nA + q) * m, ro = (3 * nA + q) * m;
+    const prev = t === 0 ? -1 : q * TM + (t - 1) * m;
+    const out = q * S + (t + 1) * m;
+    for (let j = 0; j < m; j++) {
+      // each value is stored, then read back: in float32 what follows uses the rounded value
+      G[rowF + j] = sig(f32, G[rowF + j]! + R[rf + j]! + bf);
+      G[rowI + j] = sig(f32, G[rowI + j]! + R[ri + j]! + bi);
+      G[rowG + j] = th(f32, G[rowG + j]! + R[rg + j]! + bg);
+      G[rowO + j] = sig(f32, G[rowO + j]! + R[ro + j]! + bo);
+      const f = G[rowF + j]!, i = G[rowI + j]!, g = G[rowG + j]!, o = G[rowO + j]!;
+      const cp = prev < 0 ? c0[q * m + j]! : C[prev + j]!;
+      C[rowF + j] = f * cp + i * g;
+      TC[rowF + j] = th(f32, C[rowF + j]!);
+      Z[out + j] = o * TC[rowF + j]!;
+    }
+  }
+}
+
+/** ŷ for every step: softmax over rows of Wy a_t + by, as a (n_y, T, m) buffer in the sequence's dtype. */
+function predictions(seq: Sequence): Float {
   const { nA, nY, m } = seq.dims;
   const T = seq.T;
   const TM = T * m;
-  const Wy = new Float64Array(nY * nA);
-  const by = new Float64Array(nY);
+  const Wy = alloc(seq.dtype, nY * nA);
+  const by = alloc(seq.dtype, nY);
   load2(seq.parameters.Wy!, Wy, 0, nA);
   load2(seq.parameters.by!, by, 0, 1);
-  const Y = new Float64Array(nY * TM);
+  const Y = alloc(seq.dtype, nY * TM);
   // a_0 ... a_{T-1} are slots 1..T of Z's top rows: one product for all steps
   gemm(nY, TM, nA, Wy, 0, nA, 1, seq.Z, m, (T + 1) * m, 1, Y, 0, TM, 1);
   for (let p = 0; p < TM; p++) {
     // shift by the column's own max, so no column underflows because another is large
+    // (an assignment's value is the unrounded one: read the stored element back instead)
     let mx = -Infinity;
-    for (let r = 0; r < nY; r++) mx = Math.max(mx, (Y[r * TM + p]! += by[r]!));
+    for (let r = 0; r < nY; r++) {
+      Y[r * TM + p]! += by[r]!;
+      mx = Math.max(mx, Y[r * TM + p]!);
+    }
     let s = 0;
-    for (let r = 0; r < nY; r++) s += (Y[r * TM + p] = Math.exp(Y[r * TM + p]! - mx));
+    for (let r = 0; r < nY; r++) {
+      Y[r * TM + p] = Math.exp(Y[r * TM + p]! - mx);
+      s += Y[r * TM + p]!;
+    }
     for (let r = 0; r < nY; r++) Y[r * TM + p]! /= s;
   }
   return Y;
@@ -364,7 +426,7 @@ function stepView(base: NDArray, r0: number, rows: number, T: number, m: number,
 }
 
 /** A (rows, m, T) view of a time-major (rows, T, m) buffer: the notebook's layout, no copy. */
-function sequenceView(data: Float64Array | NDArray, rows: number, T: number, m: number, rowStride = T * m, offset = 0): NDArray {
+function sequenceView(data: Float | NDArray, rows: number, T: number, m: number, rowStride = T * m, offset = 0): NDArray {
   const base = data instanceof NDArray ? data : new NDArray(data, [data.length]);
   return base.view([rows, m, T], [rowStride, 1, m], offset);
 }
@@ -405,9 +467,13 @@ function paramDTypes(p: LSTMParameters): Record<string, DType> {
   return out;
 }
 
+function gateArrays(p: LSTMParameters): NDArray[] {
+  return GATES.flatMap((g) => [p[`W${g}`], p[`b${g}`]]);
+}
+
+/** The forward's results are float32 when x, a0 and the gates are (even if c0, Wy or by are not, then cast). */
 function forwardDType(x: NDArray, a0: NDArray, p: LSTMParameters): DType {
-  const all = [x, a0, p.Wf, p.Wi, p.Wc, p.Wo, p.bf, p.bi, p.bc, p.bo];
-  return all.every((v) => v.dtype === "float32") ? "float32" : "float64";
+  return computeDType([x, a0, ...gateArrays(p)]);
 }
 
 // ---------------------------------------------------------------- the public functions
@@ -415,6 +481,7 @@ function forwardDType(x: NDArray, a0: NDArray, p: LSTMParameters): DType {
 /**
  * One LSTM step: `lstmCellForward(xt, aPrev, cPrev, parameters)` with xt (n_x, m) and the states
  * (n_a, m). Returns the next states, the prediction and the cache lstmCellBackward needs.
+ * Computes in float32 when every array argument is float32, else in float64 (dtypes as lstmForward's).
  */
 export function lstmCellForward(xt: NDArray, aPrev: NDArray, cPrev: NDArray, parameters: LSTMParameters): LSTMCellForwardResult {
   const op = "lstmCellForward";
@@ -436,6 +503,11 @@ export function lstmCellForward(xt: NDArray, aPrev: NDArray, cPrev: NDArray, par
  * (rows, m, T_x) shape as views over time-major storage (strides (T_x*m, 1, m)) that the caches
  * share: read them freely, but copy before writing into them (lstmBackward refuses caches whose
  * storage was written after the forward).
+ *
+ * Dtypes, as numpy's for float32: when x, a0, c0 and every parameter are float32, all of it is
+ * computed in float32 (float32 buffers, the float32 gemm) and a, c, y and the caches are float32.
+ * With any float64 (or other) argument it is computed in float64; a, c and y are then still
+ * float32 when x, a0 and the gate parameters are (cast at the end), and the caches are float64.
  */
 export function lstmForward(x: NDArray, a0: NDArray, parameters: LSTMParameters, options: LSTMForwardOptions = {}): LSTMForwardResult {
   const op = "lstmForward";
@@ -455,6 +527,8 @@ export function lstmForward(x: NDArray, a0: NDArray, parameters: LSTMParameters,
 /**
  * One step back: the gradients of a loss L with ∂L/∂a_next = daNext and ∂L/∂c_next = dcNext
  * (both (n_a, m)). Works from the cache of lstmCellForward or of any step of lstmForward.
+ * Computes in float32 when daNext, dcNext, the cache's arrays and the weights are all float32,
+ * else in float64; each gradient has the dtype of what it is the gradient of (float32 or float64).
  */
 export function lstmCellBackward(daNext: NDArray, dcNext: NDArray, cache: LSTMCellCache): LSTMCellGradients {
   const op = "lstmCellBackward";
@@ -475,29 +549,36 @@ export function lstmCellBackward(daNext: NDArray, dcNext: NDArray, cache: LSTMCe
   expectShape(op, "cache.xt", cache.xt, [nX, m], `(n_x, m) with m = ${m} from cache.a_next`);
 
   const home = stepOf.get(cache);
-  const W = home ? home.seq.W : (checkParameters(op, cache.parameters, nA, nX, `n_a = ${nA}, n_x = ${nX} from the cache`), stackGates(cache.parameters, nA, K).W);
+  if (!home) checkParameters(op, cache.parameters, nA, nX, `n_a = ${nA}, n_x = ${nX} from the cache`);
+  // float32 when every array is: the cache's, the gradients', and the weights' (the forward's, or the cache's parameters)
+  const cached = [cache.cNext, cache.aPrev, cache.cPrev, cache.ft, cache.it, cache.cct, cache.ot, cache.xt];
+  const dt = home && home.seq.dtype === "float64" ? "float64" : computeDType([daNext, dcNext, ...cached, ...(home ? [] : gateArrays(cache.parameters))]);
+  const f32 = dt === "float32";
+  const W = home ? inDType(home.seq.W, dt) : stackGates(cache.parameters, nA, K, dt).W;
 
-  // the cache's arrays as float64 blocks: gates f, i, g, o stacked like W's rows
-  const Gt = new Float64Array(4 * nA * m);
+  // the cache's arrays as blocks in dt: gates f, i, g, o stacked like W's rows
+  const Gt = alloc(dt, 4 * nA * m);
   [cache.ft, cache.it, cache.cct, cache.ot].forEach((v, k) => load2(v, Gt, k * nA * m, m));
-  const cN = new Float64Array(nA * m);
-  const cP = new Float64Array(nA * m);
-  const dA = new Float64Array(nA * m);
-  const dC = new Float64Array(nA * m);
+  const cN = alloc(dt, nA * m);
+  const cP = alloc(dt, nA * m);
+  const dA = alloc(dt, nA * m);
+  const dC = alloc(dt, nA * m);
   load2(cache.cNext, cN, 0, m);
   load2(cache.cPrev, cP, 0, m);
   load2(daNext, dA, 0, m);
   load2(dcNext, dC, 0, m);
-  const z = new Float64Array(K * m); // z_t = [a_prev; xt]
+  const z = alloc(dt, K * m); // z_t = [a_prev; xt]
   load2(cache.aPrev, z, 0, m);
   load2(cache.xt, z, nA * m, m);
 
-  const dZ = new Float64Array(4 * nA * m);
-  const dcPrev = new Float64Array(nA * m);
+  const dZ = alloc(dt, 4 * nA * m);
+  const dcPrev = alloc(dt, nA * m);
   const nm = nA * m;
+  const tcN = alloc(dt, nm); // tanh(c_next), rounded to dt as the forward stored it
+  for (let p = 0; p < nm; p++) tcN[p] = th(f32, cN[p]!);
   for (let p = 0; p < nm; p++) {
     const f = Gt[p]!, i = Gt[nm + p]!, g = Gt[2 * nm + p]!, o = Gt[3 * nm + p]!;
-    const tc = Math.tanh(cN[p]!);
+    const tc = tcN[p]!;
     const da = dA[p]!;
     const dc = da * o * (1 - tc * tc) + dC[p]!;
     dZ[p] = dc * cP[p]! * f * (1 - f);
@@ -506,10 +587,10 @@ export function lstmCellBackward(daNext: NDArray, dcNext: NDArray, cache: LSTMCe
     dZ[3 * nm + p] = da * tc * o * (1 - o);
     dcPrev[p] = dc * f;
   }
-  const dW = new Float64Array(4 * nA * K);
+  const dW = alloc(dt, 4 * nA * K);
   gemm(4 * nA, K, m, dZ, 0, m, 1, z, 0, 1, m, dW, 0, K, 1); // dZ · zᵀ
   const db = rowSums(dZ, 4 * nA, m, m);
-  const dz = new Float64Array(K * m);
+  const dz = alloc(dt, K * m);
   gemm(K, m, 4 * nA, W, 0, 1, K, dZ, 0, m, 1, dz, 0, m, 1); // Wᵀ · dZ
 
   const p = cache.parameters;
@@ -531,6 +612,8 @@ export function lstmCellBackward(daNext: NDArray, dcNext: NDArray, cache: LSTMCe
  * da is (n_a, m, T_da) with T_da <= T_x: it covers the first T_da steps (as in the notebook's
  * example, where T_da = 4 < T_x = 7) and later steps receive no gradient. dx keeps x's full shape
  * (n_x, m, T_x) and is zero at every step t >= max(T_da, T_dc), since no later input reaches the loss.
+ * Computes in float32 when the forward did and da (and dc) are float32, else in float64; each
+ * gradient has the dtype of what it is the gradient of (float32 or float64).
  *
  * @example
  * ```ts
@@ -555,7 +638,7 @@ export function lstmBackward(da: NDArray, caches: LSTMCaches, options: LSTMBackw
     throw new ValueError(`${op}: the forward's a, c or caches were written in place after lstmForward; the gradient would not match the forward (copy them before writing)`);
   }
   const { nX, nA, m } = seq.dims;
-  const { T, K, W, Z, G, C, TC, c0 } = seq;
+  const T = seq.T, K = seq.K;
   const bound = (name: string, g: NDArray): number => {
     expectRank(op, name, g, 3, "(n_a, m, T)");
     const Tg = g.shape[2]!;
@@ -571,10 +654,14 @@ export function lstmBackward(da: NDArray, caches: LSTMCaches, options: LSTMBackw
   const TM = T * m;
   const EM = Te * m;
   const S = (T + 1) * m;
+  // float32 when the forward was and da (and dc) are; a float64 da after a float32 forward
+  // reads the forward's buffers as float64 (exactly)
+  const dt: FloatDType = seq.dtype === "float32" && da.dtype === "float32" && (!dc || dc.dtype === "float32") ? "float32" : "float64";
+  const [W, Z, G, C, TC, c0] = [seq.W, seq.Z, seq.G, seq.C, seq.TC, seq.c0].map((b) => inDType(b, dt)) as [Float, Float, Float, Float, Float, Float];
 
-  const dZ = scratch(4 * nA * EM); // (4n_a, Te, m), every element written below
-  const aBar = new Float64Array(nA * m); // what step t+1 sends back to a_t
-  const cBar = new Float64Array(nA * m); // ... and to c_t
+  const dZ = scratch(dt, 4 * nA * EM); // (4n_a, Te, m), every element written below
+  const aBar = alloc(dt, nA * m); // what step t+1 sends back to a_t
+  const cBar = alloc(dt, nA * m); // ... and to c_t
   const [a0s, a1s, a2s] = [da.strides[0]!, da.strides[1]!, da.strides[2]!];
   const [c0s, c1s, c2s] = dc ? [dc.strides[0]!, dc.strides[1]!, dc.strides[2]!] : [0, 0, 0];
   for (let t = Te - 1; t >= 0; t--) {
@@ -612,23 +699,25 @@ export function lstmBackward(da: NDArray, caches: LSTMCaches, options: LSTMBackw
   }
 
   // every step at once: dW = dZ · [z_0 ... z_{Te-1}]ᵀ, db = dZ summed over steps and batch
-  const dW = new Float64Array(4 * nA * K);
+  const dW = alloc(dt, 4 * nA * K);
   gemm(4 * nA, K, EM, dZ, 0, EM, 1, Z, 0, 1, S, dW, 0, K, 1);
   const db = rowSums(dZ, 4 * nA, EM, EM);
   // dx_t = W[:, n_a:]ᵀ · dZ_t, into a time-major (n_x, T, m) buffer whose later steps stay zero
-  const dxBuf = new Float64Array(nX * TM);
+  const dxBuf = alloc(dt, nX * TM);
   gemm(nX, EM, 4 * nA, W, nA, 1, K, dZ, 0, EM, 1, dxBuf, 0, TM, 1);
 
   return {
     dx: cast(sequenceView(dxBuf, nX, T, m), resultDType(seq.x)),
     da0: cast(new NDArray(aBar, [nA, m]), resultDType(seq.a0)),
-    dc0: cast(new NDArray(cBar, [nA, m]), seq.c0Array ? resultDType(seq.c0Array) : "float64"),
+    // without options.c0, the forward started from zeros of its own dtype
+    dc0: cast(new NDArray(cBar, [nA, m]), seq.c0Array ? resultDType(seq.c0Array) : seq.dtype),
     ...gateGradients(dW, db, nA, K, paramDTypes(seq.parameters)),
   };
 }
 
-function rowSums(a: Float64Array, rows: number, cols: number, rs: number): Float64Array {
-  const out = new Float64Array(rows);
+/** Row sums, each accumulated in a float64 scalar and rounded once at the store into out (a's dtype). */
+function rowSums(a: Float, rows: number, cols: number, rs: number): Float {
+  const out = a instanceof Float32Array ? new Float32Array(rows) : new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     let s = 0;
     const p = r * rs;
@@ -639,7 +728,7 @@ function rowSums(a: Float64Array, rows: number, cols: number, rs: number): Float
 }
 
 /** Splits the stacked (4n_a, K) dW and (4n_a) db into the notebook's eight fields (views of one buffer each). */
-function gateGradients(dW: Float64Array, db: Float64Array, nA: number, K: number, dtypes: Record<string, DType>) {
+function gateGradients(dW: Float, db: Float, nA: number, K: number, dtypes: Record<string, DType>) {
   const part = (k: number, name: string) => ({
     W: cast(new NDArray(dW, [nA, K], [K, 1], k * nA * K), dtypes[`W${name}`] ?? "float64"),
     b: cast(new NDArray(db, [nA, 1], [1, 1], k * nA), dtypes[`b${name}`] ?? "float64"),
