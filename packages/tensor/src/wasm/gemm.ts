@@ -233,8 +233,15 @@ function setRowsArgs(args: Int32Array, i: number, f32: boolean, rows: number, K:
 
 const oneArgs = new Int32Array(ROWS_ARG_COUNT);
 
-/** Products with at least this many multiply-adds are split across threads where there are workers. */
-let threadMin = 1 << 21;
+/**
+ * float64 products with at least this many multiply-adds are split across threads where there
+ * are workers, float32 ones from twice as many (they take half the time). Measured with
+ * `bench/matmul.ts --threads-crossover` on 2 cores: two threads break even at about 2^21 in
+ * float64 (128^3: 0.18 ms either way) and lose below; from 2^22 they win on square products
+ * (160^3: 1.24x) and draw level or a little better on skinny ones ((64x256)@(256x256): 1.08x),
+ * where staging the operands, which only this thread can do, is a larger share.
+ */
+let threadMin = 1 << 22;
 /** A part has at least this many rows. */
 const PART_MIN_ROWS = 16;
 
@@ -259,7 +266,8 @@ export function wasmGemm(
   b: Storage, bo: number, brs: number, bcs: number,
   c: Storage, co: number, crs: number, ccs: number,
 ): boolean {
-  if (k.module !== undefined && M * N * K >= threadMin && Math.max(M, N) >= 2 * PART_MIN_ROWS) {
+  const f32 = c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
+  if (k.module !== undefined && M * N * K >= (f32 ? 2 : 1) * threadMin && Math.max(M, N) >= 2 * PART_MIN_ROWS) {
     const T = threadsFor(k as SharedKernel & GemmKernel);
     if (T > 1) {
       // split the larger side: C's rows, or C^T's (C^T = B^T A^T, the same multiply-adds)
