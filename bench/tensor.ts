@@ -6,6 +6,7 @@ import type { FloatDType } from "@tapegrad/tensor";
 import { measure, type MeasureOptions, type Timing } from "./lib/timing.js";
 import { out, printTable, fmtRatio, ratio } from "./lib/table.js";
 import { runNumpy } from "./lib/numpy.js";
+import { transcendentalWasmAvailable } from "@tapegrad/tensor/internal";
 import type { BenchOptions } from "./options.js";
 
 type MatmulModule = typeof import("./matmul.js");
@@ -58,7 +59,10 @@ const BINARY: readonly string[] = ["add", "sub", "mul", "div"];
 
 function kernelName(c: ElementwiseCase): string {
   const t = c.dtype === "float64" ? "f64" : "f32";
-  return BINARY.includes(c.op) ? `kernels/binary ${c.op}F${t.slice(1)}` : `kernels/transcendental ${c.op}F${t.slice(1)} (JS poly)`;
+  if (BINARY.includes(c.op)) return `kernels/binary ${c.op}F${t.slice(1)}`;
+  // contiguous rows of exp, tanh, sigmoid go to the WebAssembly SIMD twins where there is SIMD
+  if (c.op !== "log" && c.layout !== "transposed" && transcendentalWasmAvailable()) return `kernels/transcendental-wasm ${c.op}_${t} (SIMD)`;
+  return `kernels/transcendental ${c.op}F${t.slice(1)} (JS poly)`;
 }
 
 type Arr = Float64Array | Float32Array;

@@ -7,6 +7,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowRun, rowStride, walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
 import { transcendentalRow, type TranscendentalOp } from "./kernels/transcendental.js";
+import { transcendentalRowWasm } from "./kernels/transcendental-wasm.js";
 import { arithmeticRow } from "./kernels/binary.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf, contiguousStrides, type Shape } from "./shape.js";
 
@@ -171,9 +172,13 @@ const KERNEL_OF: (TranscendentalOp | undefined)[] = [undefined, "exp", "log", un
  * neg or square. Each loop computes exactly what its `f` computes.
  */
 function unaryRow(code: number, f: UnaryFn, o: Storage, po: number, so: number, a: Storage, pa: number, sa: number, n: number): void {
-  // float in, same float out: the polynomial kernels of kernels/transcendental.ts
+  // float in, same float out: the polynomial kernels of kernels/transcendental.ts, and for
+  // contiguous rows of exp, tanh and sigmoid their WebAssembly SIMD twins (the same bits)
   const t = KERNEL_OF[code];
-  if (t !== undefined && transcendentalRow(t, o, po, so, a, pa, sa, n)) return;
+  if (t !== undefined) {
+    if (so === 1 && sa === 1 && t !== "log" && transcendentalRowWasm(t, o, po, a, pa, n)) return;
+    if (transcendentalRow(t, o, po, so, a, pa, sa, n)) return;
+  }
   switch (code) {
     case NEG:
       for (let i = 0; i < n; i++, po += so, pa += sa) o[po] = -a[pa]!;

@@ -11,3 +11,4 @@ export { setThreadMin } from "./wasm/gemm.js";
 export { trace, traceDifference, Program, Identities, type Step } from "./trace.js";
 export { stackParts } from "./traced-ops.js";
 export { sigmoid32, tanh32 } from "./kernels/transcendental.js";
+export { transcendentalWasmAvailable } from "./kernels/transcendental-wasm.js";

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import * as T from "../src/index.js";
-import { expF32, expF64, logF32, logF64, sigmoidF32, sigmoidF64, tanhF32, tanhF64 } from "../src/kernels/transcendental.js";
+import { exp32, exp64, expF32, expF64, log64, logF32, logF64, sigmoid32, sigmoid64, sigmoidF32, sigmoidF64, tanh32, tanh64, tanhF32, tanhF64 } from "../src/kernels/transcendental.js";
 
 // ---------------------------------------------------------------- double-double arithmetic
 
@@ -250,6 +250,27 @@ describe("transcendental kernels: accuracy", () => {
     });
   }
 
+  it("the scalar functions that fused loops call give the kernels' bits", () => {
+    const x = points(1 << 16, -30, 30, 5);
+    const pairs = [[expF64, exp64], [tanhF64, tanh64], [sigmoidF64, sigmoid64]] as const;
+    for (const [k, f] of pairs) {
+      const y = new Float64Array(x.length);
+      k(y, 0, 1, x, 0, 1, x.length);
+      for (let i = 0; i < x.length; i++) if (!Object.is(y[i], f(x[i]!))) expect(f(x[i]!), `${f.name}(${x[i]})`).toBe(y[i]);
+    }
+    const x32 = new Float32Array(x);
+    const pairs32 = [[expF32, exp32], [tanhF32, tanh32], [sigmoidF32, sigmoid32]] as const;
+    for (const [k, f] of pairs32) {
+      const y = new Float32Array(x32.length);
+      k(y, 0, 1, x32, 0, 1, x32.length);
+      for (let i = 0; i < x32.length; i++) if (!Object.is(y[i], Math.fround(f(x32[i]!)))) expect(Math.fround(f(x32[i]!)), `${f.name}(${x32[i]})`).toBe(y[i]);
+    }
+    const xl = x.map(Math.abs);
+    const yl = new Float64Array(xl.length);
+    logF64(yl, 0, 1, xl, 0, 1, xl.length);
+    for (let i = 0; i < xl.length; i++) if (!Object.is(yl[i], log64(xl[i]!))) expect(log64(xl[i]!), `log64(${xl[i]})`).toBe(yl[i]);
+  });
+
   it("reads and writes with strides and offsets the same values as contiguously", () => {
     const next = rng(3);
     for (const c of CASES) {
@@ -273,5 +294,107 @@ describe("transcendental kernels: accuracy", () => {
       expect((op(xa).toArray() as number[][]).flat()).toEqual([...want]);
       expect((op(xa.contiguous()).toArray() as number[][]).flat()).toEqual([...want]);
     }
+  });
+});
+
+// ---------------------------------------------------------------- the formulations' seams
+
+/** v moved by k units in its last place (k may be negative). */
+function stepUlps(v: number, k: number): number {
+  f64[0] = v;
+  const big = (BigInt(u64[1]!) << 32n) | BigInt(u64[0]!);
+  const moved = v === 0 ? BigInt(k) : big + BigInt(Object.is(v, -0) || v < 0 ? -k : k);
+  u64[0] = Number(moved & 0xffffffffn);
+  u64[1] = Number((moved >> 32n) & 0xffffffffn);
+  return f64[0];
+}
+
+/**
+ * Where each kernel's formula changes hands: the edges of the reduction's cells,
+ * y = (k + 1/2) ln2/128, for y = x (exp), -x (sigmoid) and 2x (tanh), each with a few
+ * neighbours; near 0 every cell, far out the cells where 2^k's exponent steps (sigmoid's
+ * scaling, tanh's s < 1/2); the clamps; and the subnormal and tiny arguments.
+ */
+function seams(name: string, f32: boolean): Float64Array {
+  const ys: number[] = [];
+  const cell = (k: number): void => {
+    const y = ((k + 0.5) * Math.LN2) / 128;
+    for (const d of [-3, -1, 0, 1, 3]) ys.push(stepUlps(y, d));
+    ys.push(y * (1 - 1e-9), y * (1 + 1e-9));
+  };
+  for (let k = -3000; k <= 3000; k++) cell(k);
+  for (let e = -1100; e <= 1100; e++) for (const j of [-2, -1, 0, 1]) cell(128 * e + j);
+  const xs: number[] = [];
+  const scale = name === "tanh" ? 0.5 : name === "sigmoid" ? -1 : 1;
+  for (const y of ys) xs.push(y * scale, -y * scale);
+  const clamps = [20, 19.06, 19.1, 10, 9.01, 746, 745.2, 745.13, 744.4, 709.78, 708.4, 104, 103.97, 103.3, 89, 88.72, 87.33, 0.55];
+  for (const c of clamps) for (const d of [-2, -1, 0, 1, 2]) xs.push(stepUlps(c, d), -stepUlps(c, d));
+  for (let e = -1074; e <= -900; e += 3) xs.push(2 ** e, -(2 ** e), 3 * 2 ** e);
+  for (let e = -60; e <= 0; e++) xs.push(2 ** e, -(2 ** e), 1.37 * 2 ** e, -1.37 * 2 ** e);
+  xs.push(0, -0);
+  const out = new Float64Array(xs);
+  return f32 ? new Float64Array(new Float32Array(out)) : out;
+}
+
+describe("transcendental kernels: the seams of their formulations", () => {
+  for (const c of CASES) {
+    if (c.name === "log") continue;
+    it(`${c.name} float64 is within 2 ulp at every seam`, () => {
+      const x = seams(c.name, false);
+      const y = new Float64Array(x.length);
+      c.k64(y, 0, 1, x, 0, 1, x.length);
+      let worst = 0, at = 0;
+      for (let i = 0; i < x.length; i++) {
+        const e = ulps64(y[i]!, c.ref(x[i]!));
+        if (e > worst) [worst, at] = [e, i];
+      }
+      expect(worst, `${c.name}(${x[at]}) = ${y[at]}, reference ${c.ref(x[at]!)[0]}`).toBeLessThanOrEqual(2);
+      for (let i = 0; i < x.length; i++) if (x[i] === 0) expect(Object.is(y[i], c.name === "tanh" ? x[i] : y[i]), `${c.name}(${x[i]})`).toBe(true);
+    });
+
+    it(`${c.name} float32 is within 1 ulp at every seam`, () => {
+      const x = new Float32Array(seams(c.name, true));
+      const y = new Float32Array(x.length);
+      c.k32(y, 0, 1, x, 0, 1, x.length);
+      let worst = 0, at = 0;
+      for (let i = 0; i < x.length; i++) {
+        const e = ulps32(y[i]!, c.math(x[i]!));
+        if (e > worst) [worst, at] = [e, i];
+      }
+      expect(worst, `${c.name}(${x[at]}) = ${y[at]}, reference ${c.math(x[at]!)}`).toBeLessThanOrEqual(1);
+      for (let i = 0; i < x.length; i++) if (x[i] === 0 && c.name === "tanh") expect(Object.is(y[i], x[i]), `tanh(${x[i]})`).toBe(true);
+    });
+  }
+
+  it("log at the edges of its 128 intervals and of every binade", () => {
+    // the intervals' edges in [0.709, 1.418) are the high words 0x3fe6b000 + 8192 i
+    const edges: number[] = [];
+    for (let i = 0; i <= 128; i++) {
+      u64[1] = 0x3fe6b000 + i * 8192;
+      u64[0] = 0;
+      edges.push(f64[0]!);
+    }
+    const xs: number[] = [];
+    for (let e = -1022; e <= 1022; e += Math.abs(e) <= 8 || Math.abs(e) >= 1000 ? 1 : 37) {
+      for (const edge of edges) for (const d of [-2, -1, 0, 1, 2]) xs.push(stepUlps(edge * 2 ** e, d));
+    }
+    const x = new Float64Array(xs.filter((v) => v > 0 && Number.isFinite(v)));
+    const y = new Float64Array(x.length);
+    logF64(y, 0, 1, x, 0, 1, x.length);
+    let worst = 0, at = 0;
+    for (let i = 0; i < x.length; i++) {
+      const e = ulps64(y[i]!, refLog(x[i]!));
+      if (e > worst) [worst, at] = [e, i];
+    }
+    expect(worst, `log(${x[at]}) = ${y[at]}`).toBeLessThanOrEqual(2);
+    const x32 = new Float32Array(x.filter((v) => v > 1.2e-38 && v < 3.4e38));
+    const y32 = new Float32Array(x32.length);
+    logF32(y32, 0, 1, x32, 0, 1, x32.length);
+    worst = 0;
+    for (let i = 0; i < x32.length; i++) {
+      const e = ulps32(y32[i]!, Math.log(x32[i]!));
+      if (e > worst) [worst, at] = [e, i];
+    }
+    expect(worst, `log(${x32[at]}) = ${y32[at]} (float32)`).toBeLessThanOrEqual(1);
   });
 });
