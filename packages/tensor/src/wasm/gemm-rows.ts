@@ -1,12 +1,12 @@
-// The part of the wasm gemm that a thread runs: rows of C for one column chunk of packed B,
-// over all of K. The main thread runs it for its own rows (and, on one thread, for every
+// The part of the wasm gemm that a thread runs: rows of C (or some of their columns) for one
+// column chunk of packed B, over all of K. The main thread runs it for its own rows (and, on one thread, for every
 // block), and each worker runs it from its source text (wasm/threads.ts builds the worker
 // from `runRows.toString()`), so it is self-contained: no import, no closure, no constant
 // from outside. Its arguments come as integers in an Int32Array, because a worker reads them
 // from shared memory.
 //
 // Each element of C is the same sequence of multiply-adds over K (in KC blocks, in order)
-// whichever rows a thread is given, so a split of the rows gives the bits of one thread.
+// whichever rows or columns a thread is given, so any split gives the bits of one thread.
 
 /** The exports of gemm.wat that runRows calls. */
 export interface RowsKernel {
@@ -17,15 +17,17 @@ export interface RowsKernel {
 
 /** Where each argument of runRows lies in its Int32Array, from `at`. */
 export const ROWS_ARGS = {
-  f32: 0, rows: 1, K: 2, ncPad: 3, a0: 4, ars: 5, acs: 6, pB: 7, pA: 8, pC: 9, MR: 10, MC: 11, KC: 12,
+  f32: 0, rows: 1, K: 2, ncPad: 3, a0: 4, ars: 5, acs: 6, pB: 7, pA: 8, pC: 9, MR: 10, MC: 11, KC: 12, ldB: 13, j0: 14,
 } as const;
 /** How many integers runRows reads. */
-export const ROWS_ARG_COUNT = 13;
+export const ROWS_ARG_COUNT = 15;
 
 /**
- * C rows [0, rows) of one column chunk, written row-major at element pC with row stride ncPad
- * (rows padded to a multiple of MR). A's row 0 lies at element a0 of wasm memory with strides
- * ars, acs; the chunk's packed B (K x ncPad, KC-row blocks) at pB; pA is this thread's room
+ * C rows [0, rows) by ncPad columns of one column chunk, written row-major at element pC with
+ * row stride ncPad (rows padded to a multiple of MR). A's row 0 lies at element a0 of wasm
+ * memory with strides ars, acs; the chunk's packed B is at pB, in KC-row blocks ldB columns
+ * wide (block pc at pB + pc * ldB, in NR-column slivers), of which these columns start at
+ * column j0 (a multiple of NR; 0 and ldB = ncPad for all of them). pA is this thread's room
  * for one packed MC x KC block of A. All positions are in elements of the dtype (f32 = 1:
  * float32, else float64).
  */
@@ -33,7 +35,7 @@ export function runRows(k: RowsKernel, p: Int32Array, at: number): void {
   const f = p[at]!, rows = p[at + 1]!, K = p[at + 2]!, ncPad = p[at + 3]!;
   const a0 = p[at + 4]!, ars = p[at + 5]!, acs = p[at + 6]!;
   const pB = p[at + 7]!, pA = p[at + 8]!, pC = p[at + 9]!;
-  const MR = p[at + 10]!, MC = p[at + 11]!, KC = p[at + 12]!;
+  const MR = p[at + 10]!, MC = p[at + 11]!, KC = p[at + 12]!, ldB = p[at + 13]!, j0 = p[at + 14]!;
   const E = f === 1 ? 4 : 8;
   for (let ic = 0; ic < rows; ic += MC) {
     const mc = Math.min(MC, rows - ic);
@@ -42,9 +44,10 @@ export function runRows(k: RowsKernel, p: Int32Array, at: number): void {
     const q = (pC + ic * ncPad) * E;
     for (let pc = 0; pc < K; pc += KC) {
       const kc = Math.min(KC, K - pc);
+      const b = (pB + pc * ldB + j0 * kc) * E;
       k.pack(pA * E, (o + pc * acs) * E, ars * E, acs * E, mc, kc, f, MR);
-      if (f === 1) k.gemm_f32(mcPad, ncPad, kc, pA * E, (pB + pc * ncPad) * E, q, ncPad * E, pc === 0 ? 0 : 1);
-      else k.gemm_f64(mcPad, ncPad, kc, pA * E, (pB + pc * ncPad) * E, q, ncPad * E, pc === 0 ? 0 : 1);
+      if (f === 1) k.gemm_f32(mcPad, ncPad, kc, pA * E, b, q, ncPad * E, pc === 0 ? 0 : 1);
+      else k.gemm_f64(mcPad, ncPad, kc, pA * E, b, q, ncPad * E, pc === 0 ? 0 : 1);
     }
   }
 }

@@ -227,8 +227,8 @@ function packB(k: GemmKernel, pl: Plan, mem: Float64Array | Float32Array, pB: nu
 }
 
 /** runRows' arguments for one part, at `i` parts into `args`. */
-function setRowsArgs(args: Int32Array, i: number, f32: boolean, rows: number, K: number, ncPad: number, a0: number, ars: number, acs: number, pB: number, pA: number, pC: number): void {
-  args.set([f32 ? 1 : 0, rows, K, ncPad, a0, ars, acs, pB, pA, pC, MR, MC, KC], i * ROWS_ARG_COUNT);
+function setRowsArgs(args: Int32Array, i: number, f32: boolean, rows: number, K: number, ncPad: number, a0: number, ars: number, acs: number, pB: number, pA: number, pC: number, ldB = ncPad, j0 = 0): void {
+  args.set([f32 ? 1 : 0, rows, K, ncPad, a0, ars, acs, pB, pA, pC, MR, MC, KC, ldB, j0], i * ROWS_ARG_COUNT);
 }
 
 const oneArgs = new Int32Array(ROWS_ARG_COUNT);
@@ -270,10 +270,10 @@ export function wasmGemm(
   if (k.module !== undefined && M * N * K >= (f32 ? 2 : 1) * threadMin && Math.max(M, N) >= 2 * PART_MIN_ROWS) {
     const T = threadsFor(k as SharedKernel & GemmKernel);
     if (T > 1) {
-      // split the larger side: C's rows, or C^T's (C^T = B^T A^T, the same multiply-adds)
+      // split the larger side: C's rows, or its columns
       const r = M >= N
         ? threaded(k as SharedKernel & GemmKernel, T, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs)
-        : threaded(k as SharedKernel & GemmKernel, T, N, M, K, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs);
+        : threadedColumns(k as SharedKernel & GemmKernel, T, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
       if (r === "done") return true;
       if (r === "lost") {
         // a worker died mid-part: threads are now off and the shared memory abandoned; start over
@@ -408,6 +408,65 @@ function threaded(
     }
     if (!awaitParts(k, args, parts, now() - t0)) return "lost";
     for (let t = 1; t < parts; t++) copyOut(mem, pC[t]!, ncPad, c, co + t * per * crs + jc * ccs, crs, ccs, rowsOf(t), nc);
+  }
+  return "done";
+}
+
+/**
+ * The product on T threads, split by C's columns (for C wider than tall, such as a batch of 64
+ * rows against 2048 gate columns): A staged whole, once; per column chunk, B packed here, then
+ * its columns (whole NR-slivers of the packed B) split in parts, each part running every row
+ * of A against its columns into its own C, which is copied out row by row. C^T = B^T A^T would
+ * split rows instead, but would copy C out transposed, element by element.
+ */
+function threadedColumns(
+  k: SharedKernel & GemmKernel, T: number,
+  M: number, N: number, K: number,
+  a: Storage, ao: number, ars: number, acs: number,
+  b: Storage, bo: number, brs: number, bcs: number,
+  c: Storage, co: number, crs: number, ccs: number,
+): "done" | "lost" | "memory" {
+  const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
+  const { nch, kcMax, E, NR } = pl;
+  const most = Math.min(T, Math.floor(N / PART_MIN_ROWS));
+  const widest = roundUp(Math.ceil(Math.min(nch, roundUp(N, NR)) / most), NR);
+  // memory, in elements: [packed B chunk | A whole | per part: packed A block, its C (M x widest)]
+  const pB = 0;
+  let at = roundUp(K * nch, 16);
+  const rawA = at;
+  at += roundUp(stagedSize(ao, ars, acs, M, K), 16);
+  const pA: number[] = [], pC: number[] = [];
+  for (let t = 0; t < most; t++) {
+    pA.push(at);
+    at += roundUp(roundUp(Math.min(MC, M), MR) * kcMax, 16);
+    pC.push(at);
+    at += roundUp(roundUp(M, MR) * widest, 16);
+  }
+  const rawB = at;
+  const total = (rawB + pl.bSize) * E;
+  if (total > MAX_BYTES) return "memory";
+  const v = memoryViews(k, total);
+  if (v === null) return "memory";
+  const mem = pl.f32 ? v.f32 : v.f64;
+  [ao, ars, acs] = stage(mem, rawA, a, ao, ars, acs, M, K);
+  if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
+  const args = new Int32Array(most * ROWS_ARG_COUNT);
+  for (let jc = 0; jc < N; jc += nch) {
+    const nc = Math.min(nch, N - jc);
+    const ncPad = roundUp(nc, NR);
+    packB(k, pl, mem, pB, rawB, b, bo, brs, bcs, K, jc, nc);
+    const w = roundUp(Math.ceil(ncPad / most), NR);
+    const parts = Math.ceil(ncPad / w);
+    const widthOf = (t: number) => Math.min(w, ncPad - t * w);
+    for (let t = parts - 1; t >= 0; t--) {
+      setRowsArgs(args, t, pl.f32, M, K, widthOf(t), ao, ars, acs, pB, pA[t]!, pC[t]!, ncPad, t * w);
+      if (t > 0) postPart(k, args, t);
+    }
+    const t0 = now();
+    runRows(k, args, 0);
+    copyOut(mem, pC[0]!, widthOf(0), c, co + jc * ccs, crs, ccs, M, Math.min(w, nc));
+    if (!awaitParts(k, args, parts, now() - t0)) return "lost";
+    for (let t = 1; t < parts; t++) copyOut(mem, pC[t]!, widthOf(t), c, co + (jc + t * w) * ccs, crs, ccs, M, Math.min(w, nc - t * w));
   }
   return "done";
 }
