@@ -28,12 +28,15 @@ describe("the browser project", () => {
     const one = matmul(a, b);
     setNumThreads(2);
     matmul(a, b); // starts the workers
-    for (let i = 0; i < 500 && threadsInfo().workersReady < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && threadsInfo().workersReady < 1; i++) await new Promise((r) => setTimeout(r, 10));
     expect(threadsInfo()).toMatchObject({ workersReady: 1, off: null });
+    // a worker slow to wake (the whole suite runs at once) may see its part taken back: then
+    // the next product; every one gives the bits of one thread
     const before = threadsInfo().workerParts;
-    const two = matmul(a, b);
+    for (let i = 0; i < 20 && threadsInfo().workerParts === before; i++) {
+      expect(Array.from(matmul(a, b).data)).toEqual(Array.from(one.data));
+    }
     expect(threadsInfo().workerParts).toBeGreaterThan(before);
-    expect(Array.from(two.data)).toEqual(Array.from(one.data));
     setNumThreads(1);
   });
 });
