@@ -238,7 +238,7 @@ const oneArgs = new Int32Array(ROWS_ARG_COUNT);
  * are workers, float32 ones from twice as many (they take half the time). Measured with
  * `bench/matmul.ts --threads-crossover` on 2 cores: two threads break even at about 2^21 in
  * float64 (128^3: 0.18 ms either way) and lose below; from 2^22 they win on square products
- * (160^3: 1.24x) and draw level or a little better on skinny ones ((64x256)@(256x256): 1.08x),
+ * (160^3: 1.24x) and a little less on skinny ones ((64x256)@(256x256): 1.12x),
  * where staging the operands, which only this thread can do, is a larger share.
  */
 let threadMin = 1 << 22;
