@@ -9,9 +9,10 @@
 // Run: pnpm build:wasm (or node scripts/build-wasm.mjs).
 // `--check` exits non-zero when the committed gemm-wasm.ts differs from a fresh build.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
+import { writeOrCheck } from "./lib/generated.mjs";
 
 const dir = fileURLToPath(new URL("../packages/tensor/src/wasm/", import.meta.url));
 const src = readFileSync(dir + "gemm.wat", "utf8");
@@ -68,18 +69,4 @@ const out =
   "\n" +
   literal("GEMM_WASM_RELAXED_SHARED_BASE64", relaxedShared);
 
-const target = dir + "gemm-wasm.ts";
-if (process.argv.includes("--check")) {
-  let old = "";
-  try {
-    old = readFileSync(target, "utf8");
-  } catch {}
-  if (old !== out) {
-    console.error(`${target} is stale: run pnpm build:wasm`);
-    process.exit(1);
-  }
-  console.log(`gemm-wasm.ts is up to date (${plain.length} + ${relaxed.length} bytes)`);
-} else {
-  writeFileSync(target, out);
-  console.log(`wrote ${target} (${plain.length} + ${relaxed.length} bytes)`);
-}
+writeOrCheck(dir + "gemm-wasm.ts", out, "gemm-wasm.ts", ` (${plain.length} + ${relaxed.length} bytes)`);

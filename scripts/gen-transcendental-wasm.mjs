@@ -14,6 +14,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
+import { writeOrCheck } from "./lib/generated.mjs";
 
 const here = new URL("../packages/tensor/src/kernels/", import.meta.url);
 const tablesText = readFileSync(new URL("transcendental-tables.ts", here), "utf8");
@@ -281,20 +282,7 @@ const out =
   lines.map((l, i) => `  "${l}"${i === lines.length - 1 ? ";" : " +"}`).join("\n") +
   "\n";
 
-const target = new URL("transcendental-wasm-module.ts", here);
-if (process.argv.includes("--check")) {
-  let old = "";
-  try {
-    old = readFileSync(target, "utf8");
-  } catch {}
-  if (old !== out) {
-    console.error("transcendental-wasm-module.ts is stale: run pnpm build:wasm");
-    process.exit(1);
-  }
-  console.log("transcendental-wasm-module.ts is up to date");
-} else {
-  writeFileSync(target, out);
+if (writeOrCheck(new URL("transcendental-wasm-module.ts", here), out, "transcendental-wasm-module.ts", ` (${bytes.length} bytes)`)) {
   const watPath = process.argv.find((a) => a.startsWith("--wat="));
   if (watPath) writeFileSync(watPath.slice(6), wat); // the text, to read (not kept)
-  console.log(`wrote transcendental-wasm-module.ts (${bytes.length} bytes)`);
 }

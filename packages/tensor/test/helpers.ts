@@ -331,3 +331,18 @@ export function storageOf(a: NDArray): number[] {
 
 /** Property-run settings: modest counts keep the suite fast; a fixed seed is not used. */
 export const RUNS = { numRuns: 60 };
+
+/** xorshift128+-like generator of uint32s: reproducible bit patterns without the library's RNG (the transcendental tests). */
+export function uint32Stream(seed: number): () => number {
+  let s0 = seed | 0 || 1, s1 = 0x9e3779b9;
+  return () => {
+    let x = s0;
+    const y = s1;
+    s0 = y;
+    x ^= x << 23;
+    x ^= x >>> 17;
+    x ^= y ^ (y >>> 26);
+    s1 = x;
+    return (s0 + s1) >>> 0;
+  };
+}

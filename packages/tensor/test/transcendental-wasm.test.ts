@@ -7,24 +7,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { expF32, expF64, sigmoidF32, sigmoidF64, tanhF32, tanhF64 } from "../src/kernels/transcendental.js";
 import { WASM_MIN_ROW, transcendentalRowWasm, transcendentalWasmAvailable } from "../src/kernels/transcendental-wasm.js";
+import { uint32Stream as rng } from "./helpers.js";
 
 type Row = (o: never, po: number, so: number, a: never, pa: number, sa: number, n: number) => void;
 const KERNELS = { exp: [expF64, expF32], tanh: [tanhF64, tanhF32], sigmoid: [sigmoidF64, sigmoidF32] } as const;
 
-/** xorshift128+-like generator: reproducible points without the library's RNG. */
-function rng(seed: number): () => number {
-  let s0 = seed | 0 || 1, s1 = 0x9e3779b9;
-  return () => {
-    let x = s0;
-    const y = s1;
-    s0 = y;
-    x ^= x << 23;
-    x ^= x >>> 17;
-    x ^= y ^ (y >>> 26);
-    s1 = x;
-    return (s0 + s1) >>> 0;
-  };
-}
 
 /** Working ranges, the clamps and the cells' edges, every binade, raw bit patterns, specials. */
 function points(n: number): Float64Array {

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import * as T from "../src/index.js";
+import { uint32Stream as rng } from "./helpers.js";
 import { exp32, exp64, expF32, expF64, log64, logF32, logF64, sigmoid32, sigmoid64, sigmoidF32, sigmoidF64, tanh32, tanh64, tanhF32, tanhF64 } from "../src/kernels/transcendental.js";
 
 // ---------------------------------------------------------------- double-double arithmetic
@@ -161,20 +162,6 @@ function ulps32(y: number, r: number): number {
 
 // ---------------------------------------------------------------- points
 
-/** xorshift128+-like generator: reproducible points without the library's RNG. */
-function rng(seed: number): () => number {
-  let s0 = seed | 0 || 1, s1 = 0x9e3779b9;
-  return () => {
-    let x = s0;
-    const y = s1;
-    s0 = y;
-    x ^= x << 23;
-    x ^= x >>> 17;
-    x ^= y ^ (y >>> 26);
-    s1 = x;
-    return (s0 + s1) >>> 0;
-  };
-}
 
 const SPECIAL = [0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 2.2250738585072014e-308, -2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308, 1, -1, 2, 0.5, 1e-300, -1e-300, 1e-20, -1e-20, 709.782712893384, 709.7827128933841, -745.1332191019411, -745.1332191019412, -708.4, 88.72283, 88.72284, -103.97, -87.33, 0.55, -0.55, 0.549999999, 20, -20, 37, -37];
 

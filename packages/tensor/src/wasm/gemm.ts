@@ -156,6 +156,14 @@ function memoryViews(k: GemmKernel, bytes: number): Views | null {
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
+/** The kernel's memory as `pl`'s dtype, grown to at least `elements` of it; null when that cannot be had. */
+function room(k: GemmKernel, pl: { f32: boolean; E: number }, elements: number): Float64Array | Float32Array | null {
+  const total = elements * pl.E;
+  if (total > MAX_BYTES) return null;
+  const v = memoryViews(k, total);
+  return v === null ? null : pl.f32 ? v.f32 : v.f64;
+}
+
 /** The elements a rows x cols view touches: [lo, lo + span). */
 function extent(off: number, rs: number, cs: number, rows: number, cols: number): { lo: number; span: number } {
   let lo = off;
@@ -312,11 +320,8 @@ function oneThread(
   const pC = pB + roundUp(K * nch, 16);
   const rawA = pC + roundUp(roundUp(mcMax, MR) * nch, 16);
   const rawB = rawA + roundUp(aSize, 16);
-  const total = (rawB + pl.bSize) * E;
-  if (total > MAX_BYTES) return false;
-  const v = memoryViews(k, total);
-  if (v === null) return false;
-  const mem = pl.f32 ? v.f32 : v.f64;
+  const mem = room(k, pl, rawB + pl.bSize);
+  if (mem === null) return false;
   if (!aBlocks) [ao, ars, acs] = stage(mem, rawA, a, ao, ars, acs, M, K);
   if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
   for (let jc = 0; jc < N; jc += nch) {
@@ -373,11 +378,8 @@ function threaded(
     if (aBlocks) at += roundUp(extent(0, ars, acs, t === 0 ? mcMax : rowsOf(t), K).span, 16);
   }
   const rawB = at;
-  const total = (rawB + pl.bSize) * E;
-  if (total > MAX_BYTES) return "memory";
-  const v = memoryViews(k, total);
-  if (v === null) return "memory";
-  const mem = pl.f32 ? v.f32 : v.f64;
+  const mem = room(k, pl, rawB + pl.bSize);
+  if (mem === null) return "memory";
   if (!aBlocks) [ao, ars, acs] = stage(mem, rawAll, a, ao, ars, acs, M, K);
   if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
   const args = new Int32Array(parts * ROWS_ARG_COUNT);
@@ -443,11 +445,8 @@ function threadedColumns(
     at += roundUp(roundUp(M, MR) * widest, 16);
   }
   const rawB = at;
-  const total = (rawB + pl.bSize) * E;
-  if (total > MAX_BYTES) return "memory";
-  const v = memoryViews(k, total);
-  if (v === null) return "memory";
-  const mem = pl.f32 ? v.f32 : v.f64;
+  const mem = room(k, pl, rawB + pl.bSize);
+  if (mem === null) return "memory";
   [ao, ars, acs] = stage(mem, rawA, a, ao, ars, acs, M, K);
   if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
   const args = new Int32Array(most * ROWS_ARG_COUNT);
