@@ -2,7 +2,8 @@
 // share the kernel's memory (a shared WebAssembly.Memory) and run rows of a product
 // (gemm-rows.ts) while the calling thread runs its own rows.
 //
-// Where: Node (worker_threads), and a browser page or worker that is cross-origin isolated
+// Where: Node 20.16 or later (worker_threads, reached synchronously through
+// process.getBuiltinModule), and a browser page or worker that is cross-origin isolated
 // (SharedArrayBuffer). Elsewhere everything runs on one thread, silently: that is the
 // platform, not a fault.
 //
@@ -247,9 +248,9 @@ function fail(p: Pool | null, why: string): void {
 }
 
 /**
- * @internal the workers for `kernel` (started on first call; they become ready within tens of
- * milliseconds, and until then products run on the calling thread alone), or null when threads
- * are off. Returns how many threads a part may be given: 1 + the ready workers.
+ * @internal how many threads a product on `kernel` may use now: 1 + its ready workers, or 1
+ * when threads are off. The workers start on the first call; they become ready within tens of
+ * milliseconds, and until then products run on the calling thread alone.
  */
 export function threadsFor(kernel: SharedKernel): number {
   if (broken !== null) return 1;
