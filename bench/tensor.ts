@@ -27,6 +27,10 @@ export interface ElementwiseCase {
 
 export interface ElementwiseRow extends ElementwiseCase {
   tapegrad: Timing & { elementsPerSec: number };
+  /** The same op into a preallocated `out` (contiguous rows only): the kernel without the allocation. */
+  tapegradOut: (Timing & { elementsPerSec: number }) | null;
+  /** A plain JS loop into a preallocated output (contiguous rows only). */
+  plainPre: (Timing & { elementsPerSec: number }) | null;
   /** The kernel the row ran (the dispatch in elementwise.ts is by op and storage type). */
   kernel: string;
   /** A plain JS loop over preallocated typed arrays passed as arguments (contiguous rows only). */
@@ -78,7 +82,7 @@ const PLAIN: Record<ElementwiseCase["op"], (o: Arr, a: Arr, b: Arr, n: number) =
   sigmoid: (o, a, _b, n) => { for (let i = 0; i < n; i++) o[i] = 1 / (1 + Math.exp(-a[i]!)); },
 };
 
-function timePlain(c: ElementwiseCase, timing: MeasureOptions): (Timing & { elementsPerSec: number }) | null {
+function timePlain(c: ElementwiseCase, timing: MeasureOptions, preallocated = false): (Timing & { elementsPerSec: number }) | null {
   if (c.layout !== "contiguous") return null;
   const n = c.rows * c.cols;
   const make = () => (c.dtype === "float32" ? new Float32Array(n) : new Float64Array(n));
@@ -88,12 +92,13 @@ function timePlain(c: ElementwiseCase, timing: MeasureOptions): (Timing & { elem
   b.set(rs.randn(n).data as Float64Array);
   if (c.op === "log") for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]!);
   const loop = PLAIN[c.op];
-  // the output allocated in the timed call, as the op allocates its result
-  const t = measure(() => loop(make(), a, b, n), timing);
+  // the output allocated in the timed call, as the op allocates its result (or once, before)
+  const pre = make();
+  const t = measure(preallocated ? () => loop(pre, a, b, n) : () => loop(make(), a, b, n), timing);
   return { ...t, elementsPerSec: n / (t.medianMs * 1e-3) };
 }
 
-function timeElementwise(c: ElementwiseCase, timing: MeasureOptions): Timing & { elementsPerSec: number } {
+function timeElementwise(c: ElementwiseCase, timing: MeasureOptions, intoOut = false): Timing & { elementsPerSec: number } {
   const rs = new nd.RandomState(0);
   // strided: every other column of a (rows, 2*cols) array (inner stride 2), as numpy's a[:, ::2]
   const make = () =>
@@ -103,8 +108,9 @@ function timeElementwise(c: ElementwiseCase, timing: MeasureOptions): Timing & {
   let a = c.layout === "transposed" ? rs.randn(c.cols, c.rows).astype(c.dtype).transpose() : make();
   const b = c.layout === "row" ? rs.randn(c.cols).astype(c.dtype) : c.layout === "column" ? rs.randn(c.rows, 1).astype(c.dtype) : make();
   if (c.op === "log") a = nd.abs(a);
-  const f = (nd as unknown as Record<string, (x: nd.NDArray, y?: nd.NDArray) => nd.NDArray>)[c.op]!;
-  const fn = BINARY.includes(c.op) ? () => f(a, b) : () => f(a);
+  const f = (nd as unknown as Record<string, (x: nd.NDArray, y?: nd.NDArray, o?: nd.NDArray) => nd.NDArray>)[c.op]!;
+  const out = nd.zerosLike(a);
+  const fn = BINARY.includes(c.op) ? (intoOut ? () => f(a, b, out) : () => f(a, b)) : intoOut ? () => f(a, out) : () => f(a);
   const t = measure(fn, timing);
   return { ...t, elementsPerSec: (c.rows * c.cols) / (t.medianMs * 1e-3) };
 }
@@ -134,8 +140,11 @@ export async function runTensorBench(o: BenchOptions): Promise<TensorResults> {
   const elementwise: ElementwiseRow[] = eCases.map((c, i) => {
     const tapegrad = timeElementwise(c, timing);
     const plain = timePlain(c, timing);
+    const contiguous = c.layout === "contiguous";
+    const tapegradOut = contiguous ? timeElementwise(c, timing, true) : null;
+    const plainPre = contiguous ? timePlain(c, timing, true) : null;
     const numpy = np?.ok ? np.value[i]! : null;
-    return { ...c, tapegrad, kernel: kernelName(c), plain, vsPlain: ratio(tapegrad.medianMs, plain?.medianMs), numpy: numpy && { medianMs: numpy.medianMs, minMs: numpy.minMs, runs: numpy.runs, reps: numpy.reps, elementsPerSec: numpy.elementsPerSec }, vsNumpy: ratio(tapegrad.medianMs, numpy?.medianMs) };
+    return { ...c, tapegrad, tapegradOut, plainPre, kernel: kernelName(c), plain, vsPlain: ratio(tapegrad.medianMs, plain?.medianMs), numpy: numpy && { medianMs: numpy.medianMs, minMs: numpy.minMs, runs: numpy.runs, reps: numpy.reps, elementsPerSec: numpy.elementsPerSec }, vsNumpy: ratio(tapegrad.medianMs, numpy?.medianMs) };
   });
   return { matmul, elementwise, ...(numpyMissing ? { numpyMissing } : {}) };
 }
@@ -193,11 +202,15 @@ export function printTensor(r: TensorResults): void {
   printMatmul(r.matmul);
   printTable(
     "tensor: elementwise, 1e6 elements, million elements/s (median); ratio = tapegrad time / numpy time",
-    ["op", "layout", "dtype", "kernel", "tapegrad", "plain JS", "numpy", "vs plain", "vs numpy"],
-    r.elementwise.map((e) => [e.op, e.layout, e.dtype, e.kernel, e.tapegrad.elementsPerSec / 1e6, e.plain ? e.plain.elementsPerSec / 1e6 : null, e.numpy ? e.numpy.elementsPerSec / 1e6 : null, fmtRatio(e.vsPlain), fmtRatio(e.vsNumpy)]),
+    ["op", "layout", "dtype", "kernel", "tapegrad", "tapegrad, out", "plain JS", "plain JS, prealloc", "numpy", "vs plain", "vs plain prealloc", "vs numpy"],
+    r.elementwise.map((e) => [
+      e.op, e.layout, e.dtype, e.kernel, e.tapegrad.elementsPerSec / 1e6, e.tapegradOut ? e.tapegradOut.elementsPerSec / 1e6 : null,
+      e.plain ? e.plain.elementsPerSec / 1e6 : null, e.plainPre ? e.plainPre.elementsPerSec / 1e6 : null, e.numpy ? e.numpy.elementsPerSec / 1e6 : null,
+      fmtRatio(e.vsPlain), fmtRatio(ratio(e.tapegrad.medianMs, e.plainPre?.medianMs)), fmtRatio(e.vsNumpy),
+    ]),
     [
       "strided: every other column of a (1000, 2000) array; row: b is (1000,); column: b is (1000, 1); transposed: a is a (1000, 1000) array's .T; numpy's sigmoid is 1 / (1 + np.exp(-x)); log runs on |x|.",
-      "plain JS: a hand-written loop over typed arrays passed as arguments, output allocated per call (Math.* for the transcendental ops); one thread (elementwise ops do not use worker threads: see docs/kernels.md, Threads).",
+      "tapegrad, out: the op into a preallocated out. plain JS: a hand-written loop over typed arrays passed as arguments, output allocated per call (prealloc: allocated once), Math.* for the transcendental ops. vs plain prealloc: tapegrad, allocating, over the preallocated loop (issue 11's first target); one thread (elementwise ops do not use worker threads: see docs/kernels.md, Threads).",
       ...(r.numpyMissing ? [`numpy: missing (${r.numpyMissing})`] : []),
     ],
   );
