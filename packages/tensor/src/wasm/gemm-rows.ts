@@ -18,9 +18,10 @@ export interface RowsKernel {
 /** Where each argument of runRows lies in its Int32Array, from `at`. */
 export const ROWS_ARGS = {
   f32: 0, rows: 1, K: 2, ncPad: 3, a0: 4, ars: 5, acs: 6, pB: 7, pA: 8, pC: 9, MR: 10, MC: 11, KC: 12, ldB: 13, j0: 14,
+  bCols: 15, b0: 16, brs: 17, bcs: 18, NR: 19,
 } as const;
 /** How many integers runRows reads. */
-export const ROWS_ARG_COUNT = 15;
+export const ROWS_ARG_COUNT = 20;
 
 /**
  * C rows [0, rows) by ncPad columns of one column chunk, written row-major at element pC with
@@ -28,15 +29,24 @@ export const ROWS_ARG_COUNT = 15;
  * memory with strides ars, acs; the chunk's packed B is at pB, in KC-row blocks ldB columns
  * wide (block pc at pB + pc * ldB, in NR-column slivers), of which these columns start at
  * column j0 (a multiple of NR; 0 and ldB = ncPad for all of them). pA is this thread's room
- * for one packed MC x KC block of A. All positions are in elements of the dtype (f32 = 1:
- * float32, else float64).
+ * for one packed MC x KC block of A. bCols > 0: first pack these columns of B (bCols of them,
+ * zero-padded to ncPad, in NR-column slivers) from its staged copy at b0 with strides brs, bcs
+ * (each thread packs its own columns); 0: the caller packed B. All positions are in elements
+ * of the dtype (f32 = 1: float32, else float64).
  */
 export function runRows(k: RowsKernel, p: Int32Array, at: number): void {
   const f = p[at]!, rows = p[at + 1]!, K = p[at + 2]!, ncPad = p[at + 3]!;
   const a0 = p[at + 4]!, ars = p[at + 5]!, acs = p[at + 6]!;
   const pB = p[at + 7]!, pA = p[at + 8]!, pC = p[at + 9]!;
   const MR = p[at + 10]!, MC = p[at + 11]!, KC = p[at + 12]!, ldB = p[at + 13]!, j0 = p[at + 14]!;
+  const bCols = p[at + 15]!, b0 = p[at + 16]!, brs = p[at + 17]!, bcs = p[at + 18]!, NR = p[at + 19]!;
   const E = f === 1 ? 4 : 8;
+  if (bCols > 0) {
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = Math.min(KC, K - pc);
+      k.pack((pB + pc * ldB + j0 * kc) * E, (b0 + pc * brs) * E, bcs * E, brs * E, bCols, kc, f, NR);
+    }
+  }
   for (let ic = 0; ic < rows; ic += MC) {
     const mc = Math.min(MC, rows - ic);
     const mcPad = Math.ceil(mc / MR) * MR;

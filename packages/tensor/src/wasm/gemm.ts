@@ -235,8 +235,12 @@ function packB(k: GemmKernel, pl: Plan, mem: Float64Array | Float32Array, pB: nu
 }
 
 /** runRows' arguments for one part, at `i` parts into `args`. */
-function setRowsArgs(args: Int32Array, i: number, f32: boolean, rows: number, K: number, ncPad: number, a0: number, ars: number, acs: number, pB: number, pA: number, pC: number, ldB = ncPad, j0 = 0): void {
-  args.set([f32 ? 1 : 0, rows, K, ncPad, a0, ars, acs, pB, pA, pC, MR, MC, KC, ldB, j0], i * ROWS_ARG_COUNT);
+function setRowsArgs(
+  args: Int32Array, i: number, f32: boolean, rows: number, K: number, ncPad: number, a0: number, ars: number, acs: number, pB: number, pA: number, pC: number,
+  ldB = ncPad, j0 = 0, packB?: { cols: number; b0: number; brs: number; bcs: number },
+): void {
+  const b = packB ?? { cols: 0, b0: 0, brs: 0, bcs: 0 };
+  args.set([f32 ? 1 : 0, rows, K, ncPad, a0, ars, acs, pB, pA, pC, MR, MC, KC, ldB, j0, b.cols, b.b0, b.brs, b.bcs, f32 ? 8 : 4], i * ROWS_ARG_COUNT);
 }
 
 const oneArgs = new Int32Array(ROWS_ARG_COUNT);
@@ -416,9 +420,9 @@ function threaded(
 
 /**
  * The product on T threads, split by C's columns (for C wider than tall, such as a batch of 64
- * rows against 2048 gate columns): A staged whole, once; per column chunk, B packed here, then
- * its columns (whole NR-slivers of the packed B) split in parts, each part running every row
- * of A against its columns into its own C, which is copied out row by row. C^T = B^T A^T would
+ * rows against 2048 gate columns): A staged whole, once; per column chunk, B staged here, then
+ * its columns (whole NR-slivers of the packed B) split in parts, each part packing its columns
+ * of B and running every row of A against them into its own C, which is copied out row by row. C^T = B^T A^T would
  * split rows instead, but would copy C out transposed, element by element.
  */
 function threadedColumns(
@@ -444,21 +448,28 @@ function threadedColumns(
     pC.push(at);
     at += roundUp(roundUp(M, MR) * widest, 16);
   }
+  // B is staged a column chunk at a time (or whole, when that is no larger), and each part
+  // packs its own columns of it
   const rawB = at;
-  const mem = room(k, pl, rawB + pl.bSize);
+  // (the room for the largest chunk: whole chunks, and the last, narrower one)
+  const bChunk = Math.max(stagedSize(0, brs, bcs, K, Math.min(nch, N)), stagedSize(0, brs, bcs, K, N - Math.floor((N - 1) / nch) * nch));
+  const bWhole = stagedSize(bo, brs, bcs, K, N);
+  const mem = room(k, pl, rawB + Math.min(bChunk, bWhole));
   if (mem === null) return "memory";
   [ao, ars, acs] = stage(mem, rawA, a, ao, ars, acs, M, K);
-  if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
+  const whole = bWhole <= bChunk;
+  if (whole) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
   const args = new Int32Array(most * ROWS_ARG_COUNT);
   for (let jc = 0; jc < N; jc += nch) {
     const nc = Math.min(nch, N - jc);
     const ncPad = roundUp(nc, NR);
-    packB(k, pl, mem, pB, rawB, b, bo, brs, bcs, K, jc, nc);
+    const [b0, rs, cs] = whole ? [bo + jc * bcs, brs, bcs] : stage(mem, rawB, b, bo + jc * bcs, brs, bcs, K, nc);
     const w = roundUp(Math.ceil(ncPad / most), NR);
     const parts = Math.ceil(ncPad / w);
     const widthOf = (t: number) => Math.min(w, ncPad - t * w);
     for (let t = parts - 1; t >= 0; t--) {
-      setRowsArgs(args, t, pl.f32, M, K, widthOf(t), ao, ars, acs, pB, pA[t]!, pC[t]!, ncPad, t * w);
+      const cols = Math.min(w, nc - t * w);
+      setRowsArgs(args, t, pl.f32, M, K, widthOf(t), ao, ars, acs, pB, pA[t]!, pC[t]!, ncPad, t * w, { cols, b0: b0 + t * w * cs, brs: rs, bcs: cs });
       if (t > 0) postPart(k, args, t);
     }
     const t0 = now();
