@@ -64,25 +64,16 @@ export function transcendentalRowWasm(op: WasmTranscendentalOp, o: unknown, po: 
   if (n < WASM_MIN_ROW) return false;
   const k = load();
   if (k === null) return false;
-  if (o instanceof Float64Array && a instanceof Float64Array) {
-    const f = k.fns[op + "_f64"]!, heap = k.f64, at = WORK_OFFSET >> 3;
-    for (let i = 0; i < n; i += CH64) {
-      const m = Math.min(CH64, n - i);
-      heap.set(a.subarray(pa + i, pa + i + m), at);
-      f(WORK_OFFSET, WORK_OFFSET, (m + 3) & ~3); // a ragged tail computes stale lanes, not copied out
-      o.set(heap.subarray(at, at + m), po + i);
-    }
-    return true;
+  const f64 = o instanceof Float64Array && a instanceof Float64Array;
+  if (!f64 && !(o instanceof Float32Array && a instanceof Float32Array)) return false;
+  const f = k.fns[op + (f64 ? "_f64" : "_f32")]!;
+  const heap = f64 ? k.f64 : k.f32, at = WORK_OFFSET >> (f64 ? 3 : 2), chunk = f64 ? CH64 : CH32;
+  const src = a as Float64Array | Float32Array, dst = o as Float64Array | Float32Array;
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
+    heap.set(src.subarray(pa + i, pa + i + m), at);
+    f(WORK_OFFSET, WORK_OFFSET, (m + 3) & ~3); // a ragged tail computes stale lanes, not copied out
+    dst.set(heap.subarray(at, at + m), po + i);
   }
-  if (o instanceof Float32Array && a instanceof Float32Array) {
-    const f = k.fns[op + "_f32"]!, heap = k.f32, at = WORK_OFFSET >> 2;
-    for (let i = 0; i < n; i += CH32) {
-      const m = Math.min(CH32, n - i);
-      heap.set(a.subarray(pa + i, pa + i + m), at);
-      f(WORK_OFFSET, WORK_OFFSET, (m + 3) & ~3);
-      o.set(heap.subarray(at, at + m), po + i);
-    }
-    return true;
-  }
-  return false;
+  return true;
 }

@@ -310,14 +310,14 @@ function oneThread(
   c: Storage, co: number, crs: number, ccs: number,
 ): boolean {
   const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
-  const { nch, kcMax, E } = pl;
+  const { nch, kcMax } = pl;
   const mcMax = Math.min(MC, M);
   // A is staged block by block (MC rows) when a block's span is dense, so the copy stays in
   // cache for the pack that follows; otherwise (a transposed view, whose block is spread over
   // the whole array) it is staged whole, once. B likewise (plan).
   const aBlocks = M > mcMax && dense(extent(0, ars, acs, mcMax, K).span, mcMax, K);
   const aSize = aBlocks ? extent(0, ars, acs, mcMax, K).span : stagedSize(ao, ars, acs, M, K);
-  // memory, in elements of E bytes: [packed A block | packed B chunk | C block | A | B],
+  // memory, in elements of the dtype: [packed A block | packed B chunk | C block | A | B],
   // each start a multiple of 16 elements (64 bytes, a cache line)
   const pA = 0;
   const pB = pA + roundUp(roundUp(mcMax, MR) * kcMax, 16);
@@ -361,7 +361,7 @@ function threaded(
   c: Storage, co: number, crs: number, ccs: number,
 ): "done" | "lost" | "memory" {
   const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
-  const { nch, kcMax, E } = pl;
+  const { nch, kcMax } = pl;
   const per = roundUp(Math.ceil(M / Math.min(T, Math.floor(M / PART_MIN_ROWS))), MR);
   const parts = Math.ceil(M / per);
   const rowsOf = (t: number) => Math.min(per, M - t * per);
@@ -433,7 +433,7 @@ function threadedColumns(
   c: Storage, co: number, crs: number, ccs: number,
 ): "done" | "lost" | "memory" {
   const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
-  const { nch, kcMax, E, NR } = pl;
+  const { nch, kcMax, NR } = pl;
   const most = Math.min(T, Math.floor(N / PART_MIN_ROWS));
   const widest = roundUp(Math.ceil(Math.min(nch, roundUp(N, NR)) / most), NR);
   // memory, in elements: [packed B chunk | A whole | per part: packed A block, its C (M x widest)]

@@ -120,15 +120,22 @@ export function threadsEpoch(): number {
   return epoch;
 }
 
+/** Why products run on one thread (a failure, the setting, the platform), or null when they need not. */
+function offReason(): string | null {
+  if (broken !== null) return broken;
+  if (getNumThreads() === 1) return "set to 1";
+  if (!sharedMemoryAvailable()) return "no shared memory (a browser page must be cross-origin isolated)";
+  return workerFactory() === null ? "no worker threads here" : null;
+}
+
 /** @internal whether products should run on a shared-memory kernel with workers. */
 export function threadsWanted(): boolean {
-  return getNumThreads() > 1 && broken === null && sharedMemoryAvailable() && workerFactory() !== null;
+  return offReason() === null;
 }
 
 /** @internal what the threads are doing, for benchmarks and tests. */
 export function threadsInfo(): { threads: number; workersReady: number; workerParts: number; off: string | null } {
-  const off = broken ?? (getNumThreads() === 1 ? "set to 1" : !sharedMemoryAvailable() ? "no shared memory (a browser page must be cross-origin isolated)" : workerFactory() === null ? "no worker threads here" : null);
-  return { threads: getNumThreads(), workersReady: pool === null ? 0 : readyWorkers(pool), workerParts, off };
+  return { threads: getNumThreads(), workersReady: pool === null ? 0 : readyWorkers(pool), workerParts, off: offReason() };
 }
 
 function sharedMemoryAvailable(): boolean {
