@@ -12,3 +12,4 @@ export { trace, traceDifference, Program, Identities, type Step } from "./trace.
 export { stackParts } from "./traced-ops.js";
 export { sigmoid32, tanh32 } from "./kernels/transcendental.js";
 export { transcendentalWasmAvailable } from "./kernels/transcendental-wasm.js";
+export { saveState, restoreState, hasReplayState, sameSnapshot, type ReplayState } from "./replay-state.js";

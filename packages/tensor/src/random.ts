@@ -23,6 +23,7 @@ import { allocate, type FloatDType, type Storage } from "./dtype.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { NDArray } from "./ndarray.js";
 import { logCorrectlyRounded } from "./log.js";
+import { restoreState, saveState } from "./replay-state.js";
 
 const N = 624;
 const M = 397;
@@ -562,6 +563,19 @@ export class RandomState {
   }
 
   // ---- state ----
+
+  /** compile's check: the stream's position, saved before its eager call and put back after (replay-state.ts). */
+  [saveState](): unknown {
+    return { key: this.key.slice(), pos: this.pos, hasGauss: this.hasGauss, gauss: this.gauss };
+  }
+
+  [restoreState](s: unknown): void {
+    const v = s as { key: Uint32Array; pos: number; hasGauss: boolean; gauss: number };
+    this.key.set(v.key);
+    this.pos = v.pos;
+    this.hasGauss = v.hasGauss;
+    this.gauss = v.gauss;
+  }
 
   /** A JSON-serializable snapshot; `setState` of it resumes the identical stream. */
   getState(): RandomStateSnapshot {
