@@ -1,27 +1,30 @@
-// Fusion of a traced program's elementwise chains: consecutive elementwise kernels over arrays
-// of one size and float dtype become one generated loop that reads each input once, keeps the
-// intermediate values in locals, and writes every array the chain wrote. The loop computes each
-// element with the very expression the kernel's own loop uses (the same scalar functions from
-// kernels/transcendental.ts, a float32 result rounded once per op, as a Float32Array store
-// rounds it), so a fused replay gives the same bits as the kernels one by one.
+// Fusion of a traced program's elementwise chains: consecutive elementwise kernels over the same
+// number of elements become one generated loop that reads each input once, keeps intermediate
+// values in locals, and writes every array the chain wrote. Each element is computed with the
+// kernel's own expression (the scalar functions of kernels/transcendental.ts; in float32 every
+// op's value rounded, as the kernel's Float32Array store rounds it), so the loop gives the
+// kernels' bits.
 //
-// What fuses: a kernel of the table below whose output is a contiguous array and whose array
-// operands are contiguous arrays of the output's size (the same elements in the same order:
-// arrays that broadcast to a shape of their own size differ only by leading 1s) or single
-// values; numbers are constants of the trace. Two arrays of one chain that share a storage must
-// be the same elements (same offset and size): otherwise element i of one op could read what a
-// later iteration writes, and the chain is cut there.
+// Right by construction, for any layout: an op's arrays are read as the kernel reads them, with
+// their own strides broadcast over the op's output shape (permuted, sliced with steps, negative
+// steps, zero strides). Iteration i of the loop computes element i, in C order, of every op's
+// output. An array access is an address function of i; two accesses of one chain that touch
+// one storage must be the same function (op k's element i is then what op m reads at i) or
+// provably touch no common element, whenever one of them writes. Otherwise element i of one
+// op could read what another iteration writes, unlike the kernels, which finish one op before
+// the next starts: the chain is cut there. A kernel whose eager call would not do exactly the
+// chain's arithmetic (an accumulation that declines a layout, say) does not fuse.
 //
 // Code is generated with `new Function`. Where that is refused (a Content-Security-Policy
 // without 'unsafe-eval'), nothing fuses and the kernels run one by one.
 
 import { NDArray } from "./ndarray.js";
-import { rowRun, rowStride } from "./iter.js";
-import type { Storage } from "./dtype.js";
+import { storageOverlaps, type Storage } from "./dtype.js";
+import { coalesce } from "./shape.js";
 import { exp32, exp64, sigmoid32, sigmoid64, tanh32, tanh64 } from "./kernels/transcendental.js";
 
 /** A fusible kernel call: its output, its operands, and how an element of the output is made. */
-interface ElementOp {
+export interface ElementOp {
   name: string;
   out: NDArray;
   ins: (NDArray | number)[];
@@ -53,10 +56,6 @@ const BINARY: Record<string, Expr> = {
   addInto: ([a, b]) => `${a} + ${b}`, // the engine's in-place sum (autograd's accumulator)
 };
 
-function isFloatArray(a: NDArray): boolean {
-  return a.dtype === "float64" || a.dtype === "float32";
-}
-
 /** Whether this engine lets code be generated (a Content-Security-Policy may refuse it). */
 export const canGenerate: boolean = (() => {
   try {
@@ -66,13 +65,29 @@ export const canGenerate: boolean = (() => {
   }
 })();
 
+function isFloat(a: NDArray): boolean {
+  return a.dtype === "float64" || a.dtype === "float32";
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 /**
  * A traced call as elementwise ops, or null if it is not one this pass can fuse. Most calls are
  * one op; a concat or stack is one copy per part, into the block of the result it fills.
+ * `target` is the traced result a replay fills (null for a call that writes its arguments).
  */
 export function elementOps(name: string, args: readonly unknown[], target: NDArray | null): ElementOp[] | null {
+  if (name === "addInto") {
+    // autograd's accumulator adds only into a contiguous array from a contiguous gradient of its
+    // very shape and dtype; otherwise it declines (returns false, writes nothing)
+    const [into, g] = args as [unknown, unknown];
+    if (!(into instanceof NDArray) || !(g instanceof NDArray) || !into.isContiguous() || !g.isContiguous()) return null;
+    if (g.dtype !== into.dtype || !sameShape(g.shape, into.shape)) return null;
+    return one(name, into, [into, g]);
+  }
   if (name in UNARY && name !== "copy") return one(name, target ?? args[1], [args[0]]);
-  if (name === "addInto") return one(name, args[0], [args[0], args[1]]);
   if (name in BINARY) return one(name, target ?? args[2], [args[0], args[1]]);
   if (target === null) return null;
   if (name === "copy") return args[1] === undefined || args[1] === target.dtype ? one("copy", target, [args[0]]) : null;
@@ -93,231 +108,308 @@ export function elementOps(name: string, args: readonly unknown[], target: NDArr
           ? target.view(p.shape, target.strides, at)
           : target.view(p.shape, target.strides.filter((_, i) => i !== ax), at);
       start += name === "concat" ? p.shape[ax]! : 1;
+      if (p.size === 0) continue;
       const op = one("copy", block, [p]);
       if (op === null) return null;
       ops.push(...op);
     }
-    return ops;
+    return ops.length > 0 ? ops : null;
   }
   return null;
 }
 
+/** Whether `shape` broadcasts to `out` by numpy's rule (never the other way). */
+function broadcastsTo(shape: readonly number[], out: readonly number[]): boolean {
+  if (shape.length > out.length) return false;
+  const lead = out.length - shape.length;
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== 1 && shape[i] !== out[lead + i]) return false;
+  return true;
+}
+
 function one(name: string, out: unknown, ins: unknown[]): ElementOp[] | null {
-  if (!(out instanceof NDArray) || !isFloatArray(out) || !out.writable || out.size === 0 || layout(out) === null) return null;
+  if (!(out instanceof NDArray) || !isFloat(out) || !out.writable || out.size === 0) return null;
   for (const x of ins) {
     if (typeof x === "number") continue;
-    if (!(x instanceof NDArray) || x.dtype !== out.dtype) return null;
-    if (x.size === 1 && out.size > 1) continue;
-    if (x.size !== out.size || layout(x) === null) return null;
+    if (!(x instanceof NDArray) || x.dtype !== out.dtype || !broadcastsTo(x.shape, out.shape)) return null;
   }
   if (ins.every((x) => typeof x === "number")) return null;
-  // an operand over the output's storage must be the output's very elements, or none of them:
-  // the kernel reads all of it before writing (numpy's rule), a loop reads element by element
-  for (const x of ins) {
-    if (x instanceof NDArray && x.data === out.data && !sameElements(x, out) && !apart(x, out)) return null;
-  }
   return [{ name, out, ins: ins as (NDArray | number)[] }];
 }
 
-function sameElements(a: NDArray, b: NDArray): boolean {
-  if (a.offset !== b.offset || a.size !== b.size) return false;
-  if (a.isContiguous() && b.isContiguous()) return true;
-  const la = layout(a);
-  const lb = layout(b);
-  return la !== null && lb !== null && la.run === lb.run && la.stride === lb.stride;
-}
+// ---------------------------------------------------------------- accesses
 
-/** Rows of contiguous elements in a storage: where they start, how long, how far apart, how many. */
-interface Rows {
+/**
+ * An array as an op reads or writes it: an address in `data` for each element of the op's
+ * output, in C order, as dims (outer first) with a stride each; size-1 dims dropped and dims
+ * that step as one merged.
+ */
+interface Access {
+  data: Storage;
   offset: number;
-  run: number;
-  stride: number;
-  rows: number;
+  dims: number[];
+  strides: number[];
 }
 
-/** Whether two sets of rows in one storage share no element. */
-function rowsApart(a: Rows, b: Rows): boolean {
-  if (a.run === b.run && a.stride === b.stride && a.rows === b.rows && a.rows > 1) {
-    // rows of one stride: apart when the offsets differ by at least a row's length either way, modulo the stride
-    const d = (((a.offset - b.offset) % a.stride) + a.stride) % a.stride;
-    if (d >= a.run && d <= a.stride - a.run) return true;
-  }
-  const endA = a.offset + (a.rows - 1) * a.stride + a.run;
-  const endB = b.offset + (b.rows - 1) * b.stride + b.run;
-  return endA <= b.offset || endB <= a.offset;
+function accessOf(a: NDArray, outShape: readonly number[]): Access {
+  const lead = outShape.length - a.ndim;
+  const strides = outShape.map((_, i) => (i < lead || a.shape[i - lead] === 1 ? 0 : a.strides[i - lead]!));
+  const c = coalesce(outShape, [strides]);
+  return { data: a.data, offset: a.offset, dims: c.shape, strides: c.strides[0]! };
 }
 
-/** Whether two arrays over one storage (rows of contiguous elements each) share no element. */
-function apart(a: NDArray, b: NDArray): boolean {
-  const la = layout(a);
-  const lb = layout(b);
-  if (la === null || lb === null) return false;
-  return rowsApart({ offset: a.offset, ...la, rows: a.size / la.run }, { offset: b.offset, ...lb, rows: b.size / lb.run });
+/** The element counts (1 excluded) at which an access's dims end, inner first: suffix products. */
+function boundaries(a: Access): number[] {
+  const out: number[] = [];
+  let p = 1;
+  for (let i = a.dims.length - 1; i >= 0; i--) out.push((p *= a.dims[i]!));
+  return out;
 }
 
 /**
- * An array as rows of contiguous elements: the length of a row (the whole size when the array
- * is contiguous) and the stride between rows, or null for any other layout.
+ * The loop's dims (inner first) common to a set of accesses: every access's dims are products
+ * of consecutive ones. Null when there are none (dims of 4 and 6 elements over 24, say).
  */
-function layout(a: NDArray): { run: number; stride: number } | null {
-  if (a.isContiguous()) return { run: a.size, stride: a.size };
-  const run = rowRun(a.shape, a.strides);
-  const stride = run > 1 ? rowStride(a.shape, a.strides, run) : NaN;
-  return stride === stride ? { run, stride } : null;
+function refine(accesses: readonly Access[], n: number): number[] | null {
+  const set = new Set<number>([n]);
+  for (const a of accesses) for (const b of boundaries(a)) set.add(b);
+  set.delete(1);
+  const bs = [...set].sort((x, y) => x - y);
+  const ext: number[] = [];
+  let prev = 1;
+  for (const b of bs) {
+    if (b % prev !== 0) return null;
+    ext.push(b / prev);
+    prev = b;
+  }
+  return ext;
 }
 
-/** One array a group reads or writes: rows of `cols` elements from `offset`, `stride` apart. */
-interface Slot {
+/** An access's stride along each of the loop's dims (inner first), from refine(). */
+function stridesOver(a: Access, ext: readonly number[]): number[] {
+  const out: number[] = [];
+  // walk the access's dims from the inside out beside the loop's
+  let j = a.dims.length - 1;
+  let within = 1; // elements of access dim j below the current loop dim
+  for (const e of ext) {
+    if (j < 0) {
+      out.push(0); // n = 1 has no dims
+      continue;
+    }
+    out.push(a.strides[j]! * within);
+    within *= e;
+    if (within === a.dims[j]) {
+      j--;
+      within = 1;
+    }
+  }
+  return out;
+}
+
+/** An access over the loop's dims: its address is offset + sum of index * stride. */
+interface Mapped {
   data: Storage;
   offset: number;
-  /** the stride between rows; for a contiguous array, the group's row length (fixed at compile) */
-  stride: number;
-  contiguous: boolean;
-  /** a single value read before the loop (an operand of size 1 when the group's size is more) */
-  scalar: boolean;
-  /** some op of the group writes it */
-  written: boolean;
+  strides: number[];
 }
 
-/** Whether slot s and array a, both read as rows of `cols`, share no element of their storage. */
-function disjoint(s: Slot, a: NDArray, cols: number): boolean {
-  const rows = a.size / cols;
-  const sa = a.isContiguous() ? cols : layout(a)!.stride;
-  const ss = s.contiguous ? cols : s.stride;
-  return rowsApart({ offset: a.offset, run: cols, stride: sa, rows }, { offset: s.offset, run: cols, stride: ss, rows });
+function sameMap(x: Mapped, y: Mapped): boolean {
+  return x.data === y.data && x.offset === y.offset && x.strides.every((s, i) => s === y.strides[i]);
+}
+
+/** Whether no two iterations write one element (every dim steps, and past all inner ones). */
+function injective(x: Mapped, ext: readonly number[]): boolean {
+  const dims = x.strides.map((s, i) => [Math.abs(s), ext[i]!] as const).sort((a, b) => a[0] - b[0]);
+  let reach = 0;
+  for (const [s, e] of dims) {
+    if (s <= reach) return false;
+    reach += s * (e - 1);
+  }
+  return true;
+}
+
+/** Whether two accesses over one storage provably share no element. */
+function disjoint(x: Mapped, y: Mapped, ext: readonly number[]): boolean {
+  const range = (m: Mapped): [number, number] => {
+    let lo = m.offset;
+    let hi = m.offset;
+    m.strides.forEach((s, i) => {
+      const span = s * (ext[i]! - 1);
+      if (span < 0) lo += span;
+      else hi += span;
+    });
+    return [lo, hi];
+  };
+  const [xl, xh] = range(x);
+  const [yl, yh] = range(y);
+  if (xh < yl || yh < xl) return true;
+  if (!x.strides.every((s, i) => s === y.strides[i])) return false; // not proven
+  // one layout at two offsets: they meet iff the offset difference is sum k_i s_i with |k_i| < e_i
+  const dims = x.strides.map((s, i) => [Math.abs(s), ext[i]! - 1] as const).filter(([s, e]) => s > 0 && e > 0).sort((a, b) => b[0] - a[0]);
+  let budget = 10_000;
+  const reach = (from: number) => dims.slice(from).reduce((r, [s, e]) => r + s * e, 0);
+  const reachable = (d: number, i: number): boolean => {
+    if (--budget < 0) return true; // too many to search: not proven apart
+    if (i === dims.length) return d === 0;
+    const [s, e] = dims[i]!;
+    const rest = reach(i + 1);
+    const lo = Math.max(-e, Math.ceil((d - rest) / s));
+    const hi = Math.min(e, Math.floor((d + rest) / s));
+    for (let k = lo; k <= hi; k++) if (reachable(d - k * s, i + 1)) return true;
+    return false;
+  };
+  return !reachable(y.offset - x.offset, 0);
+}
+
+// ---------------------------------------------------------------- groups
+
+interface Member {
+  op: ElementOp;
+  /** the output's access, then the array operands' (numbers have none) */
+  out: Access;
+  ins: (Access | number)[];
 }
 
 export class FusedGroup {
   readonly ops: ElementOp[] = [];
-  readonly slots: Slot[] = [];
-  /** The row length: null while every array is contiguous (any divisor of n would do). */
-  private cols: number | null = null;
+  private readonly members: Member[] = [];
   constructor(
     readonly n: number,
     readonly f32: boolean,
   ) {}
 
-  private slotOf(a: NDArray): number {
-    for (let i = 0; i < this.slots.length; i++) {
-      const s = this.slots[i]!;
-      if (s.data === a.data && s.offset === a.offset) return i;
-    }
-    return -1;
-  }
-
-  /** Adds op if it keeps the group one loop (same size, dtype and rows, no shifted aliasing); false if not. */
+  /** Adds op if the group stays one loop that computes what the kernels compute; false (and no change) if not. */
   tryAdd(op: ElementOp): boolean {
     if (op.out.size !== this.n || (op.out.dtype === "float32") !== this.f32) return false;
-    const arrays = [op.out, ...op.ins.filter((x): x is NDArray => x instanceof NDArray)];
-    let cols = this.cols;
-    for (const a of arrays) {
-      const scalar = a.size !== this.n; // size 1, n > 1
-      if (scalar) continue;
-      const l = layout(a)!;
-      if (l.run === a.size) continue; // contiguous: fits any rows
-      if (cols === null) cols = l.run;
-      else if (l.run !== cols) return false;
-    }
-    for (const a of arrays) {
-      const scalar = a.size !== this.n;
-      const at = this.slotOf(a);
-      if (at >= 0) {
-        const s = this.slots[at]!;
-        if (s.scalar !== scalar) return false;
-        // the same storage and offset must be the same elements: the same rows
-        if (!scalar && (s.contiguous !== a.isContiguous() || (!s.contiguous && s.stride !== layout(a)!.stride))) return false;
-      }
-      // The same storage at another offset (another gate's columns of one matrix, say) is fine
-      // to read, and to write when the two hold no element in common; if they might, element i
-      // of one op could be what another iteration of another op writes.
-      const writes = a === op.out;
-      for (let k = 0; k < this.slots.length; k++) {
-        const s = this.slots[k]!;
-        if (k === at || s.data !== a.data) continue;
-        if (scalar || s.scalar) return false;
-        if ((writes || s.written || (at >= 0 && this.slots[at]!.written)) && !disjoint(s, a, cols ?? this.n)) return false;
+    const shape = op.out.shape;
+    const m: Member = { op, out: accessOf(op.out, shape), ins: op.ins.map((x) => (typeof x === "number" ? x : accessOf(x, shape))) };
+    const all = [...this.members, m];
+    const accesses = all.flatMap((x) => [x.out, ...x.ins.filter((a): a is Access => typeof a !== "number")]);
+    const ext = refine(accesses, this.n);
+    if (ext === null) return false;
+    const map = (a: Access): Mapped => ({ data: a.data, offset: a.offset, strides: stridesOver(a, ext) });
+    const out = map(m.out);
+    if (!injective(out, ext)) return false;
+    // the new op's accesses against every access of the group, its own included
+    const mine: [Mapped, boolean][] = [[out, true], ...m.ins.filter((a): a is Access => typeof a !== "number").map((a) => [map(a), false] as [Mapped, boolean])];
+    const theirs: [Mapped, boolean][] = this.members.flatMap((x) => [
+      [map(x.out), true] as [Mapped, boolean],
+      ...x.ins.filter((a): a is Access => typeof a !== "number").map((a) => [map(a), false] as [Mapped, boolean]),
+    ]);
+    for (let i = 0; i < mine.length; i++) {
+      const [x, xw] = mine[i]!;
+      for (const [y, yw] of [...theirs, ...mine.slice(i + 1)]) {
+        if (!xw && !yw) continue;
+        if (x.data !== y.data) {
+          if (storageOverlaps(x.data, y.data)) return false; // two views of one buffer: not compared
+          continue;
+        }
+        if (!sameMap(x, y) && !disjoint(x, y, ext)) return false;
       }
     }
-    this.cols = cols;
-    // a single value must not be one the group writes
-    if (op.ins.some((x) => x instanceof NDArray && x.size !== this.n && this.ops.some((o) => o.out.data === x.data))) return false;
-    if (this.ops.some((o) => o.ins.some((x) => x instanceof NDArray && x.size !== this.n && x.data === op.out.data))) return false;
-    for (const a of arrays) {
-      if (this.slotOf(a) >= 0) continue;
-      const contiguous = a.isContiguous();
-      this.slots.push({ data: a.data, offset: a.offset, stride: contiguous ? 0 : layout(a)!.stride, contiguous, scalar: a.size !== this.n, written: false });
-    }
-    this.slots[this.slotOf(op.out)]!.written = true;
+    this.members.push(m);
     this.ops.push(op);
     return true;
   }
 
   /** The generated loop, bound to this group's arrays; null if code cannot be generated here. */
   compile(): (() => void) | null {
-    const consts: number[] = [];
-    const lines: string[] = [];
-    const cur = new Map<number, string>(); // slot -> the local holding its current element
+    const accesses = this.members.flatMap((x) => [x.out, ...x.ins.filter((a): a is Access => typeof a !== "number")]);
+    const inner = refine(accesses, this.n)!; // inner first
+    // merge loop dims that every access steps through as one
+    const mapsInner = accesses.map((a) => stridesOver(a, inner));
+    const c = coalesce([...inner].reverse(), mapsInner.map((s) => [...s].reverse()));
+    const ext = c.shape; // outer first
+    const maps: Mapped[] = [];
+    const slotOf = (a: Access): number => {
+      const s = c.strides[accesses.indexOf(a)]!;
+      const m: Mapped = { data: a.data, offset: a.offset, strides: s };
+      const at = maps.findIndex((x) => sameMap(x, m));
+      if (at >= 0) return at;
+      maps.push(m);
+      return maps.length - 1;
+    };
+    const depth = ext.length;
     const written = new Set<number>();
-    const hoisted: string[] = [];
-    let v = 0;
+    for (const x of this.members) written.add(slotOf(x.out));
+    // a read that is one element for the whole loop (a broadcast single value) is read before it
+    const hoisted = (k: number) => this.n > 1 && maps[k]!.strides.every((s) => s === 0) && !written.has(k);
+    // one flat loop over unit strides reads through subarrays from index 0 (V8 checks bounds faster)
+    const flat = depth === 1 && maps.every((m, k) => hoisted(k) || m.strides[0] === 1);
+    const address = (k: number): string => {
+      if (depth === 0) return `a${k}[${maps[k]!.offset}]`;
+      if (flat) return `a${k}[c]`;
+      const s = maps[k]!.strides[depth - 1]!;
+      const base = depth === 1 ? `O[${k}]` : `p${k}_${depth - 2}`;
+      return `a${k}[${base}${s === 0 ? "" : s === 1 ? " + c" : ` + c * ${s}`}]`;
+    };
+    const consts: number[] = [];
     const body: string[] = [];
-    const cols = this.cols ?? this.n;
-    const rows = this.n / cols;
-    const at = (s: number) => (rows === 1 ? `a${s}[c]` : `a${s}[p${s} + c]`);
-    const operand = (x: NDArray | number): string => {
+    const cur = new Map<number, string>(); // slot -> the local holding its current element
+    let v = 0;
+    const operand = (x: Access | number): string => {
       if (typeof x === "number") {
         consts.push(this.f32 ? Math.fround(x) : x);
         return `k${consts.length - 1}`;
       }
-      const s = this.slotOf(x);
-      if (this.slots[s]!.scalar) return `c${s}`;
-      let name = cur.get(s);
+      const k = slotOf(x);
+      if (hoisted(k)) return `h${k}`;
+      let name = cur.get(k);
       if (name === undefined) {
-        name = `x${s}`;
-        body.push(`const ${name} = ${at(s)};`);
-        cur.set(s, name);
+        name = `x${k}`;
+        body.push(`const ${name} = ${address(k)};`);
+        cur.set(k, name);
       }
       return name;
     };
-    for (const op of this.ops) {
-      const xs = op.ins.map(operand);
-      const e = (UNARY[op.name] ?? BINARY[op.name])!(xs, this.f32);
+    for (const x of this.members) {
+      const e = (UNARY[x.op.name] ?? BINARY[x.op.name])!(x.ins.map(operand), this.f32);
       const name = `v${v++}`;
       body.push(`const ${name} = ${this.f32 ? `F(${e})` : e};`);
-      const s = this.slotOf(op.out);
-      cur.set(s, name);
-      written.add(s);
+      cur.set(slotOf(x.out), name);
     }
-    for (const s of written) body.push(`${at(s)} = ${cur.get(s)};`);
-    const advance: string[] = [];
-    this.slots.forEach((s, i) => {
-      if (s.scalar) hoisted.push(`const c${i} = D[${i}][O[${i}]];`);
-      else if (rows === 1) hoisted.push(`const a${i} = A[${i}];`);
-      else {
-        hoisted.push(`const a${i} = D[${i}];`, `let p${i} = O[${i}];`);
-        advance.push(`p${i} += ${s.contiguous ? cols : s.stride};`);
-      }
+    for (const k of written) body.push(`${address(k)} = ${cur.get(k)};`);
+    const lines: string[] = [];
+    maps.forEach((_, k) => lines.push(`const a${k} = A[${k}];`));
+    maps.forEach((m, k) => {
+      if (hoisted(k)) lines.push(`const h${k} = a${k}[${m.offset}];`);
     });
-    consts.forEach((_, i) => hoisted.push(`const k${i} = K[${i}];`));
-    const inner = [`for (let c = 0; c < ${cols}; c++) {`, ...body.map((l) => `  ${l}`), "}"];
-    if (rows === 1) lines.push(...hoisted, ...inner);
-    else lines.push(...hoisted, `for (let r = 0; r < ${rows}; r++) {`, ...inner.map((l) => `  ${l}`), ...advance.map((l) => `  ${l}`), "}");
-    let make: (...deps: unknown[]) => (A: Storage[], D: Storage[], O: number[], K: number[]) => void;
+    consts.forEach((_, i) => lines.push(`const k${i} = K[${i}];`));
+    if (depth === 0) {
+      lines.push(...body);
+    } else {
+      // outer loops: p<k>_<d> is access k's address at the start of loop d's current step
+      let indent = "";
+      for (let d = 0; d < depth - 1; d++) {
+        lines.push(`${indent}for (let i${d} = 0; i${d} < ${ext[d]}; i${d}++) {`);
+        indent += "  ";
+        maps.forEach((m, k) => {
+          if (hoisted(k)) return;
+          const base = d === 0 ? `O[${k}]` : `p${k}_${d - 1}`;
+          const s = m.strides[d]!;
+          lines.push(`${indent}const p${k}_${d} = ${base}${s === 0 ? "" : ` + i${d} * ${s}`};`);
+        });
+      }
+      lines.push(`${indent}for (let c = 0; c < ${ext[depth - 1]}; c++) {`, ...body.map((l) => `${indent}  ${l}`), `${indent}}`);
+      for (let d = depth - 2; d >= 0; d--) {
+        indent = indent.slice(2);
+        lines.push(`${indent}}`);
+      }
+    }
+    let make: (...deps: unknown[]) => (A: Storage[], O: number[], K: number[]) => void;
     try {
-      make = new Function("E64", "E32", "T64", "T32", "S64", "S32", "F", `"use strict"; return function fused(A, D, O, K) {\n${lines.join("\n")}\n};`) as typeof make;
+      make = new Function("E64", "E32", "T64", "T32", "S64", "S32", "F", `"use strict"; return function fused(A, O, K) {\n${lines.join("\n")}\n};`) as typeof make;
     } catch {
       return null; // new Function refused (CSP): the kernels run unfused
     }
     const loop = make(exp64, exp32, tanh64, tanh32, sigmoid64, sigmoid32, Math.fround);
-    const A = this.slots.map((s) => (s.scalar || rows > 1 ? s.data : (s.data.subarray(s.offset, s.offset + this.n) as Storage)));
-    const D = this.slots.map((s) => s.data);
-    const O = this.slots.map((s) => s.offset);
+    const A = maps.map((m, k) => (flat && !hoisted(k) ? (m.data.subarray(m.offset, m.offset + this.n) as Storage) : m.data));
+    const O = maps.map((m) => m.offset);
     this.source = lines.join("\n");
-    this.rows = rows;
-    return () => loop(A, D, O, consts);
+    this.rows = depth <= 1 ? 1 : ext.slice(0, -1).reduce((p, e) => p * e, 1);
+    return () => loop(A, O, consts);
   }
 
-  /** The loop's rows (1 when every array is contiguous), once compiled. */
+  /** The loop's rows (the product of its outer dims; 1 for one flat loop), once compiled. */
   rows = 1;
 
   /** The generated loop's source, once compiled (for plan printing and tests). */
