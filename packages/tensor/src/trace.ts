@@ -524,9 +524,11 @@ function foldRows(a: NDArray): [number, number] | null {
 }
 
 /**
- * A traced matmul of (..., M, K) by a 2-D (K, N), or matmulTN, as a direct call of gemm with
- * the layouts read once: the replay skips the checks, the broadcasting and the allocation.
- * Null for any other step (batched products run as recorded).
+ * A traced matmul of (..., M, K) by a 2-D (K, N), or matmulTN, as direct calls of gemm with
+ * the layouts read once: the replay skips the checks, the broadcasting and the allocation. The
+ * calls are the ones the kernel makes, with the same sizes (a batched matmul is one gemm of M
+ * rows per batch, as eagerly: gemm picks its kernel and its threads by size, so folding the
+ * batch into rows could change the bits). Null for any other step (it runs as recorded).
  */
 function resolvedProduct(s: Step): (() => void) | null {
   if (s.targets.length !== 1 || (s.mode !== OUT && s.mode !== COPY)) return null;
@@ -535,15 +537,29 @@ function resolvedProduct(s: Step): (() => void) | null {
   if (!(x instanceof NDArray) || !(y instanceof NDArray) || !t.isContiguous()) return null;
   if (s.name === "matmul") {
     if (y.ndim !== 2 || x.ndim < 2 || t.dtype !== x.dtype || x.dtype !== y.dtype) return null;
-    const rows = foldRows(x);
-    if (rows === null) return null;
-    const [M, ars] = rows;
-    const [K, N] = [y.shape[0]!, y.shape[1]!];
-    if (x.shape[x.ndim - 1] !== K || t.size !== M * N) return null;
-    const acs = x.strides[x.ndim - 1]!;
+    const [M, K] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
+    const N = y.shape[1]!;
+    if (y.shape[0] !== K || t.size !== (x.size / (M * K || 1)) * M * N || x.size === 0) return null;
+    const [ars, acs] = [x.strides[x.ndim - 2]!, x.strides[x.ndim - 1]!];
     const [brs, bcs] = [y.strides[0]!, y.strides[1]!];
-    const [xd, xo, yd, yo, td, to] = [x.data, x.offset, y.data, y.offset, t.data, t.offset];
-    return () => gemm(M, N, K, xd, xo, ars, acs, yd, yo, brs, bcs, td, to, N, 1);
+    const [xd, yd, yo, td] = [x.data, y.data, y.offset, t.data];
+    // each batch's offset in x, in C order of the batch dims (the result's batches are contiguous)
+    const xo: number[] = [];
+    const batch = x.shape.slice(0, -2);
+    const bs = x.strides.slice(0, -2);
+    const visit = (d: number, at: number): void => {
+      if (d === batch.length) xo.push(at);
+      else for (let i = 0; i < batch[d]!; i++) visit(d + 1, at + i * bs[d]!);
+    };
+    visit(0, x.offset);
+    const to = t.offset;
+    if (xo.length === 1) {
+      const o = xo[0]!;
+      return () => gemm(M, N, K, xd, o, ars, acs, yd, yo, brs, bcs, td, to, N, 1);
+    }
+    return () => {
+      for (let b = 0; b < xo.length; b++) gemm(M, N, K, xd, xo[b]!, ars, acs, yd, yo, brs, bcs, td, to + b * M * N, N, 1);
+    };
   }
   if (s.name === "matmulTN") {
     // A^T G over all rows: A (..., K), G (..., N) with leading dims that fold
