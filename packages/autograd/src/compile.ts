@@ -14,7 +14,10 @@
 // few more calls and compares each with the plan before replaying.
 
 import { NDArray, TapegradError, fmtShape, isTracing } from "@tapegrad/tensor";
-import { Identities, trace, traceDifference, type Program } from "@tapegrad/tensor/internal";
+import {
+  Identities, trace, traceDifference, restoreState, sameSnapshot, saveState,
+  type CapturedStep, type KernelDifference, type Program, type ReplayState,
+} from "@tapegrad/tensor/internal";
 import { Tensor } from "./tensor.js";
 import { setGradSink } from "./grad-bindings.js";
 
@@ -24,8 +27,12 @@ export class CompileError extends TapegradError {}
 /** Options of compile: extra traces to check a plan with, how many argument signatures (plans) and disagreeing traces to allow, and whether to fuse elementwise kernels. */
 export interface CompileOptions {
   /**
-   * Trace this many more calls (true: 3) once the plan is made, comparing each with the plan,
-   * before replaying; a difference throws a CompileError naming the kernel and the argument.
+   * Check this many of a plan's first replays against the eager function (default 1; true: 3;
+   * false or 0: none). A checked call runs the function eagerly (traced, and compared with the
+   * plan), puts back everything it changed, replays, and compares the results and every piece of
+   * state (arrays, gradients, RNG streams, schedulers) bitwise; a difference throws a
+   * CompileError naming the first kernel whose output differs, with the state left as the eager
+   * call left it.
    */
   check?: boolean | number;
   /** Plans kept, one per distinct signature of the arguments (shapes, dtypes, plain values); default 8. */
@@ -63,6 +70,10 @@ interface Entry {
   agreed: number;
   plan: Plan | null;
   replays: number;
+  /** Replays checked against the eager function so far. */
+  checked: number;
+  /** A check that failed: this signature refuses from then on. */
+  refused: CompileError | null;
 }
 
 /** What compile returns: a function with the compiled one's arguments and result, plus plan(), reset() and stats to inspect and control its plans. */
@@ -99,7 +110,7 @@ export interface CompiledFunction<F extends (...args: never[]) => unknown> {
  * ```
  */
 export function compile<F extends (...args: never[]) => unknown>(fn: F, options: CompileOptions = {}): CompiledFunction<F> {
-  const checkCalls = options.check === true ? 3 : typeof options.check === "number" ? options.check : 0;
+  const checkCalls = options.check === true ? 3 : options.check === false ? 0 : options.check === undefined ? 1 : options.check;
   const maxPlans = options.maxPlans ?? 8;
   const maxTraces = options.maxTraces ?? 3;
   if (!Number.isInteger(checkCalls) || checkCalls < 0) throw new CompileError(`compile: check must be a boolean or a count >= 0, got ${String(options.check)}`);
@@ -118,20 +129,26 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     let e = entries.get(key);
     if (e === undefined) {
       if (entries.size >= maxPlans) throw tooManySignatures(parts, [...entries.values()].map((x) => x.parts), maxPlans);
-      e = { parts, traces: 0, agreed: 0, plan: null, replays: 0 };
+      e = { parts, traces: 0, agreed: 0, plan: null, replays: 0, checked: 0, refused: null };
       entries.set(key, e);
       stats.plans = entries.size;
     }
-    if (e.plan !== null && e.agreed >= 1 + checkCalls) {
+    if (e.refused !== null) throw e.refused;
+    if (e.plan !== null && e.agreed >= 1) {
       stats.replays++;
       e.replays++;
+      if (e.checked < checkCalls) {
+        e.checked++;
+        return checkedReplay(e, e.plan, args);
+      }
       return replay(e.plan, args);
     }
     stats.traces++;
     return traceCall(e, args);
   };
 
-  const traceCall = (e: Entry, args: unknown[]): unknown => {
+  /** Runs the function eagerly on copies of the arguments while tracing it. */
+  const traced = (args: unknown[], capture = false) => {
     const slots: Slot[] = [];
     const given = args.map((a, i) => {
       if (a instanceof Tensor) {
@@ -150,7 +167,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     });
     const bound = new Map<Tensor, Tensor | null>();
     setGradSink((t, g) => bound.set(t, g));
-    let traced: ReturnType<typeof trace<unknown>>;
+    let run: ReturnType<typeof trace<unknown>>;
     try {
       // what a caller reads after a call: the result, the gradients left on tensors
       const keep = (result: unknown): NDArray[] => {
@@ -159,31 +176,76 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
         for (const s of slots) if (s.tensor?._grad) out.push(s.tensor._grad.data);
         return out;
       };
-      traced = trace(() => f(...given), slots.map((s) => s.array), ids, { fuse: options.fuse ?? true, keep });
+      run = trace(() => f(...given), slots.map((s) => s.array), ids, { fuse: options.fuse ?? true, keep, capture });
     } finally {
       setGradSink(null);
     }
-    const { result, program } = traced;
+    const { result, program, captured } = run;
     const grads = slots.map((s) => takeGrad(s.tensor));
     for (const s of slots) if (s.tensor) bound.delete(s.tensor);
     const plan: Plan = { program, slots, grads, output: result, outputSignature: outputSignature(result, ids), bindings: [...bound] };
+    return { plan, captured };
+  };
+
+  const traceCall = (e: Entry, args: unknown[]): unknown => {
+    const { plan } = traced(args);
     const prev = e.plan;
     e.traces++;
     e.plan = plan;
     if (prev !== null) {
-      const diff = traceDifference(prev.program, program) ?? outputDifference(prev.outputSignature, plan.outputSignature);
+      const diff = traceDifference(prev.program, plan.program) ?? outputDifference(prev.outputSignature, plan.outputSignature);
       if (diff === null) {
         e.agreed++;
-      } else if (e.agreed >= 1) {
-        e.plan = null;
-        throw new CompileError(`compile (check): call ${e.traces} of the step is not the program its plan would replay: ${diff}. ${BAKED}`);
       } else if (e.traces >= maxTraces) {
         e.plan = null;
         throw new CompileError(`compile: ${e.traces} consecutive calls with the same argument signature traced to different programs; the last two part at ${diff}. ${BAKED}`);
       }
     }
-    deliverGrads(args, slots, grads);
-    return copyOut(result);
+    deliverGrads(args, plan.slots, plan.grads);
+    return copyOut(plan.output);
+  };
+
+  /**
+   * A replay checked against the eager function: the eager call first (traced, and compared
+   * with the plan), from a saved copy of every array and object the plan touches; then that
+   * state put back, the replay, and a bitwise comparison of results and state. On a difference,
+   * the eager call is run once more, capturing what each kernel wrote, to name the first kernel
+   * of the replay that wrote something else; the state is left as the eager call left it.
+   */
+  const checkedReplay = (e: Entry, plan: Plan, args: unknown[]): unknown => {
+    const call = e.traces + e.replays;
+    const world = openWorld(plan);
+    const before = world.save();
+    const eager = traced(args);
+    const after = world.save();
+    const eagerArgGrads = eager.plan.grads.map((g) => (g === null ? null : g.copy()));
+    const eagerResult = copyOut(eager.plan.output);
+    const diff = traceDifference(plan.program, eager.plan.program) ?? outputDifference(plan.outputSignature, eager.plan.outputSignature);
+    if (diff !== null) {
+      // the eager call is the one that counts: its state stays, and so do its gradients
+      deliverGrads(args, eager.plan.slots, eager.plan.grads);
+      e.plan = null;
+      e.agreed = 0;
+      throw new CompileError(`compile (check): call ${call} of the step is not the program its plan would replay: ${diff}. ${BAKED}`);
+    }
+    world.restore(before);
+    const result = replay(plan, args, false);
+    const mismatch = world.difference(after) ?? gradsDifference(plan.grads, eagerArgGrads, plan.slots) ?? valueDifference(eagerResult, result, "the returned value");
+    if (mismatch === null) {
+      deliverGrads(args, plan.slots, plan.grads);
+      return result;
+    }
+    // find the kernel: the eager call again, capturing each kernel's output, then the replay item by item
+    world.restore(before);
+    const captured = traced(args, true).captured!;
+    world.restore(before);
+    for (const s of plan.slots) copyInto(s.array, argArray(args[s.arg]));
+    const first = plan.program.firstDifference(captured);
+    world.restore(after);
+    deliverGrads(args, plan.slots, eagerArgGrads);
+    e.plan = null;
+    e.refused = new CompileError(checkMessage(call, first, mismatch, options.fuse ?? true));
+    throw e.refused;
   };
 
   const compiled = call as unknown as CompiledFunction<F>;
@@ -201,16 +263,128 @@ const BAKED =
   "and passed to an op, a branch on a computed value, or a tensor kept from the previous call. Compute it with ops, pass it as an argument " +
   "(plain arguments are part of the plan's key), or return carried state and pass it back in";
 
-function replay(plan: Plan, args: unknown[]): unknown {
-  for (const s of plan.slots) {
-    const a = args[s.arg];
-    const src = a instanceof Tensor ? a.data : (a as NDArray);
-    copyInto(s.array, src);
-  }
+function replay(plan: Plan, args: unknown[], deliver = true): unknown {
+  for (const s of plan.slots) copyInto(s.array, argArray(args[s.arg]));
   plan.program.run();
   for (const [t, g] of plan.bindings) t._grad = g;
-  deliverGrads(args, plan.slots, plan.grads);
+  if (deliver) deliverGrads(args, plan.slots, plan.grads);
   return copyOut(plan.output);
+}
+
+function argArray(a: unknown): NDArray {
+  return a instanceof Tensor ? a.data : (a as NDArray);
+}
+
+/**
+ * Everything a plan's replay reads or writes outside its own buffers: the arrays and objects its
+ * kernels name, and the gradient each bound tensor holds. save() copies it, restore() puts a
+ * copy back, difference() compares the present with a copy, bitwise.
+ */
+interface World {
+  save(): Saved;
+  restore(s: Saved): void;
+  difference(s: Saved): string | null;
+}
+
+interface Saved {
+  arrays: NDArray[];
+  objects: unknown[];
+  grads: (NDArray | null)[];
+}
+
+function openWorld(plan: Plan): World {
+  // the placeholders are the arguments' copies, written anew by every replay: not state
+  const inputs = new Set(plan.slots.map((s) => s.array.data));
+  const arrays = plan.program.outside().arrays.filter((a) => !inputs.has(a.data));
+  const objects = plan.program.outside().objects;
+  const tensors = plan.bindings.map(([t]) => t);
+  return {
+    save: () => ({
+      arrays: arrays.map((a) => new NDArray(a.data.slice(), [a.data.length])),
+      objects: objects.map((o) => o[saveState]()),
+      grads: tensors.map((t) => (t._grad === null ? null : t._grad.data.copy())),
+    }),
+    restore: (s) => {
+      arrays.forEach((a, i) => {
+        a.data.set(s.arrays[i]!.data as never);
+        a.bumpVersion();
+      });
+      objects.forEach((o, i) => o[restoreState](s.objects[i]));
+      tensors.forEach((t, i) => {
+        const g = s.grads[i]!;
+        t._grad = g === null ? null : new Tensor(g.copy());
+      });
+    },
+    difference: (s) => {
+      for (let i = 0; i < arrays.length; i++) {
+        const a = arrays[i]!;
+        const d = valueDifference(s.arrays[i]!, new NDArray(a.data, [a.data.length]), `a state array of ${a.data.length} elements (seen as ${a.dtype}${fmtShape(a.shape)})`);
+        if (d !== null) return d;
+      }
+      for (let i = 0; i < objects.length; i++) {
+        if (!sameSnapshot(s.objects[i], objects[i]![saveState]())) return `the state of ${describeObject(objects[i]!)}`;
+      }
+      for (let i = 0; i < tensors.length; i++) {
+        const t = tensors[i]!;
+        const d = valueDifference(s.grads[i] ?? null, t._grad === null ? null : t._grad.data, `the gradient of ${t.name ? `tensor "${t.name}"` : `a ${t.dtype}${fmtShape(t.shape)} tensor`}`);
+        if (d !== null) return d;
+      }
+      return null;
+    },
+  };
+}
+
+function describeObject(o: ReplayState): string {
+  return `a ${(o as object).constructor?.name ?? "object"}`;
+}
+
+function gradsDifference(got: readonly (NDArray | null)[], want: readonly (NDArray | null)[], slots: readonly Slot[]): string | null {
+  for (let i = 0; i < slots.length; i++) {
+    const d = valueDifference(want[i] ?? null, got[i] ?? null, `the gradient of argument ${slots[i]!.arg + 1}`);
+    if (d !== null) return d;
+  }
+  return null;
+}
+
+/** Where two values (arrays, tensors, lists, objects, plain values) first differ bitwise, or null. */
+function valueDifference(want: unknown, got: unknown, what: string): string | null {
+  if (want instanceof Tensor) want = want.data;
+  if (got instanceof Tensor) got = got.data;
+  if (want instanceof NDArray && got instanceof NDArray) {
+    if (want.dtype !== got.dtype || want.size !== got.size) return `${what}: ${want.dtype}${fmtShape(want.shape)} eagerly, ${got.dtype}${fmtShape(got.shape)} replayed`;
+    const a = want.copy().data;
+    const b = got.copy().data;
+    for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return `${what}: element ${k} is ${b[k]} replayed, ${a[k]} eagerly`;
+    return null;
+  }
+  if (Array.isArray(want) && Array.isArray(got)) {
+    for (let k = 0; k < Math.max(want.length, got.length); k++) {
+      const d = valueDifference(want[k], got[k], `${what}[${k}]`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (want !== null && got !== null && typeof want === "object" && typeof got === "object") {
+    for (const k of new Set([...Object.keys(want), ...Object.keys(got)])) {
+      const d = valueDifference((want as Record<string, unknown>)[k], (got as Record<string, unknown>)[k], `${what}.${k}`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return Object.is(want, got) ? null : `${what}: ${String(got)} replayed, ${String(want)} eagerly`;
+}
+
+function checkMessage(call: number, first: KernelDifference | null, mismatch: string, fused: boolean): string {
+  const head = `compile (check): call ${call} of the step, replayed, differs from the eager call`;
+  if (first === null) return `${head}: ${mismatch}; no kernel's output differs, so the difference is in state the kernels do not write. The state is as the eager call left it.`;
+  const a = first.array;
+  const where = first.fused === null ? "run as recorded" : `in a fused loop of [${first.fused.join(", ")}]`;
+  const fix = first.fused !== null && fused ? " compile(fn, { fuse: false }) replays without fused loops meanwhile." : "";
+  return (
+    `${head}: kernel #${first.index} (${first.name}, ${where}) wrote ${first.what} (${a.dtype}${fmtShape(a.shape)}, strides [${a.strides.join(",")}], offset ${a.offset}) ` +
+    `with element ${first.element} = ${first.got} where the eager kernel wrote ${first.want}; its arguments: ${first.args}. (First difference seen: ${mismatch}.) ` +
+    `The state is as the eager call left it. This is a bug in tapegrad's compile; please report it with this message.${fix}`
+  );
 }
 
 /** The gradient a call left on a placeholder Tensor (moved off it, so the next call starts clean). */

@@ -22,7 +22,8 @@
 import { NDArray, type StorageInfo } from "./ndarray.js";
 import { TapegradError, fmtShape } from "./errors.js";
 import { storageSerial } from "./ndarray.js";
-import { onRecycle, redirectAllocation, trimSpares, type Storage } from "./dtype.js";
+import { onRecycle, redirectAllocation, storageOverlaps, trimSpares, type Storage } from "./dtype.js";
+import { hasReplayState, type ReplayState } from "./replay-state.js";
 import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
 import { gemm } from "./matmul.js";
 import { assign } from "./elementwise.js";
@@ -66,6 +67,17 @@ export interface RecordedStep extends Omit<Step, "targets"> {
 
 let active: Recorder | null = null;
 
+/** Runs fn with the recorder off (the trace's own bookkeeping is no kernel call of the step). */
+function untraced<T>(fn: () => T): T {
+  const a = active;
+  active = null;
+  try {
+    return fn();
+  } finally {
+    active = a;
+  }
+}
+
 /** Whether a trace is recording (so a compiled function called inside one runs eagerly, as part of it). */
 export function isTracing(): boolean {
   return active !== null;
@@ -102,6 +114,8 @@ export class Identities {
 
 class Recorder {
   readonly steps: RecordedStep[] = [];
+  /** With `capture`: what each recorded call wrote, copied as it left it (Program.firstDifference compares a replay with it). */
+  captured: CapturedStep[] | null = null;
   /** The result of each recorded call, by its storage's info. */
   readonly values = new Map<StorageInfo, ValueRecord>();
   /** Numbers for storages, without holding them. */
@@ -165,6 +179,7 @@ class Recorder {
       // nothing or a plain value: the call wrote into its arguments (fill, assign, a shuffle)
       this.remember(self, args, result, name);
       this.steps.push({ name, fn, self: this.detach(self), args: args.map((a) => this.detach(a)), mode: CALL, targets: [], signature: parts.join(" ") });
+      if (this.captured) this.captured.push(untraced(() => ({ targets: [], args: args.map((a) => (a instanceof NDArray ? a.copy() : null)) })));
       return result;
     }
     const targets: (NDArray | null)[] = [];
@@ -201,6 +216,7 @@ class Recorder {
       name, fn, self: this.detach(self), args: args.map((a) => this.detach(a)), mode,
       targets: targets.map((t) => (t === null ? null : (this.detach(t) as ValueView))), signature: parts.join(" "),
     });
+    if (this.captured) this.captured.push(untraced(() => ({ targets: targets.map((t) => (t === null ? null : t.copy())), args: [] })));
     return result;
   }
 
@@ -358,10 +374,91 @@ function describeArg(role: string | undefined, v: unknown): string {
   return role;
 }
 
+/**
+ * What a replay runs: a recorded step, or generated code (a fused loop, a resolved product),
+ * with the indices of the steps it covers and, for a fused loop, the array each op writes.
+ */
+type Item = ({ step: Step; run?: undefined } | { run: () => void; step?: undefined }) & {
+  steps: number[];
+  writes: { step: number; out: NDArray }[];
+  /** the fused loop's index in Program.groups */
+  group?: number;
+};
+
+function runItem(item: Item): void {
+  if (item.run !== undefined) {
+    item.run();
+    return;
+  }
+  const s = item.step;
+  const mode = s.mode;
+  if (mode === CALL || mode === OUT) {
+    s.fn.apply(s.self, s.args);
+  } else if (mode === COPY) {
+    const targets = s.targets;
+    if (targets.length === 1) {
+      // the kernel's first allocation of the result's size is the traced result's storage:
+      // usually its result, computed in place; otherwise a temporary, and the copy follows
+      const t = targets[0]!;
+      redirectAllocation(t.data);
+      let r: unknown;
+      try {
+        r = s.fn.apply(s.self, s.args);
+      } finally {
+        redirectAllocation(null);
+      }
+      if (!(r instanceof NDArray)) throw new TraceError(`replay: ${s.name} returned no array where the trace had one`);
+      if (r.data === t.data && r.offset === t.offset && sameStrides(r, t)) return;
+      copyResult(t, r.data === t.data ? r.copy() : r); // another layout over the same storage: through a copy
+    } else {
+      const r = s.fn.apply(s.self, s.args);
+      for (let k = 0; k < targets.length; k++) if (targets[k]) copyResult(targets[k]!, (r as NDArray[])[k]!);
+    }
+  }
+}
+
+/** What one recorded call wrote, copied as the call left it (trace's `capture`): its results, and for a call that writes its arguments, its array arguments. */
+export interface CapturedStep {
+  targets: (NDArray | null)[];
+  args: (NDArray | null)[];
+}
+
+/** The first kernel of a replay whose output differs from the eager call's (Program.firstDifference). */
+export interface KernelDifference {
+  /** the kernel's index in the program, and its name */
+  index: number;
+  name: string;
+  /** which output: "result", "result k", or an argument written in place */
+  what: string;
+  array: NDArray;
+  /** the first element (C order) that differs, and the two values */
+  element: number;
+  got: number;
+  want: number;
+  /** the kernels of the fused loop the call ran in, or null if it ran as recorded */
+  fused: string[] | null;
+  /** the call's array arguments: dtype, shape, strides, offset */
+  args: string;
+}
+
+function firstUnequal(got: NDArray, want: NDArray): { element: number; got: number; want: number } | null {
+  const a = got.copy().data;
+  const b = want.copy().data;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) return { element: i, got: a[i]!, want: b[i]! };
+  return a.length === b.length ? null : { element: n, got: NaN, want: NaN };
+}
+
+function describeArgs(s: Step): string {
+  const one = (v: unknown): string =>
+    v instanceof NDArray ? `${v.dtype}${fmtShape(v.shape)} strides [${v.strides.join(",")}] offset ${v.offset}` : Array.isArray(v) ? `[${v.map(one).join("; ")}]` : typeof v === "number" ? String(v) : typeof v;
+  return s.args.map(one).join(", ");
+}
+
 /** A recorded sequence of kernel calls, replayable on the arrays it was traced on. */
 export class Program {
   /** What run() executes: the steps, with runs of elementwise kernels replaced by fused loops (fuse.ts). */
-  private items: (Step | (() => void))[] | null = null;
+  private items: Item[] | null = null;
   private planned: Step[] | null = null;
   private shared = 0;
   private resolved = 0;
@@ -381,7 +478,7 @@ export class Program {
       const p = planBuffers(this.steps, this.options.keep ?? [], this.options.storageId);
       this.planned = p.steps;
       this.shared = p.shared;
-      this.items = this.options.fuse ?? true ? this.fused(p.steps) : p.steps.slice();
+      this.items = this.options.fuse ?? true ? this.fused(p.steps) : p.steps.map((s, i) => ({ step: s, steps: [i], writes: [] }));
     }
     return this.planned;
   }
@@ -404,45 +501,44 @@ export class Program {
     return this.fusedGroups;
   }
 
-  private fused(steps: readonly Step[]): (Step | (() => void))[] {
-    if (!canGenerate) return steps.slice(); // no generated code here: the kernels one by one
-    const items: (Step | (() => void))[] = [];
+  private fused(steps: readonly Step[]): Item[] {
+    const items: Item[] = [];
+    if (!canGenerate) return steps.map((s, i) => ({ step: s, steps: [i], writes: [] })); // no generated code here: the kernels one by one
     let group: FusedGroup | null = null;
+    let members: { step: number; out: NDArray }[] = [];
     const flush = () => {
       if (group === null) return;
       const loop = group.compile();
       if (loop === null) throw new TraceError("trace: a fused loop could not be generated"); // canGenerate said it could
-      items.push(loop);
+      items.push({ run: loop, steps: [...new Set(members.map((m) => m.step))], writes: members, group: this.fusedGroups.length });
       this.fusedGroups.push({ kernels: group.ops.map((o) => o.name), size: group.n, source: group.source });
       group = null;
+      members = [];
     };
-    for (const s of steps) {
+    steps.forEach((s, index) => {
       const product = resolvedProduct(s);
       if (product !== null) {
         flush();
-        items.push(product);
+        items.push({ run: product, steps: [index], writes: [] });
         this.resolved++;
-        continue;
+        return;
       }
       const ops = s.mode === CALL || s.mode === OUT || s.mode === COPY ? elementOps(s.name, s.args, s.mode === CALL ? null : s.targets.length === 1 ? s.targets[0]! : null) : null;
-      if (ops === null) {
+      // an op that fits no loop even alone (its output overlaps an operand at a shift, say) runs as recorded
+      if (ops === null || !ops.every((op) => new FusedGroup(op.out.size, op.out.dtype === "float32").tryAdd(op))) {
         flush();
-        items.push(s);
-        continue;
-      }
-      // an op that fits no loop even alone (operands with rows of different lengths, say) runs as recorded
-      if (!ops.every((op) => new FusedGroup(op.out.size, op.out.dtype === "float32").tryAdd(op))) {
-        flush();
-        items.push(s);
-        continue;
+        items.push({ step: s, steps: [index], writes: [] });
+        return;
       }
       for (const op of ops) {
-        if (group !== null && (group as FusedGroup).tryAdd(op)) continue;
-        flush();
-        group = new FusedGroup(op.out.size, op.out.dtype === "float32");
-        group.tryAdd(op);
+        if (group === null || !(group as FusedGroup).tryAdd(op)) {
+          flush();
+          group = new FusedGroup(op.out.size, op.out.dtype === "float32");
+          group.tryAdd(op);
+        }
+        members.push({ step: index, out: op.out });
       }
-    }
+    });
     flush();
     return items;
   }
@@ -454,37 +550,83 @@ export class Program {
     trimSpares(0, 0);
     this.plan();
     const items = this.items!;
-    for (let i = 0; i < items.length; i++) {
-      const s = items[i]!;
-      if (typeof s === "function") {
-        s();
-        continue;
+    for (let i = 0; i < items.length; i++) runItem(items[i]!);
+  }
+
+  /**
+   * The arrays and objects a replay reads or writes that the program did not make: the state a
+   * step reaches through closures (parameters, optimizer state, an RNG stream, a scheduler),
+   * as the recorded calls name them. Placeholders are among the arrays.
+   */
+  outside(): { arrays: NDArray[]; objects: ReplayState[] } {
+    const arrays = new Map<Storage, NDArray>();
+    const objects = new Set<ReplayState>();
+    const visit = (v: unknown, depth: number): void => {
+      if (v instanceof NDArray) {
+        if (!arrays.has(v.data)) arrays.set(v.data, v);
+      } else if (hasReplayState(v)) objects.add(v);
+      else if (depth < 3 && Array.isArray(v)) for (const x of v) visit(x, depth + 1);
+      else if (depth < 3 && v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) visit(x, depth + 1);
+    };
+    for (const s of this.steps) {
+      visit(s.self, 0);
+      for (const a of s.args) visit(a, 0);
+    }
+    return { arrays: [...arrays.values()], objects: [...objects] };
+  }
+
+  /**
+   * Runs the program item by item, comparing what each kernel wrote with `captured` (what the
+   * same kernels wrote in an eager call from the same state: trace's `capture`), and returns
+   * the first kernel whose output differs, or null if none does.
+   */
+  firstDifference(captured: readonly CapturedStep[]): KernelDifference | null {
+    trimSpares(0, 0);
+    const planned = this.plan();
+    const items = this.items!;
+    for (const item of items) {
+      runItem(item);
+      // what a fused loop wrote and a later op of the same loop overwrote is not there to compare
+      const overwritten = new Set<number>();
+      for (let k = 0; k < item.writes.length; k++) {
+        for (let j = k + 1; j < item.writes.length; j++) if (storageOverlaps(item.writes[k]!.out.data, item.writes[j]!.out.data)) overwritten.add(k);
       }
-      const mode = s.mode;
-      if (mode === CALL || mode === OUT) {
-        s.fn.apply(s.self, s.args);
-      } else if (mode === COPY) {
-        const targets = s.targets;
-        if (targets.length === 1) {
-          // the kernel's first allocation of the result's size is the traced result's storage:
-          // usually its result, computed in place; otherwise a temporary, and the copy follows
-          const t = targets[0]!;
-          redirectAllocation(t.data);
-          let r: unknown;
-          try {
-            r = s.fn.apply(s.self, s.args);
-          } finally {
-            redirectAllocation(null);
+      for (const index of item.steps) {
+        const step = planned[index]!;
+        const want = captured[index];
+        if (want === undefined) continue;
+        const fused = item.group === undefined ? null : this.fusedGroups[item.group]!.kernels;
+        const compare = (got: NDArray, ref: NDArray | undefined, what: string): KernelDifference | null => {
+          if (ref === undefined) return null;
+          const at = firstUnequal(got, ref);
+          return at === null ? null : { index, name: step.name, what, array: got, element: at.element, got: at.got, want: at.want, fused, args: describeArgs(step) };
+        };
+        if (item.group !== undefined) {
+          // a fused loop: the arrays this step's ops wrote (a whole result, or an argument written in place)
+          for (let k = 0; k < item.writes.length; k++) {
+            const w = item.writes[k]!;
+            if (w.step !== index || overwritten.has(k)) continue;
+            const t = step.targets.findIndex((x) => x !== null && x.data === w.out.data);
+            const a = step.args.indexOf(w.out);
+            const d = t >= 0 ? compare(step.targets[t]!, want.targets[t] ?? undefined, "result") : a >= 0 ? compare(w.out, want.args[a] ?? undefined, `argument ${a + 1}, written in place`) : null;
+            if (d !== null) return d;
           }
-          if (!(r instanceof NDArray)) throw new TraceError(`replay: ${s.name} returned no array where the trace had one`);
-          if (r.data === t.data && r.offset === t.offset && sameStrides(r, t)) continue;
-          copyResult(t, r.data === t.data ? r.copy() : r); // another layout over the same storage: through a copy
-        } else {
-          const r = s.fn.apply(s.self, s.args);
-          for (let k = 0; k < targets.length; k++) if (targets[k]) copyResult(targets[k]!, (r as NDArray[])[k]!);
+          continue;
+        }
+        for (let t = 0; t < step.targets.length; t++) {
+          const d = step.targets[t] ? compare(step.targets[t]!, want.targets[t] ?? undefined, step.targets.length > 1 ? `result ${t}` : "result") : null;
+          if (d !== null) return d;
+        }
+        if (step.mode === CALL) {
+          for (let a = 0; a < step.args.length; a++) {
+            const x = step.args[a];
+            const d = x instanceof NDArray ? compare(x, want.args[a] ?? undefined, `argument ${a + 1}`) : null;
+            if (d !== null) return d;
+          }
         }
       }
     }
+    return null;
   }
 
   /** The buffers the program writes (distinct storages), and their bytes. */
@@ -630,12 +772,13 @@ function copyResult(dst: NDArray, src: NDArray): void {
  */
 export function trace<T>(
   fn: () => T, placeholders: readonly NDArray[], ids: Identities,
-  options: { fuse?: boolean; keep?: (result: T) => readonly NDArray[] } = {},
-): { result: T; program: Program } {
+  options: { fuse?: boolean; keep?: (result: T) => readonly NDArray[]; capture?: boolean } = {},
+): { result: T; program: Program; captured: CapturedStep[] | null } {
   if (active !== null) throw new TraceError("trace: a trace is already recording");
   const ph = new Map<StorageInfo, number>();
   placeholders.forEach((p, i) => ph.set(p.storageInfo, i));
   const rec = new Recorder(ph, ids);
+  if (options.capture) rec.captured = [];
   active = rec;
   onRecycle((d) => rec.forget(d));
   let result: T;
@@ -649,7 +792,7 @@ export function trace<T>(
   const keep = options.keep?.(result) ?? arraysIn(result);
   rec.checkAll(keep);
   trimSpares(0, 0); // see Program.run
-  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d) }) };
+  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d) }), captured: rec.captured };
 }
 
 /** The arrays in a value: itself, or in lists and plain objects (the default of what a trace keeps). */
