@@ -54,6 +54,8 @@ export function differential(make: () => Subject, inputs: (i: number) => unknown
     try {
       got = step(...inputs(i));
     } catch (error) {
+      // compile's own check caught a replay that differs from the eager call: a divergence, not a refusal
+      if (error instanceof CompileError && isCheckFailure(error)) throw new Divergence(`call ${i}: ${error.message}`);
       if (error instanceof CompileError || error instanceof TraceError) return { kind: "refused", atCall: i, error };
       throw new Divergence(`call ${i}: the compiled step threw where the eager one did not: ${String((error as Error)?.stack ?? error)}`);
     }
@@ -105,7 +107,13 @@ export function compareValues(want: unknown, got: unknown, path: string): void {
   if (!Object.is(want, got)) throw new Divergence(`${path}: ${String(want)} eagerly, ${String(got)} compiled`);
 }
 
+/** Whether a CompileError is compile's check finding a replay unlike the eager call (a caught divergence). */
+export function isCheckFailure(e: Error): boolean {
+  return /replayed, differs from the eager call/.test(e.message);
+}
+
 /** Whether an error is a refusal that the contract allows. */
 export function isRefusal(e: unknown): boolean {
+  if (e instanceof CompileError && isCheckFailure(e)) return false;
   return e instanceof CompileError || e instanceof TraceError || (e instanceof TapegradError && e.name === "CompileError");
 }
