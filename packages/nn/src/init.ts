@@ -4,14 +4,19 @@
 import { RandomState, NDArray, type DType } from "@tapegrad/tensor";
 import * as nd from "@tapegrad/tensor";
 
-let defaultRng = new RandomState(0);
+const defaultRng = new RandomState(0);
 
-/** Replaces the default random stream with a new one from `seed` (PyTorch's torch.manual_seed): modules made afterwards without an `rng` option draw the same initial weights each run. */
+/**
+ * Starts the default random stream afresh from `seed` (PyTorch's torch.manual_seed): modules made
+ * afterwards without an `rng` option draw the same initial weights each run. The stream is
+ * reseeded in place (RandomState.seed, a kernel), so that inside a compiled step a replay
+ * reseeds it too.
+ */
 export function manualSeed(seed: number): void {
-  defaultRng = new RandomState(seed);
+  defaultRng.seed(seed);
 }
 
-/** The default random stream: what modules draw initial weights (and Dropout its masks) from when given no `rng`. manualSeed replaces it. */
+/** The default random stream: what modules draw initial weights (and Dropout its masks) from when given no `rng`. It is always the same object; manualSeed reseeds it. */
 export function getDefaultRng(): RandomState {
   return defaultRng;
 }

@@ -4,6 +4,7 @@
 
 import * as nd from "@tapegrad/tensor";
 import { NDArray, TapegradError, fmtShape, type DType } from "@tapegrad/tensor";
+import { restoreState, saveState } from "@tapegrad/tensor/internal";
 import { Tensor } from "@tapegrad/autograd";
 
 /** A leaf tensor that a module owns and an optimizer updates. */
@@ -180,9 +181,25 @@ export abstract class Module {
    * deep it sits.
    */
   train(mode = true): this {
-    this.training = mode;
-    for (const child of this.children()) child.train(mode);
+    setTraining.call(this, mode);
     return this;
+  }
+
+  /**
+   * compile's check (replay-state.ts): the training flag of this module and every descendant,
+   * which train() and eval() change (inside a compiled step, at every replay too).
+   */
+  [saveState](): boolean[] {
+    return [...this.namedModules()].map(([, m]) => m.training);
+  }
+
+  [restoreState](snapshot: unknown): void {
+    const flags = snapshot as boolean[];
+    const modules = [...this.namedModules()];
+    if (modules.length !== flags.length) throw new TapegradError(`Module: a saved mode of ${flags.length} modules cannot be put back on ${modules.length}`);
+    modules.forEach(([, m], i) => {
+      m.training = flags[i]!;
+    });
   }
 
   eval(): this {
@@ -260,6 +277,16 @@ export abstract class Module {
     return this;
   }
 }
+
+/**
+ * train(mode)'s work as a kernel with the module as `this`: inside a compiled step it is recorded
+ * and runs again at every replay, so the mode a step leaves is the mode an eager call leaves
+ * (and calling train() in train mode stays harmless). Children are set through their own train().
+ */
+const setTraining = nd.kernel("Module.train", function (this: Module, mode: boolean): void {
+  this.training = mode;
+  for (const child of this.children()) child.train(mode);
+});
 
 /** Floats load into floats of either width; integers and booleans only into their own kind (no silent truncation). */
 const dtypeKind = (d: DType): string => (nd.isFloat(d) ? "float" : d);

@@ -4,8 +4,8 @@
 // with NDArray kernels; the state dict holds everything needed to resume training exactly.
 
 import * as nd from "@tapegrad/tensor";
-import { DTypeError, NDArray, ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
-import { Tensor } from "@tapegrad/autograd";
+import { DTypeError, NDArray, ShapeError, ValueError, fmtShape, isTracing, type DType } from "@tapegrad/tensor";
+import { CompileError, Tensor } from "@tapegrad/autograd";
 import { copyHyper, decodeState, encodeState, type OptimizerStateDict, type ParamState, type StateSpec } from "./optim-state.js";
 
 export type { OptimizerStateDict, OptimizerMeta, ParamState } from "./optim-state.js";
@@ -85,7 +85,7 @@ export abstract class Optimizer<H extends object> {
       if (v !== undefined) (h as Record<string, unknown>)[k] = v;
     }
     this.validate(h, where);
-    this.paramGroups.push({ ...copyHyper(h), params });
+    this.paramGroups.push(makeGroup(this.label, this.paramGroups, h, params));
   }
 
   /** Clears every parameter's gradient: to null (PyTorch's default), or to zeros. */
@@ -105,6 +105,8 @@ export abstract class Optimizer<H extends object> {
    */
   step<T = undefined>(closure?: () => T): T | undefined {
     const loss = closure ? closure() : undefined;
+    // every group checked before any is updated: a refusal at replay leaves the parameters as they were
+    this.paramGroups.forEach((group, gi) => Optimizer.sameStructure.call(this, gi, this.structure(group)));
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = p.grad;
@@ -146,6 +148,30 @@ export abstract class Optimizer<H extends object> {
     for (const [p, st] of state) this.state.set(p, st);
   }
 
+  /**
+   * A kernel that does nothing eagerly and, at each replay of a compiled step, checks that the
+   * group's hyperparameters still choose the kernels the update was traced with (momentum or
+   * weight decay zero or not, nesterov, amsgrad, maximize): their values are read at every
+   * replay, but which kernels run is fixed by the trace.
+   */
+  private static readonly sameStructure = nd.kernel("Optimizer.structure", function (this: Optimizer<object>, gi: number, traced: string): void {
+    const now = this.structure(this.paramGroups[gi]!);
+    if (now !== traced) {
+      throw new CompileError(
+        `${this.label}.step: parameter group ${gi} now has ${now}, but the compiled step was traced with ${traced}, which runs other kernels; ` +
+          "after such a change (between calls), call step.reset() on the compiled step so that it traces again",
+      );
+    }
+  });
+
+  /**
+   * The hyperparameters that choose which kernels update() runs, as words (what a replay cannot
+   * change). An optimizer of your own whose update branches on a hyperparameter overrides this.
+   */
+  protected structure(_h: H): string {
+    return "";
+  }
+
   /** Throws unless the hyperparameters are valid; `where` names them in the message. */
   protected abstract validate(h: H, where: string): void;
   /** The state entries a parameter of a group with these hyperparameters may hold. */
@@ -163,6 +189,46 @@ export abstract class Optimizer<H extends object> {
 
 const isNum = (v: unknown): v is number => typeof v === "number" && !Number.isNaN(v);
 
+/** Each group's hyperparameters, behind its accessors. */
+const groupValues = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * A parameter group whose hyperparameters are accessors: reading and writing them works as on
+ * a plain object (spread, JSON, Object.assign), but a write while a compiled step is being traced
+ * is a CompileError, since a replay would not repeat it. A write from inside a kernel (a
+ * scheduler's step) is not traced code: it runs again at every replay.
+ */
+function makeGroup<H extends object>(label: string, groups: readonly object[], h: H, params: Tensor[]): ParamGroup<H> {
+  const values = copyHyper(h) as Record<string, unknown>;
+  const g: Record<string, unknown> = {};
+  for (const k of Object.keys(values)) {
+    Object.defineProperty(g, k, {
+      enumerable: true,
+      configurable: true,
+      get: () => values[k],
+      set: (v: unknown) => {
+        if (isTracing()) {
+          throw new CompileError(
+            `${label}.paramGroups[${groups.indexOf(g)}].${k} set inside a compiled step: a replay would not repeat the write. ` +
+              "Set it between calls (the optimizer reads it at every replay), or from a scheduler's step()",
+          );
+        }
+        values[k] = v;
+      },
+    });
+  }
+  g.params = params;
+  groupValues.set(g, values);
+  return g as ParamGroup<H>;
+}
+
+/** @internal Writes a group's hyperparameter past the guard (a scheduler putting back its saved state). */
+export function writeGroupValue(group: object, key: string, value: unknown): void {
+  const values = groupValues.get(group);
+  if (values !== undefined && key in values) values[key] = value;
+  else (group as Record<string, unknown>)[key] = value;
+}
+
 /**
  * A group's learning rate as a 0-d float64 array, read from the group when the kernel runs: in
  * a compiled step, at every replay, so a scheduler's or a user's change to `group.lr` between
@@ -171,6 +237,18 @@ const isNum = (v: unknown): v is number => typeof v === "number" && !Number.isNa
 function learningRate(h: { lr: number }): NDArray {
   return nd.scalarFrom(() => h.lr);
 }
+
+/**
+ * Hyperparameters as 0-d arrays, made by one kernel that calls `read` when it runs: in a compiled
+ * step, at every replay, so that a value set between calls (or by a scheduler) takes effect as it
+ * does eagerly. Each is made in the dtype that a JS number would take next to the array it meets
+ * (a weak scalar, see the tensor package's dtype.ts), so the bits are those of the plain number.
+ * One kernel for all, called before the update's elementwise kernels, so that it splits no run
+ * of them.
+ */
+const hyperparameters = nd.kernel("Optimizer.hyperparameters", (read: () => readonly number[], dtypes: readonly DType[]): NDArray[] =>
+  read().map((v, i) => nd.scalar(v, dtypes[i])),
+);
 
 /** A counter of a parameter's state (Adam's step) as a 0-d float64 array, made from the number a state dict loads. */
 function counterArray(st: ParamState, key: string): NDArray {
@@ -232,21 +310,28 @@ export class SGD extends Optimizer<SGDOptions> {
     // A missing momentum buffer is what a parameter has before its first step.
   }
 
+  protected override structure(h: SGDOptions): string {
+    return `maximize ${h.maximize}, weightDecay ${h.weightDecay === 0 ? "0" : "non-zero"}, momentum ${h.momentum === 0 ? "0" : "non-zero"}, nesterov ${h.nesterov}`;
+  }
+
   protected update(x: NDArray, grad: NDArray, h: SGDOptions, st: ParamState): void {
+    // d's dtype: grad's, then promoted with x's by the weight decay
+    const dd = h.weightDecay !== 0 ? nd.promoteTypes(grad.dtype, x.dtype) : grad.dtype;
+    const [lr, wd, momentum, undamped] = hyperparameters(() => [h.lr, h.weightDecay, h.momentum, 1 - h.dampening], [x.dtype, x.dtype, x.dtype, dd]) as [NDArray, NDArray, NDArray, NDArray];
     let d = h.maximize ? nd.neg(grad) : grad;
-    if (h.weightDecay !== 0) d = nd.add(d, nd.mul(x, h.weightDecay));
+    if (h.weightDecay !== 0) d = nd.add(d, nd.mul(x, wd));
     if (h.momentum !== 0) {
       let buf = st.momentum_buffer as NDArray | undefined;
       if (buf === undefined) {
         buf = nd.copy(d, x.dtype);
         st.momentum_buffer = buf;
       } else {
-        nd.mul(buf, h.momentum, buf);
-        nd.add(buf, nd.mul(d, 1 - h.dampening), buf);
+        nd.mul(buf, momentum, buf);
+        nd.add(buf, nd.mul(d, undamped), buf);
       }
-      d = h.nesterov ? nd.add(d, nd.mul(buf, h.momentum)) : buf;
+      d = h.nesterov ? nd.add(d, nd.mul(buf, momentum)) : buf;
     }
-    nd.sub(x, nd.mul(d, learningRate(h).astype(x.dtype)), x);
+    nd.sub(x, nd.mul(d, lr), x);
   }
 }
 
@@ -292,8 +377,11 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     if (missing.length > 0 && missing.length < need.length) throw new ValueError(`${where} lacks ${missing.join(", ")}`);
   }
 
+  protected override structure(h: AdamOptions): string {
+    return `maximize ${h.maximize}, weightDecay ${h.weightDecay === 0 ? "0" : "non-zero"}, amsgrad ${h.amsgrad}`;
+  }
+
   protected update(x: NDArray, grad: NDArray, h: AdamOptions, st: ParamState): void {
-    const [b1, b2] = h.betas;
     if (st.step === undefined) {
       st.step = 0;
       st.exp_avg = nd.zerosLike(x);
@@ -301,6 +389,12 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     }
     const m = st.exp_avg as NDArray;
     const v = st.exp_avg_sq as NDArray;
+    // g's dtype: grad's, promoted with x's by an L2 weight decay; g - m's: promoted with m's (x's)
+    const gd = !this.decoupled && h.weightDecay !== 0 ? nd.promoteTypes(grad.dtype, x.dtype) : grad.dtype;
+    const [b1, b2, oneMinusB1, b2x, oneMinusB2, eps, wd] = hyperparameters(
+      () => [h.betas[0], h.betas[1], 1 - h.betas[0], h.betas[1], 1 - h.betas[1], h.eps, h.weightDecay],
+      ["float64", "float64", nd.promoteTypes(gd, x.dtype), x.dtype, gd, x.dtype, this.decoupled ? "float64" : x.dtype],
+    ) as NDArray[] as [NDArray, NDArray, NDArray, NDArray, NDArray, NDArray, NDArray];
     // The step count and everything computed from it are arrays, updated by kernels, so that a
     // compiled step counts and corrects its bias at every replay (PyTorch's capturable Adam
     // keeps `step` as a tensor for CUDA graphs, for the same reason). The state dict still holds
@@ -310,14 +404,14 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const lr = learningRate(h);
     let g = h.maximize ? nd.neg(grad) : grad;
     if (this.decoupled) {
-      if (h.weightDecay !== 0) nd.mul(x, nd.sub(1, nd.mul(lr, h.weightDecay)).astype(x.dtype), x);
+      if (h.weightDecay !== 0) nd.mul(x, nd.sub(1, nd.mul(lr, wd)).astype(x.dtype), x);
     } else if (h.weightDecay !== 0) {
-      g = nd.add(g, nd.mul(x, h.weightDecay));
+      g = nd.add(g, nd.mul(x, wd));
     }
     // m.lerp_(g, 1 - b1) and v.mul_(b2).addcmul_(g, g, 1 - b2), as PyTorch writes them
-    nd.add(m, nd.mul(nd.sub(g, m), 1 - b1), m);
-    nd.mul(v, b2, v);
-    nd.add(v, nd.mul(nd.mul(g, g), 1 - b2), v);
+    nd.add(m, nd.mul(nd.sub(g, m), oneMinusB1), m);
+    nd.mul(v, b2x, v);
+    nd.add(v, nd.mul(nd.mul(g, g), oneMinusB2), v);
     let second = v;
     if (h.amsgrad) {
       // max_exp_avg_sq may be absent when amsgrad was switched on after some steps
@@ -328,7 +422,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     // lr / (1 - b1^t) and sqrt(1 - b2^t) in float64, then in x's dtype, as JS numbers would be
     const stepSize = nd.div(lr, nd.sub(1, nd.pow(b1, t))).astype(x.dtype);
     const correction = nd.sqrt(nd.sub(1, nd.pow(b2, t))).astype(x.dtype);
-    const denom = nd.add(nd.div(nd.sqrt(second), correction), h.eps);
+    const denom = nd.add(nd.div(nd.sqrt(second), correction), eps);
     nd.sub(x, nd.mul(nd.div(m, denom), stepSize), x);
   }
 }

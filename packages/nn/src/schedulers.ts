@@ -5,8 +5,10 @@
 // Usage is PyTorch's: construct after the optimizer (this sets the lr of step 0), then call
 // `optimizer.step()` and `scheduler.step()` once per step.
 
+import * as nd from "@tapegrad/tensor";
 import { ValueError } from "@tapegrad/tensor";
-import type { Optimizer } from "./optim.js";
+import { restoreState, saveState } from "@tapegrad/tensor/internal";
+import { writeGroupValue, type Optimizer } from "./optim.js";
 
 /** What a scheduler reads and writes in a parameter group. */
 interface Group {
@@ -25,6 +27,17 @@ type AnyOptimizer = Optimizer<object>;
 const initialLrs = new WeakMap<AnyOptimizer, number[]>();
 
 const groupsOf = (opt: AnyOptimizer) => opt.paramGroups as unknown as Group[];
+
+/** What a step changes, for compile's check (replay-state.ts): see LRScheduler[saveState]. */
+interface StepSnapshot {
+  lastEpoch: number;
+  stepCount: number;
+  lastLr: number[];
+  /** What it wrote into each group: the lr, and OneCycleLR's momentum or betas. */
+  groups: Record<string, unknown>[];
+  /** A SequentialLR's schedulers'. */
+  inner: unknown[];
+}
 
 /** A scheduler's state: plain JSON, PyTorch's state_dict fields in camelCase. */
 export interface SchedulerStateDict {
@@ -46,6 +59,10 @@ const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFin
  * The base of the learning-rate schedulers (PyTorch's torch.optim.lr_scheduler.LRScheduler):
  * constructing one sets each group's lr for step 0; each step() then writes the next lr into the
  * optimizer's groups. Call it once per step, after optimizer.step().
+ *
+ * step() is a kernel with the scheduler as `this`: inside a compiled step it runs again at every
+ * replay (and the optimizer reads the lr it wrote at every replay), and the scheduler saves and
+ * restores what a step changes for compile's check.
  *
  * @example
  * ```ts
@@ -90,14 +107,69 @@ export abstract class LRScheduler {
   /** PyTorch's _initial_step: called at the end of each constructor. */
   protected initialStep(): void {
     this.stepCount = 0;
-    this.step();
+    // not the kernel: a scheduler made inside a compiled step writes the groups' lr in traced
+    // code, which their guard refuses, rather than record a step that a replay would repeat
+    this.advance();
   }
 
   /** Advances one step and writes the new lr into every parameter group. */
   step(): void {
+    LRScheduler.stepKernel.call(this);
+  }
+
+  /** step() as a kernel: recorded with the scheduler as `this`, called again at every replay. */
+  private static readonly stepKernel = nd.kernel("LRScheduler.step", function (this: LRScheduler): void {
+    this.advance();
+  });
+
+  /** What step() does. */
+  protected advance(): void {
     this.stepCount++;
     this.lastEpoch++;
     this.apply(this.getLr());
+  }
+
+  /** The group fields a step writes besides lr (OneCycleLR's momentum or betas). */
+  protected writtenFields(): string[] {
+    return [];
+  }
+
+  /**
+   * compile's check (replay-state.ts): what a step changes, the lrs (and momenta) it wrote into
+   * the optimizer's groups included, so that putting it back undoes the step entirely.
+   */
+  [saveState](): StepSnapshot {
+    const fields = ["lr", ...this.writtenFields()];
+    return {
+      lastEpoch: this.lastEpoch,
+      stepCount: this.stepCount,
+      lastLr: [...this.lastLr],
+      groups: groupsOf(this.optimizer).map((g) => {
+        const out: Record<string, unknown> = {};
+        for (const k of fields) {
+          const v = (g as unknown as Record<string, unknown>)[k];
+          out[k] = Array.isArray(v) ? [...v] : v;
+        }
+        return out;
+      }),
+      inner: this.innerSchedulers().map((s) => s[saveState]()),
+    };
+  }
+
+  [restoreState](snapshot: unknown): void {
+    const s = snapshot as StepSnapshot;
+    this.innerSchedulers().forEach((inner, i) => inner[restoreState](s.inner[i]));
+    this.lastEpoch = s.lastEpoch;
+    this.stepCount = s.stepCount;
+    this.lastLr = [...s.lastLr];
+    groupsOf(this.optimizer).forEach((g, i) => {
+      for (const [k, v] of Object.entries(s.groups[i]!)) writeGroupValue(g, k, Array.isArray(v) ? [...v] : v);
+    });
+  }
+
+  /** The schedulers this one steps (SequentialLR's). */
+  protected innerSchedulers(): LRScheduler[] {
+    return [];
   }
 
   /** PyTorch's step(epoch): jumps to epoch, by the closed form where there is one. */
@@ -423,6 +495,10 @@ export class OneCycleLR extends LRScheduler {
     this.initialStep();
   }
 
+  protected override writtenFields(): string[] {
+    return this.cycleMomentum ? [this.useBeta1 ? "betas" : "momentum"] : [];
+  }
+
   private setMomentum(g: Group, m: number): void {
     if (this.useBeta1) g.betas = [m, g.betas![1]];
     else g.momentum = m;
@@ -504,7 +580,11 @@ export class SequentialLR extends LRScheduler {
     return this.lastLr;
   }
 
-  override step(): void {
+  protected override innerSchedulers(): LRScheduler[] {
+    return this.schedulers;
+  }
+
+  protected override advance(): void {
     this.lastEpoch++;
     const idx = this.milestones.filter((m) => m <= this.lastEpoch).length; // bisect_right
     const s = this.schedulers[idx]!;
