@@ -331,6 +331,7 @@ export class FusedGroup {
     const depth = ext.length;
     const written = new Set<number>();
     for (const x of this.members) written.add(slotOf(x.out));
+    for (const a of accesses) slotOf(a); // every map known before the loop's form is chosen
     // a read that is one element for the whole loop (a broadcast single value) is read before it
     const hoisted = (k: number) => this.n > 1 && maps[k]!.strides.every((s) => s === 0) && !written.has(k);
     // one flat loop over unit strides reads through subarrays from index 0 (V8 checks bounds faster)

@@ -122,6 +122,8 @@ interface Scenario {
   start: (ph: NDArray[]) => NDArray[];
   /** operands whose rows of contiguous elements differ in length (such an op runs unfused) */
   mixedRows?: boolean;
+  /** pool entries that are read-only views (a broadcast): never an op's `out` */
+  readOnly?: number;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -160,6 +162,31 @@ const SCENARIOS: Scenario[] = [
       const m = nd.sub(p[0]!, 0.25);
       return [m.slice([], [0, 5]), m.slice([], [3, 8]), m.slice([], [10, 15]), p[1]!];
     },
+  },
+  {
+    // the permuted output of a batch-first module: [T, B, H] seen as [B, T, H], no rows of the pool's length
+    name: "permuted 3-d",
+    ph: [[5, 3, 4], [3, 5, 4]],
+    start: (p) => [p[0]!.permute(1, 0, 2), p[1]!, nd.add(p[0]!, 0).permute(1, 0, 2), nd.mul(p[1]!, 1)],
+  },
+  {
+    // negative steps: reversed rows and reversed columns of one storage, and the storage itself
+    name: "negative steps",
+    ph: [[6, 4], [6, 4]],
+    start: (p) => {
+      const c = nd.add(p[0]!, 0);
+      return [c.slice([null, null, -1]), c.slice(null, [null, null, -1]), c, p[1]!.slice([null, null, -1], [null, null, -1])];
+    },
+  },
+  {
+    // a broadcast view (stride 0 along the rows) read beside whole arrays; and a view and its base
+    name: "broadcast views",
+    ph: [[4], [3, 4]],
+    start: (p) => {
+      const b = nd.add(p[1]!, 0);
+      return [p[1]!, b, b.slice([1, 2]).broadcastTo([3, 4]), p[0]!.broadcastTo([3, 4])];
+    },
+    readOnly: 2,
   },
   {
     // [2, 2, 5] views with rows of 10 (x[:, 0:2] of a [2, 4, 5]) and of 5 (y[..., 0:5] of a [2, 2, 10])
@@ -243,7 +270,8 @@ function runChain(c: Chain, ph: NDArray[], consts: readonly NDArray[], shiftedWr
   const f = nd as unknown as Record<string, (...args: unknown[]) => NDArray>;
   for (const s of c.ops) {
     const a = pool[s.a % pool.length]!;
-    let out = s.out === null || s.op === "copy" ? undefined : pool[s.out % pool.length]!;
+    const ro = SCENARIOS[c.scenario]!.readOnly ?? Infinity;
+    let out = s.out === null || s.op === "copy" || s.out % pool.length >= ro ? undefined : pool[s.out % pool.length]!;
     let r: NDArray;
     if ((UNARY as readonly string[]).includes(s.op)) {
       if (out !== undefined && !shiftedWrites && pool.some((x) => overlapsShifted(out!, x))) out = undefined;
