@@ -134,6 +134,14 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
       stats.plans = entries.size;
     }
     if (e.refused !== null) throw e.refused;
+    if (e.plan !== null && e.plan.program.brokenGuard() !== null) {
+      // the traced code took a path chosen by a JS value that has changed since (model.eval()
+      // between calls, say): the plan replays the other path, so this signature traces again
+      e.plan = null;
+      e.agreed = 0;
+      e.traces = 0;
+      e.checked = 0;
+    }
     if (e.plan !== null && e.agreed >= 1) {
       stats.replays++;
       e.replays++;

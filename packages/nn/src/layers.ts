@@ -98,6 +98,8 @@ export class Dropout extends Module {
 
   forward(x: TensorLike): Tensor {
     const t = ag.toTensor(x);
+    // a compiled step replays the path taken here: it traces again if the mode changes between calls
+    nd.traceGuard("Dropout.training", () => this.training);
     if (!this.training || this.p === 0) return t;
     if (this.p === 1) return t.mul(new Tensor(nd.zeros(t.shape, t.dtype)));
     const keep = nd.ge((this.rng ?? getDefaultRng()).rand(...t.shape), this.p).astype(t.dtype);

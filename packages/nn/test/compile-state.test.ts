@@ -341,6 +341,19 @@ describe("train()/eval() inside a compiled step replay exactly", () => {
     }, (p) => p.model.eval()));
   });
 
+  it("eval()/train() between calls, outside the step: the plan's path no longer holds, so the step traces again (Dropout's guard)", () => {
+    const make = training(
+      () => {
+        const model = mlp(new Dropout(0.3, { rng: new nd.RandomState(9) }));
+        return { model, opt: new SGD(model.parameters(), { lr: 0.05 }) as never };
+      },
+      () => {},
+      (p, i) => (i === 4 ? p.model.eval() : i === 7 ? p.model.train() : undefined),
+    );
+    const out = differential(make, data, { calls: 12 });
+    expect(out.kind).toBe("equal");
+  });
+
   it("train() in train mode stays harmless", () => {
     expectEqual(training(() => {
       const model = mlp(new Dropout(0.3, { rng: new nd.RandomState(9) }));

@@ -18,7 +18,7 @@ export {
   concat, stack, split, chunk, take, indexAdd, toIndexArray,
   erf, unfold, unfoldBackward,
 } from "./traced-ops.js";
-export { kernel, isTracing, TraceError, type KernelInfo } from "./trace.js";
+export { kernel, isTracing, traceGuard, TraceError, type KernelInfo } from "./trace.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
 export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, fmtShape } from "./errors.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";

@@ -78,6 +78,26 @@ function untraced<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Declares that the code being traced took a path chosen by a plain JS value (a module's
+ * training flag, say): a replay first checks that `read()` still gives what it gave when traced
+ * (Object.is), and compile traces the call again where it does not, rather than replay the
+ * other path's kernels. `what` names the value in messages. Outside a trace it does nothing.
+ */
+export function traceGuard(what: string, read: () => unknown): void {
+  // after a recorded call that set plain JS state (model.train() inside the step, say) the value
+  // may be that call's doing, which a replay repeats: only what the step found on entry is guarded
+  if (active === null || active.setState) return;
+  active.guards.push({ what, read, value: read() });
+}
+
+/** A plain JS value a trace depended on: see traceGuard. */
+interface Guard {
+  what: string;
+  read: () => unknown;
+  value: unknown;
+}
+
 /** Whether a trace is recording (so a compiled function called inside one runs eagerly, as part of it). */
 export function isTracing(): boolean {
   return active !== null;
@@ -114,6 +134,9 @@ export class Identities {
 
 class Recorder {
   readonly steps: RecordedStep[] = [];
+  readonly guards: Guard[] = [];
+  /** A call has been recorded that writes plain JS state (a kernel called on a ReplayState object that returns no array). */
+  setState = false;
   /** With `capture`: what each recorded call wrote, copied as it left it (Program.firstDifference compares a replay with it). */
   captured: CapturedStep[] | null = null;
   /** The result of each recorded call, by its storage's info. */
@@ -178,6 +201,7 @@ class Recorder {
     if (results === null) {
       // nothing or a plain value: the call wrote into its arguments (fill, assign, a shuffle)
       this.remember(self, args, result, name);
+      if (hasReplayState(self)) this.setState = true;
       this.steps.push({ name, fn, self: this.detach(self), args: args.map((a) => this.detach(a)), mode: CALL, targets: [], signature: parts.join(" ") });
       if (this.captured) this.captured.push(untraced(() => ({ targets: [], args: args.map((a) => (a instanceof NDArray ? a.copy() : null)) })));
       return result;
@@ -470,8 +494,17 @@ export class Program {
    */
   constructor(
     readonly steps: readonly RecordedStep[],
-    private readonly options: { fuse?: boolean; keep?: readonly NDArray[]; storageId: (d: Storage) => number },
+    private readonly options: { fuse?: boolean; keep?: readonly NDArray[]; storageId: (d: Storage) => number; guards?: readonly Guard[] },
   ) {}
+
+  /** The first plain JS value the trace depended on (traceGuard) that reads otherwise now, described; null if all hold. */
+  brokenGuard(): string | null {
+    for (const g of this.options.guards ?? []) {
+      const now = g.read();
+      if (!Object.is(now, g.value)) return `${g.what} was ${String(g.value)} when the step was traced and is ${String(now)} now`;
+    }
+    return null;
+  }
 
   private plan(): Step[] {
     if (this.planned === null) {
@@ -792,7 +825,7 @@ export function trace<T>(
   const keep = options.keep?.(result) ?? arraysIn(result);
   rec.checkAll(keep);
   trimSpares(0, 0); // see Program.run
-  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d) }), captured: rec.captured };
+  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d), guards: rec.guards }), captured: rec.captured };
 }
 
 /** The arrays in a value: itself, or in lists and plain objects (the default of what a trace keeps). */
