@@ -29,6 +29,11 @@ export interface DifferentialOptions {
   /** Calls compared (default 10: the first traces, the rest replay). */
   calls?: number;
   compile?: CompileOptions;
+  /**
+   * Also compare the arguments after each call (values, and the .grad a Tensor argument that
+   * requires grad receives); default false.
+   */
+  compareArgs?: boolean;
 }
 
 /**
@@ -45,14 +50,16 @@ export function differential(make: () => Subject, inputs: (i: number) => unknown
   const eagerStep = eager.step as unknown as (...a: unknown[]) => unknown;
   for (let i = 0; i < calls; i++) {
     let want: unknown;
+    const eagerArgs = inputs(i);
     try {
-      want = eagerStep(...inputs(i));
+      want = eagerStep(...eagerArgs);
     } catch (error) {
       return { kind: "eager-threw", atCall: i, error };
     }
     let got: unknown;
+    const compArgs = inputs(i);
     try {
-      got = step(...inputs(i));
+      got = step(...compArgs);
     } catch (error) {
       // compile's own check caught a replay that differs from the eager call: a divergence, not a refusal
       if (error instanceof CompileError && isCheckFailure(error)) throw new Divergence(`call ${i}: ${error.message}`);
@@ -61,6 +68,7 @@ export function differential(make: () => Subject, inputs: (i: number) => unknown
     }
     compareValues(want, got, `call ${i}: result`);
     compareValues(eager.state(), comp.state(), `call ${i}: state`);
+    if (options.compareArgs) compareValues(eagerArgs, compArgs, `call ${i}: arguments`);
     eager.between?.(i);
     comp.between?.(i);
   }
