@@ -104,9 +104,9 @@ async function main(): Promise<number> {
     }
     failed++;
     console.log(fc.defaultReportMessage(details));
-    const shrunk = details.counterexample?.[0];
+    const shrunk: unknown = details.counterexample?.[0];
     if (shrunk !== undefined) {
-      let c = shrunk;
+      let c: unknown = shrunk;
       if (prop.minimize) {
         try {
           c = prop.minimize(shrunk);
