@@ -16,7 +16,7 @@
 import { NDArray, TapegradError, fmtShape, isTracing } from "@tapegrad/tensor";
 import {
   Identities, trace, traceDifference, restoreState, sameSnapshot, saveState,
-  type CapturedStep, type KernelDifference, type Program, type ReplayState,
+  type CapturedStep, type ItemRead, type KernelDifference, type Program, type ReplayState,
 } from "@tapegrad/tensor/internal";
 import { Tensor } from "./tensor.js";
 import { setGradSink } from "./grad-bindings.js";
@@ -58,7 +58,12 @@ interface Plan {
   grads: (NDArray | null)[];
   /** What the function returned when traced: its tensors are the plan's buffers. */
   output: unknown;
+  /** The result's shape, its numbers written as #: which numbers a call returned is in `numbers`. */
   outputSignature: string;
+  /** Each number in the result, in order, with the index of the last item() read that gave that value (-1: none). */
+  numbers: { value: number; read: number }[];
+  /** The item() reads of the traced call. */
+  reads: readonly ItemRead[];
   /** The gradient reference each tensor was left with (see grad-bindings.ts), put back after a replay. */
   bindings: [Tensor, Tensor | null][];
 }
@@ -178,8 +183,13 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     let run: ReturnType<typeof trace<unknown>>;
     try {
       // what a caller reads after a call: the result, the gradients left on tensors
-      const keep = (result: unknown): NDArray[] => {
+      const keep = (result: unknown, reads: readonly ItemRead[]): NDArray[] => {
         const out = arraysIn(result);
+        // a returned number that is a value read out of an array: the array is read again after a replay
+        for (const v of numbersIn(result)) {
+          const k = lastRead(reads, v);
+          if (k >= 0) out.push(reads[k]!.array);
+        }
         for (const g of bound.values()) if (g !== null && g._noValues === null) out.push(g.data);
         for (const s of slots) if (s.tensor?._grad) out.push(s.tensor._grad.data);
         return out;
@@ -191,7 +201,8 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     const { result, program, captured } = run;
     const grads = slots.map((s) => takeGrad(s.tensor));
     for (const s of slots) if (s.tensor) bound.delete(s.tensor);
-    const plan: Plan = { program, slots, grads, output: result, outputSignature: outputSignature(result, ids), bindings: [...bound] };
+    const numbers = numbersIn(result).map((value) => ({ value, read: lastRead(run.reads, value) }));
+    const plan: Plan = { program, slots, grads, output: result, outputSignature: outputSignature(result, ids), numbers, reads: run.reads, bindings: [...bound] };
     return { plan, captured };
   };
 
@@ -201,9 +212,10 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     e.traces++;
     e.plan = plan;
     if (prev !== null) {
-      const diff = traceDifference(prev.program, plan.program) ?? outputDifference(prev.outputSignature, plan.outputSignature);
+      const diff = traceDifference(prev.program, plan.program) ?? outputDifference(prev, plan);
       if (diff === null) {
         e.agreed++;
+        plan.output = outputTemplate(plan.output, prev, plan);
       } else if (e.traces >= maxTraces) {
         e.plan = null;
         throw new CompileError(`compile: ${e.traces} consecutive calls with the same argument signature traced to different programs; the last two part at ${diff}. ${BAKED}`);
@@ -228,7 +240,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     const after = world.save();
     const eagerArgGrads = eager.plan.grads.map((g) => (g === null ? null : g.copy()));
     const eagerResult = copyOut(eager.plan.output);
-    const diff = traceDifference(plan.program, eager.plan.program) ?? outputDifference(plan.outputSignature, eager.plan.outputSignature);
+    const diff = traceDifference(plan.program, eager.plan.program) ?? outputDifference(plan, eager.plan);
     if (diff !== null) {
       // the eager call is the one that counts: its state stays, and so do its gradients
       deliverGrads(args, eager.plan.slots, eager.plan.grads);
@@ -429,8 +441,51 @@ function arraysIn(v: unknown, out: NDArray[] = []): NDArray[] {
   return out;
 }
 
+/** A number in a plan's result that a replay reads again from the array it was read out of. */
+class NumberRead {
+  constructor(readonly array: NDArray) {}
+}
+
+/** The numbers in a result, in the order outputSignature writes them. */
+function numbersIn(v: unknown, out: number[] = []): number[] {
+  if (typeof v === "number") out.push(v);
+  else if (Array.isArray(v)) for (const x of v) numbersIn(x, out);
+  else if (v !== null && typeof v === "object" && !(v instanceof Tensor) && !(v instanceof NDArray) && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) numbersIn(x, out);
+  return out;
+}
+
+/** The index of the last item() read that gave `value` (Object.is), or -1. */
+function lastRead(reads: readonly ItemRead[], value: number): number {
+  for (let k = reads.length - 1; k >= 0; k--) if (Object.is(reads[k]!.value, value)) return k;
+  return -1;
+}
+
+/**
+ * The plan's result with every number that changed between the two agreeing traces replaced by
+ * the array it was read out of (both traces read it at the same point); numbers that did not
+ * change stay as they are.
+ */
+function outputTemplate(v: unknown, prev: Plan, plan: Plan): unknown {
+  let i = 0;
+  const walk = (x: unknown): unknown => {
+    if (typeof x === "number") {
+      const k = i++;
+      const a = prev.numbers[k]!;
+      const b = plan.numbers[k]!;
+      return Object.is(a.value, b.value) ? x : new NumberRead(plan.reads[b.read]!.array);
+    }
+    if (Array.isArray(x)) return x.map(walk);
+    if (x !== null && typeof x === "object" && !(x instanceof Tensor) && !(x instanceof NDArray) && Object.getPrototypeOf(x) === Object.prototype) {
+      return Object.fromEntries(Object.entries(x).map(([key, y]) => [key, walk(y)]));
+    }
+    return x;
+  };
+  return walk(v);
+}
+
 /** The function's result with every array copied: the caller's to keep. */
 function copyOut(v: unknown): unknown {
+  if (v instanceof NumberRead) return v.array.item();
   if (v instanceof Tensor) return new Tensor(v.data.copy());
   if (v instanceof NDArray) return v.copy();
   if (Array.isArray(v)) return v.map(copyOut);
@@ -458,6 +513,7 @@ function signatureOf(a: unknown, ids: Identities): string {
 /** The result's shape of values, numbers included: a returned number that changes is a baked value. */
 function outputSignature(v: unknown, ids: Identities): string {
   if (v instanceof Tensor || v instanceof NDArray) return signatureOf(v, ids).replace(" requiresGrad", "");
+  if (typeof v === "number") return "#";
   if (Array.isArray(v)) return `[${v.map((x) => outputSignature(x, ids)).join(", ")}]`;
   if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
     return `{${Object.entries(v).map(([k, x]) => `${k}: ${outputSignature(x, ids)}`).join(", ")}}`;
@@ -465,8 +521,17 @@ function outputSignature(v: unknown, ids: Identities): string {
   return signatureOf(v, ids);
 }
 
-function outputDifference(a: string, b: string): string | null {
-  return a === b ? null : `the function returned ${a} on one call and ${b} on the next (a plain value in the result is not recomputed by a replay)`;
+function outputDifference(a: Plan, b: Plan): string | null {
+  if (a.outputSignature !== b.outputSignature) return `the function returned ${a.outputSignature} on one call and ${b.outputSignature} on the next`;
+  for (let k = 0; k < a.numbers.length; k++) {
+    const x = a.numbers[k]!;
+    const y = b.numbers[k]!;
+    // a number that changes is replayable when both calls read it out of the same array at the same point (item())
+    if (!Object.is(x.value, y.value) && (x.read < 0 || x.read !== y.read)) {
+      return `the function returned the number ${x.value} on one call and ${y.value} on the next, not a value read out of an array by item() (a plain value in the result is not recomputed by a replay)`;
+    }
+  }
+  return null;
 }
 
 function tooManySignatures(parts: readonly string[], seen: readonly (readonly string[])[], maxPlans: number): CompileError {

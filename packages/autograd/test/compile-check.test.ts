@@ -94,3 +94,30 @@ describe("compile: check compares the replay with the eager call", () => {
     expect(outcome.kind).toBe("equal");
   });
 });
+
+describe("compile: numbers in the result", () => {
+  it("a number read out of an array (item()) and returned is read again at every replay, as eagerly", () => {
+    const make = () => {
+      const w = tensor(new RandomState(5).randn(4), { requiresGrad: true });
+      const step = (x: Tensor) => {
+        w.zeroGrad();
+        const loss = w.mul(x).square().sum();
+        loss.backward();
+        const g = nd.sqrt(nd.sum(nd.square(w.grad!))).item(); // a gradient norm, as a number
+        nd.sub(w.data, nd.mul(w.grad!, 0.05), w.data);
+        return { loss: loss.item(), g, both: [g, 3] };
+      };
+      return { step, state: () => ({ w }) };
+    };
+    const outcome = differential(make, (i) => [tensor(new RandomState(40 + i).randn(4))], { calls: 10 });
+    expect(outcome).toMatchObject({ kind: "equal", replays: 8 });
+  });
+
+  it("a number computed in JS that changes from call to call is refused, saying it is not a value read out of an array", () => {
+    let calls = 0;
+    const f = compile((x: Tensor) => [x.sum(), ++calls]);
+    f(tensor([1, 2]));
+    f(tensor([1, 2]));
+    expect(() => f(tensor([1, 2]))).toThrow(/returned the number 2 on one call and 3 on the next, not a value read out of an array by item\(\)/);
+  });
+});

@@ -38,26 +38,28 @@ export interface DifferentialOptions {
 
 /**
  * Builds the subject twice (`make` must draw everything from its own seeds), runs `calls` calls
- * eagerly and compiled with the same inputs (`inputs(i)` is called once per side and must give
+ * eagerly and compiled with the same inputs (`inputs(i, previous)` is called once per side, with that side's result of call i - 1, so state can be threaded through the calls, and must give
  * equal fresh values), and compares results and state after each call. Throws Divergence on the
  * first difference; returns how the compiled side fared.
  */
-export function differential(make: () => Subject, inputs: (i: number) => unknown[], options: DifferentialOptions = {}): Outcome {
+export function differential(make: () => Subject, inputs: (i: number, previous?: unknown) => unknown[], options: DifferentialOptions = {}): Outcome {
   const calls = options.calls ?? 10;
   const eager = make();
   const comp = make();
   const step = compile(comp.step, options.compile ?? {}) as unknown as (...a: unknown[]) => unknown;
   const eagerStep = eager.step as unknown as (...a: unknown[]) => unknown;
+  let wantBefore: unknown;
+  let gotBefore: unknown;
   for (let i = 0; i < calls; i++) {
     let want: unknown;
-    const eagerArgs = inputs(i);
+    const eagerArgs = inputs(i, wantBefore);
     try {
       want = eagerStep(...eagerArgs);
     } catch (error) {
       return { kind: "eager-threw", atCall: i, error };
     }
     let got: unknown;
-    const compArgs = inputs(i);
+    const compArgs = inputs(i, gotBefore);
     try {
       got = step(...compArgs);
     } catch (error) {
@@ -67,6 +69,8 @@ export function differential(make: () => Subject, inputs: (i: number) => unknown
       throw new Divergence(`call ${i}: the compiled step threw where the eager one did not: ${String((error as Error)?.stack ?? error)}`);
     }
     compareValues(want, got, `call ${i}: result`);
+    wantBefore = want;
+    gotBefore = got;
     compareValues(eager.state(), comp.state(), `call ${i}: state`);
     if (options.compareArgs) compareValues(eagerArgs, compArgs, `call ${i}: arguments`);
     eager.between?.(i);

@@ -8,7 +8,7 @@ export { walk } from "./iter.js";
 export { gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
 export { threadsInfo } from "./wasm/threads.js";
 export { setThreadMin } from "./wasm/gemm.js";
-export { trace, traceDifference, Program, Identities, type Step, type CapturedStep, type KernelDifference } from "./trace.js";
+export { trace, traceDifference, Program, Identities, type Step, type CapturedStep, type KernelDifference, type ItemRead } from "./trace.js";
 export { stackParts } from "./traced-ops.js";
 export { sigmoid32, tanh32 } from "./kernels/transcendental.js";
 export { transcendentalWasmAvailable } from "./kernels/transcendental-wasm.js";

@@ -9,7 +9,7 @@ import * as views from "./views.js";
 import type * as join from "./join.js";
 // the kernels as a trace records them: a method call is seen like a function call
 import * as K from "./traced-ops.js";
-import { kernel } from "./trace.js";
+import { kernel, noteItemRead } from "./trace.js";
 
 declare module "./ndarray.js" {
   interface NDArray {
@@ -170,6 +170,14 @@ declare module "./ndarray.js" {
 }
 
 const proto = NDArray.prototype;
+
+// a number read while tracing is noted, so that compile can replay it when the step returns it
+const coreItem = proto.item;
+proto.item = function (this: NDArray): number {
+  const v = coreItem.call(this);
+  noteItemRead(this, v);
+  return v;
+};
 
 function shapeArgs(args: readonly (number | readonly number[])[]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as readonly number[]).slice();

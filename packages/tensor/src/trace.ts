@@ -91,6 +91,20 @@ export function traceGuard(what: string, read: () => unknown): void {
   active.guards.push({ what, read, value: read() });
 }
 
+/**
+ * Notes that traced code read a number out of an array (`item()`): compile can then replay a
+ * number the step returns, when it is such a read, by reading the array again.
+ */
+export function noteItemRead(a: NDArray, value: number): void {
+  if (active !== null) active.reads.push({ array: a, value });
+}
+
+/** A number read out of an array while tracing (noteItemRead). */
+export interface ItemRead {
+  array: NDArray;
+  value: number;
+}
+
 /** A plain JS value a trace depended on: see traceGuard. */
 interface Guard {
   what: string;
@@ -135,6 +149,8 @@ export class Identities {
 class Recorder {
   readonly steps: RecordedStep[] = [];
   readonly guards: Guard[] = [];
+  /** Numbers read out of arrays (item()), in order: one-element arrays, held so a replay can read them again. */
+  readonly reads: ItemRead[] = [];
   /** A call has been recorded that writes plain JS state (a kernel called on a ReplayState object that returns no array). */
   setState = false;
   /** With `capture`: what each recorded call wrote, copied as it left it (Program.firstDifference compares a replay with it). */
@@ -805,8 +821,8 @@ function copyResult(dst: NDArray, src: NDArray): void {
  */
 export function trace<T>(
   fn: () => T, placeholders: readonly NDArray[], ids: Identities,
-  options: { fuse?: boolean; keep?: (result: T) => readonly NDArray[]; capture?: boolean } = {},
-): { result: T; program: Program; captured: CapturedStep[] | null } {
+  options: { fuse?: boolean; keep?: (result: T, reads: readonly ItemRead[]) => readonly NDArray[]; capture?: boolean } = {},
+): { result: T; program: Program; captured: CapturedStep[] | null; reads: readonly ItemRead[] } {
   if (active !== null) throw new TraceError("trace: a trace is already recording");
   const ph = new Map<StorageInfo, number>();
   placeholders.forEach((p, i) => ph.set(p.storageInfo, i));
@@ -822,10 +838,10 @@ export function trace<T>(
     onRecycle(null);
   }
   // what the caller reads after a replay stays where the trace put it; the rest is planned by liveness
-  const keep = options.keep?.(result) ?? arraysIn(result);
+  const keep = options.keep?.(result, rec.reads) ?? arraysIn(result);
   rec.checkAll(keep);
   trimSpares(0, 0); // see Program.run
-  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d), guards: rec.guards }), captured: rec.captured };
+  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d), guards: rec.guards }), captured: rec.captured, reads: rec.reads };
 }
 
 /** The arrays in a value: itself, or in lists and plain objects (the default of what a trace keeps). */
