@@ -7,7 +7,7 @@
 
 import { allocate, allocateUninit, promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
-import { walk } from "./iter.js";
+import { rowStride, walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
 import { finishOut, prepareOut } from "./elementwise.js";
 import { broadcastShapes, broadcastStrides } from "./shape.js";
@@ -249,6 +249,13 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
     gemm(M, N, K, a.data, a.offset, ars, acs, b.data, b.offset, brs, bcs, t.data, t.offset, crs, ccs);
     return finishOut(out, t0);
   }
+  const folded = b.ndim === 2 && x.ndim >= 3 ? foldedRows(a, t) : null;
+  if (folded !== null) {
+    // (..., M, K) @ (K, N) where the rows of x and of the result each step as one (a contiguous
+    // x, say): one product over all the rows, as the input projection of every time step at once
+    gemm(folded.rows, N, K, a.data, a.offset, folded.ars, acs, b.data, b.offset, brs, bcs, t.data, t.offset, folded.crs, ccs);
+    return finishOut(out, t0);
+  }
   walk(batch, [ab, bb, tb], [a.offset, b.offset, t.offset], (pos, n, inner) => {
     let pa = pos[0]!, pb = pos[1]!, pc = pos[2]!;
     for (let i = 0; i < n; i++, pa += inner[0]!, pb += inner[1]!, pc += inner[2]!) {
@@ -256,6 +263,22 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
     }
   });
   return finishOut(out, t0);
+}
+
+/**
+ * The rows of a (..., M, K) operand and of its (..., M, N) result as one run of rows: their
+ * count and each one's row stride, when the leading dims of both step as one; else null.
+ * matmul multiplies such a batch as one product, and compile's replay calls gemm the same way.
+ */
+export function foldedRows(a: NDArray, t: NDArray): { rows: number; ars: number; crs: number } | null {
+  if (a.ndim < 2 || t.ndim !== a.ndim) return null;
+  const lead = a.shape.slice(0, -1);
+  const ars = rowStride(lead, a.strides.slice(0, -1), 1);
+  const crs = rowStride(t.shape.slice(0, -1), t.strides.slice(0, -1), 1);
+  if (ars !== ars || crs !== crs) return null;
+  let rows = 1;
+  for (const d of lead) rows *= d;
+  return { rows, ars, crs };
 }
 
 function refuses(p: readonly number[], q: readonly number[]): boolean {

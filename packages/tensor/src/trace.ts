@@ -25,7 +25,7 @@ import { storageSerial } from "./ndarray.js";
 import { onRecycle, redirectAllocation, storageOverlaps, trimSpares, type Storage } from "./dtype.js";
 import { hasReplayState, type ReplayState } from "./replay-state.js";
 import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
-import { gemm } from "./matmul.js";
+import { foldedRows, gemm } from "./matmul.js";
 import { assign } from "./elementwise.js";
 import { rowStride } from "./iter.js";
 import { sizeOf } from "./shape.js";
@@ -426,11 +426,11 @@ type Item = ({ step: Step; run?: undefined } | { run: () => void; step?: undefin
 };
 
 function runItem(item: Item): void {
-  if (item.run !== undefined) {
-    item.run();
-    return;
-  }
-  const s = item.step;
+  if (item.run !== undefined) item.run();
+  else runStep(item.step);
+}
+
+function runStep(s: Step): void {
   const mode = s.mode;
   if (mode === CALL || mode === OUT) {
     s.fn.apply(s.self, s.args);
@@ -499,6 +499,7 @@ function describeArgs(s: Step): string {
 export class Program {
   /** What run() executes: the steps, with runs of elementwise kernels replaced by fused loops (fuse.ts). */
   private items: Item[] | null = null;
+  private exec: (Step | (() => void))[] | null = null;
   private planned: Step[] | null = null;
   private shared = 0;
   private resolved = 0;
@@ -598,8 +599,13 @@ export class Program {
     // them); a kernel that allocated one here would overwrite a value still to be read.
     trimSpares(0, 0);
     this.plan();
-    const items = this.items!;
-    for (let i = 0; i < items.length; i++) runItem(items[i]!);
+    // the hot path: steps and generated functions in one flat list (items carry bookkeeping for firstDifference)
+    const exec = (this.exec ??= this.items!.map((it) => it.run ?? it.step!));
+    for (let i = 0; i < exec.length; i++) {
+      const s = exec[i]!;
+      if (typeof s === "function") s();
+      else runStep(s);
+    }
   }
 
   /**
@@ -717,9 +723,9 @@ function foldRows(a: NDArray): [number, number] | null {
 /**
  * A traced matmul of (..., M, K) by a 2-D (K, N), or matmulTN, as direct calls of gemm with
  * the layouts read once: the replay skips the checks, the broadcasting and the allocation. The
- * calls are the ones the kernel makes, with the same sizes (a batched matmul is one gemm of M
- * rows per batch, as eagerly: gemm picks its kernel and its threads by size, so folding the
- * batch into rows could change the bits). Null for any other step (it runs as recorded).
+ * calls are the ones the kernel makes, with the same sizes (gemm picks its kernel and its threads
+ * by size, so another split could change the bits): one over all rows where matmul folds the
+ * batch into rows (foldedRows), else one per batch. Null for any other step (it runs as recorded).
  */
 function resolvedProduct(s: Step): (() => void) | null {
   if (s.targets.length !== 1 || (s.mode !== OUT && s.mode !== COPY)) return null;
@@ -727,29 +733,29 @@ function resolvedProduct(s: Step): (() => void) | null {
   const [x, y] = s.args as [unknown, unknown];
   if (!(x instanceof NDArray) || !(y instanceof NDArray) || !t.isContiguous()) return null;
   if (s.name === "matmul") {
-    if (y.ndim !== 2 || x.ndim < 2 || t.dtype !== x.dtype || x.dtype !== y.dtype) return null;
+    if (y.ndim !== 2 || x.ndim < 2 || t.dtype !== x.dtype || x.dtype !== y.dtype || t.ndim !== x.ndim) return null;
     const [M, K] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
     const N = y.shape[1]!;
     if (y.shape[0] !== K || t.size !== (x.size / (M * K || 1)) * M * N || x.size === 0) return null;
     const [ars, acs] = [x.strides[x.ndim - 2]!, x.strides[x.ndim - 1]!];
     const [brs, bcs] = [y.strides[0]!, y.strides[1]!];
-    const [xd, yd, yo, td] = [x.data, y.data, y.offset, t.data];
+    const [xd, xo, yd, yo, td, to] = [x.data, x.offset, y.data, y.offset, t.data, t.offset];
+    const folded = x.ndim >= 3 ? foldedRows(x, t) : null;
+    if (x.ndim === 2 || folded !== null) {
+      const [rows, rs, crs] = folded === null ? [M, ars, N] : [folded.rows, folded.ars, folded.crs];
+      return () => gemm(rows, N, K, xd, xo, rs, acs, yd, yo, brs, bcs, td, to, crs, 1);
+    }
     // each batch's offset in x, in C order of the batch dims (the result's batches are contiguous)
-    const xo: number[] = [];
+    const offsets: number[] = [];
     const batch = x.shape.slice(0, -2);
     const bs = x.strides.slice(0, -2);
     const visit = (d: number, at: number): void => {
-      if (d === batch.length) xo.push(at);
+      if (d === batch.length) offsets.push(at);
       else for (let i = 0; i < batch[d]!; i++) visit(d + 1, at + i * bs[d]!);
     };
-    visit(0, x.offset);
-    const to = t.offset;
-    if (xo.length === 1) {
-      const o = xo[0]!;
-      return () => gemm(M, N, K, xd, o, ars, acs, yd, yo, brs, bcs, td, to, N, 1);
-    }
+    visit(0, xo);
     return () => {
-      for (let b = 0; b < xo.length; b++) gemm(M, N, K, xd, xo[b]!, ars, acs, yd, yo, brs, bcs, td, to + b * M * N, N, 1);
+      for (let b = 0; b < offsets.length; b++) gemm(M, N, K, xd, offsets[b]!, ars, acs, yd, yo, brs, bcs, td, to + b * M * N, N, 1);
     };
   }
   if (s.name === "matmulTN") {
