@@ -12,7 +12,7 @@
 
 import { NDArray, type StorageInfo } from "./ndarray.js";
 import type { Storage } from "./dtype.js";
-import type { RecordedStep, Step } from "./trace.js";
+import type { RecordedStep, Step } from "./program.js";
 
 /**
  * A result of a recorded call, without its storage. While tracing, the record holds no array

@@ -35,3 +35,6 @@ export class ReadOnlyError extends TapegradError {}
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
 }
+
+/** A trace that cannot be replayed faithfully: what it read, and where. */
+export class TraceError extends TapegradError {}

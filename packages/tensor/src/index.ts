@@ -18,9 +18,9 @@ export {
   concat, stack, split, chunk, take, indexAdd, toIndexArray,
   erf, unfold, unfoldBackward,
 } from "./traced-ops.js";
-export { kernel, isTracing, traceGuard, TraceError, type KernelInfo } from "./trace.js";
+export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
-export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, fmtShape } from "./errors.js";
+export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, TraceError, fmtShape } from "./errors.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
 export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze } from "./views.js";
 export { type Indices } from "./join.js";

@@ -9,7 +9,7 @@ import * as views from "./views.js";
 import type * as join from "./join.js";
 // the kernels as a trace records them: a method call is seen like a function call
 import * as K from "./traced-ops.js";
-import { kernel, noteItemRead } from "./trace.js";
+import { kernel, noteItemRead } from "./kernel.js";
 
 declare module "./ndarray.js" {
   interface NDArray {

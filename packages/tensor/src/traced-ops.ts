@@ -13,7 +13,7 @@ import * as join from "./join.js";
 import * as sp from "./special.js";
 import * as views from "./views.js";
 import { RandomState } from "./random.js";
-import { kernel } from "./trace.js";
+import { kernel } from "./kernel.js";
 import type { DType } from "./dtype.js";
 import type { NDArray } from "./ndarray.js";
 
