@@ -4,8 +4,12 @@ import { allocate, castScalar, checkDType, dtypeOfStorage, type DType, type Stor
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { NDArray } from "./ndarray.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
-import { copy } from "./elementwise.js";
-import { reshape } from "./views.js";
+import * as elementwise from "./elementwise.js";
+import * as views from "./views.js";
+import { kernel, unwrapped } from "./kernel.js";
+
+const { copy } = unwrapped(elementwise);
+const { reshape } = unwrapped(views);
 
 type Nested = number | boolean | readonly Nested[];
 
@@ -53,10 +57,20 @@ function containsBoolean(x: Nested): boolean {
 }
 
 /**
- * `array([[1, 2], [3, 4]])`, `array(flat, [2, 2])`, `array(new Float32Array(n), [n])`.
- * The data is copied. dtype defaults to float64 (bool for nested booleans; a typed array's own).
+ * A new array from nested JS arrays, from flat data (a list or typed array) with a `shape`, or
+ * from another NDArray, like numpy's `np.array`. The data is always copied. dtype defaults to
+ * float64 (bool for nested booleans; a typed array's or an NDArray's own). Throws ShapeError
+ * for ragged nesting or a `shape` whose size differs from the data's.
+ *
+ * @example
+ * ```ts
+ * array([[1, 2], [3, 4]]).toString(); // "[[1. 2.]\n [3. 4.]]"
+ * array([1, 2, 3, 4, 5, 6], [2, 3]).shape; // [2, 3]
+ * array([true, false]).dtype; // "bool"
+ * array(new Int32Array([7, 8])).dtype; // "int32"
+ * ```
  */
-export function array(data: Nested | ArrayLike<number> | NDArray, shape?: Shape, dtype?: DType): NDArray {
+export const array = kernel("array", function array(data: Nested | ArrayLike<number> | NDArray, shape?: Shape, dtype?: DType): NDArray {
   if (data instanceof NDArray) {
     const a = dtype ? copy(data, checkDType("array", dtype)) : copy(data);
     return shape ? reshape(a, [...shape]) : a;
@@ -85,31 +99,63 @@ export function array(data: Nested | ArrayLike<number> | NDArray, shape?: Shape,
     return new NDArray(out, target);
   }
   return new NDArray(out, sh);
-}
+});
 
-export function scalar(value: number, dtype: DType = "float64"): NDArray {
+/**
+ * A 0-d array holding `value`, in `dtype` (float64 by default); `.item()` reads it back.
+ *
+ * @example
+ * ```ts
+ * scalar(2.5).shape; // []
+ * scalar(2.5, "int32").item(); // 2
+ * ```
+ */
+export const scalar = kernel("scalar", function scalar(value: number, dtype: DType = "float64"): NDArray {
   const d = allocate(checkDType("scalar", dtype), 1);
   d[0] = castScalar(dtype, value);
   return new NDArray(d, []);
-}
+});
 
-export function empty(shape: Shape, dtype: DType = "float64"): NDArray {
+/**
+ * An array of `shape` whose values are unspecified (numpy's `empty`), for a result whose every
+ * element is written before it is read. It comes zero-filled today, but a compiled step does not
+ * clear it at a replay: it holds whatever the last step wrote.
+ */
+export const empty = kernel("empty", function empty(shape: Shape, dtype: DType = "float64"): NDArray {
   const sh = checkShape("empty", shape);
   return new NDArray(allocate(checkDType("empty", dtype), sizeOf(sh)), sh);
-}
+}, { uninitialized: true });
 
-export function zeros(shape: Shape, dtype: DType = "float64"): NDArray {
+/**
+ * An array of `shape` filled with 0, in `dtype` (float64 by default).
+ *
+ * @example
+ * ```ts
+ * zeros([2, 3]).toArray(); // [[0, 0, 0], [0, 0, 0]]
+ * zeros([2], "int32").toString(); // "[0 0]"
+ * ```
+ */
+export const zeros = kernel("zeros", function zeros(shape: Shape, dtype: DType = "float64"): NDArray {
   const sh = checkShape("zeros", shape);
   return new NDArray(allocate(checkDType("zeros", dtype), sizeOf(sh)), sh);
-}
+});
 
-export function ones(shape: Shape, dtype: DType = "float64"): NDArray {
+/** An array of `shape` filled with 1, in `dtype` (float64 by default). */
+export const ones = kernel("ones", function ones(shape: Shape, dtype: DType = "float64"): NDArray {
   return filled("ones", shape, 1, dtype);
-}
+});
 
-export function full(shape: Shape, value: number, dtype: DType = "float64"): NDArray {
+/**
+ * An array of `shape` filled with `value`, in `dtype` (float64 by default).
+ *
+ * @example
+ * ```ts
+ * full([2, 2], 7).toArray(); // [[7, 7], [7, 7]]
+ * ```
+ */
+export const full = kernel("full", function full(shape: Shape, value: number, dtype: DType = "float64"): NDArray {
   return filled("full", shape, value, dtype);
-}
+});
 
 function filled(op: string, shape: Shape, value: number, dtype: DType): NDArray {
   const sh = checkShape(op, shape);
@@ -118,18 +164,37 @@ function filled(op: string, shape: Shape, value: number, dtype: DType): NDArray 
   return new NDArray(d, sh);
 }
 
-export function zerosLike(a: NDArray, dtype: DType = a.dtype): NDArray {
+/** Zeros of `a`'s shape, in `a`'s dtype unless `dtype` is given (numpy's `zeros_like`). */
+export const zerosLike = kernel("zerosLike", function zerosLike(a: NDArray, dtype: DType = a.dtype): NDArray {
   return zeros(a.shape, dtype);
-}
-export function onesLike(a: NDArray, dtype: DType = a.dtype): NDArray {
+});
+/** Ones of `a`'s shape, in `a`'s dtype unless `dtype` is given (numpy's `ones_like`). */
+export const onesLike = kernel("onesLike", function onesLike(a: NDArray, dtype: DType = a.dtype): NDArray {
   return filled("onesLike", a.shape, 1, dtype);
-}
-export function fullLike(a: NDArray, value: number, dtype: DType = a.dtype): NDArray {
+});
+/**
+ * `value` in every element of an array of `a`'s shape, in `a`'s dtype unless `dtype` is given
+ * (numpy's `full_like`).
+ */
+export const fullLike = kernel("fullLike", function fullLike(a: NDArray, value: number, dtype: DType = a.dtype): NDArray {
   return full(a.shape, value, dtype);
-}
+});
 
-/** numpy's arange: `arange(stop)`, `arange(start, stop, step?)`. */
-export function arange(start: number, stop?: number, step = 1, dtype: DType = "float64"): NDArray {
+/**
+ * numpy's arange: `arange(stop)` or `arange(start, stop, step?)`, the values start,
+ * start + step, ... up to but excluding stop, as a 1-D array of ceil((stop - start) / step)
+ * elements (none when that is negative) in `dtype` (float64 by default). Throws ValueError for
+ * a step of 0 or an argument that is not finite.
+ *
+ * @example
+ * ```ts
+ * arange(3).toString(); // "[0. 1. 2.]"
+ * arange(1, 2, 0.25).toArray(); // [1, 1.25, 1.5, 1.75]
+ * arange(3, 0, -1).toArray(); // [3, 2, 1]
+ * arange(3, undefined, 1, "int32").toString(); // "[0 1 2]"
+ * ```
+ */
+export const arange = kernel("arange", function arange(start: number, stop?: number, step = 1, dtype: DType = "float64"): NDArray {
   if (stop === undefined) {
     stop = start;
     start = 0;
@@ -140,24 +205,51 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = "f
   const d = allocate(checkDType("arange", dtype), n);
   for (let i = 0; i < n; i++) d[i] = castScalar(dtype, start + i * step);
   return new NDArray(d, [n]);
-}
+});
 
-export function linspace(start: number, stop: number, num = 50, dtype: DType = "float64"): NDArray {
+/**
+ * numpy's linspace: `num` (50 by default) evenly spaced values from `start` to `stop`, both
+ * included, as a 1-D array in `dtype` (float64 by default). Throws ValueError unless `num` is a
+ * non-negative integer.
+ *
+ * @example
+ * ```ts
+ * linspace(0, 1, 5).toArray(); // [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
+export const linspace = kernel("linspace", function linspace(start: number, stop: number, num = 50, dtype: DType = "float64"): NDArray {
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const d = allocate(checkDType("linspace", dtype), num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) d[i] = castScalar(dtype, start + i * step);
   if (num > 1) d[num - 1] = stop;
   return new NDArray(d, [num]);
-}
+});
 
-export function eye(n: number, m = n, dtype: DType = "float64"): NDArray {
+/**
+ * numpy's eye: an `n` x `m` array (square by default) with ones on the main diagonal and zeros
+ * elsewhere, in `dtype` (float64 by default).
+ *
+ * @example
+ * ```ts
+ * eye(2).toArray(); // [[1, 0], [0, 1]]
+ * eye(2, 3).toArray(); // [[1, 0, 0], [0, 1, 0]]
+ * ```
+ */
+export const eye = kernel("eye", function eye(n: number, m = n, dtype: DType = "float64"): NDArray {
   const a = zeros([n, m], dtype);
   for (let i = 0; i < Math.min(n, m); i++) a.data[i * m + i] = 1;
   return a;
-}
+});
 
 /** Whether `x` is an NDArray (a type guard). */
 export function isNDArray(x: unknown): x is NDArray {
   return x instanceof NDArray;
 }
+
+/**
+ * A 0-d array holding `read()`, in `dtype` (float64 by default). In a compiled step, `read` is
+ * called again at every replay: the way to bring a JS value that changes between steps (a
+ * learning rate a scheduler sets) into a traced computation.
+ */
+export const scalarFrom = kernel("scalarFrom", (read: () => number, dtype: DType = "float64"): NDArray => scalar(read(), dtype));

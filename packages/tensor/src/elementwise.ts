@@ -10,6 +10,11 @@ import { transcendentalRow, type TranscendentalOp } from "./kernels/transcendent
 import { transcendentalRowWasm } from "./kernels/transcendental-wasm.js";
 import { arithmeticRow } from "./kernels/binary.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf, contiguousStrides, type Shape } from "./shape.js";
+import { kernel } from "./kernel.js";
+
+// the index of the optional `out` argument of a unary and of a binary kernel (kernel.ts)
+const U = { out: 1 };
+const B = { out: 2 };
 
 // ---------------------------------------------------------------- operands and outputs
 
@@ -270,31 +275,103 @@ function defUnary(name: string, kind: Kind, f: UnaryFn, code = U_OTHER) {
   return (a: NDArray, out?: NDArray): NDArray => unary(name, kind, code, f, a, out);
 }
 
-export const neg = defUnary("neg", "same", (x) => -x, NEG);
-export const exp = defUnary("exp", "float", Math.exp, EXP);
-export const log = defUnary("log", "float", Math.log, LOG);
-export const sqrt = defUnary("sqrt", "float", Math.sqrt, SQRT);
-export const abs = defUnary("abs", "same", Math.abs, ABS);
-export const tanh = defUnary("tanh", "float", Math.tanh, TANH);
-export const sigmoid = defUnary("sigmoid", "float", sigmoidScalar, SIGMOID);
-export const relu = defUnary("relu", "same", (x) => (x > 0 ? x : x === x ? 0 : x), RELU);
-export const square = defUnary("square", "same", (x) => x * x, SQUARE);
-export const sin = defUnary("sin", "float", Math.sin);
-export const cos = defUnary("cos", "float", Math.cos);
+/**
+ * Elementwise -a (numpy's negative); keeps the dtype (bool gives int32). `out`, when given,
+ * receives the result, as for {@link add}.
+ */
+export const neg = kernel("neg", defUnary("neg", "same", (x) => -x, NEG), U);
+/**
+ * Elementwise e^a; a float result (float32 for float32, else float64). `out`, when given,
+ * receives the result, as for {@link add}.
+ */
+export const exp = kernel("exp", defUnary("exp", "float", Math.exp, EXP), U);
+/**
+ * Elementwise natural log (NaN below 0, -Infinity at 0); a float result (float32 for float32,
+ * else float64). `out` as for {@link add}.
+ */
+export const log = kernel("log", defUnary("log", "float", Math.log, LOG), U);
+/**
+ * Elementwise square root (NaN below 0); a float result (float32 for float32, else float64).
+ * `out` as for {@link add}.
+ */
+export const sqrt = kernel("sqrt", defUnary("sqrt", "float", Math.sqrt, SQRT), U);
+/** Elementwise |a|; keeps the dtype (bool gives int32). `out` as for {@link add}. */
+export const abs = kernel("abs", defUnary("abs", "same", Math.abs, ABS), U);
+/**
+ * Elementwise hyperbolic tangent; a float result (float32 for float32, else float64). `out` as
+ * for {@link add}.
+ */
+export const tanh = kernel("tanh", defUnary("tanh", "float", Math.tanh, TANH), U);
+/**
+ * Elementwise logistic function 1 / (1 + e^-a), computed so that no e^x overflows; a float result
+ * (float32 for float32, else float64). `out` as for {@link add}.
+ */
+export const sigmoid = kernel("sigmoid", defUnary("sigmoid", "float", sigmoidScalar, SIGMOID), U);
+/**
+ * Elementwise max(a, 0), with NaN kept as NaN; keeps the dtype (bool gives int32). `out` as for
+ * {@link add}.
+ */
+export const relu = kernel("relu", defUnary("relu", "same", (x) => (x > 0 ? x : x === x ? 0 : x), RELU), U);
+/** Elementwise a * a; keeps the dtype (bool gives int32). `out` as for {@link add}. */
+export const square = kernel("square", defUnary("square", "same", (x) => x * x, SQUARE), U);
+/**
+ * Elementwise sine (radians); a float result (float32 for float32, else float64). `out` as for
+ * {@link add}.
+ */
+export const sin = kernel("sin", defUnary("sin", "float", Math.sin), U);
+/**
+ * Elementwise cosine (radians); a float result (float32 for float32, else float64). `out` as for
+ * {@link add}.
+ */
+export const cos = kernel("cos", defUnary("cos", "float", Math.cos), U);
 // numpy's sign(-0.0) is +0.0; NaN stays NaN.
-export const sign = defUnary("sign", "same", (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x));
-export const reciprocal = defUnary("reciprocal", "float", (x) => 1 / x);
-export const log1p = defUnary("log1p", "float", Math.log1p);
-export const expm1 = defUnary("expm1", "float", Math.expm1);
-export const floor = defUnary("floor", "same", Math.floor);
-export const ceil = defUnary("ceil", "same", Math.ceil);
-/** Rounds half to even, as numpy does (2.5 -> 2, 3.5 -> 4). */
-export const round = defUnary("round", "same", (x) => {
+/**
+ * numpy's sign: -1, 0 or 1 for each element by its sign (-0 gives 0, NaN stays NaN); keeps the
+ * dtype (bool gives int32). `out` as for {@link add}.
+ */
+export const sign = kernel("sign", defUnary("sign", "same", (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x)), U);
+/**
+ * Elementwise 1 / a; a float result (float32 for float32, else float64: unlike numpy's, an int32
+ * input does not stay integer). `out` as for {@link add}.
+ */
+export const reciprocal = kernel("reciprocal", defUnary("reciprocal", "float", (x) => 1 / x), U);
+/**
+ * Elementwise log(1 + a), accurate for a near 0; a float result (float32 for float32, else
+ * float64). `out` as for {@link add}.
+ */
+export const log1p = kernel("log1p", defUnary("log1p", "float", Math.log1p), U);
+/**
+ * Elementwise e^a - 1, accurate for a near 0; a float result (float32 for float32, else float64).
+ * `out` as for {@link add}.
+ */
+export const expm1 = kernel("expm1", defUnary("expm1", "float", Math.expm1), U);
+/**
+ * Elementwise floor, the largest integer <= a; keeps the dtype (bool gives int32). `out` as for
+ * {@link add}.
+ */
+export const floor = kernel("floor", defUnary("floor", "same", Math.floor), U);
+/**
+ * Elementwise ceiling, the smallest integer >= a; keeps the dtype (bool gives int32). `out` as
+ * for {@link add}.
+ */
+export const ceil = kernel("ceil", defUnary("ceil", "same", Math.ceil), U);
+/**
+ * Rounds each element to the nearest integer, halves to even as numpy does (0.5 to 0, 1.5 and
+ * 2.5 to 2); keeps the dtype (bool gives int32). `out` as for {@link add}.
+ *
+ * @example
+ * ```ts
+ * round(array([0.5, 1.5, 2.5, 2.6])).toArray(); // [0, 2, 2, 3]
+ * ```
+ */
+export const round = kernel("round", defUnary("round", "same", (x) => {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-});
-export const isnan = (a: NDArray): NDArray => unary("isnan", "bool", U_OTHER, (x) => (x !== x ? 1 : 0), a);
-export const isfinite = (a: NDArray): NDArray => unary("isfinite", "bool", U_OTHER, (x) => (Number.isFinite(x) ? 1 : 0), a);
+}), U);
+/** Elementwise test for NaN, as a bool array. */
+export const isnan = kernel("isnan", (a: NDArray): NDArray => unary("isnan", "bool", U_OTHER, (x) => (x !== x ? 1 : 0), a));
+/** Elementwise test for a finite value (neither NaN nor ±Infinity), as a bool array. */
+export const isfinite = kernel("isfinite", (a: NDArray): NDArray => unary("isfinite", "bool", U_OTHER, (x) => (Number.isFinite(x) ? 1 : 0), a));
 
 // ---------------------------------------------------------------- binary
 
@@ -463,10 +540,36 @@ function defBinary(name: string, code: number, kind: BinaryKind, f: BinaryFn) {
   return (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => binary(name, code, kind, f, a, b, out);
 }
 
-export const add = defBinary("add", ADD, "arith", (x, y) => x + y);
-export const sub = defBinary("sub", SUB, "arith", (x, y) => x - y);
-export const mul = defBinary("mul", MUL, "arith", (x, y) => x * y);
-export const div = defBinary("div", DIV, "float", (x, y) => x / y);
+/**
+ * Elementwise a + b with numpy broadcasting. Either operand may be a JS number, which is weak
+ * (numpy's rule for Python scalars): it takes the array's dtype, so a float32 array plus 0.5
+ * stays float32, except that a non-integer number with an int32 or bool array gives float64.
+ * Otherwise the dtype is numpy's promotion of the two, with bool computed as int32.
+ *
+ * `out`, when given, must have the result's shape and a dtype that can hold it (a float `out`
+ * holds any result, an int32 one an int32 or bool result, a bool one only bool), else ShapeError
+ * or DTypeError; the result is written there, correctly even when `out` overlaps an operand,
+ * and `out` is returned. The same `out` rule holds for every elementwise op. Throws ShapeError
+ * when the shapes do not broadcast.
+ *
+ * @example
+ * ```ts
+ * add(array([[1], [2]]), array([10, 20, 30])).toArray(); // [[11, 21, 31], [12, 22, 32]]
+ * add(arange(3, undefined, 1, "int32"), 1).toString(); // "[1 2 3]"
+ * add(ones([2], "float32"), 0.5).dtype; // "float32"
+ * ```
+ */
+export const add = kernel("add", defBinary("add", ADD, "arith", (x, y) => x + y), B);
+/** Elementwise a - b; broadcasting, dtypes and `out` as for {@link add}. */
+export const sub = kernel("sub", defBinary("sub", SUB, "arith", (x, y) => x - y), B);
+/** Elementwise a * b; broadcasting, dtypes and `out` as for {@link add}. */
+export const mul = kernel("mul", defBinary("mul", MUL, "arith", (x, y) => x * y), B);
+/**
+ * Elementwise true division a / b (x / 0 is ±Infinity or NaN, as in JS); broadcasting and `out`
+ * as for {@link add}. A float result: float32 only when the promoted dtype is float32, so two
+ * int32 arrays give float64.
+ */
+export const div = kernel("div", defBinary("div", DIV, "float", (x, y) => x / y), B);
 /**
  * C's pow, which numpy calls. Math.pow differs only where it returns NaN: C gives
  * pow(1, y) = 1 for every y (NaN and ±inf included) and pow(-1, ±inf) = 1.
@@ -478,30 +581,81 @@ function powScalar(x: number, y: number): number {
 // The derivatives of sigmoid and tanh from their outputs y, times an incoming gradient g, in
 // one pass (PyTorch's sigmoid_backward(grad, result) and tanh_backward): the composed
 // g * (y * (1 - y)) would make two temporaries and read the operands three times.
-/** g * y * (1 - y): sigmoid's derivative at the output y, times g. */
-export const sigmoidBackward = defBinary("sigmoidBackward", SIGMOID_BACKWARD, "float", (g, y) => g * y * (1 - y));
-/** g * (1 - y^2): tanh's derivative at the output y, times g. */
-export const tanhBackward = defBinary("tanhBackward", TANH_BACKWARD, "float", (g, y) => g * (1 - y * y));
+/**
+ * sigmoid's gradient from its output: a * b * (1 - b) elementwise, for an incoming gradient `a`
+ * and b = sigmoid(x), in one pass (PyTorch's sigmoid_backward(grad, result)). A float result as
+ * for {@link div}; broadcasting and `out` as for {@link add}.
+ */
+export const sigmoidBackward = kernel("sigmoidBackward", defBinary("sigmoidBackward", SIGMOID_BACKWARD, "float", (g, y) => g * y * (1 - y)), B);
+/**
+ * tanh's gradient from its output: a * (1 - b^2) elementwise, for an incoming gradient `a` and
+ * b = tanh(x), in one pass (PyTorch's tanh_backward). A float result as for {@link div};
+ * broadcasting and `out` as for {@link add}.
+ */
+export const tanhBackward = kernel("tanhBackward", defBinary("tanhBackward", TANH_BACKWARD, "float", (g, y) => g * (1 - y * y)), B);
 
-export const pow = defBinary("pow", OTHER, "arith", powScalar);
+/**
+ * Elementwise a ** b, by C's pow as numpy computes it (pow(1, y) is 1 even for a NaN y);
+ * broadcasting, dtypes and `out` as for {@link add}. Throws ValueError for an int32 result with
+ * a negative exponent: integers to negative integer powers need float operands.
+ */
+export const pow = kernel("pow", defBinary("pow", OTHER, "arith", powScalar), B);
 // NaN propagates through maximum/minimum, as in numpy (Math.max does the same).
-export const maximum = defBinary("maximum", OTHER, "arith", Math.max);
-export const minimum = defBinary("minimum", OTHER, "arith", Math.min);
-export const eq = defBinary("eq", OTHER, "bool", (x, y) => (x === y ? 1 : 0));
-export const ne = defBinary("ne", OTHER, "bool", (x, y) => (x !== y ? 1 : 0));
-export const lt = defBinary("lt", OTHER, "bool", (x, y) => (x < y ? 1 : 0));
-export const le = defBinary("le", OTHER, "bool", (x, y) => (x <= y ? 1 : 0));
-export const gt = defBinary("gt", OTHER, "bool", (x, y) => (x > y ? 1 : 0));
-export const ge = defBinary("ge", OTHER, "bool", (x, y) => (x >= y ? 1 : 0));
+/**
+ * numpy's maximum: the elementwise larger of a and b, NaN winning over any number; broadcasting,
+ * dtypes and `out` as for {@link add}.
+ */
+export const maximum = kernel("maximum", defBinary("maximum", OTHER, "arith", Math.max), B);
+/**
+ * numpy's minimum: the elementwise smaller of a and b, NaN winning over any number; broadcasting,
+ * dtypes and `out` as for {@link add}.
+ */
+export const minimum = kernel("minimum", defBinary("minimum", OTHER, "arith", Math.min), B);
+/**
+ * Elementwise a == b as a bool array (NaN equals nothing, itself included); broadcasting and
+ * numbers as for {@link add}.
+ */
+export const eq = kernel("eq", defBinary("eq", OTHER, "bool", (x, y) => (x === y ? 1 : 0)), B);
+/**
+ * Elementwise a != b as a bool array (true wherever either is NaN); broadcasting and numbers as
+ * for {@link add}.
+ */
+export const ne = kernel("ne", defBinary("ne", OTHER, "bool", (x, y) => (x !== y ? 1 : 0)), B);
+/** Elementwise a < b as a bool array; broadcasting and numbers as for {@link add}. */
+export const lt = kernel("lt", defBinary("lt", OTHER, "bool", (x, y) => (x < y ? 1 : 0)), B);
+/** Elementwise a <= b as a bool array; broadcasting and numbers as for {@link add}. */
+export const le = kernel("le", defBinary("le", OTHER, "bool", (x, y) => (x <= y ? 1 : 0)), B);
+/** Elementwise a > b as a bool array; broadcasting and numbers as for {@link add}. */
+export const gt = kernel("gt", defBinary("gt", OTHER, "bool", (x, y) => (x > y ? 1 : 0)), B);
+/** Elementwise a >= b as a bool array; broadcasting and numbers as for {@link add}. */
+export const ge = kernel("ge", defBinary("ge", OTHER, "bool", (x, y) => (x >= y ? 1 : 0)), B);
 
-/** numpy's clip: min(max(x, lo), hi). */
-export function clip(x: NDArray, lo: number, hi: number): NDArray {
+/**
+ * numpy's clip: each element limited to [lo, hi], computed as minimum(maximum(x, lo), hi), so
+ * NaN stays NaN and the bounds are weak numbers as in {@link add}. A new array; throws
+ * ValueError when lo > hi.
+ *
+ * @example
+ * ```ts
+ * clip(array([-2, 0.5, 3]), 0, 1).toArray(); // [0, 0.5, 1]
+ * ```
+ */
+export const clip = kernel("clip", function clip(x: NDArray, lo: number, hi: number): NDArray {
   if (lo > hi) throw new ValueError(`clip: lower bound ${lo} is above upper bound ${hi}`);
   return minimum(maximum(x, lo), hi);
-}
+});
 
-/** `where(mask, a, b)`: a where mask is nonzero, else b; all three broadcast together. */
-export function where(mask: NDArray, x: ArrayOrScalar, y: ArrayOrScalar, out?: NDArray): NDArray {
+/**
+ * numpy's where: `x` where `mask` is nonzero (NaN counts as true), else `y`. The three
+ * broadcast together, and `x` and `y` may be numbers; the result's dtype is the promotion of
+ * x's and y's (the mask's plays no part). `out` as for {@link add}.
+ *
+ * @example
+ * ```ts
+ * where(array([true, false, true]), array([1, 2, 3]), 0).toArray(); // [1, 0, 3]
+ * ```
+ */
+export const where = kernel("where", function where(mask: NDArray, x: ArrayOrScalar, y: ArrayOrScalar, out?: NDArray): NDArray {
   const m = asArray(mask, null, "where");
   const a = asArray(x, y, "where");
   const b = asArray(y, x, "where");
@@ -522,7 +676,7 @@ export function where(mask: NDArray, x: ArrayOrScalar, y: ArrayOrScalar, out?: N
     for (let i = 0; i < n; i++, po += so, pm += smm, pa += saa, pb += sbb) od[po] = md[pm] !== 0 ? ad[pa]! : bd[pb]!;
   });
   return finishOut(out, target);
-}
+}, { out: 3 });
 
 // ---------------------------------------------------------------- copies and writes
 
@@ -569,8 +723,17 @@ function copyInto(dst: NDArray, src: NDArray, srcStrides: Shape = src.strides): 
   });
 }
 
-/** A C-contiguous copy, optionally in another dtype. */
-export function copy(a: NDArray, dtype: DType = a.dtype): NDArray {
+/**
+ * A C-contiguous copy of `a`, in `dtype` when given (numpy's astype, which `a.astype(dtype)`
+ * calls). To int32, values are truncated toward zero as an Int32Array stores them (NaN and
+ * ±Infinity become 0); to bool, any nonzero value (NaN included) becomes true.
+ *
+ * @example
+ * ```ts
+ * copy(array([1.7, -1.7, 0]), "int32").toArray(); // [1, -1, 0]
+ * ```
+ */
+export const copy = kernel("copy", function copy(a: NDArray, dtype: DType = a.dtype): NDArray {
   const o = new NDArray(allocate(dtype, a.size), a.shape, contiguousStrides(a.shape));
   if (dtype === "bool" && a.dtype !== "bool") {
     const od = o.data;
@@ -582,9 +745,14 @@ export function copy(a: NDArray, dtype: DType = a.dtype): NDArray {
   }
   copyInto(o, a);
   return o;
-}
+});
 
-export function fill(a: NDArray, value: number): void {
+/**
+ * Writes `value` into every element of `a`, in place, through any view (numpy's `a.fill`);
+ * returns nothing (the method `a.fill(value)` returns `a`). Throws ReadOnlyError for a
+ * read-only (broadcast) view and ValueError when `value` is not a number.
+ */
+export const fill = kernel("fill", function fill(a: NDArray, value: number): void {
   if (typeof value !== "number") throw new ValueError(`fill: value must be a number, got ${typeof value}`);
   a.checkWritable("fill");
   value = castScalar(a.dtype, value);
@@ -593,10 +761,23 @@ export function fill(a: NDArray, value: number): void {
     for (let i = 0, p = pos[0]!, s = inner[0]!; i < n; i++, p += s) d[p] = value;
   });
   a.bumpVersion();
-}
+});
 
-/** dst[...] = src, with src broadcast to dst's shape (never the other way). */
-export function assign(dst: NDArray, src: ArrayOrScalar): void {
+/**
+ * numpy's `dst[...] = src`: copies `src` (an array or a number), broadcast to dst's shape, into
+ * dst's elements in place; returns nothing (the method `dst.assign(src)` returns `dst`). A
+ * `src` that overlaps `dst` is read in full first. Throws ShapeError when src does not broadcast
+ * to dst's shape, DTypeError when dst's dtype cannot hold src's (a float into int32), and
+ * ReadOnlyError for a read-only (broadcast) `dst`.
+ *
+ * @example
+ * ```ts
+ * const m = zeros([2, 2]);
+ * assign(m, array([1, 2]));
+ * m.toArray(); // [[1, 2], [1, 2]]
+ * ```
+ */
+export const assign = kernel("assign", function assign(dst: NDArray, src: ArrayOrScalar): void {
   const s = asArray(src, dst, "assign");
   const shape = broadcastShapes("assign", dst.shape, s.shape);
   if (!shapesEqual(shape, dst.shape)) {
@@ -608,4 +789,4 @@ export function assign(dst: NDArray, src: ArrayOrScalar): void {
   const source = sharesStorage(dst, s) && !sameLayout(dst, ss, s.offset, s) ? copy(s) : s;
   copyInto(dst, source, broadcastStrides(source.shape, source.strides, shape));
   dst.bumpVersion();
-}
+});

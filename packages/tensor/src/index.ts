@@ -5,19 +5,19 @@ import "./ndarray-methods.js"; // a.add(b), a.reshape(...): the methods, attache
 
 export { NDArray, type ArrayOrScalar, type AxisArg, type StorageInfo } from "./ndarray.js";
 export { isNDArray } from "./creation.js";
-// the computing functions, as kernels that a trace records (traced-ops.ts)
+// the computing functions, each a kernel that a trace records (kernel.ts), beside its code
+export { array, scalar, scalarFrom, empty, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye } from "./creation.js";
+export { reshape } from "./views.js";
 export {
-  array, scalar, scalarFrom, empty, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
-  reshape,
   neg, exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, sign, reciprocal, log1p, expm1,
   floor, ceil, round, isnan, isfinite,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
   clip, where, copy, fill, assign, sigmoidBackward, tanhBackward,
-  sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo,
-  matmul, matmulTN, dot, outer,
-  concat, stack, split, chunk, take, indexAdd, toIndexArray,
-  erf, unfold, unfoldBackward,
-} from "./traced-ops.js";
+} from "./elementwise.js";
+export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
+export { matmul, matmulTN, dot, outer } from "./matmul.js";
+export { concat, stack, split, chunk, take, indexAdd, toIndexArray } from "./join.js";
+export { erf, unfold, unfoldBackward } from "./special.js";
 export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
 export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, TraceError, fmtShape } from "./errors.js";

@@ -10,7 +10,7 @@ export { threadsInfo } from "./wasm/threads.js";
 export { setThreadMin } from "./wasm/gemm.js";
 export { trace, traceDifference, Identities, type ItemRead } from "./record.js";
 export { Program, type Step, type CapturedStep, type KernelDifference } from "./program.js";
-export { stackParts } from "./traced-ops.js";
+export { stackParts } from "./join.js";
 export { sigmoid32, tanh32 } from "./kernels/transcendental.js";
 export { transcendentalWasmAvailable } from "./kernels/transcendental-wasm.js";
 export { saveState, restoreState, hasReplayState, sameSnapshot, type ReplayState } from "./replay-state.js";

@@ -5,8 +5,20 @@ import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from "./erro
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
 import { contiguousStrides, normalizeAxis, sizeOf } from "./shape.js";
+import { kernel } from "./kernel.js";
 
-export function concat(arrays: readonly NDArray[], axis = 0): NDArray {
+/**
+ * numpy's concatenate: the arrays joined along an existing `axis` (0 by default), copied into a
+ * new array of their promoted dtype. Shapes must agree except on `axis`. Throws ValueError for
+ * an empty list, ShapeError for 0-d arrays or shapes that differ elsewhere.
+ *
+ * @example
+ * ```ts
+ * concat([array([1, 2]), array([3])]).toArray(); // [1, 2, 3]
+ * concat([zeros([2, 1]), ones([2, 2])], 1).toArray(); // [[0, 1, 1], [0, 1, 1]]
+ * ```
+ */
+export const concat = kernel("concat", function concat(arrays: readonly NDArray[], axis = 0): NDArray {
   if (!arrays || arrays.length === 0) throw new ValueError("concat: needs at least one array");
   const first = arrays[0]!;
   if (first.ndim === 0) throw new ShapeError("concat: zero-dimensional arrays cannot be concatenated");
@@ -34,7 +46,7 @@ export function concat(arrays: readonly NDArray[], axis = 0): NDArray {
   // The writes above were into a fresh array: no one else has seen it, so no version to keep.
   out.storageInfo.version = 0;
   return out;
-}
+});
 
 /**
  * concat's common case: contiguous parts of the result's dtype. Each index before the axis
@@ -61,7 +73,17 @@ function concatDense(parts: readonly NDArray[], axis: number, out: NDArray): boo
   return true;
 }
 
-export function stack(arrays: readonly NDArray[], axis = 0): NDArray {
+/**
+ * numpy's stack: arrays of one shape joined along a new axis at `axis` (0 by default), into a
+ * new array. Throws ValueError for an empty list, ShapeError when the shapes differ.
+ *
+ * @example
+ * ```ts
+ * stack([array([1, 2]), array([3, 4])]).toArray(); // [[1, 2], [3, 4]]
+ * stack([array([1, 2]), array([3, 4])], 1).toArray(); // [[1, 3], [2, 4]]
+ * ```
+ */
+export const stack = kernel("stack", function stack(arrays: readonly NDArray[], axis = 0): NDArray {
   if (!arrays || arrays.length === 0) throw new ValueError("stack: needs at least one array");
   const first = arrays[0]!;
   for (const a of arrays) {
@@ -71,13 +93,20 @@ export function stack(arrays: readonly NDArray[], axis = 0): NDArray {
   }
   const ax = normalizeAxis("stack", axis, first.ndim + 1);
   return concat(arrays.map((a) => a.unsqueeze(ax)), ax);
-}
+});
 
 /**
- * numpy's split: `sections` as a count divides the axis into equal parts (an error if it
- * cannot); as a list it gives the indices where parts start. The parts are views.
+ * numpy's split along `axis` (0 by default): `sections` as a count divides the axis into that
+ * many equal parts (ShapeError if it cannot); as a list, it gives the indices where the parts
+ * after the first start. The parts are views of `a`.
+ *
+ * @example
+ * ```ts
+ * split(arange(6), 3).map((p) => p.toArray()); // [[0, 1], [2, 3], [4, 5]]
+ * split(arange(6), [1, 4]).map((p) => p.toArray()); // [[0], [1, 2, 3], [4, 5]]
+ * ```
  */
-export function split(a: NDArray, sections: number | readonly number[], axis = 0): NDArray[] {
+export const split = kernel("split", function split(a: NDArray, sections: number | readonly number[], axis = 0): NDArray[] {
   const ax = normalizeAxis("split", axis, a.ndim);
   const n = a.shape[ax]!;
   let bounds: number[];
@@ -103,10 +132,19 @@ export function split(a: NDArray, sections: number | readonly number[], axis = 0
     parts.push(a.slice(...a.shape.map((_, k) => (k === ax ? ([bounds[i]!, bounds[i + 1]!] as const) : null))));
   }
   return parts;
-}
+});
 
-/** torch's chunk: parts of ceil(n / chunks) along the axis, the last one smaller; views. */
-export function chunk(a: NDArray, chunks: number, axis = 0): NDArray[] {
+/**
+ * torch's chunk: parts of ceil(n / chunks) along `axis` (0 by default), the last one smaller,
+ * as views of `a`; fewer than `chunks` parts where n does not give that many.
+ *
+ * @example
+ * ```ts
+ * chunk(arange(5), 2).map((p) => p.toArray()); // [[0, 1, 2], [3, 4]]
+ * chunk(arange(6), 4).length; // 3
+ * ```
+ */
+export const chunk = kernel("chunk", function chunk(a: NDArray, chunks: number, axis = 0): NDArray[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const ax = normalizeAxis("chunk", axis, a.ndim);
   const n = a.shape[ax]!;
@@ -114,7 +152,7 @@ export function chunk(a: NDArray, chunks: number, axis = 0): NDArray[] {
   const idx: number[] = [];
   for (let s = w; s < n; s += w) idx.push(s);
   return split(a, idx, ax);
-}
+});
 
 /**
  * Integer indices, as `take` and `indexAdd` accept them: an NDArray of any shape and a
@@ -122,8 +160,13 @@ export function chunk(a: NDArray, chunks: number, axis = 0): NDArray[] {
  */
 export type Indices = NDArray | readonly number[] | Int32Array | number;
 
-/** Integer indices as an int32 array, each checked against the axis size (negatives count from the end). */
-export function toIndexArray(op: string, indices: Indices, size: number): NDArray {
+/**
+ * Integer `indices` (an NDArray, a list, an Int32Array or one number) as a new int32 array of
+ * their shape, each checked against an axis of `size` and negatives wrapped to size + i, as
+ * {@link take} and {@link indexAdd} read them. Throws IndexError for a non-integer or
+ * out-of-bounds index and DTypeError for a bool array, with `op` starting the message.
+ */
+export const toIndexArray = kernel("toIndexArray", function toIndexArray(op: string, indices: Indices, size: number): NDArray {
   let arr: NDArray;
   if (indices instanceof NDArray) {
     if (indices.dtype === "bool") throw new DTypeError(`${op}: indices must be integers, got a bool array`);
@@ -149,14 +192,22 @@ export function toIndexArray(op: string, indices: Indices, size: number): NDArra
   });
   if (bad !== undefined) throw new IndexError(`${op}: index ${bad} is out of bounds for an axis of size ${size}`);
   return new NDArray(out, arr.shape);
-}
+});
 
 /**
- * numpy's take: gathers along `axis` (the flattened array when omitted). The result's shape
- * is a.shape[:axis] + indices.shape + a.shape[axis+1:]. An embedding lookup is
- * `take(table, ids, 0)`.
+ * numpy's take: gathers along `axis` (along the flattened array when omitted), into a new array
+ * of shape a.shape[:axis] + indices.shape + a.shape[axis+1:]; a single number index drops the
+ * axis. Negative indices count from the end; throws IndexError for one out of bounds. An
+ * embedding lookup is `take(table, ids, 0)`.
+ *
+ * @example
+ * ```ts
+ * const table = array([[1, 2], [3, 4], [5, 6]]);
+ * take(table, [2, 0], 0).toArray(); // [[5, 6], [1, 2]]
+ * take(table, [1, -1]).toArray(); // [2, 6]
+ * ```
  */
-export function take(a: NDArray, indices: Indices, axis?: number): NDArray {
+export const take = kernel("take", function take(a: NDArray, indices: Indices, axis?: number): NDArray {
   if (axis === undefined || axis === null) return take(a.reshape([-1]), indices, 0);
   const ax = normalizeAxis("take", axis, a.ndim);
   const idx = toIndexArray("take", indices, a.shape[ax]!);
@@ -192,14 +243,21 @@ export function take(a: NDArray, indices: Indices, axis?: number): NDArray {
     }
   }
   return out;
-}
+});
 
 /**
- * numpy's `np.add.at(target, (..., indices, ...), src)` along `axis`, in place: repeated
- * indices accumulate. It is the adjoint of `take`, so take's gradient is one call.
- * `src` has take's result shape: target.shape[:axis] + indices.shape + target.shape[axis+1:].
+ * numpy's `np.add.at(target, (..., indices, ...), src)` along `axis` (0 by default), in place:
+ * repeated indices accumulate. The adjoint of {@link take}: `src` has take's result shape,
+ * target.shape[:axis] + indices.shape + target.shape[axis+1:] (ShapeError otherwise), and its
+ * values are added in target's dtype, unchecked (a float `src` into an int32 `target` is
+ * truncated). Returns `target`; throws ReadOnlyError for a read-only `target`.
+ *
+ * @example
+ * ```ts
+ * indexAdd(zeros([3]), [0, 0, 2], array([1, 2, 3])).toArray(); // [3, 0, 3]
+ * ```
  */
-export function indexAdd(target: NDArray, indices: Indices, src: NDArray, axis = 0): NDArray {
+export const indexAdd = kernel("indexAdd", function indexAdd(target: NDArray, indices: Indices, src: NDArray, axis = 0): NDArray {
   const ax = normalizeAxis("indexAdd", axis, target.ndim);
   const idx = toIndexArray("indexAdd", indices, target.shape[ax]!);
   const expect = [...target.shape.slice(0, ax), ...idx.shape, ...target.shape.slice(ax + 1)];
@@ -232,4 +290,32 @@ export function indexAdd(target: NDArray, indices: Indices, src: NDArray, axis =
   }
   target.bumpVersion();
   return target;
+});
+
+/**
+ * @internal stack, except where the parts are already the consecutive slices along `axis` of one
+ * C-contiguous array (as unbind cuts them): then that array itself, as a view, uncopied. Not a
+ * kernel of its own: the view is no computation, and the copying case runs the stack kernel.
+ * The autograd engine gathers unbind's step gradients into such slices of one array, so that
+ * unbind's VJP (this join) reads them in place.
+ */
+export function stackParts(parts: readonly NDArray[], axis: number): NDArray {
+  const whole = wholeOf(parts, axis);
+  return whole ?? stack(parts, axis);
+}
+
+function wholeOf(parts: readonly NDArray[], axis: number): NDArray | null {
+  const p0 = parts[0];
+  if (p0 === undefined || parts.length < 2 || axis < 0 || axis > p0.ndim) return null;
+  const step = parts[1]!.offset - p0.offset;
+  if (step <= 0) return null;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.data !== p0.data || p.offset !== p0.offset + i * step || p.ndim !== p0.ndim) return null;
+    for (let d = 0; d < p.ndim; d++) if (p.shape[d] !== p0.shape[d] || p.strides[d] !== p0.strides[d]) return null;
+  }
+  const shape = [...p0.shape.slice(0, axis), parts.length, ...p0.shape.slice(axis)];
+  const strides = [...p0.strides.slice(0, axis), step, ...p0.strides.slice(axis)];
+  const whole = p0.view(shape, strides, p0.offset);
+  return whole.isContiguous() ? whole : null;
 }

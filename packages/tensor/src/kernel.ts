@@ -89,7 +89,27 @@ export function kernel<F extends (...args: never[]) => unknown>(name: string, fn
     }
   };
   Object.defineProperty(wrapped, "name", { value: fn.name || name });
+  Object.defineProperty(wrapped, RAW, { value: f });
   return wrapped as unknown as F;
+}
+
+const RAW = Symbol("the function a kernel wraps");
+
+/**
+ * A module's functions as they are, not as kernels: a kernel that calls another file's kernels
+ * reads them through this once, at import, so that its inner calls skip the hook (they are part
+ * of the outer call in a trace anyway).
+ *
+ * @example
+ * ```ts
+ * import * as kernels from "./elementwise.js";
+ * const ew = unwrapped(kernels); // ew.exp(a): no recording, no hook
+ * ```
+ */
+export function unwrapped<T extends object>(module: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(module)) out[k] = typeof v === "function" ? ((v as unknown as Record<symbol, unknown>)[RAW] ?? v) : v;
+  return out as T;
 }
 
 /**

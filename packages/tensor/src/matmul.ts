@@ -10,6 +10,7 @@ import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowStride, walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
 import { finishOut, prepareOut } from "./elementwise.js";
+import { kernel } from "./kernel.js";
 import { broadcastShapes, broadcastStrides } from "./shape.js";
 import { gemmKernel, wasmGemm } from "./wasm/gemm.js";
 
@@ -201,7 +202,22 @@ function smallGemm(
   }
 }
 
-export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
+/**
+ * numpy's matmul (`x @ y`): the matrix product of 2-D operands; a 1-D operand gains a unit dim
+ * that is dropped from the result (two vectors give their 0-d inner product); leading dims
+ * broadcast as a batch. Strided operands (a transposed view) are read through their strides,
+ * not made contiguous first. The dtype is the promotion of the two (bool gives int32); `out`
+ * as for {@link add}. Throws ValueError for a 0-d operand, ShapeError when the inner dims
+ * differ or the batch dims do not broadcast.
+ *
+ * @example
+ * ```ts
+ * matmul(array([[1, 2], [3, 4]]), array([[5], [6]])).toArray(); // [[17], [39]]
+ * matmul(array([1, 2]), array([3, 4])).item(); // 11
+ * matmul(ones([5, 2, 3]), ones([3, 4])).shape; // [5, 2, 4]
+ * ```
+ */
+export const matmul = kernel("matmul", function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
   if (!(x instanceof NDArray) || !(y instanceof NDArray)) throw new ValueError("matmul: operands must be NDArrays");
   if (x.ndim === 0 || y.ndim === 0) {
     throw new ValueError(`matmul: operands must have at least 1 dim, got ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
@@ -263,7 +279,7 @@ export function matmul(x: NDArray, y: NDArray, out?: NDArray): NDArray {
     }
   });
   return finishOut(out, t0);
-}
+}, { out: 2 });
 
 /**
  * The rows of a (..., M, K) operand and of its (..., M, N) result as one run of rows: their
@@ -291,11 +307,16 @@ function refuses(p: readonly number[], q: readonly number[]): boolean {
 }
 
 /**
- * matmul's weight gradient: A^T G summed over every row, for A (..., K) and G (..., N) with the
- * same leading dims, as a (K, N) array. For y = x @ W with x (T, B, K) this is dW, one product
- * over all T*B rows, the transposed operand read through its strides.
+ * matmul's weight gradient: a^T g summed over every row, for `a` (..., K) and `g` (..., N) with
+ * the same leading dims, as a (K, N) array. For y = x @ W with x (T, B, K) this is dW, one
+ * product over all T*B rows. Throws ShapeError unless the operands agree on every dim but the last.
+ *
+ * @example
+ * ```ts
+ * matmulTN(array([[1, 2], [3, 4]]), array([[1], [1]])).toArray(); // [[4], [6]]
+ * ```
  */
-export function matmulTN(a: NDArray, g: NDArray): NDArray {
+export const matmulTN = kernel("matmulTN", function matmulTN(a: NDArray, g: NDArray): NDArray {
   if (!(a instanceof NDArray) || !(g instanceof NDArray)) throw new ValueError("matmulTN: operands must be NDArrays");
   const lead = a.shape.slice(0, -1);
   if (a.ndim < 1 || g.ndim !== a.ndim || !lead.every((d, i) => d === g.shape[i])) {
@@ -310,7 +331,7 @@ export function matmulTN(a: NDArray, g: NDArray): NDArray {
   const c = allocateUninit(dtype, K * N); // gemm writes every element
   gemm(K, N, rows, A.data, A.offset, A.strides[1]!, A.strides[0]!, G.data, G.offset, G.strides[0]!, G.strides[1]!, c, 0, N, 1);
   return new NDArray(c, [K, N]);
-}
+});
 
 /** x as (rows, n): a view when its leading dims fold (a contiguous x), else a copy. */
 function asRows(x: NDArray, n: number): NDArray {
@@ -320,13 +341,24 @@ function asRows(x: NDArray, n: number): NDArray {
   return c.view([rows, n], [n, 1], c.offset);
 }
 
-/** numpy's dot for 1-D and 2-D operands (matmul there); the inner product of two vectors is 0-d. */
-export function dot(x: NDArray, y: NDArray): NDArray {
+/**
+ * numpy's dot for 1-D and 2-D operands, where it is {@link matmul}: the inner product of two
+ * vectors is 0-d. Throws ValueError for an operand of more than 2 dims.
+ */
+export const dot = kernel("dot", function dot(x: NDArray, y: NDArray): NDArray {
   if (x.ndim > 2 || y.ndim > 2) throw new ValueError(`dot: only 1-D and 2-D operands are supported, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   return matmul(x, y);
-}
+});
 
-/** The outer product of two 1-D arrays. */
-export function outer(x: NDArray, y: NDArray): NDArray {
+/**
+ * numpy's outer: x[i] * y[j] as an (x.size, y.size) array, operands of more than 1 dim being
+ * flattened first.
+ *
+ * @example
+ * ```ts
+ * outer(array([1, 2]), array([3, 4, 5])).toArray(); // [[3, 4, 5], [6, 8, 10]]
+ * ```
+ */
+export const outer = kernel("outer", function outer(x: NDArray, y: NDArray): NDArray {
   return matmul(x.reshape([-1, 1]), y.reshape([1, -1]));
-}
+});

@@ -6,9 +6,11 @@ import { checkDType, type DType, type Storage } from "./dtype.js";
 import { NDArray, type ArrayOrScalar, type AxisArg } from "./ndarray.js";
 import type { Shape } from "./shape.js";
 import * as views from "./views.js";
-import type * as join from "./join.js";
 // the kernels as a trace records them: a method call is seen like a function call
-import * as K from "./traced-ops.js";
+import * as ew from "./elementwise.js";
+import * as red from "./reduce.js";
+import * as mm from "./matmul.js";
+import * as join from "./join.js";
 import { kernel, noteItemRead } from "./kernel.js";
 
 declare module "./ndarray.js" {
@@ -193,7 +195,7 @@ proto.toFlat = function (this: NDArray): number[] {
 };
 
 // ---- views (never copy) ----
-proto.reshape = function (this: NDArray, ...shape: (number | readonly number[])[]): NDArray { return K.reshape(this, shapeArgs(shape)); };
+proto.reshape = function (this: NDArray, ...shape: (number | readonly number[])[]): NDArray { return views.reshape(this, shapeArgs(shape)); };
 proto.transpose = function (this: NDArray, ...axes: (number | readonly number[])[]): NDArray {
   const flat = shapeArgs(axes);
   return views.permute(this, flat.length === 0 ? undefined : flat);
@@ -211,76 +213,76 @@ proto.broadcastTo = function (this: NDArray, shape: Shape): NDArray { return vie
 proto.squeeze = function (this: NDArray, axis?: AxisArg): NDArray { return views.squeeze(this, axis); };
 proto.unsqueeze = function (this: NDArray, axis: number): NDArray { return views.unsqueeze(this, axis); };
 proto.expandDims = function (this: NDArray, axis: number): NDArray { return views.unsqueeze(this, axis); };
-proto.flatten = function (this: NDArray): NDArray { return K.reshape(this, [-1]); };
+proto.flatten = function (this: NDArray): NDArray { return views.reshape(this, [-1]); };
 // ---- copies ----
-proto.contiguous = function (this: NDArray): NDArray { return this.isContiguous() ? this : K.copy(this); };
-proto.copy = function (this: NDArray): NDArray { return K.copy(this); };
-proto.clone = function (this: NDArray): NDArray { return K.copy(this); };
-proto.astype = function (this: NDArray, dtype: DType): NDArray { return K.copy(this, checkDType("astype", dtype)); };
+proto.contiguous = function (this: NDArray): NDArray { return this.isContiguous() ? this : ew.copy(this); };
+proto.copy = function (this: NDArray): NDArray { return ew.copy(this); };
+proto.clone = function (this: NDArray): NDArray { return ew.copy(this); };
+proto.astype = function (this: NDArray, dtype: DType): NDArray { return ew.copy(this, checkDType("astype", dtype)); };
 // ---- in-place ----
 proto.fill = function <T extends NDArray>(this: T, value: number): T {
-  K.fill(this, value);
+  ew.fill(this, value);
   return this;
 };
 proto.assign = function <T extends NDArray>(this: T, src: ArrayOrScalar): T {
-  K.assign(this, src);
+  ew.assign(this, src);
   return this;
 };
 // ---- elementwise ----
-proto.add = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return K.add(this, b, out); };
-proto.sub = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return K.sub(this, b, out); };
-proto.mul = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return K.mul(this, b, out); };
-proto.div = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return K.div(this, b, out); };
-proto.pow = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return K.pow(this, b, out); };
-proto.maximum = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return K.maximum(this, b, out); };
-proto.minimum = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return K.minimum(this, b, out); };
-proto.eq = function (this: NDArray, b: ArrayOrScalar): NDArray { return K.eq(this, b); };
-proto.ne = function (this: NDArray, b: ArrayOrScalar): NDArray { return K.ne(this, b); };
-proto.lt = function (this: NDArray, b: ArrayOrScalar): NDArray { return K.lt(this, b); };
-proto.le = function (this: NDArray, b: ArrayOrScalar): NDArray { return K.le(this, b); };
-proto.gt = function (this: NDArray, b: ArrayOrScalar): NDArray { return K.gt(this, b); };
-proto.ge = function (this: NDArray, b: ArrayOrScalar): NDArray { return K.ge(this, b); };
-proto.neg = function (this: NDArray, out?: NDArray): NDArray { return K.neg(this, out); };
-proto.exp = function (this: NDArray, out?: NDArray): NDArray { return K.exp(this, out); };
-proto.log = function (this: NDArray, out?: NDArray): NDArray { return K.log(this, out); };
-proto.sqrt = function (this: NDArray, out?: NDArray): NDArray { return K.sqrt(this, out); };
-proto.abs = function (this: NDArray, out?: NDArray): NDArray { return K.abs(this, out); };
-proto.tanh = function (this: NDArray, out?: NDArray): NDArray { return K.tanh(this, out); };
-proto.sigmoid = function (this: NDArray, out?: NDArray): NDArray { return K.sigmoid(this, out); };
-proto.relu = function (this: NDArray, out?: NDArray): NDArray { return K.relu(this, out); };
-proto.square = function (this: NDArray, out?: NDArray): NDArray { return K.square(this, out); };
-proto.sin = function (this: NDArray, out?: NDArray): NDArray { return K.sin(this, out); };
-proto.cos = function (this: NDArray, out?: NDArray): NDArray { return K.cos(this, out); };
-proto.sign = function (this: NDArray, out?: NDArray): NDArray { return K.sign(this, out); };
-proto.reciprocal = function (this: NDArray, out?: NDArray): NDArray { return K.reciprocal(this, out); };
-proto.log1p = function (this: NDArray, out?: NDArray): NDArray { return K.log1p(this, out); };
-proto.expm1 = function (this: NDArray, out?: NDArray): NDArray { return K.expm1(this, out); };
-proto.floor = function (this: NDArray, out?: NDArray): NDArray { return K.floor(this, out); };
-proto.ceil = function (this: NDArray, out?: NDArray): NDArray { return K.ceil(this, out); };
-proto.round = function (this: NDArray, out?: NDArray): NDArray { return K.round(this, out); };
-proto.isnan = function (this: NDArray): NDArray { return K.isnan(this); };
-proto.isfinite = function (this: NDArray): NDArray { return K.isfinite(this); };
-proto.clip = function (this: NDArray, lo: number, hi: number): NDArray { return K.clip(this, lo, hi); };
+proto.add = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return ew.add(this, b, out); };
+proto.sub = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return ew.sub(this, b, out); };
+proto.mul = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return ew.mul(this, b, out); };
+proto.div = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return ew.div(this, b, out); };
+proto.pow = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return ew.pow(this, b, out); };
+proto.maximum = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return ew.maximum(this, b, out); };
+proto.minimum = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return ew.minimum(this, b, out); };
+proto.eq = function (this: NDArray, b: ArrayOrScalar): NDArray { return ew.eq(this, b); };
+proto.ne = function (this: NDArray, b: ArrayOrScalar): NDArray { return ew.ne(this, b); };
+proto.lt = function (this: NDArray, b: ArrayOrScalar): NDArray { return ew.lt(this, b); };
+proto.le = function (this: NDArray, b: ArrayOrScalar): NDArray { return ew.le(this, b); };
+proto.gt = function (this: NDArray, b: ArrayOrScalar): NDArray { return ew.gt(this, b); };
+proto.ge = function (this: NDArray, b: ArrayOrScalar): NDArray { return ew.ge(this, b); };
+proto.neg = function (this: NDArray, out?: NDArray): NDArray { return ew.neg(this, out); };
+proto.exp = function (this: NDArray, out?: NDArray): NDArray { return ew.exp(this, out); };
+proto.log = function (this: NDArray, out?: NDArray): NDArray { return ew.log(this, out); };
+proto.sqrt = function (this: NDArray, out?: NDArray): NDArray { return ew.sqrt(this, out); };
+proto.abs = function (this: NDArray, out?: NDArray): NDArray { return ew.abs(this, out); };
+proto.tanh = function (this: NDArray, out?: NDArray): NDArray { return ew.tanh(this, out); };
+proto.sigmoid = function (this: NDArray, out?: NDArray): NDArray { return ew.sigmoid(this, out); };
+proto.relu = function (this: NDArray, out?: NDArray): NDArray { return ew.relu(this, out); };
+proto.square = function (this: NDArray, out?: NDArray): NDArray { return ew.square(this, out); };
+proto.sin = function (this: NDArray, out?: NDArray): NDArray { return ew.sin(this, out); };
+proto.cos = function (this: NDArray, out?: NDArray): NDArray { return ew.cos(this, out); };
+proto.sign = function (this: NDArray, out?: NDArray): NDArray { return ew.sign(this, out); };
+proto.reciprocal = function (this: NDArray, out?: NDArray): NDArray { return ew.reciprocal(this, out); };
+proto.log1p = function (this: NDArray, out?: NDArray): NDArray { return ew.log1p(this, out); };
+proto.expm1 = function (this: NDArray, out?: NDArray): NDArray { return ew.expm1(this, out); };
+proto.floor = function (this: NDArray, out?: NDArray): NDArray { return ew.floor(this, out); };
+proto.ceil = function (this: NDArray, out?: NDArray): NDArray { return ew.ceil(this, out); };
+proto.round = function (this: NDArray, out?: NDArray): NDArray { return ew.round(this, out); };
+proto.isnan = function (this: NDArray): NDArray { return ew.isnan(this); };
+proto.isfinite = function (this: NDArray): NDArray { return ew.isfinite(this); };
+proto.clip = function (this: NDArray, lo: number, hi: number): NDArray { return ew.clip(this, lo, hi); };
 // ---- reductions ----
-proto.sum = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.sum(this, axis, keepdims); };
-proto.mean = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.mean(this, axis, keepdims); };
-proto.prod = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.prod(this, axis, keepdims); };
-proto.max = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.max(this, axis, keepdims); };
-proto.min = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.min(this, axis, keepdims); };
-proto.argmax = function (this: NDArray, axis?: number, keepdims = false): NDArray { return K.argmax(this, axis, keepdims); };
-proto.argmin = function (this: NDArray, axis?: number, keepdims = false): NDArray { return K.argmin(this, axis, keepdims); };
-proto.logsumexp = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.logsumexp(this, axis, keepdims); };
-proto.variance = function (this: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray { return K.variance(this, axis, keepdims, ddof); };
-proto.std = function (this: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray { return K.std(this, axis, keepdims, ddof); };
-proto.all = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.all(this, axis, keepdims); };
-proto.any = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return K.any(this, axis, keepdims); };
-proto.softmax = function (this: NDArray, axis = -1): NDArray { return K.softmax(this, axis); };
-proto.logSoftmax = function (this: NDArray, axis = -1): NDArray { return K.logSoftmax(this, axis); };
-proto.sumTo = function (this: NDArray, shape: Shape): NDArray { return K.sumTo(this, shape); };
+proto.sum = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.sum(this, axis, keepdims); };
+proto.mean = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.mean(this, axis, keepdims); };
+proto.prod = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.prod(this, axis, keepdims); };
+proto.max = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.max(this, axis, keepdims); };
+proto.min = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.min(this, axis, keepdims); };
+proto.argmax = function (this: NDArray, axis?: number, keepdims = false): NDArray { return red.argmax(this, axis, keepdims); };
+proto.argmin = function (this: NDArray, axis?: number, keepdims = false): NDArray { return red.argmin(this, axis, keepdims); };
+proto.logsumexp = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.logsumexp(this, axis, keepdims); };
+proto.variance = function (this: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray { return red.variance(this, axis, keepdims, ddof); };
+proto.std = function (this: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray { return red.std(this, axis, keepdims, ddof); };
+proto.all = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.all(this, axis, keepdims); };
+proto.any = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.any(this, axis, keepdims); };
+proto.softmax = function (this: NDArray, axis = -1): NDArray { return red.softmax(this, axis); };
+proto.logSoftmax = function (this: NDArray, axis = -1): NDArray { return red.logSoftmax(this, axis); };
+proto.sumTo = function (this: NDArray, shape: Shape): NDArray { return red.sumTo(this, shape); };
 // ---- products, gathers ----
-proto.matmul = function (this: NDArray, b: NDArray, out?: NDArray): NDArray { return K.matmul(this, b, out); };
-proto.take = function (this: NDArray, indices: join.Indices, axis?: number): NDArray { return K.take(this, indices, axis); };
-proto.split = function (this: NDArray, sections: number | readonly number[], axis = 0): NDArray[] { return K.split(this, sections, axis); };
-proto.chunk = function (this: NDArray, chunks: number, axis = 0): NDArray[] { return K.chunk(this, chunks, axis); };
+proto.matmul = function (this: NDArray, b: NDArray, out?: NDArray): NDArray { return mm.matmul(this, b, out); };
+proto.take = function (this: NDArray, indices: join.Indices, axis?: number): NDArray { return join.take(this, indices, axis); };
+proto.split = function (this: NDArray, sections: number | readonly number[], axis = 0): NDArray[] { return join.split(this, sections, axis); };
+proto.chunk = function (this: NDArray, chunks: number, axis = 0): NDArray[] { return join.chunk(this, chunks, axis); };
 // ---- an element write is a kernel too (a replay writes it again)
 proto.set = kernel("set", proto.set);

@@ -11,11 +11,13 @@ import { redirectAllocation, storageOverlaps, trimSpares, type Storage } from ".
 import { hasReplayState, type ReplayState } from "./replay-state.js";
 import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
 import { foldedRows, gemm } from "./matmul.js";
-import { assign } from "./elementwise.js";
+import * as elementwise from "./elementwise.js";
 import { rowStride } from "./iter.js";
 import { sizeOf } from "./shape.js";
 import { planBuffers, type ValueView } from "./buffers.js";
-import type { KernelInfo } from "./kernel.js";
+import { unwrapped, type KernelInfo } from "./kernel.js";
+
+const { assign } = unwrapped(elementwise);
 
 // What the trace does at replay for one recorded call.
 export const CALL = 0; // call again as recorded (in place: the result is an argument, or nothing)

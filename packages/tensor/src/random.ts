@@ -24,6 +24,7 @@ import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { NDArray } from "./ndarray.js";
 import { logCorrectlyRounded } from "./log.js";
 import { restoreState, saveState } from "./replay-state.js";
+import { kernel } from "./kernel.js";
 
 const N = 624;
 const M = 397;
@@ -689,4 +690,13 @@ function searchRight(cdf: Float64Array, u: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+// A draw advances the stream, so each method that draws or sets the state is a kernel: a replay
+// draws again.
+{
+  const proto = RandomState.prototype as unknown as Record<string, (...args: never[]) => unknown>;
+  for (const m of ["seed", "setState", "randn", "rand", "standardNormal", "normal", "uniform", "randint", "choice", "permutation", "shuffle"]) {
+    proto[m] = kernel(`RandomState.${m}`, proto[m]!);
+  }
 }

@@ -7,9 +7,12 @@ import { allocate, arithmeticResult, floatResult, type DType, type Storage } fro
 import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray, type AxisArg } from "./ndarray.js";
-import * as ew from "./elementwise.js";
+import * as elementwise from "./elementwise.js";
+import { kernel, unwrapped } from "./kernel.js";
 import { exp32, exp64, log64, transcendentalRow } from "./kernels/transcendental.js";
 import { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, shapesEqual, type Shape } from "./shape.js";
+
+const ew = unwrapped(elementwise);
 
 const SUM = 0, PROD = 1, MAX = 2, MIN = 3, ALL = 4, ANY = 5;
 const INIT = [0, 1, -Infinity, Infinity, 1, 0];
@@ -145,29 +148,66 @@ function accumulateWalk(kind: number, a: NDArray, kept: Shape, axes: readonly nu
   });
 }
 
-export function sum(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/**
+ * numpy's sum over `axis` (one axis, a list of axes, or all of them when omitted or null;
+ * negative ones count from the end), the reduced dims dropped, or kept with size 1 when
+ * `keepdims`. Accumulated in float64 and rounded once to the result's dtype, the input's (bool
+ * sums to int32); over no elements it is 0. Throws AxisError for an axis out of range or repeated.
+ *
+ * @example
+ * ```ts
+ * const a = arange(6).reshape(2, 3); // [[0, 1, 2], [3, 4, 5]]
+ * sum(a).item(); // 15
+ * sum(a, 0).toArray(); // [3, 5, 7]
+ * sum(a, 1, true).toArray(); // [[3], [12]]
+ * ```
+ */
+export const sum = kernel("sum", function sum(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   return accumulate("sum", SUM, a, axis, keepdims, arithmeticResult(a.dtype));
-}
+});
 
-export function prod(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/**
+ * numpy's prod: the product over `axis`; axes, keepdims and dtype as for {@link sum}; over no
+ * elements it is 1.
+ */
+export const prod = kernel("prod", function prod(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   return accumulate("prod", PROD, a, axis, keepdims, arithmeticResult(a.dtype));
-}
+});
 
-export function max(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/**
+ * numpy's max (amax): the largest element over `axis` (axes and keepdims as for {@link sum});
+ * a NaN wins, as in numpy. Keeps the input's dtype. Throws ValueError for a reduction over no
+ * elements, which has no identity.
+ *
+ * @example
+ * ```ts
+ * max(array([[1, 5], [7, 2]]), 0).toArray(); // [7, 5]
+ * ```
+ */
+export const max = kernel("max", function max(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   return accumulate("max", MAX, a, axis, keepdims, a.dtype);
-}
+});
 
-export function min(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/** numpy's min (amin): the smallest element over `axis`; as {@link max} otherwise. */
+export const min = kernel("min", function min(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   return accumulate("min", MIN, a, axis, keepdims, a.dtype);
-}
+});
 
-export function all(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/**
+ * numpy's all: whether every element over `axis` is nonzero (NaN counts as true), as a bool
+ * array; true over no elements. Axes and keepdims as for {@link sum}.
+ */
+export const all = kernel("all", function all(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   return accumulate("all", ALL, a, axis, keepdims, "bool");
-}
+});
 
-export function any(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/**
+ * numpy's any: whether some element over `axis` is nonzero (NaN counts as true), as a bool array;
+ * false over no elements. Axes and keepdims as for {@link sum}.
+ */
+export const any = kernel("any", function any(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   return accumulate("any", ANY, a, axis, keepdims, "bool");
-}
+});
 
 function reducedCount(op: string, a: NDArray, axis: AxisArg): number {
   let n = 1;
@@ -175,15 +215,33 @@ function reducedCount(op: string, a: NDArray, axis: AxisArg): number {
   return n;
 }
 
-/** The mean; over zero elements it is NaN, as in numpy. */
-export function mean(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/**
+ * numpy's mean over `axis` (axes and keepdims as for {@link sum}). A float result: float32 for a
+ * float32 input, else float64. Over no elements it is NaN, as in numpy.
+ *
+ * @example
+ * ```ts
+ * mean(arange(6).reshape(2, 3), 1).toArray(); // [1, 4]
+ * ```
+ */
+export const mean = kernel("mean", function mean(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   const s = accumulate("mean", SUM, a, axis, keepdims, "float64");
   const r = ew.div(s, reducedCount("mean", a, axis), s);
   return a.dtype === "float32" ? r.astype("float32") : r;
-}
+});
 
-/** Variance with numpy's ddof (0: population, 1: sample), by the two-pass formula. */
-export function variance(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray {
+/**
+ * numpy's var (named `variance`, `var` being a JS keyword): the summed squared deviations from
+ * the mean over `axis`, divided by n - ddof (0, the default: the population variance; 1: the
+ * sample variance), by the two-pass formula. Axes and keepdims as for {@link sum}; a float result
+ * as for {@link mean}. Where n - ddof <= 0 the division is by 0 (Infinity or NaN).
+ *
+ * @example
+ * ```ts
+ * variance(array([1, 2, 3, 4])).item(); // 1.25
+ * ```
+ */
+export const variance = kernel("variance", function variance(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray {
   const n = reducedCount("variance", a, axis);
   const m = accumulate("variance", SUM, a, axis, true, "float64");
   ew.div(m, n, m);
@@ -193,12 +251,20 @@ export function variance(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0)
   const s = accumulate("variance", SUM, dev, axis, keepdims, "float64");
   ew.div(s, Math.max(n - ddof, 0), s);
   return a.dtype === "float32" ? s.astype("float32") : s;
-}
+});
 
-export function std(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray {
+/**
+ * numpy's std: the square root of {@link variance}, with the same `axis`, `keepdims` and `ddof`.
+ *
+ * @example
+ * ```ts
+ * std(array([[1, 3], [5, 9]]), 1).toArray(); // [1, 2]
+ * ```
+ */
+export const std = kernel("std", function std(a: NDArray, axis?: AxisArg, keepdims = false, ddof = 0): NDArray {
   const v = variance(a, axis, keepdims, ddof);
   return ew.sqrt(v, v);
-}
+});
 
 function argReduce(op: string, isMax: boolean, a: NDArray, axis: number | undefined, keepdims: boolean): NDArray {
   if (axis === undefined || axis === null) {
@@ -236,13 +302,30 @@ function argReduce(op: string, isMax: boolean, a: NDArray, axis: number | undefi
   return new NDArray(out, shape);
 }
 
-export function argmax(a: NDArray, axis?: number, keepdims = false): NDArray {
+/**
+ * numpy's argmax: the index of the largest element along one `axis`, as an int32 array; with
+ * no axis, the index into the flattened array (0-d, or all 1s with keepdims). Ties go to the
+ * first; a NaN, the first one, wins. Throws ValueError for an empty axis and AxisError for a
+ * list of axes.
+ *
+ * @example
+ * ```ts
+ * const a = array([[1, 5, 2], [7, 0, 7]]);
+ * argmax(a, 1).toArray(); // [1, 0]
+ * argmax(a).item(); // 3
+ * ```
+ */
+export const argmax = kernel("argmax", function argmax(a: NDArray, axis?: number, keepdims = false): NDArray {
   return argReduce("argmax", true, a, axis, keepdims);
-}
+});
 
-export function argmin(a: NDArray, axis?: number, keepdims = false): NDArray {
+/**
+ * numpy's argmin: the index of the smallest element along one `axis`; as {@link argmax}
+ * otherwise.
+ */
+export const argmin = kernel("argmin", function argmin(a: NDArray, axis?: number, keepdims = false): NDArray {
   return argReduce("argmin", false, a, axis, keepdims);
-}
+});
 
 /**
  * The max along the axes with infinities replaced by 0: a shift that never makes inf - inf.
@@ -266,8 +349,17 @@ function runShift(d: Storage, p: number, n: number): number {
   return Number.isFinite(m) ? m : 0;
 }
 
-/** log(sum(exp(a))) without overflow: the max is taken out first. */
-export function logsumexp(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
+/**
+ * scipy's logsumexp: log(sum(exp(a))) over `axis`, computed without overflow (the max is taken
+ * out first); axes and keepdims as for {@link sum}. A float result, as for {@link mean}. Over no
+ * elements it is -Infinity.
+ *
+ * @example
+ * ```ts
+ * logsumexp(array([1000, 1000])).item(); // 1000.6931471805599
+ * ```
+ */
+export const logsumexp = kernel("logsumexp", function logsumexp(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   const axes = normalizeAxes("logsumexp", axis, a.ndim);
   const split = blockSplit(a, axes);
   if (split !== null && !split[0]) {
@@ -296,9 +388,18 @@ export function logsumexp(a: NDArray, axis?: AxisArg, keepdims = false): NDArray
   ew.add(s, m, s);
   const r = keepdims ? s : s.reshape(finalShape(a.shape, axes, false));
   return floatResult(a.dtype) === "float32" ? r.astype("float32") : r;
-}
+});
 
-export function softmax(a: NDArray, axis = -1): NDArray {
+/**
+ * exp(a) / sum(exp(a)) along one `axis` (the last by default), shifted by the max so that large
+ * values do not overflow; same shape as `a`, a float result (float32 for float32, else float64).
+ *
+ * @example
+ * ```ts
+ * softmax(array([[0, 0], [0, Math.log(3)]])).toString(); // "[[0.5  0.5 ]\n [0.25 0.75]]"
+ * ```
+ */
+export const softmax = kernel("softmax", function softmax(a: NDArray, axis = -1): NDArray {
   const ax = normalizeAxis("softmax", axis, a.ndim);
   const split = blockSplit(a, [ax]);
   if (split !== null && !split[0]) {
@@ -322,13 +423,18 @@ export function softmax(a: NDArray, axis = -1): NDArray {
   ew.exp(e, e);
   const s = accumulate("softmax", SUM, e, ax, true, "float64");
   return ew.div(e, s, e);
-}
+});
 
-export function logSoftmax(a: NDArray, axis = -1): NDArray {
+/**
+ * a - logsumexp(a) along one `axis` (the last by default): log(softmax(a)), computed without the
+ * -Infinity that log(softmax(a)) gives where a probability underflows to 0; a float result
+ * (float32 for float32, else float64).
+ */
+export const logSoftmax = kernel("logSoftmax", function logSoftmax(a: NDArray, axis = -1): NDArray {
   const ax = normalizeAxis("logSoftmax", axis, a.ndim);
   const r = ew.sub(a, logsumexp(a, ax, true));
   return r.dtype === floatResult(a.dtype) ? r : r.astype(floatResult(a.dtype));
-}
+});
 
 /**
  * sumTo's common case, the un-broadcast of a bias: `shape` is a's trailing dims, so the sum
@@ -354,10 +460,18 @@ function sumLeading(a: NDArray, shape: Shape): NDArray | null {
 }
 
 /**
- * Sums `a` down to `shape`, the inverse of broadcasting `shape` up to `a.shape`: leading dims
- * are summed away, and dims that are 1 in `shape` are summed with keepdims.
+ * Sums `a` down to `shape`, the inverse of broadcasting `shape` up to a's shape (a gradient's
+ * un-broadcast): leading dims are summed away, and dims that are 1 in `shape` are summed with
+ * keepdims. Returns `a` itself, not a copy, when it already has that shape. Throws ShapeError
+ * when `shape` does not broadcast to a's shape.
+ *
+ * @example
+ * ```ts
+ * sumTo(ones([2, 3]), [3]).toArray(); // [2, 2, 2]
+ * sumTo(ones([2, 3]), [2, 1]).toArray(); // [[3], [3]]
+ * ```
  */
-export function sumTo(a: NDArray, shape: Shape): NDArray {
+export const sumTo = kernel("sumTo", function sumTo(a: NDArray, shape: Shape): NDArray {
   if (shapesEqual(a.shape, shape)) return a;
   const rows = sumLeading(a, shape); // checks that shape is a's trailing dims
   if (rows !== null) return rows;
@@ -377,4 +491,4 @@ export function sumTo(a: NDArray, shape: Shape): NDArray {
   }
   const s = accumulate("sumTo", SUM, a, axes, true, arithmeticResult(a.dtype));
   return s.reshape([...shape]);
-}
+});

@@ -2,11 +2,15 @@
 // axis, torch's Tensor.unfold) with their adjoint, the scatter-add that folds windows back.
 
 import { NDArray } from "./ndarray.js";
-import { zeros } from "./creation.js";
+import * as creation from "./creation.js";
+import * as elementwise from "./elementwise.js";
+import { kernel, unwrapped } from "./kernel.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { normalizeAxis } from "./shape.js";
 import { isFloat } from "./dtype.js";
-import { copy } from "./elementwise.js";
+
+const { zeros } = unwrapped(creation);
+const { copy } = unwrapped(elementwise);
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
@@ -50,13 +54,16 @@ export function erfScalar(x: number): number {
   return x > 0 ? 1 - erfc : erfc - 1;
 }
 
-/** The error function, elementwise; a float result (int input gives float64). */
-export function erf(a: NDArray): NDArray {
+/**
+ * The error function, elementwise, to about one ulp in float64; a new array with a float result
+ * (float32 for float32, else float64).
+ */
+export const erf = kernel("erf", function erf(a: NDArray): NDArray {
   const out = copy(a, isFloat(a.dtype) ? a.dtype : "float64");
   const d = out.data as Float64Array | Float32Array;
   for (let i = 0; i < d.length; i++) d[i] = erfScalar(d[i]!);
   return out;
-}
+});
 
 /** The sliding windows of `unfold` and `unfoldBackward`, along one axis. */
 export interface WindowSpec {
@@ -89,11 +96,19 @@ function checkWindow(op: string, a: NDArray, { axis, size, step, dilation }: Win
 }
 
 /**
- * The windows along one axis as a view: that axis becomes the window index, and a new last
- * axis holds the `size` taps of each window (torch's x.unfold(axis, size, step), with dilation).
- * Windows overlap when step < size, so the view is read-only.
+ * The windows along one axis as a view, no copy (torch's x.unfold(axis, size, step), with
+ * dilation): that axis becomes the window index and a new last axis holds each window's `size`
+ * taps. The view is read-only, since windows overlap when step < size. Throws ValueError unless
+ * size, step and dilation are positive integers, ShapeError when one window is longer than the
+ * axis.
+ *
+ * @example
+ * ```ts
+ * unfold(arange(5), { axis: 0, size: 3, step: 1, dilation: 1 }).toArray();
+ * // [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+ * ```
  */
-export function unfold(a: NDArray, spec: WindowSpec): NDArray {
+export const unfold = kernel("unfold", function unfold(a: NDArray, spec: WindowSpec): NDArray {
   const ax = checkWindow("unfold", a, spec);
   const { size, step, dilation } = spec;
   const count = windowCount(a.shape[ax]!, size, step, dilation);
@@ -104,13 +119,20 @@ export function unfold(a: NDArray, spec: WindowSpec): NDArray {
   shape.push(size);
   strides.push(a.strides[ax]! * dilation);
   return a.view(shape, strides, a.offset, false);
-}
+});
 
 /**
- * The adjoint of unfold: an array of `shape` (unfold's input) with each window tap of g added
- * at the position it was read from, so a position read by several windows gets their sum.
+ * The adjoint of {@link unfold}: a new array of `shape` (unfold's input's) with each window tap of
+ * `g` added at the position it was read from, so a position read by several windows gets their
+ * sum. Throws ShapeError unless `g` has the shape unfold would give.
+ *
+ * @example
+ * ```ts
+ * const spec = { axis: 0, size: 3, step: 1, dilation: 1 };
+ * unfoldBackward(ones([3, 3]), [5], spec).toArray(); // [1, 2, 3, 2, 1]
+ * ```
  */
-export function unfoldBackward(g: NDArray, shape: readonly number[], spec: WindowSpec): NDArray {
+export const unfoldBackward = kernel("unfoldBackward", function unfoldBackward(g: NDArray, shape: readonly number[], spec: WindowSpec): NDArray {
   const out = zeros(shape, g.dtype);
   const ax = checkWindow("unfoldBackward", out, spec);
   const { size, step, dilation } = spec;
@@ -144,4 +166,4 @@ export function unfoldBackward(g: NDArray, shape: readonly number[], spec: Windo
     }
   }
   return out;
-}
+});

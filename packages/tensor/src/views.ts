@@ -3,6 +3,7 @@
 
 import { AxisError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import type { NDArray, AxisArg } from "./ndarray.js";
+import { kernel } from "./kernel.js";
 import { checkShape, normalizeAxes, normalizeAxis, sizeOf, type Shape } from "./shape.js";
 
 /**
@@ -286,7 +287,18 @@ function noCopyStrides(a: NDArray, newShape: readonly number[]): number[] | null
   return newStrides;
 }
 
-export function reshape(a: NDArray, shape: readonly number[]): NDArray {
+/**
+ * numpy's reshape: `a`'s elements, in C order, under a new `shape`, one of whose dims may be -1
+ * (inferred from the others). A view of `a` when strides can express the new shape (always, for
+ * a contiguous `a`), else a C-contiguous copy, as in numpy. Throws ShapeError when the sizes
+ * differ, ValueError for a dim that is neither a non-negative integer nor -1.
+ *
+ * @example
+ * ```ts
+ * reshape(arange(6), [2, -1]).toArray(); // [[0, 1, 2], [3, 4, 5]]
+ * ```
+ */
+export const reshape = kernel("reshape", function reshape(a: NDArray, shape: readonly number[]): NDArray {
   const target = resolveShape(a, shape);
   if (a.size === 0) return a.view(target, target.map(() => 0), a.offset);
   if (a.isContiguous()) {
@@ -296,7 +308,7 @@ export function reshape(a: NDArray, shape: readonly number[]): NDArray {
   if (strides) return a.view(target, strides, a.offset);
   const c = a.copy();
   return c.view(target, contiguousOf(target), 0, true);
-}
+});
 
 function contiguousOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
