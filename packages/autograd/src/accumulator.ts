@@ -109,6 +109,12 @@ export const addInto = kernel("addInto", function addInto(into: NDArray, g: NDAr
   const go = g.offset;
   for (let i = 0, n = into.size; i < n; i++) d[o + i]! += gd[go + i]!;
   return true;
+}, {
+  // a fused loop adds as the kernel does, where the kernel does not decline (writes nothing)
+  elementwise: {
+    expr: ([a, b]) => `${a} + ${b}`,
+    ops: ([into, g]) => (into instanceof NDArray && g instanceof NDArray && into.isContiguous() && dense(g, into.shape, into.dtype) ? [{ out: into, ins: [into, g] }] : null),
+  },
 });
 
 /**

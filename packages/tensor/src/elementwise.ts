@@ -6,15 +6,25 @@ import { allocate, allocateUninit, arithmeticResult, castScalar, floatResult, pr
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowRun, rowStride, walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
-import { transcendentalRow, type TranscendentalOp } from "./kernels/transcendental.js";
+import { exp32, exp64, sigmoid32, sigmoid64, tanh32, tanh64, transcendentalRow, type TranscendentalOp } from "./kernels/transcendental.js";
 import { transcendentalRowWasm } from "./kernels/transcendental-wasm.js";
 import { arithmeticRow } from "./kernels/binary.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf, contiguousStrides, type Shape } from "./shape.js";
-import { kernel } from "./kernel.js";
+import { kernel, type Elementwise, type KernelInfo } from "./kernel.js";
 
 // the index of the optional `out` argument of a unary and of a binary kernel (kernel.ts)
 const U = { out: 1 };
 const B = { out: 2 };
+
+/** A unary kernel's info, with the element a fused loop computes (kernel.ts): the kernel's own arithmetic. */
+function unaryOp(expr: Elementwise["expr"], fns?: Elementwise["fns"]): KernelInfo {
+  return { out: 1, elementwise: { expr, fns } };
+}
+
+/** A binary kernel's info, with the element a fused loop computes (kernel.ts): the kernel's own arithmetic. */
+function binaryOp(expr: Elementwise["expr"]): KernelInfo {
+  return { out: 2, elementwise: { expr } };
+}
 
 // ---------------------------------------------------------------- operands and outputs
 
@@ -279,12 +289,12 @@ function defUnary(name: string, kind: Kind, f: UnaryFn, code = U_OTHER) {
  * Elementwise -a (numpy's negative); keeps the dtype (bool gives int32). `out`, when given,
  * receives the result, as for {@link add}.
  */
-export const neg = kernel("neg", defUnary("neg", "same", (x) => -x, NEG), U);
+export const neg = kernel("neg", defUnary("neg", "same", (x) => -x, NEG), unaryOp(([a]) => `-${a}`));
 /**
  * Elementwise e^a; a float result (float32 for float32, else float64). `out`, when given,
  * receives the result, as for {@link add}.
  */
-export const exp = kernel("exp", defUnary("exp", "float", Math.exp, EXP), U);
+export const exp = kernel("exp", defUnary("exp", "float", Math.exp, EXP), unaryOp(([a], f32) => `${f32 ? "exp32" : "exp64"}(${a})`, { exp32, exp64 }));
 /**
  * Elementwise natural log (NaN below 0, -Infinity at 0); a float result (float32 for float32,
  * else float64). `out` as for {@link add}.
@@ -294,26 +304,26 @@ export const log = kernel("log", defUnary("log", "float", Math.log, LOG), U);
  * Elementwise square root (NaN below 0); a float result (float32 for float32, else float64).
  * `out` as for {@link add}.
  */
-export const sqrt = kernel("sqrt", defUnary("sqrt", "float", Math.sqrt, SQRT), U);
+export const sqrt = kernel("sqrt", defUnary("sqrt", "float", Math.sqrt, SQRT), unaryOp(([a]) => `Math.sqrt(${a})`));
 /** Elementwise |a|; keeps the dtype (bool gives int32). `out` as for {@link add}. */
-export const abs = kernel("abs", defUnary("abs", "same", Math.abs, ABS), U);
+export const abs = kernel("abs", defUnary("abs", "same", Math.abs, ABS), unaryOp(([a]) => `Math.abs(${a})`));
 /**
  * Elementwise hyperbolic tangent; a float result (float32 for float32, else float64). `out` as
  * for {@link add}.
  */
-export const tanh = kernel("tanh", defUnary("tanh", "float", Math.tanh, TANH), U);
+export const tanh = kernel("tanh", defUnary("tanh", "float", Math.tanh, TANH), unaryOp(([a], f32) => `${f32 ? "tanh32" : "tanh64"}(${a})`, { tanh32, tanh64 }));
 /**
  * Elementwise logistic function 1 / (1 + e^-a), computed so that no e^x overflows; a float result
  * (float32 for float32, else float64). `out` as for {@link add}.
  */
-export const sigmoid = kernel("sigmoid", defUnary("sigmoid", "float", sigmoidScalar, SIGMOID), U);
+export const sigmoid = kernel("sigmoid", defUnary("sigmoid", "float", sigmoidScalar, SIGMOID), unaryOp(([a], f32) => `${f32 ? "sigmoid32" : "sigmoid64"}(${a})`, { sigmoid32, sigmoid64 }));
 /**
  * Elementwise max(a, 0), with NaN kept as NaN; keeps the dtype (bool gives int32). `out` as for
  * {@link add}.
  */
-export const relu = kernel("relu", defUnary("relu", "same", (x) => (x > 0 ? x : x === x ? 0 : x), RELU), U);
+export const relu = kernel("relu", defUnary("relu", "same", (x) => (x > 0 ? x : x === x ? 0 : x), RELU), unaryOp(([a]) => `(${a} > 0 ? ${a} : ${a} === ${a} ? 0 : ${a})`));
 /** Elementwise a * a; keeps the dtype (bool gives int32). `out` as for {@link add}. */
-export const square = kernel("square", defUnary("square", "same", (x) => x * x, SQUARE), U);
+export const square = kernel("square", defUnary("square", "same", (x) => x * x, SQUARE), unaryOp(([a]) => `${a} * ${a}`));
 /**
  * Elementwise sine (radians); a float result (float32 for float32, else float64). `out` as for
  * {@link add}.
@@ -559,17 +569,17 @@ function defBinary(name: string, code: number, kind: BinaryKind, f: BinaryFn) {
  * add(ones([2], "float32"), 0.5).dtype; // "float32"
  * ```
  */
-export const add = kernel("add", defBinary("add", ADD, "arith", (x, y) => x + y), B);
+export const add = kernel("add", defBinary("add", ADD, "arith", (x, y) => x + y), binaryOp(([a, b]) => `${a} + ${b}`));
 /** Elementwise a - b; broadcasting, dtypes and `out` as for {@link add}. */
-export const sub = kernel("sub", defBinary("sub", SUB, "arith", (x, y) => x - y), B);
+export const sub = kernel("sub", defBinary("sub", SUB, "arith", (x, y) => x - y), binaryOp(([a, b]) => `${a} - ${b}`));
 /** Elementwise a * b; broadcasting, dtypes and `out` as for {@link add}. */
-export const mul = kernel("mul", defBinary("mul", MUL, "arith", (x, y) => x * y), B);
+export const mul = kernel("mul", defBinary("mul", MUL, "arith", (x, y) => x * y), binaryOp(([a, b]) => `${a} * ${b}`));
 /**
  * Elementwise true division a / b (x / 0 is ±Infinity or NaN, as in JS); broadcasting and `out`
  * as for {@link add}. A float result: float32 only when the promoted dtype is float32, so two
  * int32 arrays give float64.
  */
-export const div = kernel("div", defBinary("div", DIV, "float", (x, y) => x / y), B);
+export const div = kernel("div", defBinary("div", DIV, "float", (x, y) => x / y), binaryOp(([a, b]) => `${a} / ${b}`));
 /**
  * C's pow, which numpy calls. Math.pow differs only where it returns NaN: C gives
  * pow(1, y) = 1 for every y (NaN and ±inf included) and pow(-1, ±inf) = 1.
@@ -586,13 +596,13 @@ function powScalar(x: number, y: number): number {
  * and b = sigmoid(x), in one pass (PyTorch's sigmoid_backward(grad, result)). A float result as
  * for {@link div}; broadcasting and `out` as for {@link add}.
  */
-export const sigmoidBackward = kernel("sigmoidBackward", defBinary("sigmoidBackward", SIGMOID_BACKWARD, "float", (g, y) => g * y * (1 - y)), B);
+export const sigmoidBackward = kernel("sigmoidBackward", defBinary("sigmoidBackward", SIGMOID_BACKWARD, "float", (g, y) => g * y * (1 - y)), binaryOp(([g, s]) => `${g} * ${s} * (1 - ${s})`));
 /**
  * tanh's gradient from its output: a * (1 - b^2) elementwise, for an incoming gradient `a` and
  * b = tanh(x), in one pass (PyTorch's tanh_backward). A float result as for {@link div};
  * broadcasting and `out` as for {@link add}.
  */
-export const tanhBackward = kernel("tanhBackward", defBinary("tanhBackward", TANH_BACKWARD, "float", (g, y) => g * (1 - y * y)), B);
+export const tanhBackward = kernel("tanhBackward", defBinary("tanhBackward", TANH_BACKWARD, "float", (g, y) => g * (1 - y * y)), binaryOp(([g, t]) => `${g} * (1 - ${t} * ${t})`));
 
 /**
  * Elementwise a ** b, by C's pow as numpy computes it (pow(1, y) is 1 even for a NaN y);
@@ -605,12 +615,12 @@ export const pow = kernel("pow", defBinary("pow", OTHER, "arith", powScalar), B)
  * numpy's maximum: the elementwise larger of a and b, NaN winning over any number; broadcasting,
  * dtypes and `out` as for {@link add}.
  */
-export const maximum = kernel("maximum", defBinary("maximum", OTHER, "arith", Math.max), B);
+export const maximum = kernel("maximum", defBinary("maximum", OTHER, "arith", Math.max), binaryOp(([a, b]) => `Math.max(${a}, ${b})`));
 /**
  * numpy's minimum: the elementwise smaller of a and b, NaN winning over any number; broadcasting,
  * dtypes and `out` as for {@link add}.
  */
-export const minimum = kernel("minimum", defBinary("minimum", OTHER, "arith", Math.min), B);
+export const minimum = kernel("minimum", defBinary("minimum", OTHER, "arith", Math.min), binaryOp(([a, b]) => `Math.min(${a}, ${b})`));
 /**
  * Elementwise a == b as a bool array (NaN equals nothing, itself included); broadcasting and
  * numbers as for {@link add}.
@@ -745,6 +755,9 @@ export const copy = kernel("copy", function copy(a: NDArray, dtype: DType = a.dt
   }
   copyInto(o, a);
   return o;
+}, {
+  // the element itself, where the copy keeps the dtype (a cast is not an elementwise loop's)
+  elementwise: { expr: ([a]) => a!, ops: (args, target) => (target !== null && (args[1] === undefined || args[1] === target.dtype) ? [{ out: target, ins: [args[0]] }] : null) },
 });
 
 /**

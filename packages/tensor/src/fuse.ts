@@ -1,7 +1,7 @@
 // Fusion of a traced program's elementwise chains: consecutive elementwise kernels over the same
 // number of elements become one generated loop that reads each input once, keeps intermediate
 // values in locals, and writes every array the chain wrote. Each element is computed with the
-// kernel's own expression (the scalar functions of kernels/transcendental.ts; in float32 every
+// kernel's own expression, declared with the kernel (KernelInfo.elementwise; in float32 every
 // op's value rounded, as the kernel's Float32Array store rounds it), so the loop gives the
 // kernels' bits.
 //
@@ -21,40 +21,16 @@
 import { NDArray } from "./ndarray.js";
 import { storageOverlaps, type Storage } from "./dtype.js";
 import { coalesce } from "./shape.js";
-import { exp32, exp64, sigmoid32, sigmoid64, tanh32, tanh64 } from "./kernels/transcendental.js";
+import type { Elementwise, KernelInfo } from "./kernel.js";
 
 /** A fusible kernel call: its output, its operands, and how an element of the output is made. */
 export interface ElementOp {
   name: string;
   out: NDArray;
   ins: (NDArray | number)[];
+  /** the kernel's own expression (its KernelInfo.elementwise) */
+  how: Elementwise;
 }
-
-type Expr = (x: readonly string[], f32: boolean) => string;
-
-const UNARY: Record<string, Expr> = {
-  neg: ([a]) => `-${a}`,
-  abs: ([a]) => `Math.abs(${a})`,
-  sqrt: ([a]) => `Math.sqrt(${a})`,
-  square: ([a]) => `${a} * ${a}`,
-  relu: ([a]) => `(${a} > 0 ? ${a} : ${a} === ${a} ? 0 : ${a})`,
-  exp: ([a], f32) => `${f32 ? "E32" : "E64"}(${a})`,
-  tanh: ([a], f32) => `${f32 ? "T32" : "T64"}(${a})`,
-  sigmoid: ([a], f32) => `${f32 ? "S32" : "S64"}(${a})`,
-  copy: ([a]) => a!, // a part of a concat or stack, or a copy: the element itself
-};
-
-const BINARY: Record<string, Expr> = {
-  add: ([a, b]) => `${a} + ${b}`,
-  sub: ([a, b]) => `${a} - ${b}`,
-  mul: ([a, b]) => `${a} * ${b}`,
-  div: ([a, b]) => `${a} / ${b}`,
-  maximum: ([a, b]) => `Math.max(${a}, ${b})`,
-  minimum: ([a, b]) => `Math.min(${a}, ${b})`,
-  sigmoidBackward: ([g, s]) => `${g} * ${s} * (1 - ${s})`,
-  tanhBackward: ([g, t]) => `${g} * (1 - ${t} * ${t})`,
-  addInto: ([a, b]) => `${a} + ${b}`, // the engine's in-place sum (autograd's accumulator)
-};
 
 /** Whether this engine lets code be generated (a Content-Security-Policy may refuse it). */
 export const canGenerate: boolean = (() => {
@@ -69,53 +45,28 @@ function isFloat(a: NDArray): boolean {
   return a.dtype === "float64" || a.dtype === "float32";
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /**
- * A traced call as elementwise ops, or null if it is not one this pass can fuse. Most calls are
- * one op; a concat or stack is one copy per part, into the block of the result it fills.
- * `target` is the traced result a replay fills (null for a call that writes its arguments).
+ * A traced call as elementwise ops, or null if it is not one this pass can fuse: what its
+ * kernel declared (KernelInfo.elementwise), for these arguments. Most calls are one op; a
+ * concat or stack is one copy per part, into the block of the result it fills. `target` is the
+ * traced result a replay fills (null for a call that writes its arguments).
  */
-export function elementOps(name: string, args: readonly unknown[], target: NDArray | null): ElementOp[] | null {
-  if (name === "addInto") {
-    // autograd's accumulator adds only into a contiguous array from a contiguous gradient of its
-    // very shape and dtype; otherwise it declines (returns false, writes nothing)
-    const [into, g] = args as [unknown, unknown];
-    if (!(into instanceof NDArray) || !(g instanceof NDArray) || !into.isContiguous() || !g.isContiguous()) return null;
-    if (g.dtype !== into.dtype || !sameShape(g.shape, into.shape)) return null;
-    return one(name, into, [into, g]);
+export function elementOps(step: { readonly name: string; readonly info: KernelInfo; readonly args: readonly unknown[] }, target: NDArray | null): ElementOp[] | null {
+  const { name, info, args } = step;
+  const how = info.elementwise;
+  if (how === undefined) return null;
+  let loops: { out: unknown; ins: unknown[] }[] | null;
+  if (how.ops !== undefined) loops = how.ops(args, target);
+  else if (info.out === undefined) loops = null;
+  else loops = [{ out: target ?? args[info.out], ins: args.slice(0, info.out) }]; // the operands come before `out`
+  if (loops === null || loops.length === 0) return null;
+  const ops: ElementOp[] = [];
+  for (const l of loops) {
+    const op = one(name, how, l.out, l.ins);
+    if (op === null) return null;
+    ops.push(op);
   }
-  if (name in UNARY && name !== "copy") return one(name, target ?? args[1], [args[0]]);
-  if (name in BINARY) return one(name, target ?? args[2], [args[0], args[1]]);
-  if (target === null) return null;
-  if (name === "copy") return args[1] === undefined || args[1] === target.dtype ? one("copy", target, [args[0]]) : null;
-  if ((name === "concat" || name === "stack") && Array.isArray(args[0]) && target.isContiguous()) {
-    const parts = args[0] as unknown[];
-    if (!parts.every((p) => p instanceof NDArray && p.dtype === target.dtype)) return null;
-    const ndim = target.ndim;
-    const axis = (args[1] as number | undefined) ?? 0;
-    const ax = axis < 0 ? axis + ndim : axis;
-    if (!(ax >= 0 && ax < ndim)) return null;
-    const ops: ElementOp[] = [];
-    let start = 0;
-    for (const p of parts as NDArray[]) {
-      // the block of the result that this part fills, as a view with the part's own shape
-      const at = target.offset + start * target.strides[ax]!;
-      const block =
-        name === "concat"
-          ? target.view(p.shape, target.strides, at)
-          : target.view(p.shape, target.strides.filter((_, i) => i !== ax), at);
-      start += name === "concat" ? p.shape[ax]! : 1;
-      if (p.size === 0) continue;
-      const op = one("copy", block, [p]);
-      if (op === null) return null;
-      ops.push(...op);
-    }
-    return ops.length > 0 ? ops : null;
-  }
-  return null;
+  return ops;
 }
 
 /** Whether `shape` broadcasts to `out` by numpy's rule (never the other way). */
@@ -126,14 +77,14 @@ function broadcastsTo(shape: readonly number[], out: readonly number[]): boolean
   return true;
 }
 
-function one(name: string, out: unknown, ins: unknown[]): ElementOp[] | null {
+function one(name: string, how: Elementwise, out: unknown, ins: unknown[]): ElementOp | null {
   if (!(out instanceof NDArray) || !isFloat(out) || !out.writable || out.size === 0) return null;
   for (const x of ins) {
     if (typeof x === "number") continue;
     if (!(x instanceof NDArray) || x.dtype !== out.dtype || !broadcastsTo(x.shape, out.shape)) return null;
   }
   if (ins.every((x) => typeof x === "number")) return null;
-  return [{ name, out, ins: ins as (NDArray | number)[] }];
+  return { name, out, ins: ins as (NDArray | number)[], how };
 }
 
 // ---------------------------------------------------------------- accesses
@@ -280,6 +231,8 @@ export class FusedGroup {
   /** Adds op if the group stays one loop that computes what the kernels compute; false (and no change) if not. */
   tryAdd(op: ElementOp): boolean {
     if (op.out.size !== this.n || (op.out.dtype === "float32") !== this.f32) return false;
+    // two kernels that call two functions by one name cannot share a loop
+    for (const [k, f] of Object.entries(op.how.fns ?? {})) if (this.ops.some((o) => o.how.fns?.[k] !== undefined && o.how.fns[k] !== f)) return false;
     const shape = op.out.shape;
     const m: Member = { op, out: accessOf(op.out, shape), ins: op.ins.map((x) => (typeof x === "number" ? x : accessOf(x, shape))) };
     const all = [...this.members, m];
@@ -362,8 +315,10 @@ export class FusedGroup {
       }
       return name;
     };
+    const fns = new Map<string, (x: number) => number>(); // the scalar functions the expressions call
     for (const x of this.members) {
-      const e = (UNARY[x.op.name] ?? BINARY[x.op.name])!(x.ins.map(operand), this.f32);
+      for (const [k, f] of Object.entries(x.op.how.fns ?? {})) fns.set(k, f);
+      const e = x.op.how.expr(x.ins.map(operand), this.f32);
       const name = `v${v++}`;
       body.push(`const ${name} = ${this.f32 ? `F(${e})` : e};`);
       cur.set(slotOf(x.out), name);
@@ -398,11 +353,11 @@ export class FusedGroup {
     }
     let make: (...deps: unknown[]) => (A: Storage[], O: number[], K: number[]) => void;
     try {
-      make = new Function("E64", "E32", "T64", "T32", "S64", "S32", "F", `"use strict"; return function fused(A, O, K) {\n${lines.join("\n")}\n};`) as typeof make;
+      make = new Function(...fns.keys(), "F", `"use strict"; return function fused(A, O, K) {\n${lines.join("\n")}\n};`) as typeof make;
     } catch {
       return null; // new Function refused (CSP): the kernels run unfused
     }
-    const loop = make(exp64, exp32, tanh64, tanh32, sigmoid64, sigmoid32, Math.fround);
+    const loop = make(...fns.values(), Math.fround);
     const A = maps.map((m, k) => (flat && !hoisted(k) ? (m.data.subarray(m.offset, m.offset + this.n) as Storage) : m.data));
     const O = maps.map((m) => m.offset);
     this.source = lines.join("\n");

@@ -5,7 +5,35 @@ import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from "./erro
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";
 import { contiguousStrides, normalizeAxis, sizeOf } from "./shape.js";
-import { kernel } from "./kernel.js";
+import { kernel, type Elementwise } from "./kernel.js";
+
+/**
+ * concat's and stack's elementwise form (kernel.ts): one copy per part, into the block of the
+ * result that the part fills, seen as a view with the part's own shape.
+ */
+function partCopies(kind: "concat" | "stack"): Elementwise {
+  return {
+    expr: ([a]) => a!,
+    ops(args, target) {
+      if (target === null || !target.isContiguous() || !Array.isArray(args[0])) return null;
+      const parts = args[0] as unknown[];
+      if (!parts.every((p) => p instanceof NDArray && p.dtype === target.dtype)) return null;
+      const ndim = target.ndim;
+      const axis = (args[1] as number | undefined) ?? 0;
+      const ax = axis < 0 ? axis + ndim : axis;
+      if (!(ax >= 0 && ax < ndim)) return null;
+      const ops: { out: NDArray; ins: NDArray[] }[] = [];
+      let start = 0;
+      for (const p of parts as NDArray[]) {
+        const at = target.offset + start * target.strides[ax]!;
+        const block = kind === "concat" ? target.view(p.shape, target.strides, at) : target.view(p.shape, target.strides.filter((_, i) => i !== ax), at);
+        start += kind === "concat" ? p.shape[ax]! : 1;
+        if (p.size > 0) ops.push({ out: block, ins: [p] });
+      }
+      return ops;
+    },
+  };
+}
 
 /**
  * numpy's concatenate: the arrays joined along an existing `axis` (0 by default), copied into a
@@ -46,7 +74,7 @@ export const concat = kernel("concat", function concat(arrays: readonly NDArray[
   // The writes above were into a fresh array: no one else has seen it, so no version to keep.
   out.storageInfo.version = 0;
   return out;
-});
+}, { elementwise: partCopies("concat") });
 
 /**
  * concat's common case: contiguous parts of the result's dtype. Each index before the axis
@@ -93,7 +121,7 @@ export const stack = kernel("stack", function stack(arrays: readonly NDArray[], 
   }
   const ax = normalizeAxis("stack", axis, first.ndim + 1);
   return concat(arrays.map((a) => a.unsqueeze(ax)), ax);
-});
+}, { elementwise: partCopies("stack") });
 
 /**
  * numpy's split along `axis` (0 by default): `sections` as a count divides the axis into that

@@ -17,7 +17,10 @@ export interface Elementwise {
    * store does). It must give the kernel's bits.
    */
   expr: (x: readonly string[], f32: boolean) => string;
-  /** The scalar functions `expr` calls, by the names it calls them (a generator binds them). */
+  /**
+   * The scalar functions `expr` calls, by the names it calls them (a generator binds them); a
+   * name is not a letter followed by digits (the generator's own locals are).
+   */
   fns?: Readonly<Record<string, (x: number) => number>>;
   /**
    * The elementwise loops one call is, as (written array, operands), or null where the call

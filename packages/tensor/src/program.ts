@@ -210,7 +210,7 @@ export class Program {
         this.resolved++;
         return;
       }
-      const ops = s.mode === CALL || s.mode === OUT || s.mode === COPY ? elementOps(s.name, s.args, s.mode === CALL ? null : s.targets.length === 1 ? s.targets[0]! : null) : null;
+      const ops = s.mode === CALL || s.mode === OUT || s.mode === COPY ? elementOps(s, s.mode === CALL ? null : s.targets.length === 1 ? s.targets[0]! : null) : null;
       // an op that fits no loop even alone (its output overlaps an operand at a shift, say) runs as recorded
       if (ops === null || !ops.every((op) => new FusedGroup(op.out.size, op.out.dtype === "float32").tryAdd(op))) {
         flush();
