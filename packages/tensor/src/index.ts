@@ -2,6 +2,7 @@
 // numpy-compatible seeded RNG. Knows nothing of gradients.
 
 import "./ndarray-methods.js"; // a.add(b), a.reshape(...): the methods, attached to the class
+import "./inspect.js"; // console.log(a): numpy's repr, attached to the class
 
 export { NDArray, type ArrayOrScalar, type AxisArg, type StorageInfo } from "./ndarray.js";
 export { isNDArray } from "./creation.js";
@@ -17,7 +18,8 @@ export {
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
 export { matmul, matmulTN, dot, outer } from "./matmul.js";
 export { concat, stack, split, chunk, take, indexAdd, toIndexArray } from "./join.js";
-export { erf, unfold, unfoldBackward } from "./special.js";
+export { erf } from "./erf.js";
+export { unfold, unfoldBackward } from "./window.js";
 export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
 export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, TraceError, fmtShape } from "./errors.js";
@@ -42,4 +44,5 @@ export { formatArray, formatRepr, type FormatOptions } from "./format.js";
 export function transpose(a: import("./ndarray.js").NDArray, axes?: readonly number[]) {
   return a.transpose(...(axes ?? []));
 }
-export { erfScalar, windowCount, type WindowSpec } from "./special.js";
+export { erfScalar } from "./erf.js";
+export { windowCount, type WindowSpec } from "./window.js";

@@ -4,7 +4,7 @@
 import { AxisError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import type { NDArray, AxisArg } from "./ndarray.js";
 import { kernel } from "./kernel.js";
-import { checkShape, normalizeAxes, normalizeAxis, sizeOf, type Shape } from "./shape.js";
+import { checkShape, contiguousStrides, normalizeAxes, normalizeAxis, sizeOf, type Shape } from "./shape.js";
 
 /**
  * One axis of a slice: a number selects an index and drops the axis (numpy's `a[i]`);
@@ -302,22 +302,12 @@ export const reshape = kernel("reshape", function reshape(a: NDArray, shape: rea
   const target = resolveShape(a, shape);
   if (a.size === 0) return a.view(target, target.map(() => 0), a.offset);
   if (a.isContiguous()) {
-    return a.view(target, contiguousOf(target), a.offset);
+    return a.view(target, contiguousStrides(target), a.offset);
   }
   const strides = noCopyStrides(a, target);
   if (strides) return a.view(target, strides, a.offset);
   const c = a.copy();
-  return c.view(target, contiguousOf(target), 0, true);
+  return c.view(target, contiguousStrides(target), 0, true);
 });
-
-function contiguousOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= Math.max(shape[i]!, 1);
-  }
-  return s;
-}
 
 export { sizeOf };

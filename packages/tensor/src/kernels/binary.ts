@@ -155,10 +155,3 @@ export function arithmeticRow(code: number, o: unknown, po: number, so: number, 
   else return false;
   return true;
 }
-
-/** Which kernel arithmeticRow runs for these storages (for the bench's "kernel" column). */
-export function arithmeticKernelName(o: unknown, a: unknown, b: unknown): string {
-  if (o instanceof Float64Array && a instanceof Float64Array && b instanceof Float64Array) return "js-f64";
-  if (o instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) return "js-f32";
-  return "js-generic";
-}

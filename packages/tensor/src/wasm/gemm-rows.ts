@@ -15,11 +15,6 @@ export interface RowsKernel {
   gemm_f32(mc: number, nc: number, kc: number, pa: number, pb: number, pc: number, ldc: number, acc: number): void;
 }
 
-/** Where each argument of runRows lies in its Int32Array, from `at`. */
-export const ROWS_ARGS = {
-  f32: 0, rows: 1, K: 2, ncPad: 3, a0: 4, ars: 5, acs: 6, pB: 7, pA: 8, pC: 9, MR: 10, MC: 11, KC: 12, ldB: 13, j0: 14,
-  bCols: 15, b0: 16, brs: 17, bcs: 18, NR: 19,
-} as const;
 /** How many integers runRows reads. */
 export const ROWS_ARG_COUNT = 20;
 
