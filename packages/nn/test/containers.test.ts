@@ -1,6 +1,7 @@
 // Sequential, ModuleList and ModuleDict against the key names and orders that real PyTorch gives
 // (data/torch-keys.json, written by data/make-torch-keys.py with torch 1.13), tied weights under
-// PyTorch's state_dict rule, and the old `layers.N.` keys still loading, with one warning.
+// PyTorch's state_dict rule, and the old `layers.N.` keys still loading, with one warning; Sequential
+// applying its layers in order.
 
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -10,6 +11,7 @@ import * as ag from "@tapegrad/autograd";
 import {
   Embedding, LSTM, Linear, Module, ModuleDict, ModuleList, Parameter, ReLU, Sequential, StateDictError, Tanh,
 } from "@tapegrad/nn";
+import { expectClose } from "./module-helpers.js";
 
 interface Described {
   state_dict: [string, number[]][];
@@ -140,5 +142,16 @@ describe("old Sequential keys (layers.N.)", () => {
     const p = new Plain();
     expect(Object.keys(p.stateDict())).toEqual(["layers.0.weight", "layers.0.bias"]);
     expect(() => p.loadStateDict({ "0.weight": nd.zeros([1, 1]), "0.bias": nd.zeros([1]) })).toThrow(StateDictError);
+  });
+});
+
+describe("activations and Sequential", () => {
+  it("Sequential applies its layers in order", () => {
+    const rng = new RandomState(31);
+    const a = new Linear(3, 4, { rng });
+    const b = new Linear(4, 2, { rng });
+    const seq = new Sequential(a, new Tanh(), b);
+    const x = ag.tensor(rng.randn(5, 3));
+    expectClose(seq.forward(x), b.forward(a.forward(x).tanh()), { rtol: 0, atol: 0 }, "sequential");
   });
 });

@@ -1,82 +1,17 @@
-// LSTMCell, LSTM, GRUCell and GRU against what PyTorch documents: parameter names, shapes and
-// layout; outputs and final states against real PyTorch 1.13's nn.LSTM, GRU, LSTMCell and GRUCell
-// (data/make-recurrent-reference.py wrote data/recurrent-reference.json, cross-checked there
-// against numpy from the equations in the torch.nn docs);
-// gradients against finite differences; padded steps against each sequence run alone; the
-// notebook's weight layout against the notebook's own equations.
+// What holds across the recurrent modules (LSTMCell, LSTM, GRUCell, GRU) rather than for one of
+// them, each test exercising several: the cells' parameter names, unbatched input, the cells'
+// gradients, the errors that name the module and the shapes, forgetBias through a stack and a
+// cell, float32, and PyTorch's initialisation. Each module's own tests are in lstm.test.ts,
+// lstm-cell.test.ts, gru.test.ts and gru-cell.test.ts.
 
 import { describe, expect, it } from "vitest";
 import * as nd from "@tapegrad/tensor";
-import { NDArray, RandomState, ShapeError, ValueError } from "@tapegrad/tensor";
+import { RandomState, ShapeError, ValueError } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
-import { Tensor } from "@tapegrad/autograd";
-import { GRU, GRUCell, LSTM, LSTMCell, type NotebookParams, type SequenceOptions, type StackOptions } from "@tapegrad/nn";
-import {
-  cellSlots, expectClose, gradcheckWith, project, ref, stateDictOf, toND, type CellCase, type Slot, type StackCase,
-} from "./module-helpers.js";
-
-type Stack = LSTM | GRU;
-interface Run {
-  out: Tensor;
-  h: Tensor;
-  c: Tensor | null;
-}
-
-function runStack(m: Stack, x: Tensor | NDArray, h0?: Tensor | NDArray, c0?: Tensor | NDArray, options: SequenceOptions = {}): Run {
-  if (m instanceof LSTM) {
-    const [out, [h, c]] = m.forward(x, h0 && c0 ? [h0, c0] : undefined, options);
-    return { out, h, c };
-  }
-  const [out, h] = m.forward(x, h0, options);
-  return { out, h, c: null };
-}
-
-function makeStack(kind: "lstm" | "gru", inputSize: number, hiddenSize: number, options: StackOptions): Stack {
-  return kind === "lstm" ? new LSTM(inputSize, hiddenSize, options) : new GRU(inputSize, hiddenSize, options);
-}
-
-function fromCase(c: StackCase, dtype: nd.DType = "float64"): Stack {
-  const m = makeStack(c.kind, c.inputSize, c.hiddenSize, { numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst, bias: c.bias, dtype });
-  m.loadStateDict(stateDictOf(c.params, dtype)); // strict: the names and shapes are PyTorch's
-  return m;
-}
-
-/** Every (cell, field) whose parameter a stack's forward reads. */
-function stackSlots(m: Stack): Slot[] {
-  const slots: Slot[] = [];
-  for (let l = 0; l < m.numLayers; l++) for (let d = 0; d < (m.bidirectional ? 2 : 1); d++) slots.push(...cellSlots(m.cell(l, d)));
-  return slots;
-}
-
-const shapes = (m: { namedParameters(): [string, { shape: readonly number[] }][] }) => m.namedParameters().map(([n, p]) => [n, [...p.shape]]);
+import { GRU, GRUCell, LSTM, LSTMCell, Module } from "@tapegrad/nn";
+import { cellSlots, expectClose, expectUniform, fromCase, gradcheckWith, project, ref, runStack, shapes, toND } from "./module-helpers.js";
 
 describe("parameter names and shapes are PyTorch's", () => {
-  it("LSTM(3, 4, { numLayers: 2, bidirectional: true })", () => {
-    const m = new LSTM(3, 4, { numLayers: 2, bidirectional: true });
-    expect(shapes(m)).toEqual([
-      ["weight_ih_l0", [16, 3]], ["weight_hh_l0", [16, 4]], ["bias_ih_l0", [16]], ["bias_hh_l0", [16]],
-      ["weight_ih_l0_reverse", [16, 3]], ["weight_hh_l0_reverse", [16, 4]], ["bias_ih_l0_reverse", [16]], ["bias_hh_l0_reverse", [16]],
-      ["weight_ih_l1", [16, 8]], ["weight_hh_l1", [16, 4]], ["bias_ih_l1", [16]], ["bias_hh_l1", [16]],
-      ["weight_ih_l1_reverse", [16, 8]], ["weight_hh_l1_reverse", [16, 4]], ["bias_ih_l1_reverse", [16]], ["bias_hh_l1_reverse", [16]],
-    ]);
-    expect(Object.keys(m.stateDict())).toEqual(m.namedParameters().map(([n]) => n));
-    // the named fields are the cells' own parameters, not copies
-    const named = new Map(m.namedParameters());
-    expect(named.get("weight_ih_l1_reverse")).toBe(m.cell(1, 1).weight_ih);
-    expect(named.get("bias_hh_l0")).toBe(m.cell(0, 0).bias_hh);
-    expect(() => m.cell(2, 0)).toThrow(ValueError);
-  });
-
-  it("GRU(5, 2, { numLayers: 2, bidirectional: true }): gates r, z, n stacked, 3 * hidden rows", () => {
-    const m = new GRU(5, 2, { numLayers: 2, bidirectional: true });
-    expect(shapes(m)).toEqual([
-      ["weight_ih_l0", [6, 5]], ["weight_hh_l0", [6, 2]], ["bias_ih_l0", [6]], ["bias_hh_l0", [6]],
-      ["weight_ih_l0_reverse", [6, 5]], ["weight_hh_l0_reverse", [6, 2]], ["bias_ih_l0_reverse", [6]], ["bias_hh_l0_reverse", [6]],
-      ["weight_ih_l1", [6, 4]], ["weight_hh_l1", [6, 2]], ["bias_ih_l1", [6]], ["bias_hh_l1", [6]],
-      ["weight_ih_l1_reverse", [6, 4]], ["weight_hh_l1_reverse", [6, 2]], ["bias_ih_l1_reverse", [6]], ["bias_hh_l1_reverse", [6]],
-    ]);
-  });
-
   it("one direction, no bias; and the cells", () => {
     expect(shapes(new LSTM(3, 4, { numLayers: 2, bias: false }))).toEqual([
       ["weight_ih_l0", [16, 3]], ["weight_hh_l0", [16, 4]], ["weight_ih_l1", [16, 4]], ["weight_hh_l1", [16, 4]],
@@ -88,30 +23,6 @@ describe("parameter names and shapes are PyTorch's", () => {
 });
 
 describe("forward against PyTorch's numbers", () => {
-  it.each(ref.stacks)("$name", (c) => {
-    const m = fromCase(c);
-    const opt: SequenceOptions = c.lengths ? { lengths: c.lengths } : {};
-    const r = runStack(m, toND(c.x), c.h0 && toND(c.h0), c.c0 ? toND(c.c0) : c.h0 && nd.zeros(c.h0.shape), opt);
-    expectClose(r.out, toND(c.output), undefined, "output");
-    expectClose(r.h, toND(c.h_n), undefined, "h_n");
-    if (c.c_n) expectClose(r.c!, toND(c.c_n), undefined, "c_n");
-  });
-
-  it.each(ref.cells)("$name", (c: CellCase) => {
-    const x = toND(c.x);
-    if (c.kind === "lstm") {
-      const cell = new LSTMCell(c.inputSize, c.hiddenSize);
-      cell.loadStateDict(stateDictOf(c.params));
-      const [h, cc] = cell.forward(x, [toND(c.h), toND(c.c!)]);
-      expectClose(h, toND(c.h_next), undefined, "h'");
-      expectClose(cc, toND(c.c_next!), undefined, "c'");
-    } else {
-      const cell = new GRUCell(c.inputSize, c.hiddenSize);
-      cell.loadStateDict(stateDictOf(c.params));
-      expectClose(cell.forward(x, toND(c.h)), toND(c.h_next), undefined, "h'");
-    }
-  });
-
   it("unbatched input (seq, input) is a batch of one, squeezed, as in PyTorch; the cells likewise", () => {
     for (const kind of ["lstm", "gru"] as const) {
       const c = ref.stacks.find((s) => s.kind === kind && s.batchFirst && s.h0 && !s.lengths)!;
@@ -136,45 +47,9 @@ describe("forward against PyTorch's numbers", () => {
     expectClose(h, hb.data.squeeze(0), { rtol: 0, atol: 0 });
     expectClose(c, cb.data.squeeze(0), { rtol: 0, atol: 0 });
   });
-
-  it("without an initial state the state starts at zero", () => {
-    const c = ref.stacks.find((s) => s.kind === "lstm" && s.h0 && !s.lengths && !s.batchFirst && s.x.shape.length === 3)!;
-    const m = fromCase(c);
-    const x = toND(c.x);
-    const zero = nd.zeros([c.numLayers * (c.bidirectional ? 2 : 1), x.shape[1]!, c.hiddenSize]);
-    expectClose(runStack(m, x).out, runStack(m, x, zero, zero).out, { rtol: 0, atol: 0 });
-  });
 });
 
 describe("gradients against finite differences (gradcheck, float64)", () => {
-  it.each(["lstm", "gru"] as const)("%s: 2 layers, bidirectional, batchFirst: every parameter, the input and the initial state", (kind) => {
-    const rs = new RandomState(kind === "lstm" ? 3 : 4);
-    const m = makeStack(kind, 2, 2, { numLayers: 2, bidirectional: true, batchFirst: true, rng: rs });
-    const x = ag.tensor(rs.randn(2, 3, 2));
-    const h0 = ag.tensor(nd.mul(rs.randn(4, 2, 2), 0.5));
-    const c0 = ag.tensor(nd.mul(rs.randn(4, 2, 2), 0.5));
-    const [ro, rh, rc] = [rs.randn(2, 3, 4), rs.randn(4, 2, 2), rs.randn(4, 2, 2)];
-    const inputs = kind === "lstm" ? [x, h0, c0] : [x, h0];
-    const report = gradcheckWith(stackSlots(m), inputs, (xx, hh, cc) => {
-      const r = runStack(m, xx!, hh, cc);
-      const loss = project(r.out, ro).add(project(r.h, rh));
-      return r.c ? loss.add(project(r.c, rc)) : loss;
-    });
-    expect(report.passed, report.toString()).toBe(true);
-  });
-
-  it.each(["lstm", "gru"] as const)("%s: with padded sequences (lengths), bidirectional", (kind) => {
-    const rs = new RandomState(kind === "lstm" ? 5 : 6);
-    const m = makeStack(kind, 2, 3, { bidirectional: true, rng: rs });
-    const x = ag.tensor(rs.randn(4, 3, 2));
-    const [ro, rh] = [rs.randn(4, 3, 6), rs.randn(2, 3, 3)];
-    const report = gradcheckWith(stackSlots(m), [x], (xx) => {
-      const r = runStack(m, xx!, undefined, undefined, { lengths: [4, 1, 2] });
-      return project(r.out, ro).add(project(r.h, rh));
-    });
-    expect(report.passed, report.toString()).toBe(true);
-  });
-
   it("LSTMCell and GRUCell: parameters, input and state", () => {
     const rs = new RandomState(7);
     const lstm = new LSTMCell(3, 2, { rng: rs });
@@ -192,91 +67,6 @@ describe("gradients against finite differences (gradcheck, float64)", () => {
 });
 
 describe("padded sequences (lengths or mask)", () => {
-  const lengths = [5, 2, 3, 1];
-
-  /**
-   * The batch run with padding, and each sequence run alone over its real steps only (a batch
-   * of one, no padding at all), with the same upstream gradients on the real positions.
-   */
-  function padVersusAlone(kind: "lstm" | "gru", seed: number) {
-    const rs = new RandomState(seed);
-    const [B, T, I, H, D] = [lengths.length, 5, 3, 2, 2];
-    const m = makeStack(kind, I, H, { numLayers: 2, bidirectional: true, batchFirst: true, rng: rs });
-    const xd = rs.randn(B, T, I);
-    lengths.forEach((len, b) => xd.slice(b, [len, T]).assign(nd.mul(rs.randn(T - len, I), 100))); // loud padding
-    const h0d = rs.randn(2 * D, B, H);
-    const c0d = rs.randn(2 * D, B, H);
-    const [ro, rh, rc] = [rs.randn(B, T, D * H), rs.randn(2 * D, B, H), rs.randn(2 * D, B, H)];
-    const lossOf = (r: Run, o: NDArray, hh: NDArray, cc: NDArray) => {
-      const l = project(r.out, o).add(project(r.h, hh));
-      return r.c ? l.add(project(r.c, cc)) : l;
-    };
-
-    const x = ag.tensor(xd, { requiresGrad: true });
-    const h0 = ag.tensor(h0d, { requiresGrad: true });
-    const c0 = ag.tensor(c0d, { requiresGrad: true });
-    const padded = runStack(m, x, h0, c0, { lengths });
-    lossOf(padded, ro, rh, rc).backward();
-    const paddedGrads = m.namedParameters().map(([n, p]) => [n, p.grad!.copy()] as const);
-    m.zeroGrad();
-
-    // alone: the parameter gradients accumulate over the sequences, as the batch's sum over b
-    const alone = lengths.map((len, b) => {
-      const xb = ag.tensor(xd.slice(b, [0, len]).unsqueeze(0).copy(), { requiresGrad: true });
-      const hb = ag.tensor(h0d.slice(null, [b, b + 1]).copy(), { requiresGrad: true });
-      const cb = ag.tensor(c0d.slice(null, [b, b + 1]).copy(), { requiresGrad: true });
-      const r = runStack(m, xb, hb, cb);
-      lossOf(r, ro.slice([b, b + 1], [0, len]), rh.slice(null, [b, b + 1]), rc.slice(null, [b, b + 1])).backward();
-      return { r, xb, hb, cb };
-    });
-    return { m, B, T, x, h0, c0, padded, paddedGrads, alone };
-  }
-
-  it.each([["lstm", 8], ["gru", 9]] as const)("%s: padded steps change neither the outputs, the final state nor any gradient", (kind, seed) => {
-    const { m, B, T, x, h0, c0, padded, paddedGrads, alone } = padVersusAlone(kind, seed);
-    const tight = { rtol: 1e-12, atol: 1e-14 };
-    for (let b = 0; b < B; b++) {
-      const len = lengths[b]!;
-      const { r, xb, hb, cb } = alone[b]!;
-      expectClose(padded.out.data.slice(b, [0, len]), r.out.data.squeeze(0), tight, `output of sequence ${b}`);
-      expect(padded.out.data.slice(b, [len, T]).toFlat().every((v) => v === 0), `padded outputs of sequence ${b} are 0`).toBe(true);
-      // both directions' final states: the forward one after step len-1, the reverse one after step 0
-      expectClose(padded.h.data.slice(null, b), r.h.data.squeeze(1), tight, `h_n of sequence ${b}`);
-      if (padded.c) expectClose(padded.c.data.slice(null, b), r.c!.data.squeeze(1), tight, `c_n of sequence ${b}`);
-      expectClose(x.grad!.slice(b, [0, len]), xb.grad!.squeeze(0), tight, `d/dx of sequence ${b}`);
-      expect(x.grad!.slice(b, [len, T]).toFlat().every((v) => v === 0), `d/dx at padded steps of sequence ${b}`).toBe(true);
-      expectClose(h0.grad!.slice(null, b), hb.grad!.squeeze(1), tight, `d/dh0 of sequence ${b}`);
-      if (kind === "lstm") expectClose(c0.grad!.slice(null, b), cb.grad!.squeeze(1), tight, `d/dc0 of sequence ${b}`);
-    }
-    const aloneGrads = new Map(m.namedParameters().map(([n, p]) => [n, p.grad!]));
-    for (const [n, g] of paddedGrads) expectClose(g, aloneGrads.get(n)!, { rtol: 1e-10, atol: 1e-13 }, `d/d${n}`);
-  });
-
-  it.each(["lstm", "gru"] as const)("%s: a mask gives what the lengths give, in either layout", (kind) => {
-    const rs = new RandomState(10);
-    const [B, T] = [3, 4];
-    const lens = [4, 1, 3];
-    const maskBT = nd.zeros([B, T]);
-    lens.forEach((len, b) => maskBT.slice(b, [0, len]).fill(1));
-    for (const batchFirst of [true, false]) {
-      const m = makeStack(kind, 2, 3, { bidirectional: true, numLayers: 2, batchFirst, rng: rs });
-      const xd = batchFirst ? rs.randn(B, T, 2) : rs.randn(T, B, 2);
-      const go = (opt: SequenceOptions) => {
-        const x = ag.tensor(xd, { requiresGrad: true });
-        m.zeroGrad();
-        const r = runStack(m, x, undefined, undefined, opt);
-        project(r.out, nd.onesLike(r.out.data)).add(r.h.sum()).backward();
-        return [r.out.data, r.h.data, x.grad!, ...m.parameters().map((p) => p.grad!)];
-      };
-      const byLengths = go({ lengths: lens });
-      const mask = batchFirst ? maskBT : maskBT.T.copy();
-      for (const mk of [mask, nd.ne(mask, 0)]) {
-        const byMask = go({ mask: mk });
-        byMask.forEach((a, i) => expectClose(a, byLengths[i]!, { rtol: 0, atol: 0 }, `${batchFirst ? "(B, T)" : "(T, B)"} mask, item ${i}`));
-      }
-    }
-  });
-
   it("rejects bad lengths and masks, naming the module", () => {
     const m = new LSTM(2, 3);
     const x = nd.ones([4, 2, 2]); // (T=4, B=2)
@@ -308,28 +98,6 @@ describe("options", () => {
     expect(cell.bias_ih!.data.toFlat().slice(3, 6)).toEqual([2.5, 2.5, 2.5]);
     expect(cell.bias_hh!.data.toFlat().slice(3, 6)).toEqual([0, 0, 0]);
     expect(() => new LSTMCell(2, 3, { forgetBias: 1, bias: false })).toThrow(/forgetBias/);
-  });
-
-  it("forgetBias = b with zero weights makes the forget gate sigmoid(b): c' = sigmoid(b) c", () => {
-    const cell = new LSTMCell(2, 3, { forgetBias: 1 });
-    for (const p of cell.parameters()) p.data.fill(0);
-    cell.bias_ih!.data.slice([3, 6]).fill(1);
-    // i = sigmoid(0), g = tanh(0) = 0: c' = f c
-    const c = new RandomState(12).randn(4, 3);
-    const [, c2] = cell.forward(nd.ones([4, 2]), [nd.zeros([4, 3]), c]);
-    expectClose(c2, nd.mul(c, 1 / (1 + Math.exp(-1))), { rtol: 1e-15, atol: 0 });
-  });
-
-  it("dropout acts between layers while training only, never after the last layer", () => {
-    const rs = new RandomState(13);
-    const x = ag.tensor(rs.randn(5, 2, 3));
-    const one = new LSTM(3, 4, { dropout: 0.5, rng: rs });
-    const a = one.forward(x)[0].data.toFlat();
-    expect(one.forward(x)[0].data.toFlat()).toEqual(a); // a single layer: nothing to drop
-    const two = new LSTM(3, 4, { numLayers: 2, dropout: 0.5, rng: rs });
-    expect(two.forward(x)[0].data.toFlat()).not.toEqual(two.forward(x)[0].data.toFlat());
-    two.eval();
-    expect(two.forward(x)[0].data.toFlat()).toEqual(two.forward(x)[0].data.toFlat());
   });
 
   it("float32 modules give float32 outputs, states and gradients, close to float64's", () => {
@@ -380,52 +148,24 @@ describe("errors name the module and the shapes", () => {
   });
 });
 
-describe("the notebook's layout", () => {
-  const nb = ref.notebookCell;
-  const params = () => Object.fromEntries(Object.entries(nb.params).map(([k, v]) => [k, toND(v)])) as unknown as NotebookParams;
-
-  it("fromNotebookParams: the cell computes the notebook's a_next, c_next (examples as columns there, rows here)", () => {
-    const cell = LSTMCell.fromNotebookParams(params());
-    const [h, c] = cell.forward(toND(nb.xt).T, [toND(nb.a_prev).T, toND(nb.c_prev).T]);
-    expectClose(h.data.T, toND(nb.a_next), undefined, "a_next");
-    expectClose(c.data.T, toND(nb.c_next), undefined, "c_next");
-  });
-
-  it("toNotebookParams inverts fromNotebookParams exactly; the other way round folds bias_hh into the one bias", () => {
-    const p = params();
-    const back = LSTMCell.fromNotebookParams(p).toNotebookParams();
-    for (const k of Object.keys(p) as (keyof NotebookParams)[]) {
-      expect(back[k].shape, k).toEqual(p[k].shape);
-      expect(back[k].toFlat(), k).toEqual(p[k].toFlat());
+describe("recurrent initialisation", () => {
+  it("LSTM, GRU and their cells draw every parameter from U(-1/sqrt(hidden), 1/sqrt(hidden)), as PyTorch", () => {
+    const modules: [string, Module][] = [
+      ["LSTM", new LSTM(10, 25, { numLayers: 2, bidirectional: true, rng: new RandomState(32) })],
+      ["GRU", new GRU(40, 16, { numLayers: 2, rng: new RandomState(33) })],
+      ["LSTMCell", new LSTMCell(60, 36, { rng: new RandomState(34) })],
+      ["GRUCell", new GRUCell(7, 49, { rng: new RandomState(35) })],
+    ];
+    for (const [name, m] of modules) {
+      const hidden = (m as unknown as { hiddenSize: number }).hiddenSize;
+      const all = nd.concat(m.parameters().map((p) => p.data.reshape([-1])));
+      expectUniform(all, 1 / Math.sqrt(hidden), name);
+      // every tensor on its own reaches close to the bound too (the bound is not the input's)
+      for (const [pn, p] of m.namedParameters()) {
+        const top = Math.max(...p.data.toFlat().map(Math.abs));
+        expect(top, `${name}.${pn}`).toBeLessThanOrEqual(1 / Math.sqrt(hidden));
+        expect(top, `${name}.${pn}`).toBeGreaterThan(0.9 / Math.sqrt(hidden));
+      }
     }
-    const cell = new LSTMCell(3, 5, { rng: new RandomState(14) });
-    const again = LSTMCell.fromNotebookParams(cell.toNotebookParams());
-    expect(again.weight_ih.data.toFlat()).toEqual(cell.weight_ih.data.toFlat());
-    expect(again.weight_hh.data.toFlat()).toEqual(cell.weight_hh.data.toFlat());
-    expect(again.bias_ih!.data.toFlat()).toEqual(nd.add(cell.bias_ih!.data, cell.bias_hh!.data).toFlat());
-    expect(again.bias_hh!.data.toFlat().every((v) => v === 0)).toBe(true);
-    const x = new RandomState(15).randn(2, 3);
-    expectClose(again.forward(x)[0], cell.forward(x)[0], { rtol: 1e-14, atol: 1e-16 });
-  });
-
-  it("notebookGrads: the gradient with respect to each notebook weight, as finite differences on those weights say", () => {
-    const p = params();
-    const x = toND(nb.xt).T;
-    const [a0, c0] = [toND(nb.a_prev).T, toND(nb.c_prev).T];
-    const rs = new RandomState(16);
-    const [rh, rc] = [rs.randn(...a0.shape), rs.randn(...c0.shape)];
-    const loss = (cell: LSTMCell) => {
-      const [h, c] = cell.forward(x, [a0, c0]);
-      return project(h, rh).add(project(c, rc));
-    };
-    const cell = LSTMCell.fromNotebookParams(p);
-    loss(cell).backward();
-    const g = cell.notebookGrads();
-    const eps = 1e-6;
-    for (const k of Object.keys(p) as (keyof NotebookParams)[]) {
-      const fd = ag.centralDifferences(() => ag.noGrad(() => loss(LSTMCell.fromNotebookParams(p)).item()), p[k], eps);
-      expectClose(g[k], fd, { rtol: 1e-6, atol: 1e-8 }, `d/d${k}`);
-    }
-    expect(() => new LSTMCell(2, 2).notebookGrads()).toThrow(/run backward first/);
   });
 });

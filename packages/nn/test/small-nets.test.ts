@@ -1,127 +1,20 @@
-// The modules for small networks (norm, activations, conv, pool, RNN, attention, transformer)
-// against real PyTorch: data/make-modules-reference.py ran torch in float64 and stored each
-// module's state dict, input, output and gradients. Each case loads torch's state dict strictly
-// (so the keys and shapes are PyTorch's), runs forward and backward, and compares.
+// What holds across the modules for small networks (norm, activations, conv, pool, RNN,
+// attention, transformer) rather than for one of them: default-sized modules have torch's
+// state-dict keys (data/make-modules-reference.py), bad options and inputs are typed errors naming
+// the module, and a module built in float32 computes in float32. Each module's own tests are in
+// its file (conv.test.ts, pool.test.ts, ...).
 
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as nd from "@tapegrad/tensor";
-import { NDArray } from "@tapegrad/tensor";
-import * as ag from "@tapegrad/autograd";
+import { RandomState, ShapeError, ValueError } from "@tapegrad/tensor";
 import { Tensor } from "@tapegrad/autograd";
 import * as nn from "../src/index.js";
-import { expectClose } from "./module-helpers.js";
+import { REF } from "./module-helpers.js";
 
-interface Enc { shape: number[]; data: (number | "inf" | "-inf")[]; dtype?: "bool" }
-interface Case {
-  name: string;
-  kind: string;
-  args: unknown[];
-  opts: Record<string, unknown>;
-  forward?: Record<string, unknown>;
-  keys: [string, number[]][];
-  state: Record<string, Enc>;
-  inputs: Record<string, Enc>;
-  outputs: Enc[];
-  cotangents: Enc[];
-  inputGrads: Record<string, Enc>;
-  paramGrads: Record<string, Enc>;
-}
-
-const REF = JSON.parse(readFileSync(new URL("./data/modules-reference.json", import.meta.url), "utf8")) as {
-  torch: string;
-  cases: Case[];
-  defaultKeys: Record<string, [string, number[]][]>;
-};
-
-const dec = (e: Enc): NDArray => {
-  const vals = e.data.map((v) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : v));
-  const a = nd.array(Float64Array.from(vals), e.shape);
-  return e.dtype === "bool" ? nd.ne(a, 0) : a;
-};
-
-type AnyModule = nn.Module & { forward(...a: unknown[]): unknown };
-
-function build(c: Case): AnyModule {
-  const a = c.args as never[];
-  const o = c.opts as never;
-  const make: Record<string, () => nn.Module> = {
-    LayerNorm: () => new nn.LayerNorm(a[0]!, o),
-    GELU: () => new nn.GELU(o),
-    SiLU: () => new nn.SiLU(),
-    Softmax: () => new nn.Softmax(a[0]),
-    LogSoftmax: () => new nn.LogSoftmax(a[0]),
-    Flatten: () => new nn.Flatten(),
-    Identity: () => new nn.Identity(),
-    Conv1d: () => new nn.Conv1d(a[0]!, a[1]!, a[2]!, o),
-    Conv2d: () => new nn.Conv2d(a[0]!, a[1]!, a[2]!, o),
-    MaxPool1d: () => new nn.MaxPool1d(a[0]!, o),
-    MaxPool2d: () => new nn.MaxPool2d(a[0]!, o),
-    AvgPool1d: () => new nn.AvgPool1d(a[0]!, o),
-    AvgPool2d: () => new nn.AvgPool2d(a[0]!, o),
-    RNN: () => new nn.RNN(a[0]!, a[1]!, o),
-    MultiheadAttention: () => new nn.MultiheadAttention(a[0]!, a[1]!, o),
-    TransformerEncoderLayer: () => new nn.TransformerEncoderLayer(a[0]!, a[1]!, o),
-  };
-  const m = make[c.kind];
-  if (!m) throw new Error(`no builder for ${c.kind}`);
-  return m() as AnyModule;
-}
-
-/** Runs the module the way the script called torch's, returning the outputs torch returned. */
-function run(c: Case, m: AnyModule, x: Record<string, Tensor | NDArray>): Tensor[] {
-  switch (c.kind) {
-    case "RNN": {
-      const [out, h] = (m as unknown as nn.RNN).forward(x.x as Tensor, x.h0 as Tensor | undefined);
-      return [out, h];
-    }
-    case "MultiheadAttention": {
-      const opts: nn.AttentionForwardOptions = { ...(c.forward ?? {}) };
-      if (x.keyPaddingMask) opts.keyPaddingMask = x.keyPaddingMask as NDArray;
-      if (x.attnMask) opts.attnMask = x.attnMask as NDArray;
-      const [out, w] = (m as unknown as nn.MultiheadAttention).forward(x.q as Tensor, x.k as Tensor, x.v as Tensor, opts);
-      return [out, w!];
-    }
-    case "TransformerEncoderLayer": {
-      const opts: nn.EncoderForwardOptions = {};
-      if (x.srcMask) opts.srcMask = x.srcMask as NDArray;
-      if (x.srcKeyPaddingMask) opts.srcKeyPaddingMask = x.srcKeyPaddingMask as NDArray;
-      return [(m as unknown as nn.TransformerEncoderLayer).forward(x.x as Tensor, opts)];
-    }
-    default:
-      return [m.forward(x.x) as Tensor];
-  }
-}
+const rs = new RandomState(7);
+const randn = (...s: number[]) => rs.randn(...s);
 
 describe(`small-network modules against PyTorch ${REF.torch} (float64)`, () => {
-  for (const c of REF.cases) {
-    it(c.name, () => {
-      const m = build(c);
-      // strict: every one of torch's keys, and nothing else, with torch's shapes
-      expect(Object.entries(m.stateDict()).map(([k, v]) => [k, [...v.shape]])).toEqual(c.keys);
-      m.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, dec(v)])));
-      m.eval();
-      const inputs: Record<string, Tensor | NDArray> = {};
-      for (const [k, v] of Object.entries(c.inputs)) {
-        const a = dec(v);
-        inputs[k] = v.dtype === "bool" || k.toLowerCase().includes("mask") ? a : new Tensor(a, true);
-      }
-      const outs = run(c, m, inputs);
-      expect(outs.length).toBe(c.outputs.length);
-      outs.forEach((o, i) => expectClose(o, dec(c.outputs[i]!), { rtol: 1e-9, atol: 1e-11 }, `output ${i}`));
-      const loss = outs.map((o, i) => ag.sum(ag.mul(o, new Tensor(dec(c.cotangents[i]!))))).reduce((s, t) => ag.add(s, t));
-      loss.backward();
-      for (const [k, g] of Object.entries(c.inputGrads)) {
-        const t = inputs[k];
-        if (!(t instanceof Tensor)) continue;
-        expectClose(t.grad ?? nd.zeros(t.shape), dec(g), { rtol: 1e-9, atol: 1e-11 }, `d/d${k}`);
-      }
-      const params = new Map(m.namedParameters());
-      expect([...params.keys()].sort()).toEqual(Object.keys(c.paramGrads).sort());
-      for (const [k, g] of Object.entries(c.paramGrads)) expectClose(params.get(k)!.grad!, dec(g), { rtol: 1e-9, atol: 1e-11 }, `d/d${k}`);
-    });
-  }
-
   it("default-sized modules have torch's state-dict keys and shapes, in torch's order", () => {
     const made: Record<string, nn.Module> = {
       "new TransformerEncoderLayer(16, 4)": new nn.TransformerEncoderLayer(16, 4),
@@ -132,6 +25,47 @@ describe(`small-network modules against PyTorch ${REF.torch} (float64)`, () => {
     };
     for (const [k, want] of Object.entries(REF.defaultKeys)) {
       expect(Object.entries(made[k]!.stateDict()).map(([n, v]) => [n, [...v.shape]]), k).toEqual(want);
+    }
+  });
+});
+
+describe("bad input: a typed error naming the module and the shapes", () => {
+  it("a kernel larger than the padded input", () => {
+    expect(() => new nn.Conv2d(1, 1, 5, { padding: 1 }).forward(nd.zeros([1, 1, 2, 4]))).toThrow(
+      /Conv2d: kernel 5x5 at dilation 1x1 spans 5x5, more than the padded input 4x6 \(input \[1,1,2,4\], padding 1x1\)/,
+    );
+    expect(() => new nn.MaxPool2d(3).forward(nd.zeros([1, 1, 2, 2]))).toThrow(ShapeError);
+    expect(() => new nn.MaxPool2d(3).forward(nd.zeros([1, 1, 2, 2]))).toThrow(/MaxPool2d: kernel 3x3/);
+  });
+  it("options PyTorch refuses", () => {
+    expect(() => new nn.Conv2d(3, 4, 3, { groups: 2 })).toThrow(/Conv2d: inChannels 3 is not divisible by groups 2/);
+    expect(() => new nn.Conv2d(3, 3, 3, { padding: "same", stride: 2 })).toThrow(ValueError);
+    expect(() => new nn.MaxPool2d(2, { padding: 2 })).toThrow(/MaxPool2d: padding 2 is more than half the kernel size 2/);
+    expect(() => new nn.GELU({ approximate: "erf" as never })).toThrow(/GELU: approximate must be/);
+    expect(() => new nn.RNN(2, 3, { nonlinearity: "sigmoid" as never })).toThrow(/RNN: nonlinearity must be "tanh" or "relu"/);
+  });
+});
+
+describe("float32", () => {
+  it("each module built with dtype float32 computes in float32, close to the same module in float64", () => {
+    type Forward = { forward(x: Tensor): Tensor | [Tensor, Tensor] };
+    const pairs: [string, (dtype: nd.DType) => Forward, number[]][] = [
+      ["LayerNorm", (dtype) => new nn.LayerNorm(4, { dtype }), [2, 3, 4]],
+      ["Conv1d", (dtype) => new nn.Conv1d(2, 3, 3, { padding: 1, dtype, rng: new RandomState(1) }), [2, 2, 6]],
+      ["Conv2d", (dtype) => new nn.Conv2d(2, 3, 3, { stride: 2, dtype, rng: new RandomState(1) }), [1, 2, 7, 7]],
+      ["MaxPool2d", () => new nn.MaxPool2d(2), [1, 2, 4, 4]],
+      ["AvgPool1d", () => new nn.AvgPool1d(2), [1, 2, 6]],
+      ["GELU", () => new nn.GELU(), [3, 4]],
+      ["TransformerEncoderLayer", (dtype) => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, dtype, rng: new RandomState(1) }), [3, 2, 4]],
+      ["RNN", (dtype) => new nn.RNN(4, 3, { dtype, rng: new RandomState(1) }), [3, 2, 4]],
+    ];
+    const first = (y: Tensor | [Tensor, Tensor]) => (Array.isArray(y) ? y[0] : y);
+    for (const [name, make, shape] of pairs) {
+      const x64 = randn(...shape);
+      const y64 = first(make("float64").forward(new Tensor(x64)));
+      const y32 = first(make("float32").forward(new Tensor(x64.astype("float32"))));
+      expect(y32.dtype, name).toBe("float32");
+      expect(nd.maxAbsDiff(y32.data.astype("float64"), y64.data), name).toBeLessThan(1e-5);
     }
   });
 });

@@ -1,7 +1,9 @@
-# Reference numbers for test/small-nets.test.ts, from real PyTorch (Debian's python3-torch) in
-# float64: for each module, its state dict (keys, shapes, values), an input, the output, and the
-# gradients of sum(output * r) for a fixed random r with respect to the inputs and every
-# parameter. Each case also checks here that strict load_state_dict accepts the stored dict.
+# Reference numbers for the small-network modules' tests (test/layer-norm, activations, conv,
+# pool, rnn, attention, transformer and small-nets .test.ts; read through module-helpers.ts),
+# from real PyTorch (Debian's python3-torch) in float64: for each module, its state dict (keys,
+# shapes, values), an input, the output, and the gradients of sum(output * r) for a fixed random
+# r with respect to the inputs and every parameter. Each case also checks here that strict
+# load_state_dict accepts the stored dict.
 #
 # Regenerate (from the repository root) with:
 #     /usr/bin/python3 packages/nn/test/data/make-modules-reference.py

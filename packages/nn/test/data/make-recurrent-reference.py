@@ -1,4 +1,5 @@
-# Reference numbers for test/modules.test.ts and test/recurrent.test.ts, computed by real PyTorch
+# Reference numbers for test/linear, embedding, lstm, lstm-cell, gru, gru-cell and recurrent
+# .test.ts (read through module-helpers.ts), computed by real PyTorch
 # (torch.nn.Linear, Embedding, LSTMCell, GRUCell, LSTM, GRU in float64, weights loaded with strict
 # load_state_dict, variable lengths through pack_padded_sequence), never by tapegrad. A numpy
 # implementation of the equations below runs beside torch as a cross-check (the script stops if
