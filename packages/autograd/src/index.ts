@@ -1,6 +1,7 @@
 // @tapegrad/autograd: reverse-mode autodiff over @tapegrad/tensor. Knows nothing of modules.
 
 import "./tensor-methods.js"; // t.mul(u), t.backward(): the methods, attached to the class
+import "./print.js"; // String(t), console.log(t): PyTorch's repr, attached to the class
 
 export { Tensor, tensor, toTensor, isTensor, type TensorLike, type TensorOptions } from "./tensor.js";
 export { AutogradError, noGrad, enableGrad, isGradEnabled, detectAnomaly, type VjpFn, type VjpContext } from "./tape.js";
@@ -20,3 +21,4 @@ export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contig
 export { mean, variance, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
 export { erf, unfold, pad } from "./ops/special.js";
 export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";
+export { formatTensor, type TensorPrintOptions } from "./print.js";

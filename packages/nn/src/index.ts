@@ -1,6 +1,8 @@
 // @tapegrad/nn: modules, the composed LSTM/GRU, losses, optimizers, serialization, and the
 // closed-form LSTM of the course notebook.
 
+import "./print.js"; // String(model), console.log(model): PyTorch's print(model), attached to the classes
+
 export { Module, Parameter, StateDictError, type StateDict, type ModuleOptions } from "./module.js";
 export { manualSeed, getDefaultRng, uniform, normal } from "./init.js";
 export { Linear, Embedding, Dropout, ReLU, Tanh, Sigmoid, Sequential, type LayerOptions } from "./layers.js";
@@ -41,3 +43,4 @@ export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxP
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from "./transformer.js";
+export { formatModule } from "./print.js";
