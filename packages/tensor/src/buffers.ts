@@ -1,6 +1,6 @@
-// Buffers for a traced program, planned from liveness. While tracing, the record keeps no array
-// a kernel made (trace.ts: ValueRecord, ValueView), so the eager code frees what it drops as it
-// would without a trace. Here each result (a logical value: one storage and every view of it)
+// Buffers for a traced program, planned from liveness. While tracing, the record (record.ts)
+// keeps no array a kernel made, only ValueRecords and ValueViews, so the eager code frees what
+// it drops as it would without a trace. Here each result (a logical value: one storage and every view of it)
 // lives from the step that makes it to the last step that reads or writes it, and values whose
 // lives do not overlap share storage, taken from a pool by dtype and length: the program holds
 // what is live at its busiest point, as the eager step does.

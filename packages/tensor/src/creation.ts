@@ -1,6 +1,7 @@
 // The factories: arrays from nested lists, flat data or a fill value, ranges, eye.
 
-import { allocate, castScalar, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
+import { castScalar, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
+import { allocate } from "./storage.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { NDArray } from "./ndarray.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";

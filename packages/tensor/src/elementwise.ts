@@ -2,7 +2,8 @@
 // The common layouts take fast paths (see below); every other case runs through `walk`
 // (iter.ts). The common ops have explicit loops, the rest call a small function per element.
 
-import { allocate, allocateUninit, arithmeticResult, castScalar, floatResult, promoteTypes, storageOverlaps, type DType, type Storage } from "./dtype.js";
+import { arithmeticResult, castScalar, floatResult, promoteTypes, type DType, type Storage } from "./dtype.js";
+import { allocate, allocateUninit, storageOverlaps } from "./storage.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowRun, rowStride, walk } from "./iter.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";

@@ -19,7 +19,8 @@
 // without 'unsafe-eval'), nothing fuses and the kernels run one by one.
 
 import { NDArray } from "./ndarray.js";
-import { storageOverlaps, type Storage } from "./dtype.js";
+import { type Storage } from "./dtype.js";
+import { storageOverlaps } from "./storage.js";
 import { coalesce } from "./shape.js";
 import type { Elementwise, KernelInfo } from "./kernel.js";
 

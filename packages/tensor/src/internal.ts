@@ -2,8 +2,8 @@
 // do not. No promise of stability: these names may change with any release.
 
 export { storageSerial } from "./ndarray.js";
-export { recycleStorage, trimSpares } from "./dtype.js";
-export { allocateUninit } from "./dtype.js";
+export { recycleStorage, trimSpares } from "./storage.js";
+export { allocateUninit } from "./storage.js";
 export { walk } from "./iter.js";
 export { gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
 export { threadsInfo } from "./wasm/threads.js";

@@ -1,6 +1,7 @@
 // Joining and splitting along an axis, and gathering by index (take).
 
-import { allocate, allocateUninit, promoteTypes, storageOverlaps, type DType } from "./dtype.js";
+import { promoteTypes, type DType } from "./dtype.js";
+import { allocate, allocateUninit, storageOverlaps } from "./storage.js";
 import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";

@@ -5,7 +5,8 @@
 // storage as it lies into wasm memory, the same bytes for a transposed view as for a plain
 // one) where WebAssembly is available, and the plain TypeScript one below, the fallback.
 
-import { allocate, allocateUninit, promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
+import { promoteTypes, arithmeticResult, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, allocateUninit } from "./storage.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { rowStride, walk } from "./iter.js";
 import { NDArray } from "./ndarray.js";

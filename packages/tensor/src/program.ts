@@ -7,7 +7,8 @@
 
 import { NDArray } from "./ndarray.js";
 import { TraceError, fmtShape } from "./errors.js";
-import { redirectAllocation, storageOverlaps, trimSpares, type Storage } from "./dtype.js";
+import type { Storage } from "./dtype.js";
+import { redirectAllocation, storageOverlaps, trimSpares } from "./storage.js";
 import { hasReplayState, type ReplayState } from "./replay-state.js";
 import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
 import { foldedRows, gemm } from "./matmul.js";

@@ -19,7 +19,8 @@
 //   numpy calls the C library's (see "a correctly rounded natural log" below), so about one
 //   Gaussian pair in 1500 can differ from numpy on glibc in the last bit.
 
-import { allocate, type FloatDType, type Storage } from "./dtype.js";
+import { type FloatDType, type Storage } from "./dtype.js";
+import { allocate } from "./storage.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { NDArray } from "./ndarray.js";
 import { logCorrectlyRounded } from "./log.js";

@@ -15,7 +15,8 @@
 import { NDArray, type StorageInfo } from "./ndarray.js";
 import { TraceError, fmtShape } from "./errors.js";
 import { storageSerial } from "./ndarray.js";
-import { onRecycle, trimSpares, type Storage } from "./dtype.js";
+import type { Storage } from "./dtype.js";
+import { onRecycle, trimSpares } from "./storage.js";
 import { hasReplayState } from "./replay-state.js";
 import { ValueRecord, ValueView } from "./buffers.js";
 import { isTracing, recording, type KernelInfo, type Recorder } from "./kernel.js";

@@ -3,7 +3,8 @@
 // reduction over a leading axis (a bias gradient) still reads memory in order. Accumulation
 // is in float64 whatever the dtype; the result is rounded once at the end.
 
-import { allocate, arithmeticResult, floatResult, type DType, type Storage } from "./dtype.js";
+import { arithmeticResult, floatResult, type DType, type Storage } from "./dtype.js";
+import { allocate } from "./storage.js";
 import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
 import { NDArray, type AxisArg } from "./ndarray.js";
