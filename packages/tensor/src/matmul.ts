@@ -52,9 +52,9 @@ export function matmulKernelFor(M: number, N: number, K: number, dtype: DType = 
   return backend === "wasm" || wasmPays(M, N, K) ? "wasm" : "ts";
 }
 
-// The crossover, measured (bench/matmul.ts --crossover, and gemm alone): the wasm path costs
-// about 0.4-0.6 µs a call (staging, packing, copying C out), what the TypeScript loops take
-// for 64-128 multiply-adds; from 8x8x8 up the wasm kernel wins, by 5-8x at 16x16x16.
+// The wasm path has a fixed cost a call (staging, packing, copying C out) that the TypeScript
+// loops do not; below about WASM_MIN multiply-adds the loops finish first. The crossover is
+// measured by bench/matmul.ts --crossover; its figures are in docs/kernels.md.
 function wasmPays(M: number, N: number, K: number): boolean {
   return M * N * K >= WASM_MIN;
 }

@@ -247,11 +247,10 @@ const oneArgs = new Int32Array(ROWS_ARG_COUNT);
 
 /**
  * float64 products with at least this many multiply-adds are split across threads where there
- * are workers, float32 ones from twice as many (they take half the time). Measured with
- * `bench/matmul.ts --threads-crossover` on 2 cores: two threads break even at about 2^21 in
- * float64 (128^3: 0.18 ms either way) and lose below; from 2^22 they win on square products
- * (160^3: 1.24x) and a little less on skinny ones ((64x256)@(256x256): 1.12x),
- * where staging the operands, which only this thread can do, is a larger share.
+ * are workers, float32 ones from twice as many (they take half the time). Below it, waking a
+ * worker and staging the operands (which only this thread can do) cost more than the split
+ * saves; skinny products gain less than square ones, staging being a larger share.
+ * `bench/matmul.ts --threads-crossover` measures it (figures: docs/kernels.md, "Threads").
  */
 let threadMin = 1 << 22;
 /** A part has at least this many rows. */
