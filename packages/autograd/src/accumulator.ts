@@ -112,8 +112,8 @@ export const addInto = kernel("addInto", function addInto(into: NDArray, g: NDAr
 }, {
   // a fused loop adds as the kernel does, where the kernel does not decline (writes nothing)
   elementwise: {
-    expr: ([a, b]) => `${a} + ${b}`,
-    ops: ([into, g]) => (into instanceof NDArray && g instanceof NDArray && into.isContiguous() && dense(g, into.shape, into.dtype) ? [{ out: into, ins: [into, g] }] : null),
+    expr: ([a, b]: readonly string[]) => `${a} + ${b}`,
+    ops: ([into, g]: readonly unknown[]) => (into instanceof NDArray && g instanceof NDArray && into.isContiguous() && dense(g, into.shape, into.dtype) ? [{ out: into, ins: [into, g] }] : null),
   },
 });
 
