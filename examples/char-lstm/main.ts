@@ -12,7 +12,7 @@ import { RandomState, type DType, type NDArray } from "@tapegrad/tensor";
 import { compile, type Tensor } from "@tapegrad/autograd";
 import { Adam, CosineAnnealingLR, clipGradNorm, crossEntropy } from "@tapegrad/nn";
 import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
-import { parseOptions } from "../lib/cli.js";
+import { parseOptions, usageError } from "../lib/cli.js";
 import { Progress, formatDuration, devNull } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
@@ -20,24 +20,24 @@ import { writeAtomic } from "../lib/files.js";
 const here = dirname(fileURLToPath(import.meta.url));
 
 const spec = {
-  hidden: { type: "number", default: 192, help: "LSTM hidden size" },
-  layers: { type: "number", default: 1, help: "LSTM layers" },
-  embed: { type: "number", default: 32, help: "character embedding size" },
-  "seq-len": { type: "number", default: 48, help: "characters per training sequence (truncated BPTT length)" },
-  batch: { type: "number", default: 32, help: "sequences per batch" },
-  lr: { type: "number", default: 0.01, help: "Adam learning rate at the start (cosine decay to a tenth)" },
-  steps: { type: "number", default: 800, help: "training steps" },
-  seed: { type: "number", default: 1, help: "random seed (weights, batches, samples)" },
-  clip: { type: "number", default: 1, help: "gradient-clipping max norm" },
-  dtype: { type: "string", default: "float32", help: "float32 or float64" },
-  "eval-every": { type: "number", default: 100, help: "steps between validation checks and samples" },
-  out: { type: "string", default: "out/char-lstm", help: "output folder (checkpoint, loss curve)" },
-  corpus: { type: "string", help: "train on another text file instead of the bundled novel" },
-  resume: { type: "string", help: "continue training from this checkpoint" },
-  "stop-at": { type: "number", help: "stop (saving a checkpoint) after this step, as Ctrl-C would" },
-  sample: { type: "string", help: "only generate text from this checkpoint (no training)" },
-  temperature: { type: "number", default: 0.8, help: "sampling temperature (lower is more conservative)" },
-  length: { type: "number", default: 400, help: "characters to generate with --sample" },
+  hidden: { type: "integer", min: 1, default: 192, help: "LSTM hidden size" },
+  layers: { type: "integer", min: 1, default: 1, help: "LSTM layers" },
+  embed: { type: "integer", min: 1, default: 32, help: "character embedding size" },
+  "seq-len": { type: "integer", min: 1, default: 48, help: "characters per training sequence (truncated BPTT length)" },
+  batch: { type: "integer", min: 1, default: 32, help: "sequences per batch" },
+  lr: { type: "number", above: 0, default: 0.01, help: "Adam learning rate at the start (cosine decay to a tenth)" },
+  steps: { type: "integer", min: 1, default: 800, help: "training steps" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 2, default: 1, help: "random seed (weights, batches, samples)" },
+  clip: { type: "number", above: 0, default: 1, help: "gradient-clipping max norm" },
+  dtype: { type: "string", choices: ["float32", "float64"], default: "float32", help: "floating-point type of the weights" },
+  "eval-every": { type: "integer", min: 1, default: 100, help: "steps between validation checks and samples" },
+  out: { type: "string", file: "outdir", default: "out/char-lstm", help: "output folder (checkpoint, loss curve)" },
+  corpus: { type: "string", file: "exists", help: "train on another text file instead of the bundled novel" },
+  resume: { type: "string", file: "safetensors", help: "continue training from this checkpoint" },
+  "stop-at": { type: "integer", min: 1, help: "stop (saving a checkpoint) after this step, as Ctrl-C would" },
+  sample: { type: "string", file: "safetensors", help: "only generate text from this checkpoint (no training)" },
+  temperature: { type: "number", above: 0, default: 0.8, help: "sampling temperature (lower is more conservative)" },
+  length: { type: "integer", min: 1, default: 400, help: "characters to generate with --sample" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print only the summary" },
   "no-compile": { type: "boolean", help: "run the training step eagerly instead of compiled (the same numbers, slower)" },
@@ -55,8 +55,15 @@ function saveCheckpoint(path: string, model: CharModel, opt: Adam, meta: Checkpo
   writeAtomic(path, encodeCheckpoint(model, opt, meta));
 }
 
-function loadCheckpoint(path: string) {
-  return decodeCheckpoint(readFileSync(path), path);
+// The flag's table has already checked that the file is safetensors; what is left to say is
+// that it is not this example's checkpoint.
+function loadCheckpoint(flag: string, path: string) {
+  try {
+    return decodeCheckpoint(readFileSync(path), path);
+  } catch (e) {
+    const why = (e as Error).message.split("\n")[0]!.replace(`${path}: `, "").replace(/^not a char-lstm checkpoint \((.*)\)$/, "it has $1");
+    usageError(flag, path, `a char-lstm checkpoint (${why})`);
+  }
 }
 
 export async function main(argv: string[]): Promise<Summary | undefined> {
@@ -64,21 +71,24 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   const say = o.quiet ? () => {} : (s: string) => console.log(s);
 
   if (o.sample) {
-    const { meta, model: weights } = loadCheckpoint(o.sample);
+    const { meta, model: weights } = loadCheckpoint("sample", o.sample);
     const model = new CharModel(meta.chars.length, meta.config, new RandomState(0));
-    model.loadStateDict(weights);
+    try {
+      model.loadStateDict(weights);
+    } catch (e) {
+      usageError("sample", o.sample, `a char-lstm checkpoint whose weights fit its own config (${(e as Error).message.split("\n")[0]})`);
+    }
     console.log(sampleText(model, meta.chars, new RandomState(o.seed), o.length, o.temperature));
     return undefined;
   }
 
   const text = readFileSync(o.corpus ?? join(here, "data", "corpus.txt"), "utf8");
-  const resumed = o.resume ? loadCheckpoint(o.resume) : null;
+  const resumed = o.resume ? loadCheckpoint("resume", o.resume) : null;
   const c: Config = resumed?.meta.config ?? {
     hidden: o.hidden, layers: o.layers, embed: o.embed, seqLen: o["seq-len"], batch: o.batch,
     lr: o.lr, steps: o.steps, seed: o.seed, clip: o.clip, dtype: o.dtype as DType, evalEvery: o["eval-every"],
   };
   if (resumed) c.steps = o.steps !== spec.steps.default ? o.steps : c.steps;
-  if (c.dtype !== "float32" && c.dtype !== "float64") throw new Error(`--dtype must be float32 or float64, got ${c.dtype}`);
 
   const chars = resumed?.meta.chars ?? [...new Set(text)].sort();
   const index = new Map(chars.map((ch, i) => [ch, i]));
@@ -86,6 +96,14 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   const split = Math.floor(ids.length * 0.9);
   const train = ids.subarray(0, split);
   const val = ids.subarray(split);
+  // A batch draws seqLen + 1 characters from the training part, and validation needs one window.
+  if (val.length < 3) usageError("corpus", o.corpus, `a text of at least 30 characters (this one has ${text.length})`);
+  if (val.length < c.seqLen + 1) {
+    usageError(resumed ? "resume" : "seq-len", resumed ? o.resume : c.seqLen, `an integer of at most ${val.length - 1} for a corpus of ${text.length} characters (a tenth is held out for validation)`);
+  }
+  // Checks during training read the start of the validation text, to stay quick; the final figure reads all of it.
+  const valQuick = val.subarray(0, Math.min(val.length, VAL_QUICK));
+  const quickWhat = valQuick.length < val.length ? `the first ${fmtInt(valQuick.length)} validation chars` : `all ${fmtInt(val.length)} validation chars`;
   const unigramBpc = unigramBits(ids, chars.length);
 
   const rng = new RandomState(c.seed);
@@ -110,7 +128,7 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   }
 
   const ckptPath = join(o.out, "checkpoint.safetensors");
-  say(`corpus: ${text.length} chars, ${chars.length} distinct; train ${train.length}, validation ${val.length}`);
+  say(`corpus: ${fmtInt(text.length)} chars, ${chars.length} distinct; train ${fmtInt(train.length)}, validation ${fmtInt(val.length)} (checks every ${c.evalEvery} steps read ${quickWhat}; the final figure reads all)`);
   say(`model: embed ${c.embed}, LSTM ${c.layers}x${c.hidden}, ${model.numParameters()} parameters, ${c.dtype}; batch ${c.batch} x ${c.seqLen} chars, Adam lr ${c.lr}`);
   say(`unigram entropy: ${unigramBpc.toFixed(3)} bits/char (the loss of a model that ignores context)`);
 
@@ -150,12 +168,14 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     emaBpc = Number.isNaN(emaBpc) ? bpc : 0.9 * emaBpc + 0.1 * bpc;
     const entry: Checkpoint["history"][number] = { step, train: bpc };
     if (step % c.evalEvery === 0 || step === c.steps) {
-      entry.val = evaluate(model, val.subarray(0, Math.min(val.length, 20_000)), c.seqLen, 64);
-      progress.log(`step ${step}: train ${emaBpc.toFixed(3)} bpc, validation ${entry.val.toFixed(3)} bpc (unigram ${unigramBpc.toFixed(3)})`);
+      entry.val = evaluate(model, valQuick, c.seqLen, 64);
+      progress.log(`step ${step}: train ${emaBpc.toFixed(3)} bits/char (moving average), validation ${entry.val.toFixed(3)} bits/char on ${quickWhat} (unigram ${unigramBpc.toFixed(3)})`);
       progress.log("  sample: " + JSON.stringify(sampleText(model, chars, sampleRng, 120, 0.8)));
     }
     history.push(entry);
-    progress.update(step, { loss: loss.item().toFixed(3), bpc: emaBpc.toFixed(3) });
+    // loss is what the optimizer sees (cross-entropy in nats per character, this batch alone);
+    // bpc is the same in bits, averaged over recent batches, comparable with validation.
+    progress.update(step, { loss: `${loss.item().toFixed(3)} nats/char (batch)`, bpc: `${emaBpc.toFixed(3)} (moving avg)` });
     if (o["stop-at"] !== undefined && step >= o["stop-at"]) stop = true;
     // Let a pending Ctrl-C run its handler between steps.
     await new Promise((r) => setImmediate(r));
@@ -174,12 +194,15 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   const trainBpc = recent.reduce((s, h) => s + h.train, 0) / Math.max(recent.length, 1);
   const summary: Summary = { steps: step, seconds: +seconds.toFixed(1), trainBpc: +trainBpc.toFixed(4), valBpc: +valBpc.toFixed(4), unigramBpc: +unigramBpc.toFixed(4) };
   say(`\ndone: ${step} steps in ${formatDuration(seconds)}`);
-  say(`validation ${valBpc.toFixed(3)} bits/char vs unigram entropy ${unigramBpc.toFixed(3)} bits/char (${((1 - valBpc / unigramBpc) * 100).toFixed(1)}% below)`);
+  say(`validation on all ${fmtInt(val.length)} validation chars: ${valBpc.toFixed(3)} bits/char vs unigram entropy ${unigramBpc.toFixed(3)} bits/char (${((1 - valBpc / unigramBpc) * 100).toFixed(1)}% below)`);
   say(`wrote ${ckptPath} and ${join(o.out, "loss.svg")}`);
   say(`sample (temperature 0.7):\n${sampleText(model, chars, sampleRng, 300, 0.7)}`);
   if (o.json) console.log(JSON.stringify(summary));
   return summary;
 }
+
+const VAL_QUICK = 20_000;
+const fmtInt = (n: number) => n.toLocaleString("en-US");
 
 function lossCurve(history: Checkpoint["history"], unigram: number): string {
   const smooth: [number, number][] = [];
@@ -192,10 +215,8 @@ function lossCurve(history: Checkpoint["history"], unigram: number): string {
   return lineChart(
     [
       { name: "train (smoothed)", color: "#1f77b4", points: smooth },
-      { name: "validation", color: "#d62728", points: valPts },
+      { name: `validation (first ${fmtInt(VAL_QUICK)} chars)`, color: "#d62728", points: valPts },
     ],
     { title: "char-LSTM on Pride and Prejudice", xLabel: "step", yLabel: "bits per character", hlines: [{ y: unigram, label: "unigram entropy", color: "#888" }] },
   );
 }
-
-

@@ -13,29 +13,29 @@ import { RandomState, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
 import { Adam, Embedding, LayerNorm, Linear, Module, TransformerEncoderLayer, clipGradNorm, crossEntropy } from "@tapegrad/nn";
-import { parseOptions } from "../lib/cli.js";
+import { parseOptions, usageError } from "../lib/cli.js";
 import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 const spec = {
-  "d-model": { type: "number", default: 64, help: "embedding and residual width" },
-  heads: { type: "number", default: 4, help: "attention heads" },
-  layers: { type: "number", default: 2, help: "encoder layers" },
-  ff: { type: "number", default: 128, help: "feed-forward width" },
-  "seq-len": { type: "number", default: 48, help: "context length in characters" },
-  batch: { type: "number", default: 32, help: "sequences per batch" },
-  lr: { type: "number", default: 0.003, help: "Adam learning rate at the start (cosine decay to a tenth)" },
-  steps: { type: "number", default: 800, help: "training steps (at most)" },
-  seconds: { type: "number", help: "stop after this much training time (the schedule follows the budget)" },
-  seed: { type: "number", default: 1, help: "random seed (weights, batches, samples)" },
-  clip: { type: "number", default: 1, help: "gradient-clipping max norm" },
-  dtype: { type: "string", default: "float32", help: "float32 or float64" },
-  "eval-every": { type: "number", default: 100, help: "steps between validation checks and samples" },
-  out: { type: "string", default: "out/char-transformer", help: "output folder (loss curve)" },
-  corpus: { type: "string", help: "train on another text file instead of the bundled novel" },
-  temperature: { type: "number", default: 0.8, help: "sampling temperature" },
+  "d-model": { type: "integer", min: 1, default: 64, help: "embedding and residual width" },
+  heads: { type: "integer", min: 1, default: 4, help: "attention heads" },
+  layers: { type: "integer", min: 1, default: 2, help: "encoder layers" },
+  ff: { type: "integer", min: 1, default: 128, help: "feed-forward width" },
+  "seq-len": { type: "integer", min: 1, default: 48, help: "context length in characters" },
+  batch: { type: "integer", min: 1, default: 32, help: "sequences per batch" },
+  lr: { type: "number", above: 0, default: 0.003, help: "Adam learning rate at the start (cosine decay to a tenth)" },
+  steps: { type: "integer", min: 1, default: 800, help: "training steps (at most)" },
+  seconds: { type: "number", above: 0, help: "stop after this much training time (the schedule follows the budget)" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 2, default: 1, help: "random seed (weights, batches, samples)" },
+  clip: { type: "number", above: 0, default: 1, help: "gradient-clipping max norm" },
+  dtype: { type: "string", choices: ["float32", "float64"], default: "float32", help: "floating-point type of the weights" },
+  "eval-every": { type: "integer", min: 1, default: 100, help: "steps between validation checks and samples" },
+  out: { type: "string", file: "outdir", default: "out/char-transformer", help: "output folder (loss curve)" },
+  corpus: { type: "string", file: "exists", help: "train on another text file instead of the bundled novel" },
+  temperature: { type: "number", above: 0, default: 0.8, help: "sampling temperature" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print only the summary" },
 } as const;
@@ -137,7 +137,7 @@ export async function main(argv: string[]): Promise<Summary> {
   const o = parseOptions("usage: pnpm example char-transformer [options]\n\nTrains a small causal transformer on Pride and Prejudice and samples from it.", spec, argv);
   const say = o.quiet ? () => {} : (s: string) => console.log(s);
   const dtype = o.dtype as DType;
-  if (dtype !== "float32" && dtype !== "float64") throw new Error(`--dtype must be float32 or float64, got ${o.dtype}`);
+  if (o["d-model"] % o.heads !== 0) usageError("heads", o.heads, `a divisor of --d-model ${o["d-model"]} (each head takes d-model / heads dimensions)`);
   const text = readFileSync(o.corpus ?? join(here, "..", "char-lstm", "data", "corpus.txt"), "utf8");
   const chars = [...new Set(text)].sort();
   const index = new Map(chars.map((ch, i) => [ch, i]));
@@ -147,6 +147,8 @@ export async function main(argv: string[]): Promise<Summary> {
   const val = ids.subarray(split);
   const unigramBpc = unigramBits(ids, chars.length);
   const T = o["seq-len"];
+  if (val.length < 3) usageError("corpus", o.corpus, `a text of at least 30 characters (this one has ${text.length})`);
+  if (val.length < T + 1) usageError("seq-len", T, `an integer of at most ${val.length - 1} for a corpus of ${text.length} characters (a tenth is held out for validation)`);
 
   const rng = new RandomState(o.seed);
   const sampleRng = new RandomState(o.seed + 1);

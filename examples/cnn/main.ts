@@ -14,16 +14,16 @@ import { writeAtomic } from "../lib/files.js";
 import { SIZE, makeDigits } from "./digits.js";
 
 const spec = {
-  train: { type: "number", default: 4000, help: "training images" },
-  test: { type: "number", default: 1000, help: "test images (a different seed)" },
-  steps: { type: "number", default: 800, help: "training steps" },
-  batch: { type: "number", default: 32, help: "images per batch" },
-  channels: { type: "number", default: 8, help: "channels of the first conv (the second has twice as many)" },
-  lr: { type: "number", default: 0.01, help: "Adam learning rate" },
-  noise: { type: "number", default: 0.15, help: "std of the Gaussian noise on each pixel" },
-  seed: { type: "number", default: 1, help: "random seed (weights, data, batches)" },
-  dtype: { type: "string", default: "float32", help: "float32 or float64" },
-  out: { type: "string", default: "out/cnn", help: "output folder (mistakes.svg)" },
+  train: { type: "integer", min: 1, default: 4000, help: "training images" },
+  test: { type: "integer", min: 1, default: 1000, help: "test images (a different seed)" },
+  steps: { type: "integer", min: 1, default: 800, help: "training steps" },
+  batch: { type: "integer", min: 1, default: 32, help: "images per batch" },
+  channels: { type: "integer", min: 1, default: 8, help: "channels of the first conv (the second has twice as many)" },
+  lr: { type: "number", above: 0, default: 0.01, help: "Adam learning rate" },
+  noise: { type: "number", min: 0, default: 0.15, help: "std of the Gaussian noise on each pixel" },
+  seed: { type: "integer", min: 0, max: 4_294_966, default: 1, help: "random seed (weights, data, batches)" },
+  dtype: { type: "string", choices: ["float32", "float64"], default: "float32", help: "floating-point type of the weights and images" },
+  out: { type: "string", file: "outdir", default: "out/cnn", help: "output folder (mistakes.svg)" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print only the summary" },
 } as const;

@@ -17,21 +17,21 @@ import { parseOptions } from "../lib/cli.js";
 import { writeAtomic } from "../lib/files.js";
 import { dotToSvg, summarizeGraph, toDot } from "../lib/graph.js";
 
-const spec = {
-  model: { type: "string", default: "lstm-cell", help: "lstm-cell, lstm or mlp" },
-  input: { type: "number", default: 3, help: "input size (n_x)" },
-  hidden: { type: "number", default: 4, help: "hidden size (n_a, or the MLP's hidden layer)" },
-  outputs: { type: "number", default: 2, help: "mlp: output size" },
-  batch: { type: "number", default: 2, help: "examples in the batch (m)" },
-  steps: { type: "number", default: 5, help: "lstm: sequence length (T_x)" },
-  seed: { type: "number", default: 1, help: "seed for inputs, weights and upstream gradients" },
-  eps: { type: "number", default: 1e-5, help: "finite-difference step h: (L(w + h) - L(w - h)) / 2h" },
-  out: { type: "string", default: "out/compare", help: "folder for the graph picture (lstm-step.dot, lstm-step.svg)" },
-  "no-graph": { type: "boolean", help: "skip the graph picture" },
-} as const;
-
 const MODELS = ["lstm-cell", "lstm", "mlp"] as const;
 type ModelName = (typeof MODELS)[number];
+
+const spec = {
+  model: { type: "string", choices: MODELS, default: "lstm-cell", help: "the model whose gradient is compared" },
+  input: { type: "integer", min: 1, default: 3, help: "input size (n_x)" },
+  hidden: { type: "integer", min: 1, default: 4, help: "hidden size (n_a, or the MLP's hidden layer)" },
+  outputs: { type: "integer", min: 1, default: 2, help: "mlp: output size" },
+  batch: { type: "integer", min: 1, default: 2, help: "examples in the batch (m)" },
+  steps: { type: "integer", min: 1, default: 5, help: "lstm: sequence length (T_x)" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 2, default: 1, help: "seed for inputs, weights and upstream gradients" },
+  eps: { type: "number", above: 0, max: 1, default: 1e-5, help: "finite-difference step h: (L(w + h) - L(w - h)) / 2h" },
+  out: { type: "string", file: "outdir", default: "out/compare", help: "folder for the graph picture (lstm-step.dot, lstm-step.svg)" },
+  "no-graph": { type: "boolean", help: "skip the graph picture" },
+} as const;
 
 /** One gradient three ways. closed is null where no closed form exists. */
 interface Witnessed {
@@ -288,16 +288,6 @@ export async function main(argv: string[]): Promise<CompareResult> {
     argv,
   );
   const model = o.model as ModelName;
-  if (!MODELS.includes(model)) {
-    console.error(`--model: expected one of ${MODELS.join(", ")}, got ${o.model}`);
-    process.exit(2);
-  }
-  for (const k of ["input", "hidden", "outputs", "batch", "steps"] as const) {
-    if (!Number.isInteger(o[k]) || o[k] < 1) {
-      console.error(`--${k}: expected a positive integer, got ${o[k]}`);
-      process.exit(2);
-    }
-  }
 
   const what: Record<ModelName, string> = {
     "lstm-cell": `nn.LSTMCell (input ${o.input}, hidden ${o.hidden}, batch ${o.batch})\n  closed form: lstmCellBackward (the notebook's lstm_cell_backward)`,

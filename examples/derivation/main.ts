@@ -22,10 +22,10 @@ import { writeAtomic } from "../lib/files.js";
 import { errorGrid, heatmapSvg } from "../lib/heatmap.js";
 
 const spec = {
-  seed: { type: "number", default: 1, help: "seed of every draw (with 1, case 1's x, a0 and weights are the notebook's own)" },
-  steps: { type: "number", default: 7, help: "case 1: sequence length T_x" },
-  batch: { type: "number", default: 4, help: "cases 2 and 3: examples in the batch" },
-  out: { type: "string", default: "out/derivation", help: "folder for the heatmap (lstm-dx-error.svg)" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 2, default: 1, help: "seed of every draw (with 1, case 1's x, a0 and weights are the notebook's own)" },
+  steps: { type: "integer", min: 2, default: 7, help: "case 1: sequence length T_x" },
+  batch: { type: "integer", min: 2, default: 4, help: "cases 2 and 3: examples in the batch" },
+  out: { type: "string", file: "outdir", default: "out/derivation", help: "folder for the heatmap (lstm-dx-error.svg)" },
 } as const;
 
 const say = (s = "") => console.log(s);
@@ -189,8 +189,6 @@ export async function main(argv: string[]): Promise<DerivationResult> {
     spec,
     argv,
   );
-  if (!Number.isInteger(o.steps) || o.steps < 2) throw new Error(`--steps must be an integer >= 2, got ${o.steps}`);
-  if (!Number.isInteger(o.batch) || o.batch < 2) throw new Error(`--batch must be an integer >= 2 (the fault of case 3 is invisible at 1), got ${o.batch}`);
 
   say(`1. The notebook's lstm_backward exactly as printed, on its sizes (n_x 3, n_a 5, m 10, T_x ${o.steps}), RandomState(${o.seed}) in its drawing order.`);
   say("   Loss L = sum(da * a), da random over every step (the notebook's cell 4 draws a shorter da, and its dx then");

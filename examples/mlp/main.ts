@@ -15,15 +15,15 @@ import { decisionBoundary } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
 
 const spec = {
-  dataset: { type: "string", default: "moons", help: "moons (2 classes) or spirals (3 classes)" },
-  points: { type: "number", default: 1000, help: "points in all; a fifth are held out for testing" },
-  noise: { type: "number", help: "Gaussian jitter (moons: std in coordinates, default 0.15; spirals: std of the angle in radians, default 0.2)" },
-  hidden: { type: "number", default: 32, help: "units per hidden layer" },
-  layers: { type: "number", default: 2, help: "hidden layers (each Linear then ReLU)" },
-  lr: { type: "number", default: 0.01, help: "Adam learning rate" },
-  steps: { type: "number", default: 600, help: "training steps (each on the whole training set)" },
-  seed: { type: "number", default: 1, help: "random seed (data, split and weights)" },
-  out: { type: "string", default: "out/mlp", help: "output folder (decision-boundary SVG)" },
+  dataset: { type: "string", choices: ["moons", "spirals"], default: "moons", help: "moons (2 classes) or spirals (3 classes)" },
+  points: { type: "integer", min: 5, default: 1000, help: "points in all; a fifth are held out for testing" },
+  noise: { type: "number", min: 0, help: "Gaussian jitter (moons: std in coordinates, default 0.15; spirals: std of the angle in radians, default 0.2)" },
+  hidden: { type: "integer", min: 1, default: 32, help: "units per hidden layer" },
+  layers: { type: "integer", min: 0, default: 2, help: "hidden layers (each Linear then ReLU)" },
+  lr: { type: "number", above: 0, default: 0.01, help: "Adam learning rate" },
+  steps: { type: "integer", min: 1, default: 600, help: "training steps (each on the whole training set)" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 2, default: 1, help: "random seed (data, split and weights)" },
+  out: { type: "string", file: "outdir", default: "out/mlp", help: "output folder (decision-boundary SVG)" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print nothing but the --json line" },
   "no-compile": { type: "boolean", help: "run the training step eagerly instead of compiled (the same numbers, slower)" },
@@ -107,7 +107,6 @@ function accuracy(model: Sequential, x: nd.NDArray, y: Int32Array): number {
 export async function main(argv: string[]): Promise<Summary> {
   const o = parseOptions("usage: pnpm example mlp [options]\n\nTrains a small MLP on a 2-D toy data set and draws its decision boundary.", spec, argv);
   const say = o.quiet ? () => {} : (s: string) => console.log(s);
-  if (o.dataset !== "moons" && o.dataset !== "spirals") usageError(`--dataset must be moons or spirals, got ${o.dataset}`);
   const make = o.dataset === "moons" ? moons : spirals;
   const noise = o.noise ?? (o.dataset === "moons" ? 0.15 : 0.2);
 
@@ -193,9 +192,3 @@ function boundarySvg(model: Sequential, data: Points, title: string): string {
   const points = Array.from(data.y, (label, k) => ({ x: xs[2 * k]!, y: xs[2 * k + 1]!, label }));
   return decisionBoundary(points, { ...grid, cls: (x, y) => cls[cell(x, grid.x0, grid.x1) * grid.n + cell(y, grid.y0, grid.y1)]! }, { title });
 }
-
-function usageError(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-

@@ -12,8 +12,8 @@ import { PRINTED_CELL2, PRINTED_SHAPES, py, replayNotebook, whyPrintedDiffers, t
 export { PRINTED_CELL2, PRINTED_CELL4, PRINTED_SHAPES, replayNotebook, type NotebookResult, type NotebookRow } from "./replay.js";
 
 const spec = {
-  seed: { type: "number", default: 1, help: "seed for the draws; the notebook's printed numbers are for seed 1" },
-  digits: { type: "number", default: 9, help: "significant digits in the gradient table" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 1, default: 1, help: "seed for the draws; the notebook's printed numbers are for seed 1" },
+  digits: { type: "integer", min: 1, max: 17, default: 9, help: "significant digits in the gradient table" },
   "no-as-written": { type: "boolean", help: "leave out the column that reruns the notebook's backward as written" },
 } as const;
 

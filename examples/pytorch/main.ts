@@ -19,9 +19,9 @@ import { CharModel, roundTripModels, roundTripOutputs } from "./models.js";
 const here = dirname(fileURLToPath(import.meta.url));
 
 const spec = {
-  steps: { type: "number", default: 150, help: "training steps in tapegrad" },
-  out: { type: "string", default: "out/pytorch", help: "output folder (model.safetensors, probe.json)" },
-  "export-roundtrip": { type: "string", help: "write the round-trip models and inputs to this folder, and stop" },
+  steps: { type: "integer", min: 1, default: 150, help: "training steps in tapegrad" },
+  out: { type: "string", file: "outdir", default: "out/pytorch", help: "output folder (model.safetensors, probe.json)" },
+  "export-roundtrip": { type: "string", file: "outdir", help: "write the round-trip models and inputs to this folder, and stop" },
   quiet: { type: "boolean", help: "print nothing" },
 } as const;
 

@@ -19,16 +19,16 @@ import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
 
 const spec = {
-  length: { type: "number", default: 30, help: "steps per sequence (both markers fall in the first half)" },
-  hidden: { type: "number", default: 32, help: "hidden size of both models" },
-  batch: { type: "number", default: 64, help: "sequences per training step (fresh ones every step)" },
-  lr: { type: "number", default: 0.01, help: "Adam learning rate (both models)" },
+  length: { type: "integer", min: 4, default: 30, help: "steps per sequence (both markers fall in the first half)" },
+  hidden: { type: "integer", min: 1, default: 32, help: "hidden size of both models" },
+  batch: { type: "integer", min: 1, default: 64, help: "sequences per training step (fresh ones every step)" },
+  lr: { type: "number", above: 0, default: 0.01, help: "Adam learning rate (both models)" },
   "forget-bias": { type: "number", default: 5, help: "the LSTM's initial forget-gate bias (PyTorch starts near 0)" },
-  steps: { type: "number", default: 1200, help: "training steps" },
-  seed: { type: "number", default: 1, help: "random seed (data and weights)" },
-  clip: { type: "number", default: 1, help: "gradient-clipping max norm" },
-  "eval-every": { type: "number", default: 100, help: "steps between test-set evaluations" },
-  out: { type: "string", default: "out/sequence", help: "output folder (loss curve SVG)" },
+  steps: { type: "integer", min: 1, default: 1200, help: "training steps" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 1001, default: 1, help: "random seed (data and weights)" },
+  clip: { type: "number", above: 0, default: 1, help: "gradient-clipping max norm" },
+  "eval-every": { type: "integer", min: 1, default: 100, help: "steps between test-set evaluations" },
+  out: { type: "string", file: "outdir", default: "out/sequence", help: "output folder (loss curve SVG)" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print nothing but the --json line" },
   "no-compile": { type: "boolean", help: "run the training steps eagerly instead of compiled (the same numbers, slower)" },
@@ -130,7 +130,6 @@ export async function main(argv: string[]): Promise<Summary> {
   const o = parseOptions("usage: pnpm example sequence [options]\n\nAn LSTM and a tanh RNN on the adding problem, side by side.", spec, argv);
   const say = o.quiet ? () => {} : (s: string) => console.log(s);
   const T = o.length;
-  if (!Number.isInteger(T) || T < 4) usageError(`--length must be an integer of at least 4, got ${T}`);
 
   const rng = new RandomState(o.seed);
   const lstm = new LSTMRegressor(o.hidden, o["forget-bias"], rng);
@@ -217,9 +216,3 @@ function lossCurve(models: { name: string; history: [number, number][] }[], T: n
     hlines: [{ y: Math.log10(chance), label: `chance (predict the mean): ${chance.toFixed(3)}`, color: "#888" }],
   });
 }
-
-function usageError(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-
