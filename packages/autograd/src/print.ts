@@ -265,13 +265,13 @@ export function formatTensor(t: Tensor, options?: TensorPrintOptions): string {
   const indent = prefix.length;
   const suffixes: string[] = [];
   let body: string;
-  if (t._noValues !== null) {
-    // a stand-in keeps the shape and dtype of values the tape let go of (see valueFree)
+  const a = valuesOf(t);
+  if (a === null) {
+    // a value-free stand-in keeps the shape and dtype of values the tape let go of
     body = "<values freed>";
     suffixes.push(`size=${pyTuple(t.shape)}`);
     if (t.dtype !== "float64") suffixes.push(`dtype=${t.dtype}`);
   } else {
-    const a = t.data;
     if (a.size === 0) {
       body = "[]";
       if (a.ndim !== 1) suffixes.push(`size=${pyTuple(a.shape)}`);
@@ -287,6 +287,15 @@ export function formatTensor(t: Tensor, options?: TensorPrintOptions): string {
   if (t.gradFn !== null) suffixes.push(`grad_fn=<${gradFnName(t.gradFn.op)}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");
   return addSuffixes(prefix + body, suffixes, indent, o.linewidth);
+}
+
+/** The tensor's values, or null for one whose reading throws (a value-free stand-in): printing must not throw. */
+function valuesOf(t: Tensor): NDArray | null {
+  try {
+    return t.data;
+  } catch {
+    return null;
+  }
 }
 
 /** Node's util.inspect hook, by its registered name, so that no Node module is imported. */
