@@ -1,7 +1,7 @@
 // The main job with tiny settings: it must learn, and an interrupted-then-resumed run must be
 // the same run as an uninterrupted one.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,5 +47,24 @@ describe("char-lstm", () => {
     const tb = parseSafetensors(readFileSync(join(b, "checkpoint.safetensors"))).tensors;
     expect(Object.keys(tb).sort()).toEqual(Object.keys(ta).sort());
     for (const k of Object.keys(ta)) expect(tb[k]!.toFlat(), k).toEqual(ta[k]!.toFlat());
+  }, 120_000);
+
+  it("labels its figures: loss in nats/char of this batch, bpc a moving average, and what each validation read", async () => {
+    const out = mkdtempSync(join(tmpdir(), "char-lstm-o-"));
+    const lines: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((s: unknown) => void lines.push(String(s)));
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => (lines.push(String(s)), true));
+    try {
+      await main(["--hidden", "16", "--embed", "8", "--batch", "4", "--seq-len", "16", "--steps", "2", "--eval-every", "1", "--out", out]);
+    } finally {
+      log.mockRestore();
+      write.mockRestore();
+    }
+    const text = lines.join("\n");
+    // The bundled novel's validation tenth is longer than 20,000 characters.
+    expect(text).toMatch(/checks every 1 steps read the first 20,000 validation chars; the final figure reads all/);
+    expect(text).toMatch(/step 1: train \d+\.\d+ bits\/char \(moving average\), validation \d+\.\d+ bits\/char on the first 20,000 validation chars/);
+    expect(text).toMatch(/step 2\/2 \[#+\] loss \d+\.\d+ nats\/char \(batch\)  bpc \d+\.\d+ \(moving avg\)/);
+    expect(text).toMatch(/validation on all [\d,]+ validation chars: \d+\.\d+ bits\/char/);
   }, 120_000);
 });
