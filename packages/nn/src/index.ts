@@ -44,3 +44,8 @@ export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity }
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from "./transformer.js";
 export { formatModule } from "./print.js";
+export { summary, type ModelSummary, type SummaryRow } from "./summary.js";
+export {
+  TensorDataset, DataLoader, defaultCollate, padSequence, sequenceLengths, Vocab, DataError,
+  type Dataset, type DataLoaderOptions, type Collated, type PadSequenceOptions, type VocabOptions,
+} from "./data.js";
