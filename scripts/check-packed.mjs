@@ -2,7 +2,8 @@
 // three tarballs with npm into a scratch project in a temp dir (outside the workspace, so no
 // workspace link or "source" condition can help), then imports every subpath they export in
 // plain Node, trains a small LSTM a few steps, gradchecks it, round-trips its weights through
-// safetensors, and type-checks a TypeScript file against the packed declarations.
+// safetensors, and type-checks a TypeScript file against the packed declarations; then follows
+// the README's install steps in a project made by `npm init -y` and runs its samples as written.
 // Run: pnpm check:packed (or node scripts/check-packed.mjs). Exits non-zero on any failure.
 
 import { execFileSync } from "node:child_process";
@@ -15,6 +16,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const packages = ["tensor", "autograd", "nn"];
 const pnpm = ["-y", "pnpm@12.4.2"];
 const keep = process.argv.includes("--keep");
+
+/** The first fenced block of the given language after the heading. */
+function codeBlock(markdown, heading, lang) {
+  const at = markdown.indexOf(heading + "\n");
+  if (at < 0) throw new Error(`no heading ${JSON.stringify(heading)}`);
+  const m = markdown.slice(at).match(new RegExp("```" + lang + "\\n([\\s\\S]*?)```"));
+  if (!m) throw new Error(`no \`\`\`${lang} block under ${JSON.stringify(heading)}`);
+  return m[1];
+}
 
 function run(cmd, args, cwd, extra = {}) {
   console.log(`$ ${[cmd, ...args].join(" ")}   (in ${cwd})`);
@@ -135,7 +145,35 @@ export const wrong: string = cell.forward(x);
     JSON.stringify({ compilerOptions: { target: "ES2022", lib: ["ES2022"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: [], skipLibCheck: false }, files: ["check.ts"] }, null, 2),
   );
   run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], app);
-  console.log("packed packages: install, import, compute and type-check OK");
+
+  // 5. The README's steps as a user follows them: its install commands (npm init -y makes a
+  // CommonJS project; the README says to set "type": "module"), then its 15-line sample and each
+  // package README's example, taken from the READMEs themselves so that they and this check agree.
+  const user = join(scratch, "my-net");
+  mkdirSync(user);
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const install = codeBlock(readme, "### In a project of your own", "sh");
+  for (const line of install.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    if (line.startsWith("mkdir ") || line.startsWith("cd ")) continue; // the scratch folder is made above
+    const [cmd, ...args] = line.split(/\s+/);
+    if (cmd !== "npm") throw new Error(`README's install steps: unexpected command ${JSON.stringify(line)}`);
+    // The README's placeholder folder is where the tarballs were packed; their names are the README's.
+    run(cmd, args.map((a) => a.replace(/^\/path\/to\//, tarballs + "/")).concat(args[0] === "install" ? ["--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"] : []), user);
+  }
+  const samples = [["index.js", codeBlock(readme, "## Training something, in 15 lines", "ts"), /step 300: loss \d/]];
+  for (const p of packages) {
+    const installed = join(user, "node_modules", "@tapegrad", p);
+    const own = readFileSync(join(installed, "README.md"), "utf8"); // the tarball carries its README
+    samples.push([`example-${p}.js`, codeBlock(own, "## Example", "js"), /\S/]);
+  }
+  for (const [file, code, expected] of samples) {
+    writeFileSync(join(user, file), code);
+    console.log(`$ node ${file}   (in ${user})`);
+    const out = execFileSync("node", [file], { cwd: user, encoding: "utf8" });
+    process.stdout.write(out);
+    if (!expected.test(out)) throw new Error(`${file} printed no line matching ${expected}`);
+  }
+  console.log("packed packages: install, import, compute and type-check OK; the READMEs' samples run as written");
 } finally {
   if (keep) console.log(`kept ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
