@@ -27,6 +27,14 @@ describe("TensorDataset", () => {
     expect(() => ds.get(3)).toThrow(/TensorDataset.get: index 3 is out of range for 3 items/);
   });
 
+  it("keeps each tensor's dtype: int32 class labels stay int32, in items and in batches", () => {
+    const labels = nd.array([2, 0, 1], undefined, "int32");
+    const ds = new TensorDataset(tensor(nd.zeros([3, 2]), { dtype: "float32" }), labels);
+    expect(ds.get(0).map((t) => [t.dtype, t.toArray()])).toEqual([["float32", [0, 0]], ["int32", 2]]);
+    const [[x, y]] = [...new DataLoader(ds, { batchSize: 3 })] as [[Tensor, Tensor]];
+    expect([x.dtype, y.dtype, y.toArray()]).toEqual(["float32", "int32", [2, 0, 1]]);
+  });
+
   it("tensors of different first dims are a ShapeError naming the shapes", () => {
     expect(() => new TensorDataset(arange(6, [3, 2]), tensor([1, 2]))).toThrow(nd.ShapeError);
     expect(() => new TensorDataset(arange(6, [3, 2]), tensor([1, 2]))).toThrow(/shapes \[3,2\], \[2\] differ in their first dim/);
