@@ -10,7 +10,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RandomState, type DType, type NDArray } from "@tapegrad/tensor";
 import { compile, type Tensor } from "@tapegrad/autograd";
-import { Adam, CosineAnnealingLR, clipGradNorm, crossEntropy } from "@tapegrad/nn";
+import { Adam, CosineAnnealingLR, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
 import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
 import { parseOptions, usageError } from "../lib/cli.js";
 import { Progress, formatDuration, devNull } from "../lib/progress.js";
@@ -90,9 +90,15 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   };
   if (resumed) c.steps = o.steps !== spec.steps.default ? o.steps : c.steps;
 
-  const chars = resumed?.meta.chars ?? [...new Set(text)].sort();
-  const index = new Map(chars.map((ch, i) => [ch, i]));
-  const ids = Int32Array.from(text, (ch) => index.get(ch) ?? 0);
+  // A resumed run keeps its checkpoint's vocabulary; a corpus with other characters is refused.
+  const vocab = resumed ? new Vocab(resumed.meta.chars) : Vocab.fromText(text);
+  const chars = [...vocab.tokens];
+  let ids: Int32Array;
+  try {
+    ids = vocab.encode(text);
+  } catch (e) {
+    usageError("corpus", o.corpus ?? "the bundled novel", `a text whose characters are all in the checkpoint's vocabulary (${(e as Error).message})`);
+  }
   const split = Math.floor(ids.length * 0.9);
   const train = ids.subarray(0, split);
   const val = ids.subarray(split);
