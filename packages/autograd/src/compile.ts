@@ -19,7 +19,7 @@ import {
   type CapturedStep, type ItemRead, type KernelDifference, type Program, type ReplayState,
 } from "@tapegrad/tensor/internal";
 import { Tensor } from "./tensor.js";
-import { setGradSink } from "./grad-bindings.js";
+import { setGradSink } from "./compile-hook.js";
 
 /** A step that compile cannot replay faithfully, or a call it cannot serve. */
 export class CompileError extends TapegradError {}
@@ -190,7 +190,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
           const k = lastRead(reads, v);
           if (k >= 0) out.push(reads[k]!.array);
         }
-        for (const g of bound.values()) if (g !== null && g._noValues === null) out.push(g.data);
+        for (const g of bound.values()) if (g !== null && g._valueFree === null) out.push(g.data);
         for (const s of slots) if (s.tensor?._grad) out.push(s.tensor._grad.data);
         return out;
       };

@@ -5,7 +5,6 @@ import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { div, mul, sub } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
 import { permute, reshape } from "./ops/movement.js";
-import { matmulOps } from "./ops/matmul.js";
 import { splitAt } from "./ops/split.js";
 export { unbind, stack } from "./ops/split.js";
 
@@ -83,24 +82,6 @@ function boundsOf(parts: readonly nd.NDArray[], axis: number): number[] {
   const b = [0];
   for (const p of parts) b.push(b[b.length - 1]! + p.shape[axis]!);
   return b;
-}
-
-/** numpy's matmul rules: a 1-D operand gains a unit dim that is dropped from the result. */
-export function matmul(a: TensorLike, b: TensorLike): Tensor {
-  const x = toTensor(a);
-  const y = toTensor(b);
-  if (x.ndim === 0 || y.ndim === 0) {
-    throw new nd.ValueError(`matmul: operands must have at least 1 dim, got ${nd.fmtShape(x.shape)} @ ${nd.fmtShape(y.shape)}`);
-  }
-  const x2 = x.ndim === 1 ? unsqueeze(x, 0) : x;
-  const y2 = y.ndim === 1 ? unsqueeze(y, 1) : y;
-  if (x2.shape[x2.ndim - 1] !== y2.shape[y2.ndim - 2]) {
-    throw new nd.ShapeError(`matmul: inner dimensions differ: ${nd.fmtShape(x.shape)} @ ${nd.fmtShape(y.shape)}`);
-  }
-  let out = matmulOps.matmul([x2, y2], undefined);
-  if (x.ndim === 1) out = squeeze(out, out.ndim - 2);
-  if (y.ndim === 1) out = squeeze(out, out.ndim - 1);
-  return out;
 }
 
 // Comparisons give masks: bool tensors that carry no gradient.

@@ -4,7 +4,8 @@
 import * as nd from "@tapegrad/tensor";
 import { fmtShape, type NDArray } from "@tapegrad/tensor";
 import { AutogradError, Node, hasNonFinite, isAnomalyEnabled, isGradEnabled, type OutputRegion, type VjpFn, type Watch } from "./tape.js";
-import { Tensor, valueFree } from "./tensor.js";
+import { Tensor } from "./tensor.js";
+import { valueFree } from "./value-free.js";
 
 export type { Watch };
 
@@ -34,22 +35,6 @@ export interface OpSpec<A> {
    * other (non-leaf) tensor gets an error naming the op.
    */
   watch?: Watch;
-  /**
-   * A fact about the op that the engine's accumulator may use: its output is A^T G over the rows
-   * of its two inputs (A (..., K), G (..., N)), so two of its results add up to one product over
-   * both sets of rows. matmulWeightGrad declares it.
-   */
-  sumOfRowProducts?: boolean;
-}
-
-// Set by the engine while it runs a VJP in a backward that builds no graph: an op declaring
-// sumOfRowProducts then hands its operands to the accumulator, which keeps them as a deferred
-// sum (accumulator.ts) instead of multiplying now; null (the sink declined) computes as usual.
-let rowProductSink: ((a: NDArray, g: NDArray) => Tensor | null) | null = null;
-
-/** @internal the engine's: where the products of sumOfRowProducts ops go while it runs a VJP. */
-export function setRowProductSink(sink: ((a: NDArray, g: NDArray) => Tensor | null) | null): void {
-  rowProductSink = sink;
 }
 
 /** An op with several outputs (split, unbind): as OpSpec, with one gradient per output into its VJP. */
@@ -60,7 +45,7 @@ export interface MultiOpSpec<A> {
   vjp: VjpFn<A>;
   watch?: Watch;
   /**
-   * A fact about the op that the engine's accumulator may use, for an op whose outputs are
+   * A fact about the op that the engine's memory may use (accumulator.ts), for an op whose outputs are
    * disjoint slices of input 0 (unbind): where output `index` lies in an array of input 0's
    * shape. In a backward that builds no graph the outputs' gradients are then summed into those
    * slices of one array as they arrive, instead of each being held until the VJP runs; the VJP
@@ -159,14 +144,9 @@ export function defineMultiOp<A = undefined>(spec: MultiOpSpec<A>): MultiOp<A> {
 export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
   const { name, forward, vjp } = spec;
   const watch = spec.watch ?? "inputs";
-  const rowProducts = spec.sumOfRowProducts === true;
   const apply = (inputs: readonly Tensor[], attrs: A): Tensor => {
     const datas = new Array<NDArray>(inputs.length);
     const recording = unwrap(inputs, datas);
-    if (rowProducts && !recording && rowProductSink !== null) {
-      const deferred = rowProductSink(datas[0]!, datas[1]!);
-      if (deferred !== null) return deferred;
-    }
     const outer = stash;
     stash = undefined;
     const out = forward(datas, attrs, save);

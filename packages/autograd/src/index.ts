@@ -4,7 +4,7 @@ import "./tensor-methods.js"; // t.mul(u), t.backward(): the methods, attached t
 import "./print.js"; // String(t), console.log(t): PyTorch's repr, attached to the class
 
 export { Tensor, tensor, toTensor, isTensor, type TensorLike, type TensorOptions } from "./tensor.js";
-export { AutogradError, noGrad, enableGrad, isGradEnabled, detectAnomaly, type VjpFn, type VjpContext } from "./tape.js";
+export { AutogradError, noGrad, enableGrad, isGradEnabled, detectAnomaly, type VjpFn, type VjpContext, type VjpHooks } from "./tape.js";
 export { defineOp, defineMultiOp, type Op, type OpSpec } from "./define-op.js";
 export { backward, gradients, type BackwardOptions, type GradientsOptions } from "./engine.js";
 export { grad, valueAndGrad, hvp, type Argnums } from "./grad.js";
@@ -12,13 +12,14 @@ export { customOp, type CustomOpSpec, type CustomContext } from "./custom-op.js"
 export { centralDifferences } from "./finite-diff.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
 export { graphOf, type GraphView, type GraphOp, type GraphInput } from "./graph.js";
-export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, clip, sigmoidBackward, tanhBackward } from "./ops/unary.js";
+export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, clip, sigmoidBackward, tanhBackward, erf } from "./ops/unary.js";
 export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.js";
 export { pow } from "./ops/pow.js";
 export { compareDerivatives, formatReport, type CompareInputs, type CompareOptions, type CompareReport, type DerivativeEntry, type PairError, type WorstEntry, type AlongAxis, type Witness, type ManualGradients, type TensorsOf } from "./compare-derivatives.js";
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
 export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous, clone } from "./ops/movement.js";
-export { mean, variance, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, matmul, eq, ne, lt, le, gt, ge } from "./composite.js";
-export { erf, unfold, pad } from "./ops/special.js";
+export { mean, variance, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, eq, ne, lt, le, gt, ge } from "./composite.js";
+export { matmul } from "./ops/matmul.js";
+export { unfold, pad } from "./ops/window.js";
 export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";
 export { formatTensor, type TensorPrintOptions } from "./print.js";

@@ -3,5 +3,5 @@
 
 export { Node, edgeOf, type Edge, type Watch } from "./tape.js";
 export { OPS, type OpName } from "./ops/index.js";
-export { setValueFreeMinSize } from "./tensor.js";
+export { setValueFreeMinSize } from "./value-free.js";
 export { setDeferBudgetFloor } from "./accumulator.js";

@@ -30,10 +30,29 @@ export interface VjpContext<A = unknown> {
 }
 
 /**
+ * What the engine offers a VJP besides its context (the third argument); a VJP may ignore it.
+ * In a backward that builds no graph, the engine's memory (accumulator.ts) answers it.
+ *
+ * @example
+ * ```ts
+ * // matmul's VJP, for y = a @ w with w a matrix: the weight's gradient a^T g, deferred if it can be
+ * vjp: ([g], { inputs: [a, w] }, hooks) => [matmul(g!, w!.T), hooks?.rowProducts(a!, g!) ?? matmul(a!.T, g!)]
+ * ```
+ */
+export interface VjpHooks {
+  /**
+   * A^T G over every row of a (..., K) and g (..., N), as a (K, N) gradient that the engine may
+   * keep as its factors, so that the gradients of a weight used at every step of a loop add up
+   * to one product over all the rows; null: compute it now (matmulWeightGrad).
+   */
+  rowProducts(a: Tensor, g: Tensor): Tensor | null;
+}
+
+/**
  * Gradients for the outputs in; gradients for the inputs out (null where an input gets none).
  * It keeps no reference to either (the rule written at define-op.ts's OpSpec).
  */
-export type VjpFn<A = unknown> = (grads: readonly Tensor[], ctx: VjpContext<A>) => readonly (Tensor | null | undefined)[];
+export type VjpFn<A = unknown> = (grads: readonly Tensor[], ctx: VjpContext<A>, hooks?: VjpHooks) => readonly (Tensor | null | undefined)[];
 
 /** Where output `index` of an op lies in an array of its input 0's shape (attrs are the op's); see MultiOpSpec. */
 export type OutputRegion = (whole: NDArray, index: number, attrs: unknown) => NDArray;
@@ -120,7 +139,7 @@ export class Node implements VjpContext {
   }
 
   /**
-   * Replaces the inputs and outputs that the VJP does not read by `standIn(t)` (tensor.ts's
+   * Replaces the inputs and outputs that the VJP does not read by `standIn(t)` (value-free.ts's
    * valueFree: the graph position, shape and dtype, without the values), so that this node does
    * not keep their values alive. Called once the outputs are wired to this node.
    */
@@ -133,7 +152,7 @@ export class Node implements VjpContext {
 
   /**
    * Makes the non-leaf tensors this node keeps with their values but does not watch (small
-   * ones: see tensor.ts's valueFree) unreadable, as stand-ins are, pushing them onto `marked`;
+   * ones: see value-free.ts) unreadable, as stand-ins are, pushing them onto `marked`;
    * the engine calls it just before the VJP and `unguard` just after, so that a VJP reading a
    * value its op does not watch fails at any size. A tensor that is also watched (mul(x, x)
    * watching one x) stays readable.
@@ -210,16 +229,16 @@ function replaced(ts: readonly Tensor[], standIn: (t: Tensor) => Tensor, keep: r
 
 /** A non-leaf tensor kept with its values, unreadable until unguard (see Node.guard). */
 function mark(t: Tensor, marked: Tensor[]): void {
-  if (t.gradFn === null || t._noValues !== null) return;
-  t._noValues = "stand-in";
+  if (t.gradFn === null || t._valueFree !== null) return;
+  t._valueFree = "stand-in";
   marked.push(t);
 }
 
-/** Makes readable again the tensors that Node.guard marked, from `from` on. */
-export function unguard(marked: Tensor[], from: number): void {
-  if (marked.length === from) return;
-  for (let i = from; i < marked.length; i++) marked[i]!._noValues = null;
-  marked.length = from;
+/** Makes readable again the tensors that Node.guard marked. */
+export function unguard(marked: Tensor[]): void {
+  if (marked.length === 0) return;
+  for (const t of marked) t._valueFree = null;
+  marked.length = 0;
 }
 
 // ---------------------------------------------------------------- modes

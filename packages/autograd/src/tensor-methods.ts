@@ -11,6 +11,7 @@ import * as P from "./ops/pow.js";
 import * as R from "./ops/reduce.js";
 import * as M from "./ops/movement.js";
 import * as C from "./composite.js";
+import { matmul } from "./ops/matmul.js";
 import { backward as runBackward, type BackwardOptions } from "./engine.js";
 
 declare module "./tensor.js" {
@@ -151,7 +152,7 @@ proto.take = function (this: Tensor, indices: nd.Indices | Tensor, axis?: number
 proto.astype = function (this: Tensor, dtype: DType): Tensor { return M.cast(this, dtype); };
 proto.contiguous = function (this: Tensor): Tensor { return M.contiguous(this); };
 proto.clone = function (this: Tensor): Tensor { return M.clone(this); };
-proto.matmul = function (this: Tensor, b: TensorLike): Tensor { return C.matmul(this, b); };
+proto.matmul = function (this: Tensor, b: TensorLike): Tensor { return matmul(this, b); };
 
 function flatArgs(args: readonly (number | readonly number[])[]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();

@@ -3,9 +3,9 @@
 // `t.backward()` are attached by tensor-methods.ts, so that the ops can import this class.
 
 import * as nd from "@tapegrad/tensor";
-import { NDArray, ValueError, fmtShape, type DType, type Shape } from "@tapegrad/tensor";
+import { NDArray, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
 import { AutogradError, type Node } from "./tape.js";
-import { noteGrad } from "./grad-bindings.js";
+import { noteGrad } from "./compile-hook.js";
 
 /** What an op accepts as an operand: a Tensor, an NDArray (wrapped, not copied) or a number (a constant of the other operand's float dtype). */
 export type TensorLike = Tensor | NDArray | number;
@@ -35,10 +35,10 @@ export class Tensor {
   _grad: Tensor | null = null;
   /** An optional label, shown by graph drawings and error messages. */
   name: string | undefined;
-  /** @internal the stand-in the tape keeps where no VJP reads this tensor's values (valueFree) */
-  _valueFree: Tensor | null = null;
-  /** @internal why this tensor has no values: a stand-in (valueFree), a deferred gradient (shapeOnly) */
-  _noValues: "stand-in" | "deferred" | null = null;
+  /** @internal why this tensor is value-free (value-free.ts): a stand-in, a deferred gradient; null: it has values */
+  _valueFree: "stand-in" | "deferred" | null = null;
+  /** @internal the value-free stand-in the tape keeps where no VJP reads this tensor's values */
+  _standIn: Tensor | null = null;
 
   constructor(data: NDArray, requiresGrad = false, outputIndex = 0) {
     if (requiresGrad && !nd.isFloat(data.dtype)) {
@@ -50,11 +50,11 @@ export class Tensor {
   }
 
   get data(): NDArray {
-    if (this._noValues !== null) throw noValues(this);
+    if (this._valueFree !== null) throw valueFreeRead(this);
     return this._data;
   }
   set data(v: NDArray) {
-    if (this._noValues !== null) throw noValues(this);
+    if (this._valueFree !== null) throw valueFreeRead(this);
     if (!(v instanceof NDArray)) throw new ValueError("Tensor.data: expected an NDArray");
     if (!nd.shapesEqual(v.shape, this._data.shape)) {
       throw new nd.ShapeError(`Tensor.data: cannot replace data of shape ${fmtShape(this._data.shape)} with shape ${fmtShape(v.shape)}`);
@@ -133,53 +133,7 @@ export class Tensor {
 }
 
 /**
- * What a recorded node keeps of a non-leaf tensor whose values its VJP never reads (the inputs
- * of add, the output of mul, the parts of a split): its place in the graph (producer and
- * output index), its shape and dtype, but not its values, so that they are freed as soon as
- * the caller drops the tensor, as a hand-written backward keeps only what it reads. Leaves and
- * constants are kept as they are (the caller holds those anyway). The stand-in is a Tensor
- * like any other (one class, so the engine's property reads stay monomorphic) over an array
- * with the shape and dtype and no storage; reading its `.data` throws, naming the op.
- *
- * Below 256 elements (standInFrees) the tensor itself is kept: freeing a few hundred bytes early
- * buys nothing, and a stand-in per op would cost about a tenth of the tape's overhead on tiny
- * tensors. Such a tensor is made unreadable only while the VJP runs instead (Node.guard), so a
- * VJP that reads a value its op does not watch fails at any size.
- */
-export function valueFree(t: Tensor): Tensor {
-  if (t.gradFn === null || t._noValues !== null || t.size < standInFrees) return t;
-  let s = t._valueFree;
-  if (s === null) {
-    s = shapeOnly(t.shape, t.dtype, "stand-in", t.outputIndex);
-    s.gradFn = t.gradFn;
-    s.name = t.name;
-    t._valueFree = s;
-  }
-  return s;
-}
-
-let standInFrees = 256;
-
-/** @internal for tests: stand-ins from this many elements (0: all), to look at what a node keeps of small tensors. */
-export function setValueFreeMinSize(n: number): number {
-  const prev = standInFrees;
-  standInFrees = n;
-  return prev;
-}
-
-const NO_VALUES_F64 = new Float64Array(0);
-const NO_VALUES_F32 = new Float32Array(0);
-
-/** @internal a Tensor with a shape and dtype and no values (over an array with no storage). */
-export function shapeOnly(shape: readonly number[], dtype: DType, why: "stand-in" | "deferred", outputIndex = 0): Tensor {
-  const empty = new NDArray(dtype === "float32" ? NO_VALUES_F32 : NO_VALUES_F64, shape, undefined, 0, { writable: false });
-  const t = new Tensor(empty, why === "stand-in", outputIndex);
-  t._noValues = why;
-  return t;
-}
-
-/**
- * A VJP read the values of a tensor its op does not watch (a stand-in, valueFree). The engine
+ * A VJP read the values of a tensor its op does not watch (a value-free stand-in). The engine
  * rethrows it naming the op whose VJP it was running (`op`); thrown elsewhere, op is null.
  */
 export class UnwatchedRead extends AutogradError {
@@ -197,8 +151,8 @@ export class UnwatchedRead extends AutogradError {
   }
 }
 
-function noValues(t: Tensor): AutogradError {
-  if (t._noValues === "deferred") return new AutogradError(`a ${fmtShape(t.shape)} gradient was read before the engine settled it (accumulator.ts); settle it first`);
+function valueFreeRead(t: Tensor): AutogradError {
+  if (t._valueFree === "deferred") return new AutogradError(`a ${fmtShape(t.shape)} gradient was read before the engine settled it (accumulator.ts); settle it first`);
   return new UnwatchedRead(t.shape, t.gradFn ? t.gradFn.op : null);
 }
 

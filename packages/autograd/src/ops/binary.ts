@@ -6,11 +6,7 @@ import * as nd from "@tapegrad/tensor";
 import { defineOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { sumTo } from "./movement.js";
-
-const constant = (a: nd.NDArray): Tensor => new Tensor(a);
-
-/** The gradient for input i, or null when that input does not require one (saves the work). */
-const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
+import { constant, need } from "./helpers.js";
 
 const ops = {
   neg: defineOp({

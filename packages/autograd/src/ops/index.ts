@@ -8,7 +8,7 @@ import { movementOps } from "./movement.js";
 import { splitOps } from "./split.js";
 import { powOps } from "./pow.js";
 import { matmulOps } from "./matmul.js";
-import { specialOps } from "./special.js";
+import { windowOps } from "./window.js";
 
-export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps, ...specialOps };
+export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps, ...windowOps };
 export type OpName = keyof typeof OPS;

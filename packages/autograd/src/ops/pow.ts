@@ -3,13 +3,10 @@
 
 import * as nd from "@tapegrad/tensor";
 import { defineOp } from "../define-op.js";
-import { Tensor } from "../tensor.js";
 import { bin, mul, sub, where, type Binary } from "./binary.js";
 import { sumTo } from "./movement.js";
 import { log } from "./unary.js";
-
-const constant = (a: nd.NDArray): Tensor => new Tensor(a);
-const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
+import { constant, need } from "./helpers.js";
 
 const ops = {
   pow: defineOp({

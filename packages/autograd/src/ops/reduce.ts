@@ -7,13 +7,12 @@ import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { mul, sub } from "./binary.js";
 import { exp } from "./unary.js";
 import { broadcastTo, reshape } from "./movement.js";
+import { constant } from "./helpers.js";
 
 export interface AxesAttrs {
   axes: number[];
   keepdims: boolean;
 }
-
-const constant = (a: nd.NDArray): Tensor => new Tensor(a);
 
 function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));

@@ -8,11 +8,7 @@ import { defineOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { bin, mul, div, add, sub, neg, type Binary } from "./binary.js";
 import { sumTo } from "./movement.js";
-
-/** A mask or other value the gradient depends on but never differentiates. */
-const constant = (a: nd.NDArray): Tensor => new Tensor(a);
-
-const need = (t: Tensor | undefined): boolean => t !== undefined && t.requiresGrad;
+import { constant, need } from "./helpers.js";
 
 const ops = {
   exp: defineOp({
@@ -119,7 +115,15 @@ const ops = {
       return [mul(g!, constant(nd.mul(nd.ge(x!.data, lo).astype(dt), nd.le(x!.data, hi).astype(dt))))];
     },
   }),
+  erf: defineOp({
+    name: "erf",
+    forward: ([x]) => nd.erf(x!),
+    // d erf(x) = 2/sqrt(pi) e^(-x^2)
+    vjp: ([g], { inputs: [x] }) => [mul(g!, mul(exp(neg(square(x!))), TWO_OVER_SQRT_PI))],
+  }),
 };
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 export const unaryOps = ops;
 
@@ -168,3 +172,5 @@ export const reciprocal: Unary = un(ops.reciprocal);
 export const sigmoidBackward: Binary = bin(ops.sigmoidBackward);
 /** tanhBackward(g, y) = g * (1 - y^2), for y = tanh(x). */
 export const tanhBackward: Binary = bin(ops.tanhBackward);
+/** The error function elementwise (torch.erf), as exact GELU needs. Gradient: g * 2/sqrt(pi) * e^(-x^2). */
+export const erf: Unary = un(ops.erf);
