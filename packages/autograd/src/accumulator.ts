@@ -101,12 +101,10 @@ export class Accumulator implements GradMemory {
     return dense;
   }
 
-  vjpStarting(slots: (Tensor | null)[], keep: boolean): void {
+  vjpStarting(slots: Tensor[], keep: boolean): void {
     for (let i = 0; i < slots.length; i++) {
-      const g = slots[i];
-      if (!g) continue;
-      slots[i] = this.read(g);
-      if (this.owned.delete(slots[i]!) && !keep) this.consumed.push(slots[i]!);
+      const g = (slots[i] = this.read(slots[i]!));
+      if (this.owned.delete(g) && !keep) this.consumed.push(g);
     }
     this.mark = storageSerial();
     this.claimed.length = 0;

@@ -41,11 +41,24 @@ function seed(op: string, root: Tensor, gradient: TensorLike | undefined): Tenso
   return g.dtype === root.dtype ? g : new Tensor(g.data.astype(root.dtype));
 }
 
+/** What gradients() asks for (its leaves and nodes), and the nodes that lead to them; needed null: backward(), every leaf. */
+interface Aim {
+  leaves: Set<Tensor>;
+  nodes: Set<Node>;
+  needed: Set<Node> | null;
+}
+
 /**
- * For gradients(): the nodes whose VJP must run for a gradient to reach one of the targets.
+ * For gradients(): the targets, and the nodes whose VJP must run for a gradient to reach one.
  * The walk skips the others, so a graph it does not need is neither computed nor released.
  */
-function leadingTo(roots: readonly Tensor[], targetLeaves: ReadonlySet<Tensor>, targetNodes: ReadonlySet<Node>): Set<Node> {
+function aimAt(roots: readonly Tensor[], targets: readonly Tensor[] | null): Aim {
+  const aim: Aim = { leaves: new Set(), nodes: new Set(), needed: null };
+  if (targets === null) return aim;
+  for (const t of targets) {
+    if (t.gradFn) aim.nodes.add(t.gradFn);
+    else aim.leaves.add(t);
+  }
   const seen = new Set<Node>();
   const stack: Node[] = [];
   for (const r of roots) if (r.gradFn) stack.push(r.gradFn);
@@ -57,34 +70,16 @@ function leadingTo(roots: readonly Tensor[], targetLeaves: ReadonlySet<Tensor>, 
   }
   // In creation order a node's producers come before it. A released node no longer knows its
   // inputs; it counts as leading somewhere, so that the walk reaches it and reports it.
-  const leads = new Set<Node>();
+  const leads = (aim.needed = new Set<Node>());
   for (const node of [...seen].sort((a, b) => a.id - b.id)) {
     if (node.released) leads.add(node);
     for (const x of node.inputs) {
-      if (x.requiresGrad && (x.gradFn === null ? targetLeaves.has(x) : leads.has(x.gradFn) || targetNodes.has(x.gradFn))) {
+      if (x.requiresGrad && (x.gradFn === null ? aim.leaves.has(x) : leads.has(x.gradFn) || aim.nodes.has(x.gradFn))) {
         leads.add(node);
         break;
       }
     }
   }
-  return leads;
-}
-
-/** What gradients() asks for: its leaves and nodes, and the nodes whose VJPs lead to them (null: backward(), every leaf). */
-interface Aim {
-  leaves: Set<Tensor>;
-  nodes: Set<Node>;
-  needed: Set<Node> | null;
-}
-
-function aimAt(roots: readonly Tensor[], targets: readonly Tensor[] | null): Aim {
-  const aim: Aim = { leaves: new Set(), nodes: new Set(), needed: null };
-  if (targets === null) return aim;
-  for (const t of targets) {
-    if (t.gradFn) aim.nodes.add(t.gradFn);
-    else aim.leaves.add(t);
-  }
-  aim.needed = leadingTo(roots, aim.leaves, aim.nodes);
   return aim;
 }
 
@@ -133,15 +128,8 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
       memory.delivered();
       while (heap.size > 0) {
         const node = heap.pop();
-        const slots = pending.get(node)!;
+        const slots = gradsFor(node, pending.get(node)!);
         pending.delete(node);
-        if (node.released) {
-          throw new AutogradError(
-            `backward: the graph through ${node.op} was already released by an earlier backward; pass { retainGraph: true } to the first backward to run another, or detach() state carried over from a previous step`,
-          );
-        }
-        // an output no gradient reached (one part of a split, say) contributes zeros
-        for (let i = 0; i < slots.length; i++) slots[i] ??= new Tensor(nd.zeros(node.outputs[i]!.shape, node.outputs[i]!.dtype));
         const isTarget = targets !== null && aim.nodes.has(node);
         memory.vjpStarting(slots, isTarget);
         if (isTarget) {
@@ -149,7 +137,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
           if (!aim.needed!.has(node)) continue;
         }
         node.checkSaved();
-        const inGrads = callVjp(node, slots as Tensor[], memory, unreadable);
+        const inGrads = callVjp(node, slots, memory, unreadable);
         memory.vjpDone(inGrads);
         for (let i = 0; i < node.inputs.length; i++) {
           const x = node.inputs[i]!;
@@ -168,6 +156,17 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
   // value, an anomaly) leaves the graph as it was, so the error repeats and nothing is half-done.
   if (!retainGraph) for (const node of visited) node.release();
   return { leaves, captured, memory };
+}
+
+/** The gradients waiting for node's outputs, zeros for an output that none reached (one part of a split, say). */
+function gradsFor(node: Node, slots: (Tensor | null)[]): Tensor[] {
+  if (node.released) {
+    throw new AutogradError(
+      `backward: the graph through ${node.op} was already released by an earlier backward; pass { retainGraph: true } to the first backward to run another, or detach() state carried over from a previous step`,
+    );
+  }
+  for (let i = 0; i < slots.length; i++) slots[i] ??= new Tensor(nd.zeros(node.outputs[i]!.shape, node.outputs[i]!.dtype));
+  return slots as Tensor[];
 }
 
 /**

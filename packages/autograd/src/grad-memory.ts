@@ -24,7 +24,7 @@ export interface GradMemory extends VjpHooks {
   /** g with its values, for the walk to read (a cast, an anomaly scan, a result). */
   read(g: Tensor): Tensor;
   /** A node's VJP will take `slots` (readable on return); `keep`: the caller keeps them too (gradients()). */
-  vjpStarting(slots: (Tensor | null)[], keep: boolean): void;
+  vjpStarting(slots: Tensor[], keep: boolean): void;
   /** The VJP returned `results`; the walk delivers them next. */
   vjpDone(results: readonly (Tensor | null | undefined)[]): void;
   /** Everything the last VJP returned (or the roots' seeds) is delivered. */
