@@ -7,7 +7,7 @@
 // doc-tool tags:
 // - an exported const whose value is a function (`export const exp = kernel("exp", ...)`) is
 //   listed as a function, with its signatures, as TypeDoc's @function tag would make it;
-// - members named with a leading underscore (`_grad`, `_noValues`) are internals, left out as
+// - members named with a leading underscore (`_grad`, `_valueFree`) are internals, left out as
 //   @internal ones are (excludeInternal in typedoc.json).
 
 import { readFileSync, writeFileSync } from "node:fs";

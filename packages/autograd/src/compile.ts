@@ -1,7 +1,7 @@
 // compile: trace a step once, replay the recorded kernels on later calls.
 //
 // A call traces by running the function eagerly while @tapegrad/tensor records every kernel it
-// calls (trace.ts there): the forward's, the backward's, the optimizer's. A replay calls the
+// calls (kernel.ts and record.ts there): the forward's, the backward's, the optimizer's. A replay calls the
 // same kernels again on the same buffers, with no Tensor, no node and no engine in between.
 // Tensor and NDArray arguments are placeholders: each call's values are copied into arrays the
 // trace read. What the function reaches through closures (parameters, their .grad, optimizer
@@ -64,7 +64,7 @@ interface Plan {
   numbers: { value: number; read: number }[];
   /** The item() reads of the traced call. */
   reads: readonly ItemRead[];
-  /** The gradient reference each tensor was left with (see grad-bindings.ts), put back after a replay. */
+  /** The gradient reference each tensor was left with (see compile-hook.ts), put back after a replay. */
   bindings: [Tensor, Tensor | null][];
 }
 
