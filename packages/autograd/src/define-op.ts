@@ -35,6 +35,12 @@ export interface OpSpec<A> {
    * other (non-leaf) tensor gets an error naming the op.
    */
   watch?: Watch;
+  /**
+   * @deprecated Ignored. A VJP now asks for a deferred weight-gradient product itself, through
+   * the hooks it is given (`hooks?.rowProducts(a, g)`, see VjpHooks); kept so that specs written
+   * for earlier versions still type-check.
+   */
+  sumOfRowProducts?: boolean;
 }
 
 /** An op with several outputs (split, unbind): as OpSpec, with one gradient per output into its VJP. */
