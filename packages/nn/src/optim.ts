@@ -7,6 +7,7 @@ import * as nd from "@tapegrad/tensor";
 import { DTypeError, NDArray, ShapeError, ValueError, fmtShape, isTracing, type DType } from "@tapegrad/tensor";
 import { CompileError, Tensor } from "@tapegrad/autograd";
 import { copyHyper, decodeState, encodeState, type OptimizerStateDict, type ParamState, type StateSpec } from "./optim-state.js";
+import { readPositional, type PositionalArgs } from "./positional.js";
 
 export type { OptimizerStateDict, OptimizerMeta, ParamState } from "./optim-state.js";
 
@@ -269,6 +270,27 @@ function withDefaults<H extends object>(label: string, base: H, options: Partial
   return out as H;
 }
 
+/** The positional parameters after params, in torch.optim's order. */
+const SGD_POSITIONAL = ["lr", "momentum", "dampening", "weightDecay", "nesterov"] as const;
+const ADAM_POSITIONAL = ["lr", "betas", "eps", "weightDecay", "amsgrad"] as const;
+
+/** An optimizer's arguments after params, as the options object or PyTorch's positional form. */
+function readOptimizerArgs(label: string, names: readonly string[], args: readonly unknown[]): Record<string, unknown> {
+  return readPositional(
+    {
+      label, names, signature: `${label}(params, ${names.map((n) => `${n}?`).join(", ")}, options?)`,
+      firstIs: "a number", firstFits: (v) => typeof v === "number", firstRequired: false,
+    },
+    args,
+  );
+}
+
+/** SGD's arguments after params: `{ lr, momentum, ... }`, or `lr, momentum?, dampening?, weightDecay?, nesterov?` then options for the rest (maximize). */
+export type SGDArgs = PositionalArgs<[lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean], Partial<SGDOptions>>;
+
+/** Adam's and AdamW's arguments after params: `{ lr, betas, ... }`, or `lr, betas?, eps?, weightDecay?, amsgrad?` then options for the rest (maximize). */
+export type AdamArgs = PositionalArgs<[lr: number, betas: readonly [number, number], eps: number, weightDecay: number, amsgrad: boolean], Partial<AdamOptions>>;
+
 // ---------------------------------------------------------------- SGD
 
 /** SGD's hyperparameters, with PyTorch's defaults: lr 1e-3, momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false. Nesterov needs momentum > 0 and dampening 0. */
@@ -289,7 +311,19 @@ export interface SGDOptions {
  *   x -= lr * g
  */
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: ParamsArg<SGDOptions>, options: Partial<SGDOptions> = {}) {
+  /**
+   * `new SGD(params, { lr: 0.1, momentum: 0.9 })`, or PyTorch's positional form
+   * `new SGD(params, lr, momentum?, dampening?, weightDecay?, nesterov?, options?)`
+   * (`new SGD(params, 0.1, 0.9)`; `new SGD(params, 0.1, { maximize: true })`).
+   *
+   * @example
+   * ```ts
+   * const opt = new SGD(model.parameters(), 0.1, 0.9); // lr 0.1, momentum 0.9, as torch.optim.SGD(params, 0.1, 0.9)
+   * opt.paramGroups[0]!.momentum; // 0.9
+   * ```
+   */
+  constructor(params: ParamsArg<SGDOptions>, ...args: SGDArgs) {
+    const options = readOptimizerArgs("SGD", SGD_POSITIONAL, args) as Partial<SGDOptions>;
     super("SGD", params, withDefaults("SGD", { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options));
   }
 
@@ -430,7 +464,18 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 /** Adam, as torch.optim.Adam (weightDecay is an L2 term added to the gradient). */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
-  constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
+  /**
+   * `new Adam(params, { lr: 0.01 })`, or PyTorch's positional form
+   * `new Adam(params, lr, betas?, eps?, weightDecay?, amsgrad?, options?)`.
+   *
+   * @example
+   * ```ts
+   * const opt = new Adam(model.parameters(), 0.01); // lr 0.01, as torch.optim.Adam(params, 0.01)
+   * opt.paramGroups[0]!.lr; // 0.01
+   * ```
+   */
+  constructor(params: ParamsArg<AdamOptions>, ...args: AdamArgs) {
+    const options = readOptimizerArgs("Adam", ADAM_POSITIONAL, args) as Partial<AdamOptions>;
     super("Adam", params, withDefaults<AdamOptions>("Adam", { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options));
   }
 }
@@ -438,7 +483,18 @@ export class Adam extends AdamBase {
 /** AdamW, as torch.optim.AdamW: decoupled weight decay, 0.01 by default. */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
+  /**
+   * `new AdamW(params, { lr: 0.01 })`, or PyTorch's positional form
+   * `new AdamW(params, lr, betas?, eps?, weightDecay?, amsgrad?, options?)`.
+   *
+   * @example
+   * ```ts
+   * const opt = new AdamW(model.parameters(), 0.01, [0.9, 0.98]);
+   * opt.paramGroups[0]!.weightDecay; // 0.01, AdamW's default
+   * ```
+   */
+  constructor(params: ParamsArg<AdamOptions>, ...args: AdamArgs) {
+    const options = readOptimizerArgs("AdamW", ADAM_POSITIONAL, args) as Partial<AdamOptions>;
     super("AdamW", params, withDefaults<AdamOptions>("AdamW", { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options));
   }
 }

@@ -9,6 +9,7 @@ import * as nd from "@tapegrad/tensor";
 import { ValueError } from "@tapegrad/tensor";
 import { restoreState, saveState } from "@tapegrad/tensor/internal";
 import { writeGroupValue, type Optimizer } from "./optim.js";
+import { readPositional, type PositionalArgs } from "./positional.js";
 
 /** What a scheduler reads and writes in a parameter group. */
 interface Group {
@@ -54,6 +55,21 @@ function check(ok: boolean, op: string, what: string): void {
 }
 
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/**
+ * A scheduler's arguments after the optimizer: the options object, or PyTorch's positional
+ * values (`names`, in torch.optim.lr_scheduler's order) with an optional options object after.
+ */
+function schedulerArgs(
+  label: string, names: readonly string[], args: readonly unknown[],
+  first: { is: string; fits: (v: unknown) => boolean; required: boolean },
+): Record<string, unknown> {
+  const sig = names.map((n, i) => (i === 0 && first.required ? n : `${n}?`)).join(", ");
+  return readPositional(
+    { label, names, signature: `${label}(optimizer, ${sig})`, firstIs: first.is, firstFits: first.fits, firstRequired: first.required },
+    args,
+  );
+}
 
 /**
  * The base of the learning-rate schedulers (PyTorch's torch.optim.lr_scheduler.LRScheduler):
@@ -248,7 +264,16 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
-  constructor(optimizer: AnyOptimizer, { stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }) {
+  /**
+   * `new StepLR(opt, { stepSize: 10, gamma: 0.5 })` or PyTorch's `new StepLR(opt, 10, 0.5)`.
+   *
+   * @example
+   * ```ts
+   * const sched = new StepLR(opt, 10, 0.5); // halve the lr every 10 steps
+   * ```
+   */
+  constructor(optimizer: AnyOptimizer, ...args: PositionalArgs<[stepSize: number, gamma: number], { stepSize: number; gamma?: number }>) {
+    const { stepSize, gamma = 0.1 } = schedulerArgs("StepLR", ["stepSize", "gamma"], args, { is: "a positive integer", fits: isNum, required: true }) as { stepSize: number; gamma?: number };
     super("StepLR", optimizer);
     check(Number.isInteger(stepSize) && stepSize > 0, "StepLR", `stepSize must be a positive integer, got ${stepSize}`);
     check(isNum(gamma), "StepLR", `gamma must be a finite number, got ${gamma}`);
@@ -273,7 +298,16 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
-  constructor(optimizer: AnyOptimizer, { milestones, gamma = 0.1 }: { milestones: number[]; gamma?: number }) {
+  /**
+   * `new MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 })` or PyTorch's `new MultiStepLR(opt, [30, 80], 0.1)`.
+   *
+   * @example
+   * ```ts
+   * const sched = new MultiStepLR(opt, [30, 80], 0.1); // lr * 0.1 at steps 30 and 80
+   * ```
+   */
+  constructor(optimizer: AnyOptimizer, ...args: PositionalArgs<[milestones: number[], gamma: number], { milestones: number[]; gamma?: number }>) {
+    const { milestones, gamma = 0.1 } = schedulerArgs("MultiStepLR", ["milestones", "gamma"], args, { is: "a list of integers", fits: Array.isArray, required: true }) as { milestones: number[]; gamma?: number };
     super("MultiStepLR", optimizer);
     check(Array.isArray(milestones) && milestones.every((m) => Number.isInteger(m)), "MultiStepLR", `milestones must be a list of integers, got ${JSON.stringify(milestones)}`);
     check(isNum(gamma), "MultiStepLR", `gamma must be a finite number, got ${gamma}`);
@@ -299,7 +333,16 @@ export class MultiStepLR extends LRScheduler {
 /** lr * gamma every step. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
-  constructor(optimizer: AnyOptimizer, { gamma }: { gamma: number }) {
+  /**
+   * `new ExponentialLR(opt, { gamma: 0.9 })` or PyTorch's `new ExponentialLR(opt, 0.9)`.
+   *
+   * @example
+   * ```ts
+   * const sched = new ExponentialLR(opt, 0.9); // lr * 0.9 each step
+   * ```
+   */
+  constructor(optimizer: AnyOptimizer, ...args: PositionalArgs<[gamma: number], { gamma: number }>) {
+    const { gamma } = schedulerArgs("ExponentialLR", ["gamma"], args, { is: "a finite number", fits: isNum, required: true }) as { gamma: number };
     super("ExponentialLR", optimizer);
     check(isNum(gamma), "ExponentialLR", `gamma must be a finite number, got ${gamma}`);
     this.gamma = gamma;
@@ -325,7 +368,16 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
-  constructor(optimizer: AnyOptimizer, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
+  /**
+   * `new CosineAnnealingLR(opt, { tMax: 100, etaMin: 1e-5 })` or PyTorch's `new CosineAnnealingLR(opt, 100, 1e-5)`.
+   *
+   * @example
+   * ```ts
+   * const sched = new CosineAnnealingLR(opt, 100); // from the base lr down to 0 over 100 steps
+   * ```
+   */
+  constructor(optimizer: AnyOptimizer, ...args: PositionalArgs<[tMax: number, etaMin: number], { tMax: number; etaMin?: number }>) {
+    const { tMax, etaMin = 0 } = schedulerArgs("CosineAnnealingLR", ["tMax", "etaMin"], args, { is: "a positive number", fits: isNum, required: true }) as { tMax: number; etaMin?: number };
     super("CosineAnnealingLR", optimizer);
     check(isNum(tMax) && tMax > 0, "CosineAnnealingLR", `tMax must be a positive number, got ${tMax}`);
     check(isNum(etaMin), "CosineAnnealingLR", `etaMin must be a finite number, got ${etaMin}`);
@@ -357,7 +409,22 @@ export class LinearLR extends LRScheduler {
   startFactor: number;
   endFactor: number;
   totalIters: number;
-  constructor(optimizer: AnyOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+  /**
+   * `new LinearLR(opt, { startFactor: 0.1, totalIters: 10 })` or PyTorch's
+   * `new LinearLR(opt, startFactor?, endFactor?, totalIters?)`; defaults 1/3, 1 and 5.
+   *
+   * @example
+   * ```ts
+   * const warmup = new LinearLR(opt, 0.1, 1, 10); // from 0.1 lr up to lr over 10 steps
+   * ```
+   */
+  constructor(
+    optimizer: AnyOptimizer,
+    ...args: PositionalArgs<[startFactor: number, endFactor: number, totalIters: number], { startFactor?: number; endFactor?: number; totalIters?: number }>
+  ) {
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = schedulerArgs("LinearLR", ["startFactor", "endFactor", "totalIters"], args, {
+      is: "a number in [0, 1]", fits: isNum, required: false,
+    }) as { startFactor?: number; endFactor?: number; totalIters?: number };
     super("LinearLR", optimizer);
     check(isNum(startFactor) && startFactor >= 0 && startFactor <= 1, "LinearLR", `startFactor must be in [0, 1], got ${startFactor}`);
     check(isNum(endFactor) && endFactor >= 0 && endFactor <= 1, "LinearLR", `endFactor must be in [0, 1], got ${endFactor}`);
@@ -383,10 +450,24 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** LambdaLR's function: the factor of the base lr at a step. */
+export type LrLambda = (epoch: number) => number;
+
 /** base lr * lrLambda(step), one function for every group or one per group. */
 export class LambdaLR extends LRScheduler {
   private readonly lrLambdas: ((epoch: number) => number)[];
-  constructor(optimizer: AnyOptimizer, { lrLambda }: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[] }) {
+  /**
+   * `new LambdaLR(opt, { lrLambda })` or PyTorch's `new LambdaLR(opt, lrLambda)`.
+   *
+   * @example
+   * ```ts
+   * const sched = new LambdaLR(opt, (epoch) => 0.95 ** epoch);
+   * ```
+   */
+  constructor(optimizer: AnyOptimizer, ...args: PositionalArgs<[lrLambda: LrLambda | LrLambda[]], { lrLambda: LrLambda | LrLambda[] }>) {
+    const { lrLambda } = schedulerArgs("LambdaLR", ["lrLambda"], args, {
+      is: "a function or a list of functions", fits: (v) => typeof v === "function" || Array.isArray(v), required: true,
+    }) as { lrLambda: LrLambda | LrLambda[] };
     super("LambdaLR", optimizer);
     const n = groupsOf(optimizer).length;
     const list = Array.isArray(lrLambda) ? [...lrLambda] : Array.from({ length: n }, () => lrLambda);
@@ -429,6 +510,11 @@ export interface OneCycleLROptions {
   threePhase?: boolean;
 }
 
+const ONE_CYCLE_POSITIONAL = [
+  "maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum",
+  "divFactor", "finalDivFactor", "threePhase",
+];
+
 interface Phase {
   endStep: number;
   startLr: "initialLr" | "maxLr" | "minLr";
@@ -452,9 +538,32 @@ export class OneCycleLR extends LRScheduler {
   groupValues: { initialLr: number; maxLr: number; minLr: number; maxMomentum: number; baseMomentum: number }[];
   private phases: Phase[];
 
-  constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
-    super("OneCycleLR", optimizer);
+  /**
+   * `new OneCycleLR(opt, { maxLr: 0.1, totalSteps: 1000 })` or PyTorch's positional form
+   * `new OneCycleLR(opt, maxLr, totalSteps?, epochs?, stepsPerEpoch?, pctStart?, annealStrategy?,
+   * cycleMomentum?, baseMomentum?, maxMomentum?, divFactor?, finalDivFactor?, threePhase?)`.
+   *
+   * @example
+   * ```ts
+   * const sched = new OneCycleLR(opt, 0.1, 1000); // up to 0.1 and down over 1000 steps
+   * ```
+   */
+  constructor(
+    optimizer: AnyOptimizer,
+    ...args: PositionalArgs<
+      [
+        maxLr: number | number[], totalSteps: number | undefined, epochs: number | undefined, stepsPerEpoch: number | undefined, pctStart: number,
+        annealStrategy: "cos" | "linear", cycleMomentum: boolean, baseMomentum: number | number[], maxMomentum: number | number[],
+        divFactor: number, finalDivFactor: number, threePhase: boolean,
+      ],
+      OneCycleLROptions
+    >
+  ) {
     const op = "OneCycleLR";
+    const options = schedulerArgs(op, ONE_CYCLE_POSITIONAL, args, {
+      is: "a positive number or a list of them", fits: (v) => isNum(v) || Array.isArray(v), required: true,
+    }) as unknown as OneCycleLROptions;
+    super("OneCycleLR", optimizer);
     const {
       maxLr, totalSteps, epochs, stepsPerEpoch, pctStart = 0.3, annealStrategy = "cos", cycleMomentum = true,
       baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, threePhase = false,
@@ -556,7 +665,20 @@ export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[];
   milestones: number[];
 
-  constructor(optimizer: AnyOptimizer, { schedulers, milestones }: { schedulers: LRScheduler[]; milestones: number[] }) {
+  /**
+   * `new SequentialLR(opt, { schedulers, milestones })` or PyTorch's `new SequentialLR(opt, schedulers, milestones)`.
+   *
+   * @example
+   * ```ts
+   * const warmup = new LinearLR(opt, 0.1, 1, 5);
+   * const decay = new ExponentialLR(opt, 0.9);
+   * const sched = new SequentialLR(opt, [warmup, decay], [5]); // warm up for 5 steps, then decay
+   * ```
+   */
+  constructor(optimizer: AnyOptimizer, ...args: PositionalArgs<[schedulers: LRScheduler[], milestones: number[]], { schedulers: LRScheduler[]; milestones: number[] }>) {
+    const { schedulers, milestones } = schedulerArgs("SequentialLR", ["schedulers", "milestones"], args, {
+      is: "a list of schedulers", fits: Array.isArray, required: true,
+    }) as { schedulers: LRScheduler[]; milestones: number[] };
     super("SequentialLR", optimizer);
     const op = "SequentialLR";
     check(Array.isArray(schedulers) && schedulers.length > 0 && schedulers.every((s) => s instanceof LRScheduler), op, "schedulers must be a non-empty list of schedulers");
