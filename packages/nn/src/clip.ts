@@ -1,5 +1,6 @@
-// Gradient clipping by the global norm, as torch.nn.utils.clip_grad_norm_: one norm over all
-// parameters' gradients together, and every gradient scaled by the same factor.
+// Gradient clipping, as torch.nn.utils does it: by the global norm (clip_grad_norm_: one norm
+// over all parameters' gradients together, and every gradient scaled by the same factor), and
+// by value (clip_grad_value_: each element clamped).
 
 import * as nd from "@tapegrad/tensor";
 import { NDArray, ValueError, fmtShape, kernel } from "@tapegrad/tensor";
@@ -67,4 +68,34 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
     else t.grad = nd.mul(g, c); // a broadcast view cannot be written element by element
   }
   return total.item();
+}
+
+/**
+ * Clamps every gradient into [-clipValue, clipValue], in place (PyTorch's clip_grad_value_).
+ * Parameters without a gradient are skipped; a NaN stays NaN, as torch.clamp leaves it. The
+ * clamping is done by kernels, so inside a compiled step a replay clamps again.
+ *
+ * @example
+ * ```ts
+ * const p = new Parameter(nd.array([1, 2, 3]));
+ * p.grad = nd.array([-5, 0.5, 7]);
+ * clipGradValue([p], 1);
+ * p.grad.toArray(); // [-1, 0.5, 1]
+ * ```
+ */
+export function clipGradValue(params: Iterable<Tensor> | Tensor, clipValue: number): void {
+  if (typeof clipValue !== "number" || !(clipValue >= 0)) {
+    throw new ValueError(`clipGradValue: clipValue must be a non-negative number (the gradients are clamped into [-clipValue, clipValue]), got ${String(clipValue)}`);
+  }
+  const list = params instanceof Tensor ? [params] : Array.from(params);
+  for (const t of list) {
+    const g = t.grad;
+    if (g === null) continue;
+    if (g.writable) {
+      nd.maximum(g, -clipValue, g);
+      nd.minimum(g, clipValue, g);
+    } else {
+      t.grad = nd.minimum(nd.maximum(g, -clipValue), clipValue); // a broadcast view cannot be written element by element
+    }
+  }
 }

@@ -24,14 +24,15 @@ export {
 } from "./losses.js";
 export {
   Optimizer, SGD, Adam, AdamW,
-  type SGDOptions, type AdamOptions, type ParamGroup, type ParamGroupInput, type ParamsArg, type ParamState,
+  type SGDOptions, type AdamOptions, type SGDArgs, type AdamArgs, type ParamGroup, type ParamGroupInput, type ParamsArg, type ParamState,
   type OptimizerStateDict, type OptimizerMeta,
 } from "./optim.js";
 export {
   LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, OneCycleLR, SequentialLR,
-  type SchedulerStateDict, type OneCycleLROptions,
+  type SchedulerStateDict, type OneCycleLROptions, type LrLambda,
 } from "./schedulers.js";
-export { clipGradNorm, type ClipGradNormOptions } from "./clip.js";
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip.js";
+export { type PositionalArgs } from "./positional.js";
 export {
   saveSafetensors, loadSafetensors, parseSafetensors, loadSafetensorsInto, SafetensorsError, SAFETENSORS_MAX_HEADER_SIZE,
   type SafetensorsErrorKind, type SaveSafetensorsOptions, type FloatFileDType, type SafetensorsFile, type StateDictModule,
