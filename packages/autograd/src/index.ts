@@ -23,3 +23,9 @@ export { matmul } from "./ops/matmul.js";
 export { unfold, pad } from "./ops/window.js";
 export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";
 export { formatTensor, type TensorPrintOptions } from "./print.js";
+export {
+  randn, rand, zeros, ones, full, arange, zerosLike, onesLike, fullLike, randnLike, randLike,
+  type FactoryOptions, type RandomFactoryOptions, type SizeArgs,
+} from "./factories.js";
+// the default generator that randn and rand draw from (the tensor package's, seeded as torch.manual_seed)
+export { manualSeed, getDefaultRng } from "@tapegrad/tensor";

@@ -1,25 +1,15 @@
 // Initialisation and the default random stream. Modules draw their initial weights from an
 // `rng` option or from the default stream, which `manualSeed` resets (PyTorch's manual_seed).
 
-import { RandomState, NDArray, type DType } from "@tapegrad/tensor";
+import { RandomState, NDArray, getDefaultRng, type DType } from "@tapegrad/tensor";
 import * as nd from "@tapegrad/tensor";
 
-const defaultRng = new RandomState(0);
+// The default stream is the tensor package's default generator, which autograd's randn and rand
+// draw from too: one manualSeed seeds initialisation and those factories alike, as
+// torch.manual_seed does. Re-exported so that nn's names keep working.
+export { manualSeed, getDefaultRng } from "@tapegrad/tensor";
 
-/**
- * Starts the default random stream afresh from `seed` (PyTorch's torch.manual_seed): modules made
- * afterwards without an `rng` option draw the same initial weights each run. The stream is
- * reseeded in place (RandomState.seed, a kernel), so that inside a compiled step a replay
- * reseeds it too.
- */
-export function manualSeed(seed: number): void {
-  defaultRng.seed(seed);
-}
-
-/** The default random stream: what modules draw initial weights (and Dropout its masks) from when given no `rng`. It is always the same object; manualSeed reseeds it. */
-export function getDefaultRng(): RandomState {
-  return defaultRng;
-}
+const defaultRng: RandomState = getDefaultRng();
 
 /** U(-bound, bound) of the given shape and dtype. */
 export function uniform(shape: readonly number[], bound: number, rng: RandomState = defaultRng, dtype: DType = "float64"): NDArray {

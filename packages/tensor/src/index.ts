@@ -28,6 +28,7 @@ export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsquee
 export { type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";
+export { manualSeed, getDefaultRng } from "./default-rng.js";
 export { setNumThreads, getNumThreads } from "./wasm/threads.js";
 export { formatArray, formatRepr, type FormatOptions } from "./format.js";
 
