@@ -29,6 +29,7 @@ export {
 } from "./optim.js";
 export {
   LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, OneCycleLR, SequentialLR,
+  ReduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauStateDict,
   type SchedulerStateDict, type OneCycleLROptions, type LrLambda,
 } from "./schedulers.js";
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip.js";

@@ -6,8 +6,9 @@
 // `optimizer.step()` and `scheduler.step()` once per step.
 
 import * as nd from "@tapegrad/tensor";
-import { ValueError } from "@tapegrad/tensor";
+import { NDArray, ValueError, isTracing } from "@tapegrad/tensor";
 import { restoreState, saveState } from "@tapegrad/tensor/internal";
+import { CompileError, Tensor } from "@tapegrad/autograd";
 import { writeGroupValue, type Optimizer } from "./optim.js";
 import { readPositional, type PositionalArgs } from "./positional.js";
 
@@ -728,5 +729,251 @@ export class SequentialLR extends LRScheduler {
   protected override loadOwn(sd: SchedulerStateDict): void {
     this.milestones = [...(sd.milestones as number[])];
     (sd.schedulers as SchedulerStateDict[]).forEach((s, i) => this.schedulers[i]!.loadStateDict(s));
+  }
+}
+
+// ---------------------------------------------------------------- ReduceLROnPlateau
+
+/** ReduceLROnPlateau's options, PyTorch's arguments in camelCase, with its defaults. */
+export interface ReduceLROnPlateauOptions {
+  /** "min" (default): a lower metric is better (a loss); "max": a higher one is (an accuracy). */
+  mode?: "min" | "max";
+  /** The lr is multiplied by this on a plateau; below 1 (default 0.1). */
+  factor?: number;
+  /** How many steps without improvement are borne before the lr is cut (default 10). */
+  patience?: number;
+  /** How much better a metric must be to count as an improvement (default 1e-4). */
+  threshold?: number;
+  /** "rel" (default): better than best * (1 ∓ threshold); "abs": better than best ∓ threshold. */
+  thresholdMode?: "rel" | "abs";
+  /** Steps to wait after a cut before counting bad steps again (default 0). */
+  cooldown?: number;
+  /** The lowest lr, one for all groups or one per group (default 0). */
+  minLr?: number | number[];
+  /** A cut smaller than this is not made (default 1e-8). */
+  eps?: number;
+}
+
+/** ReduceLROnPlateau's state: PyTorch's state_dict fields in camelCase. `best` is null where JSON has turned PyTorch's starting ±inf into null. */
+export interface ReduceLROnPlateauStateDict {
+  scheduler: "ReduceLROnPlateau";
+  mode: "min" | "max";
+  factor: number;
+  patience: number;
+  threshold: number;
+  thresholdMode: "rel" | "abs";
+  cooldown: number;
+  cooldownCounter: number;
+  minLrs: number[];
+  eps: number;
+  best: number | null;
+  numBadEpochs: number;
+  lastEpoch: number;
+  lastLr: number[];
+}
+
+const PLATEAU_POSITIONAL = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"];
+
+/**
+ * Cuts the learning rate by `factor` when a metric has stopped improving for `patience` steps
+ * (PyTorch 1.13's torch.optim.lr_scheduler.ReduceLROnPlateau): call `step(metric)` once per
+ * evaluation with the metric as a number (a validation loss in "min" mode).
+ *
+ * It reads the metric as a JS number to decide, so its step cannot be part of a compiled step
+ * (a replay would not decide again): called while one is traced it is a CompileError. Call it
+ * between compiled steps; the optimizer reads the lr it wrote at every replay.
+ *
+ * @example
+ * ```ts
+ * const opt = new SGD(model.parameters(), 0.1);
+ * const sched = new ReduceLROnPlateau(opt, { patience: 2, factor: 0.5 });
+ * for (const loss of [1, 0.9, 0.95, 0.92, 0.91]) sched.step(loss);
+ * opt.paramGroups[0]!.lr; // 0.05: three steps without beating 0.9
+ * ```
+ */
+export class ReduceLROnPlateau {
+  readonly optimizer: AnyOptimizer;
+  mode: "min" | "max";
+  factor: number;
+  patience: number;
+  threshold: number;
+  thresholdMode: "rel" | "abs";
+  cooldown: number;
+  minLrs: number[];
+  eps: number;
+  /** The best metric so far (±Infinity before the first). */
+  best: number;
+  /** Steps since the last improvement. */
+  numBadEpochs = 0;
+  /** Steps left in the cooldown after a cut. */
+  cooldownCounter = 0;
+  /** The number of steps taken. */
+  lastEpoch = 0;
+  private lastLr: number[];
+
+  /**
+   * `new ReduceLROnPlateau(opt, { mode, factor, patience, ... })`, or PyTorch's positional form
+   * `new ReduceLROnPlateau(opt, mode?, factor?, patience?, threshold?, thresholdMode?, cooldown?, minLr?, eps?)`.
+   */
+  constructor(
+    optimizer: AnyOptimizer,
+    ...args: PositionalArgs<
+      [mode: "min" | "max", factor: number, patience: number, threshold: number, thresholdMode: "rel" | "abs", cooldown: number, minLr: number | number[], eps: number],
+      ReduceLROnPlateauOptions
+    >
+  ) {
+    const op = "ReduceLROnPlateau";
+    const o = schedulerArgs(op, PLATEAU_POSITIONAL, args, { is: '"min" or "max"', fits: (v) => typeof v === "string", required: false }) as ReduceLROnPlateauOptions;
+    for (const k of Object.keys(o)) check(PLATEAU_POSITIONAL.includes(k), op, `unknown option ${JSON.stringify(k)}; known: ${PLATEAU_POSITIONAL.join(", ")}`);
+    check(typeof optimizer === "object" && optimizer !== null && Array.isArray((optimizer as { paramGroups?: unknown }).paramGroups), op, "expected an optimizer");
+    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = o;
+    const n = groupsOf(optimizer).length;
+    check(mode === "min" || mode === "max", op, `mode must be "min" or "max", got ${JSON.stringify(mode)}`);
+    check(thresholdMode === "rel" || thresholdMode === "abs", op, `thresholdMode must be "rel" or "abs", got ${JSON.stringify(thresholdMode)}`);
+    check(isNum(factor) && factor < 1, op, `factor must be a number below 1, got ${factor}`);
+    check(Number.isInteger(patience) && patience >= 0, op, `patience must be a non-negative integer, got ${patience}`);
+    check(Number.isInteger(cooldown) && cooldown >= 0, op, `cooldown must be a non-negative integer, got ${cooldown}`);
+    check(isNum(threshold), op, `threshold must be a finite number, got ${threshold}`);
+    check(isNum(eps) && eps >= 0, op, `eps must be a non-negative number, got ${eps}`);
+    const minLrs = Array.isArray(minLr) ? [...minLr] : Array.from({ length: n }, () => minLr);
+    check(minLrs.length === n && minLrs.every((v) => isNum(v) && v >= 0), op, `expected minLr as one non-negative number or ${n} (one per parameter group), got ${JSON.stringify(minLr)}`);
+    this.optimizer = optimizer;
+    this.mode = mode;
+    this.factor = factor;
+    this.patience = patience;
+    this.threshold = threshold;
+    this.thresholdMode = thresholdMode;
+    this.cooldown = cooldown;
+    this.minLrs = minLrs;
+    this.eps = eps;
+    this.best = this.modeWorse();
+    this.lastLr = groupsOf(optimizer).map((g) => g.lr);
+  }
+
+  private modeWorse(): number {
+    return this.mode === "min" ? Infinity : -Infinity;
+  }
+
+  /** Whether `a` beats `best` by the threshold (PyTorch's is_better). */
+  isBetter(a: number, best: number): boolean {
+    if (this.mode === "min") return this.thresholdMode === "rel" ? a < best * (1 - this.threshold) : a < best - this.threshold;
+    return this.thresholdMode === "rel" ? a > best * (this.threshold + 1) : a > best + this.threshold;
+  }
+
+  /** Whether a cut was made within the last `cooldown` steps. */
+  get inCooldown(): boolean {
+    return this.cooldownCounter > 0;
+  }
+
+  /**
+   * Counts one evaluation of the metric (a number, or a one-element Tensor or NDArray read as
+   * one) and cuts each group's lr to max(lr * factor, minLr) once more than `patience` steps
+   * have gone by without an improvement.
+   */
+  step(metric: number | Tensor | NDArray): void {
+    const op = "ReduceLROnPlateau.step";
+    if (isTracing()) {
+      throw new CompileError(
+        `${op}(metric) called inside a compiled step: it reads the metric as a JS number to decide whether to cut the lr, which a replay would not decide again. ` +
+          "Call it between calls of the compiled step (return the metric from the step and pass it to sched.step outside)",
+      );
+    }
+    let current: number;
+    if (typeof metric === "number") current = metric;
+    else if ((metric instanceof Tensor || metric instanceof NDArray) && metric.size === 1) current = metric.item();
+    else throw new ValueError(`${op}: expected the metric as a number (or a one-element tensor), got ${metric instanceof Tensor || metric instanceof NDArray ? `shape [${metric.shape.join(",")}]` : typeof metric}`);
+    this.lastEpoch++;
+    if (this.isBetter(current, this.best)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs++;
+    }
+    if (this.inCooldown) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0; // bad steps in the cooldown do not count
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.reduceLr();
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = groupsOf(this.optimizer).map((g) => g.lr);
+  }
+
+  private reduceLr(): void {
+    groupsOf(this.optimizer).forEach((g, i) => {
+      const old = g.lr;
+      const next = Math.max(old * this.factor, this.minLrs[i]!);
+      if (old - next > this.eps) g.lr = next;
+    });
+  }
+
+  /** Each group's lr after the last step. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** A copy of the state (plain JSON but for `best`, ±Infinity before the first metric, which JSON writes as null and loadStateDict reads back). */
+  stateDict(): ReduceLROnPlateauStateDict {
+    return {
+      scheduler: "ReduceLROnPlateau", mode: this.mode, factor: this.factor, patience: this.patience, threshold: this.threshold,
+      thresholdMode: this.thresholdMode, cooldown: this.cooldown, cooldownCounter: this.cooldownCounter, minLrs: [...this.minLrs], eps: this.eps,
+      best: this.best, numBadEpochs: this.numBadEpochs, lastEpoch: this.lastEpoch, lastLr: [...this.lastLr],
+    };
+  }
+
+  /** Restores a stateDict(); every field is checked before anything changes. */
+  loadStateDict(sd: ReduceLROnPlateauStateDict): void {
+    const op = "ReduceLROnPlateau.loadStateDict";
+    check(typeof sd === "object" && sd !== null, op, "expected a scheduler state dict");
+    check(sd.scheduler === "ReduceLROnPlateau", op, `the state dict is a ${String(sd.scheduler)}'s, not a ReduceLROnPlateau's`);
+    const n = groupsOf(this.optimizer).length;
+    check(sd.mode === "min" || sd.mode === "max", op, `mode must be "min" or "max", got ${JSON.stringify(sd.mode)}`);
+    check(sd.thresholdMode === "rel" || sd.thresholdMode === "abs", op, `thresholdMode must be "rel" or "abs", got ${JSON.stringify(sd.thresholdMode)}`);
+    check(isNum(sd.factor) && sd.factor < 1, op, `factor must be a number below 1, got ${sd.factor}`);
+    for (const k of ["patience", "cooldown", "cooldownCounter", "numBadEpochs", "lastEpoch"] as const) {
+      check(Number.isInteger(sd[k]) && sd[k] >= 0, op, `${k} must be a non-negative integer, got ${JSON.stringify(sd[k])}`);
+    }
+    check(isNum(sd.threshold) && isNum(sd.eps), op, "threshold and eps must be finite numbers");
+    check(sd.best === null || typeof sd.best === "number", op, `best must be a number, got ${JSON.stringify(sd.best)}`);
+    for (const k of ["minLrs", "lastLr"] as const) {
+      check(Array.isArray(sd[k]) && sd[k].length === n && sd[k].every(isNum), op, `${k} must be ${n} finite numbers (one per parameter group), got ${JSON.stringify(sd[k])}`);
+    }
+    this.mode = sd.mode;
+    this.factor = sd.factor;
+    this.patience = sd.patience;
+    this.threshold = sd.threshold;
+    this.thresholdMode = sd.thresholdMode;
+    this.cooldown = sd.cooldown;
+    this.cooldownCounter = sd.cooldownCounter;
+    this.minLrs = [...sd.minLrs];
+    this.eps = sd.eps;
+    this.best = sd.best ?? this.modeWorse();
+    this.numBadEpochs = sd.numBadEpochs;
+    this.lastEpoch = sd.lastEpoch;
+    this.lastLr = [...sd.lastLr];
+  }
+
+  /**
+   * compile's check (replay-state.ts): what a step changes, the groups' lrs included. A step is
+   * refused inside a compiled step, so this only matters to a compiled step that reaches the
+   * scheduler otherwise; it is kept like the other schedulers' so that none is an exception.
+   */
+  [saveState](): unknown {
+    return {
+      best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch,
+      lastLr: [...this.lastLr], lrs: groupsOf(this.optimizer).map((g) => g.lr),
+    };
+  }
+
+  [restoreState](snapshot: unknown): void {
+    const s = snapshot as { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number; lastLr: number[]; lrs: number[] };
+    this.best = s.best;
+    this.numBadEpochs = s.numBadEpochs;
+    this.cooldownCounter = s.cooldownCounter;
+    this.lastEpoch = s.lastEpoch;
+    this.lastLr = [...s.lastLr];
+    groupsOf(this.optimizer).forEach((g, i) => writeGroupValue(g, "lr", s.lrs[i]));
   }
 }
