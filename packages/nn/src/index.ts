@@ -38,6 +38,10 @@ export {
   saveSafetensors, loadSafetensors, parseSafetensors, loadSafetensorsInto, SafetensorsError, SAFETENSORS_MAX_HEADER_SIZE,
   type SafetensorsErrorKind, type SaveSafetensorsOptions, type FloatFileDType, type SafetensorsFile, type StateDictModule,
 } from "./safetensors.js";
+export {
+  saveCheckpoint, loadCheckpoint, CheckpointError,
+  type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint, type CheckpointScheduler,
+} from "./checkpoint.js";
 export { GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, gelu, silu } from "./activations.js";
 export { LayerNorm, type LayerNormOptions } from "./norm.js";
 export { Conv1d, Conv2d, type ConvOptions, type IntOrTuple } from "./conv.js";

@@ -136,7 +136,22 @@ export abstract class Optimizer<H extends object> {
    * any problem this throws and nothing changes. Arrays are copied, cast to each parameter's dtype.
    */
   loadStateDict(sd: { tensors: Record<string, NDArray>; meta: unknown }): void {
-    const { groups, state } = decodeState(sd, {
+    const { groups, state } = this.decode(sd);
+    this.paramGroups.forEach((g, gi) => Object.assign(g, groups[gi]!));
+    this.state.clear();
+    for (const [p, st] of state) this.state.set(p, st);
+  }
+
+  /**
+   * Checks a state dict as loadStateDict does, changing nothing: throws what loadStateDict
+   * would throw (loadCheckpoint checks every part of a checkpoint before it loads any).
+   */
+  checkStateDict(sd: { tensors: Record<string, NDArray>; meta: unknown }): void {
+    this.decode(sd);
+  }
+
+  private decode(sd: { tensors: Record<string, NDArray>; meta: unknown }) {
+    return decodeState(sd, {
       label: this.label,
       paramGroups: this.paramGroups,
       defaults: this.defaults,
@@ -144,9 +159,6 @@ export abstract class Optimizer<H extends object> {
       stateSpec: (h) => this.stateSpec(h),
       checkComplete: (where, st, h) => this.checkComplete(where, st, h),
     });
-    this.paramGroups.forEach((g, gi) => Object.assign(g, groups[gi]!));
-    this.state.clear();
-    for (const [p, st] of state) this.state.set(p, st);
   }
 
   /**
