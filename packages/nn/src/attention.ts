@@ -6,7 +6,7 @@ import * as nd from "@tapegrad/tensor";
 import { NDArray, ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkInputDType } from "./module.js";
 import { getDefaultRng, uniform } from "./init.js";
 import { checkSize, Dropout, Linear, type LayerOptions } from "./layers.js";
 
@@ -117,6 +117,9 @@ export class MultiheadAttention extends Module {
     if (![q, k, v].every((t) => t.ndim === q.ndim && (t.ndim === 2 || t.ndim === 3) && t.shape[t.ndim - 1] === E)) {
       throw new ShapeError(`MultiheadAttention: query, key and value must all be ${this.batchFirst ? "(batch, seq" : "(seq, batch"}, ${E}) or (seq, ${E}), got ${shapes}`);
     }
+    checkInputDType("MultiheadAttention", q, this.in_proj_weight, "query");
+    checkInputDType("MultiheadAttention", k, this.in_proj_weight, "key");
+    checkInputDType("MultiheadAttention", v, this.in_proj_weight, "value");
     if (unbatched) [q, k, v] = [q, k, v].map((t) => ag.unsqueeze(t, 1)) as [Tensor, Tensor, Tensor];
     else if (this.batchFirst) [q, k, v] = [q, k, v].map((t) => ag.permute(t, [1, 0, 2])) as [Tensor, Tensor, Tensor];
     const [L, N] = [q.shape[0]!, q.shape[1]!];

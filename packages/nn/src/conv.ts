@@ -6,7 +6,7 @@ import * as nd from "@tapegrad/tensor";
 import { ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkInputDType } from "./module.js";
 import { getDefaultRng, uniform } from "./init.js";
 import { checkSize, type LayerOptions } from "./layers.js";
 
@@ -112,6 +112,7 @@ abstract class ConvNd extends Module {
     if (t.shape[1] !== this.inChannels) {
       throw new ShapeError(`${this.kind}: input has ${t.shape[1]} channels, expected ${this.inChannels} (input shape ${fmtShape(ag.toTensor(x).shape)}, weight ${fmtShape(this.weight.shape)})`);
     }
+    checkInputDType(this.kind, t, this.weight);
     const widths = this.padWidths();
     const padded = t.shape.slice(2).map((d, i) => d + widths[i]![0] + widths[i]![1]);
     checkFits(this.kind, ag.toTensor(x).shape, padded, this.kernelSize, this.dilation, widths.map(([a]) => a));

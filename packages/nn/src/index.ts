@@ -3,7 +3,7 @@
 
 import "./print.js"; // String(model), console.log(model): PyTorch's print(model), attached to the classes
 
-export { Module, Parameter, StateDictError, type StateDict, type ModuleOptions } from "./module.js";
+export { Module, Parameter, StateDictError, checkInputDType, type StateDict, type ModuleOptions } from "./module.js";
 export { manualSeed, getDefaultRng, uniform, normal } from "./init.js";
 export { Linear, Embedding, Dropout, ReLU, Tanh, Sigmoid, Sequential, type LayerOptions } from "./layers.js";
 export { ModuleList, ModuleDict } from "./containers.js";

@@ -4,7 +4,7 @@ import * as nd from "@tapegrad/tensor";
 import { RandomState, fmtShape, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkInputDType } from "./module.js";
 import { getDefaultRng, normal, uniform } from "./init.js";
 
 /** Options every layer with weights takes: the dtype of its parameters (default float64) and the random stream they are initialised from. */
@@ -49,6 +49,7 @@ export class Linear extends Module {
     if (t.shape[t.ndim - 1] !== this.inFeatures) {
       throw new nd.ShapeError(`Linear: input has shape ${fmtShape(t.shape)}, expected last dim ${this.inFeatures}`);
     }
+    checkInputDType("Linear", t, this.weight);
     const y = ag.matmul(t, this.weight.T);
     return this.bias ? y.add(this.bias) : y;
   }

@@ -3,7 +3,7 @@
 // `this.weight_ih = new Parameter(...)` is all a layer writes to be saved, loaded and optimized.
 
 import * as nd from "@tapegrad/tensor";
-import { NDArray, TapegradError, fmtShape, type DType } from "@tapegrad/tensor";
+import { DTypeError, NDArray, TapegradError, fmtShape, type DType } from "@tapegrad/tensor";
 import { restoreState, saveState } from "@tapegrad/tensor/internal";
 import { Tensor } from "@tapegrad/autograd";
 
@@ -302,3 +302,32 @@ function warnLegacyKeys(old: string, now: string): void {
       `0, 1, ... as in PyTorch (${JSON.stringify(now)}). It was loaded; save the module again to write the new keys.`,
   );
 }
+
+/**
+ * Throws a DTypeError when a floating input's dtype differs from a module's floating parameter's,
+ * as PyTorch raises ("expected scalar type Float but found Double") rather than compute silently
+ * in the wider dtype; integer inputs (ids, masks) and plain numbers pass. Layers call it once per
+ * forward, on what they multiply by their weights; a module of your own may too.
+ *
+ * @example
+ * ```ts
+ * class Scale extends Module {
+ *   w = new Parameter(nd.ones([3], "float32"));
+ *   forward(x: Tensor): Tensor {
+ *     checkInputDType("Scale", x, this.w); // a float64 x: DTypeError naming float64 and float32
+ *     return x.mul(this.w);
+ *   }
+ * }
+ * ```
+ */
+export function checkInputDType(op: string, input: unknown, param: Tensor | null | undefined, what = "input"): void {
+  if (!param) return;
+  const d = input instanceof Tensor || input instanceof NDArray ? input.dtype : null;
+  if (d === null || d === param.dtype || !nd.isFloat(d) || !nd.isFloat(param.dtype)) return;
+  throw new DTypeError(
+    `${op}: ${what} has dtype ${d} but the module's parameters are ${param.dtype} (PyTorch: "expected scalar type ${torchName(param.dtype)} but found ${torchName(d)}"); ` +
+      `cast the ${what} with .astype("${param.dtype}"), or make the module with { dtype: "${d}" }`,
+  );
+}
+
+const torchName = (d: DType): string => (d === "float32" ? "Float" : d === "float64" ? "Double" : d);

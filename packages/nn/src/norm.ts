@@ -5,7 +5,7 @@ import * as nd from "@tapegrad/tensor";
 import { ShapeError, fmtShape, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkInputDType } from "./module.js";
 import { checkSize } from "./layers.js";
 
 /** Options of LayerNorm, with PyTorch's defaults: eps 1e-5, elementwiseAffine true, bias true, dtype float64. */
@@ -42,6 +42,7 @@ export class LayerNorm extends Module {
     if (t.ndim < k || !nd.shapesEqual(tail, this.normalizedShape)) {
       throw new ShapeError(`LayerNorm: input has shape ${fmtShape(t.shape)}, expected it to end in ${fmtShape(this.normalizedShape)}`);
     }
+    checkInputDType("LayerNorm", t, this.weight ?? this.bias);
     const axes = Array.from({ length: k }, (_, i) => t.ndim - k + i);
     const mu = ag.mean(t, axes, true);
     const d = ag.sub(t, mu);

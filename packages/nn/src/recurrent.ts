@@ -6,7 +6,7 @@ import * as nd from "@tapegrad/tensor";
 import { NDArray, ShapeError, ValueError, fmtShape, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkInputDType } from "./module.js";
 import { getDefaultRng, uniform } from "./init.js";
 import { checkSize, Dropout, type LayerOptions } from "./layers.js";
 import { notebookLayout, pytorchLayout, type NotebookParams } from "./notebook-params.js";
@@ -128,12 +128,15 @@ export class LSTMCell extends GatedCell {
   forward(x: TensorLike, state?: readonly [TensorLike, TensorLike]): [Tensor, Tensor] {
     const [xb, unbatched] = batched(ag.toTensor(x));
     validateStep("LSTMCell", xb, this.inputSize);
+    checkInputDType("LSTMCell", xb, this.weight_ih);
     const B = xb.shape[0]!;
     let h = state ? ag.toTensor(state[0]) : zerosState(xb, this.hiddenSize);
     let c = state ? ag.toTensor(state[1]) : zerosState(xb, this.hiddenSize);
     if (unbatched && state) [h, c] = [h.unsqueeze(0), c.unsqueeze(0)];
     validateState("LSTMCell", h, [B, this.hiddenSize], "h");
     validateState("LSTMCell", c, [B, this.hiddenSize], "c");
+    checkInputDType("LSTMCell", h, this.weight_hh, "h");
+    checkInputDType("LSTMCell", c, this.weight_hh, "c");
     const [h2, c2] = this.step(this.project(xb), [h, c]) as [Tensor, Tensor];
     return unbatched ? [h2.squeeze(0), c2.squeeze(0)] : [h2, c2];
   }
@@ -206,9 +209,11 @@ export class GRUCell extends GatedCell {
   forward(x: TensorLike, h?: TensorLike): Tensor {
     const [xb, unbatched] = batched(ag.toTensor(x));
     validateStep("GRUCell", xb, this.inputSize);
+    checkInputDType("GRUCell", xb, this.weight_ih);
     let h0 = h !== undefined ? ag.toTensor(h) : zerosState(xb, this.hiddenSize);
     if (unbatched && h !== undefined) h0 = h0.unsqueeze(0);
     validateState("GRUCell", h0, [xb.shape[0]!, this.hiddenSize], "h");
+    checkInputDType("GRUCell", h0, this.weight_hh, "h");
     const [h2] = this.step(this.project(xb), [h0]) as [Tensor];
     return unbatched ? h2.squeeze(0) : h2;
   }
@@ -296,6 +301,7 @@ export abstract class RecurrentStack<C extends Module & StepCell> extends Module
       throw new ShapeError(`${kind}: input must be ${layout}${this.inputSize}) or (seq, ${this.inputSize}), got ${fmtShape(ag.toTensor(x).shape)}`);
     }
     const [T, B] = [input.shape[0]!, input.shape[1]!];
+    checkInputDType(kind, input, this.cell(0).weight_hh); // once per forward, not per step
     if (T === 0) throw new ValueError(`${kind}: the sequence has no steps (input shape ${fmtShape(ag.toTensor(x).shape)})`);
     const dirs = this.bidirectional ? 2 : 1;
     const stateShape = [this.numLayers * dirs, B, this.hiddenSize];
@@ -303,6 +309,7 @@ export abstract class RecurrentStack<C extends Module & StepCell> extends Module
       let t = ag.toTensor(s);
       if (unbatched && t.ndim === 2) t = t.unsqueeze(1);
       validateState(kind, t, stateShape, k === 0 ? "h0" : "c0");
+      checkInputDType(kind, t, this.cell(0).weight_hh, k === 0 ? "h0" : "c0");
       return t;
     });
     const mask = this.stepMask(T, B, input.dtype, options);

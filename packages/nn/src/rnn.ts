@@ -6,6 +6,7 @@ import { ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { getDefaultRng } from "./init.js";
+import { checkInputDType } from "./module.js";
 import { GatedCell, RecurrentStack, type RecurrentOptions, type SequenceOptions, type StackOptions } from "./recurrent.js";
 
 /** The activation of an Elman RNN: "tanh" (PyTorch's default) or "relu"; anything else is a ValueError. */
@@ -49,6 +50,8 @@ export class RNNCell extends GatedCell {
     if (xb.ndim !== 2 || xb.shape[1] !== this.inputSize) {
       throw new ShapeError(`RNNCell: input must be (batch, ${this.inputSize}), got ${fmtShape(ag.toTensor(x).shape)}`);
     }
+    checkInputDType("RNNCell", xb, this.weight_ih);
+    if (h !== undefined) checkInputDType("RNNCell", h, this.weight_hh, "h");
     let h0 = h !== undefined ? ag.toTensor(h) : new Tensor(nd.zeros([xb.shape[0]!, this.hiddenSize], xb.dtype));
     if (unbatched && h !== undefined) h0 = h0.unsqueeze(0);
     if (!nd.shapesEqual(h0.shape, [xb.shape[0]!, this.hiddenSize])) {
