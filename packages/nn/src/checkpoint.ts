@@ -149,38 +149,7 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer | ArrayBufferView
   if (optimizer !== undefined && !(optimizer instanceof Optimizer)) throw new CheckpointError(`${op}: optimizer must be an Optimizer, got ${describe(optimizer)}`);
   if (scheduler !== undefined && !isScheduler(scheduler)) throw new CheckpointError(`${op}: scheduler must have stateDict() and loadStateDict(), got ${describe(scheduler)}`);
 
-  let file: ReturnType<typeof parseSafetensors>;
-  try {
-    file = parseSafetensors(bytes);
-  } catch (e) {
-    if (e instanceof SafetensorsError) throw new CheckpointError(`${op}: not a checkpoint: not a safetensors file (${e.message})`);
-    throw e;
-  }
-  const raw = file.metadata?.[KEY];
-  if (raw === undefined) {
-    throw new CheckpointError(
-      `${op}: not a checkpoint: a safetensors file without "${KEY}" metadata (a file of weights alone loads with loadSafetensors and model.loadStateDict)`,
-    );
-  }
-  let meta: Meta;
-  try {
-    meta = JSON.parse(raw, decodeFloats) as Meta;
-  } catch (e) {
-    throw new CheckpointError(`${op}: not a checkpoint: its "${KEY}" metadata is not JSON (${(e as Error).message})`);
-  }
-  if (typeof meta !== "object" || meta === null || meta.format !== FORMAT) {
-    throw new CheckpointError(`${op}: not a checkpoint of this version: format ${JSON.stringify((meta as { format?: unknown } | null)?.format)}, expected ${JSON.stringify(FORMAT)}`);
-  }
-
-  const modelSd: Record<string, NDArray> = {};
-  const optTensors: Record<string, NDArray> = {};
-  const strays: string[] = [];
-  for (const [k, v] of Object.entries(file.tensors)) {
-    if (k.startsWith("model.")) modelSd[k.slice(6)] = v;
-    else if (k.startsWith("optimizer.")) optTensors[k.slice(10)] = v;
-    else strays.push(k);
-  }
-  if (strays.length) throw new CheckpointError(`${op}: not a checkpoint: tensors outside model.* and optimizer.*: ${strays.join(", ")}`);
+  const { meta, modelSd, optTensors } = parse(op, bytes);
 
   // the model: keys, shapes and dtypes exactly (a resume must be bitwise, so no cast)
   const own = model.stateDict();
@@ -246,6 +215,82 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer | ArrayBufferView
   model.loadStateDict(modelSd);
   for (const [rng, state] of wanted) rng.setState(state as never);
   return { step: meta.step ?? null, extra: meta.extra ?? null, rngs: Object.keys(gens) };
+}
+
+/** The file's parts, checked to be a checkpoint: its metadata, and its tensors split by owner. */
+function parse(op: string, bytes: Uint8Array | ArrayBuffer | ArrayBufferView): { meta: Meta; modelSd: Record<string, NDArray>; optTensors: Record<string, NDArray> } {
+  let file: ReturnType<typeof parseSafetensors>;
+  try {
+    file = parseSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new CheckpointError(`${op}: not a checkpoint: not a safetensors file (${e.message})`);
+    throw e;
+  }
+  const raw = file.metadata?.[KEY];
+  if (raw === undefined) {
+    throw new CheckpointError(
+      `${op}: not a checkpoint: a safetensors file without "${KEY}" metadata (a file of weights alone loads with loadSafetensors and model.loadStateDict)`,
+    );
+  }
+  let meta: Meta;
+  try {
+    meta = JSON.parse(raw, decodeFloats) as Meta;
+  } catch (e) {
+    throw new CheckpointError(`${op}: not a checkpoint: its "${KEY}" metadata is not JSON (${(e as Error).message})`);
+  }
+  if (typeof meta !== "object" || meta === null || meta.format !== FORMAT) {
+    throw new CheckpointError(`${op}: not a checkpoint of this version: format ${JSON.stringify((meta as { format?: unknown } | null)?.format)}, expected ${JSON.stringify(FORMAT)}`);
+  }
+
+  const modelSd: Record<string, NDArray> = {};
+  const optTensors: Record<string, NDArray> = {};
+  const strays: string[] = [];
+  for (const [k, v] of Object.entries(file.tensors)) {
+    if (k.startsWith("model.")) modelSd[k.slice(6)] = v;
+    else if (k.startsWith("optimizer.")) optTensors[k.slice(10)] = v;
+    else strays.push(k);
+  }
+  if (strays.length) throw new CheckpointError(`${op}: not a checkpoint: tensors outside model.* and optimizer.*: ${strays.join(", ")}`);
+  return { meta, modelSd, optTensors };
+}
+
+/** What a checkpoint holds besides the arrays, read without loading anything. */
+export interface CheckpointInfo {
+  step: number | null;
+  extra: unknown;
+  /** The model's state-dict keys with their shapes and dtypes. */
+  model: Record<string, { shape: number[]; dtype: string }>;
+  /** The optimizer's kind ("Adam") when the file holds its state, else null. */
+  optimizer: string | null;
+  /** The scheduler's kind ("StepLR") when the file holds its state, else null. */
+  scheduler: string | null;
+  /** The names of the generators it holds. */
+  rngs: string[];
+}
+
+/**
+ * Reads a checkpoint's step, extra and contents without loading it into anything: what a program
+ * needs to build the model before loadCheckpoint (a config kept in `extra`, say). A file that is
+ * not a checkpoint is a CheckpointError.
+ *
+ * @example
+ * ```ts
+ * const { extra } = readCheckpointInfo(bytes);
+ * const model = new Net((extra as { config: Config }).config);
+ * loadCheckpoint(bytes, { model });
+ * ```
+ */
+export function readCheckpointInfo(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): CheckpointInfo {
+  const { meta, modelSd } = parse("readCheckpointInfo", bytes);
+  const kind = (x: unknown, field: string): string | null => (x && typeof x === "object" && typeof (x as Record<string, unknown>)[field] === "string" ? ((x as Record<string, unknown>)[field] as string) : null);
+  return {
+    step: meta.step ?? null,
+    extra: meta.extra ?? null,
+    model: Object.fromEntries(Object.entries(modelSd).map(([k, v]) => [k, { shape: [...v.shape], dtype: v.dtype }])),
+    optimizer: kind(meta.optimizer, "optimizer"),
+    scheduler: kind(meta.scheduler, "scheduler"),
+    rngs: Object.keys(meta.rngs && typeof meta.rngs === "object" ? meta.rngs : {}),
+  };
 }
 
 function isScheduler(s: unknown): s is CheckpointScheduler {

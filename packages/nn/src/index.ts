@@ -39,7 +39,7 @@ export {
   type SafetensorsErrorKind, type SaveSafetensorsOptions, type FloatFileDType, type SafetensorsFile, type StateDictModule,
 } from "./safetensors.js";
 export {
-  saveCheckpoint, loadCheckpoint, CheckpointError,
+  saveCheckpoint, loadCheckpoint, readCheckpointInfo, CheckpointError, type CheckpointInfo,
   type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint, type CheckpointScheduler,
 } from "./checkpoint.js";
 export { GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, gelu, silu } from "./activations.js";

@@ -10,7 +10,7 @@ import { NDArray, RandomState } from "@tapegrad/tensor";
 import { compile, tensor, type Tensor } from "@tapegrad/autograd";
 import {
   Adam, CheckpointError, Dropout, Linear, OneCycleLR, ReLU, ReduceLROnPlateau, SGD, Sequential, StepLR, getDefaultRng, loadCheckpoint, manualSeed,
-  mseLoss, saveCheckpoint, saveSafetensors, type LRScheduler, type Module, type Optimizer,
+  mseLoss, readCheckpointInfo, saveCheckpoint, saveSafetensors, type LRScheduler, type Module, type Optimizer,
 } from "@tapegrad/nn";
 
 interface Run {
@@ -108,6 +108,17 @@ describe("a resumed run is bit for bit the unbroken run", () => {
     loadCheckpoint(bytes, { model: c.model, optimizer: c.opt, scheduler: c.sched });
     expect(c.sched.stateDict()).toEqual(a.sched.stateDict());
     expect(c.opt.paramGroups[0]!).toMatchObject({ lr: 0.05 });
+  });
+
+  it("readCheckpointInfo reads the step, extra and contents without loading (to build the model first)", () => {
+    const model = new Linear(2, 3, { dtype: "float32" });
+    const opt = new SGD(model.parameters(), 0.1, 0.9);
+    const bytes = saveCheckpoint({ model, optimizer: opt as never, scheduler: new StepLR(opt, 3), step: 7, extra: { config: { hidden: 3 } }, rngs: { data: new RandomState(1) } });
+    expect(readCheckpointInfo(bytes)).toEqual({
+      step: 7, extra: { config: { hidden: 3 } }, optimizer: "SGD", scheduler: "StepLR", rngs: ["default", "data"],
+      model: { weight: { shape: [3, 2], dtype: "float32" }, bias: { shape: [3], dtype: "float32" } },
+    });
+    expect(() => readCheckpointInfo(saveSafetensors(model as never))).toThrow(CheckpointError);
   });
 
   it("the weights are an ordinary safetensors file: model.<state-dict key>", () => {
