@@ -138,6 +138,24 @@ export abstract class Optimizer<H extends object> {
   loadStateDict(sd: { tensors: Record<string, NDArray>; meta: unknown }): void {
     const { groups, state } = this.decode(sd);
     this.paramGroups.forEach((g, gi) => Object.assign(g, groups[gi]!));
+    // An entry that exists already, of the same shape and dtype, takes the loaded values in place:
+    // a compiled step that has run holds those arrays (its replays update them), so a new array
+    // in their stead would leave the replays updating a stale copy while eager updates the new one.
+    for (const [p, st] of state) {
+      const old = this.state.get(p);
+      if (!old) continue;
+      for (const [k, v] of Object.entries(st)) {
+        const cur = old[k];
+        if (!(cur instanceof NDArray)) continue;
+        if (v instanceof NDArray && v.dtype === cur.dtype && nd.shapesEqual(v.shape, cur.shape)) {
+          cur.assign(v);
+          st[k] = cur;
+        } else if (typeof v === "number" && cur.size === 1 && cur.ndim === 0) {
+          cur.assign(v); // a counter kept as a 0-d array (Adam's step)
+          st[k] = cur;
+        }
+      }
+    }
     this.state.clear();
     for (const [p, st] of state) this.state.set(p, st);
   }

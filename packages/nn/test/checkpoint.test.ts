@@ -89,6 +89,22 @@ describe("a resumed run is bit for bit the unbroken run", () => {
     }
   }
 
+  it("loaded into the objects of a compiled step that has already run, the replays go on from the loaded state", () => {
+    manualSeed(1);
+    const straight = build(0, false);
+    train(straight, 12);
+    const want = bits(straight);
+    manualSeed(1);
+    const first = build(0, false);
+    train(first, 5);
+    const bytes = saveCheckpoint({ model: first.model, optimizer: first.opt, scheduler: first.sched, rngs: { data: first.data } });
+    const second = build(31, true);
+    train(second, 4); // traced and replayed: its replays hold the optimizer's state arrays
+    loadCheckpoint(bytes, { model: second.model, optimizer: second.opt, scheduler: second.sched, rngs: { data: second.data } });
+    train(second, 7);
+    expect(bits(second)).toEqual(want);
+  });
+
   it("ReduceLROnPlateau's state (best = inf before any metric) and SGD's momentum come back too", () => {
     const make = () => {
       const model = new Linear(2, 1, { rng: new RandomState(5) });
