@@ -107,7 +107,7 @@ export abstract class Optimizer<H extends object> {
   step<T = undefined>(closure?: () => T): T | undefined {
     const loss = closure ? closure() : undefined;
     // every group checked before any is updated: a refusal at replay leaves the parameters as they were
-    this.paramGroups.forEach((group, gi) => Optimizer.sameStructure.call(this, gi, this.structure(group)));
+    this.paramGroups.forEach((group, gi) => Optimizer.sameStructure.call(this, gi, this.traceShape(group)));
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = p.grad;
@@ -186,7 +186,7 @@ export abstract class Optimizer<H extends object> {
    * replay, but which kernels run is fixed by the trace.
    */
   private static readonly sameStructure = nd.kernel("Optimizer.structure", function (this: Optimizer<object>, gi: number, traced: string): void {
-    const now = this.structure(this.paramGroups[gi]!);
+    const now = this.traceShape(this.paramGroups[gi]!);
     if (now !== traced) {
       throw new CompileError(
         `${this.label}.step: parameter group ${gi} now has ${now}, but the compiled step was traced with ${traced}, which runs other kernels; ` +
@@ -194,6 +194,21 @@ export abstract class Optimizer<H extends object> {
       );
     }
   });
+
+  /**
+   * What fixes the kernels a step runs for a group: its structure() and which state entries each
+   * parameter holds (a state dict loaded between calls may hold fewer, as one saved before the
+   * first step does, and then eager creates entries where a replay would update the old ones).
+   */
+  private traceShape(group: ParamGroup<H>): string {
+    const entries = group.params.map((p) => {
+      const st = this.state.get(p);
+      return st ? Object.keys(st).sort().join(",") : "none";
+    });
+    const states = entries.every((e) => e === entries[0]) ? `state ${entries[0]} for every parameter` : `state ${entries.join(" / ")}`;
+    const s = this.structure(group);
+    return s ? `${s}, ${states}` : states;
+  }
 
   /**
    * The hyperparameters that choose which kernels update() runs, as words (what a replay cannot

@@ -105,6 +105,36 @@ describe("a resumed run is bit for bit the unbroken run", () => {
     expect(bits(second)).toEqual(want);
   });
 
+  it("a checkpoint with less optimizer state than a compiled step traced (saved before the first step) is refused at replay, and resumes after step.reset()", () => {
+    const make = () => {
+      const model = new Linear(3, 2, { rng: new RandomState(0) });
+      const opt = new SGD(model.parameters(), 0.1, 0.9);
+      const fn = (x: Tensor, y: Tensor) => {
+        opt.zeroGrad();
+        const loss = mseLoss(model.forward(x), y);
+        loss.backward();
+        opt.step();
+        return loss;
+      };
+      return { model, opt, fn };
+    };
+    const batch = (i: number) => {
+      const r = new RandomState(i);
+      return [tensor(r.randn(4, 3)), tensor(r.randn(4, 2))] as const;
+    };
+    const eager = make();
+    const bytes = saveCheckpoint({ model: eager.model, optimizer: eager.opt as never });
+    for (let i = 0; i < 4; i++) eager.fn(...batch(i));
+    const comp = make();
+    const step = compile(comp.fn);
+    for (let i = 0; i < 4; i++) step(...batch(50 + i));
+    loadCheckpoint(bytes, { model: comp.model, optimizer: comp.opt as never });
+    expect(() => step(...batch(0))).toThrow(/SGD.step: parameter group 0 now has .*state none for every parameter.*traced with .*state momentum_buffer.*call step.reset\(\)/);
+    step.reset();
+    for (let i = 0; i < 4; i++) step(...batch(i));
+    expect(comp.model.weight.data.toArray()).toEqual(eager.model.weight.data.toArray());
+  });
+
   it("ReduceLROnPlateau's state (best = inf before any metric) and SGD's momentum come back too", () => {
     const make = () => {
       const model = new Linear(2, 1, { rng: new RandomState(5) });
