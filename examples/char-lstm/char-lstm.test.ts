@@ -68,3 +68,54 @@ describe("char-lstm", () => {
     expect(text).toMatch(/validation on all [\d,]+ validation chars: \d+\.\d+ bits\/char/);
   }, 120_000);
 });
+
+describe("char-lstm checkpoints", () => {
+  // the weights and Adam's state a file holds must come back unchanged, whichever format wrote it
+  const build = async () => {
+    const { CharModel } = await import("./model.js");
+    const { Adam } = await import("@tapegrad/nn");
+    const { RandomState } = await import("@tapegrad/tensor");
+    const config = { hidden: 8, layers: 1, embed: 4, seqLen: 5, batch: 2, lr: 0.01, steps: 3, seed: 3, clip: 1, dtype: "float64" as const, evalEvery: 10 };
+    const model = new CharModel(6, config, new RandomState(3));
+    const opt = new Adam(model.parameters(), { lr: 0.01 });
+    return { model, opt, config };
+  };
+  const run = (config: object) => ({ config, chars: ["a", "b", "c", "d", "e", "f"], step: 7, seconds: 1, rng: null, sampleRng: null, history: [] }) as never;
+  const same = (a: { stateDict(): Record<string, { toArray(): unknown }> }, b: typeof a) => {
+    const [x, y] = [a.stateDict(), b.stateDict()];
+    expect(Object.keys(y)).toEqual(Object.keys(x));
+    for (const k of Object.keys(x)) expect(y[k]!.toArray(), k).toEqual(x[k]!.toArray());
+  };
+
+  it("writes nn's saveCheckpoint format and reads it back into fresh objects", async () => {
+    const { encodeCheckpoint, readCharCheckpoint } = await import("./model.js");
+    const a = await build();
+    const bytes = encodeCheckpoint(a.model, a.opt, run(a.config));
+    const ck = readCharCheckpoint(bytes, "new.safetensors");
+    expect(ck.meta.step).toBe(7);
+    const { CharModel } = await import("./model.js");
+    const { RandomState } = await import("@tapegrad/tensor");
+    const b = new CharModel(6, a.config, new RandomState(99)); // other initial weights
+    ck.restore(b);
+    same(a.model as never, b as never);
+  });
+
+  it("still reads a checkpoint in the format this example wrote before (model.* and optim.* with a tapegrad metadata entry)", async () => {
+    const { readCharCheckpoint, CharModel } = await import("./model.js");
+    const { saveSafetensors, Adam } = await import("@tapegrad/nn");
+    const { RandomState, NDArray } = await import("@tapegrad/tensor");
+    const a = await build();
+    const sd: Record<string, never> = {};
+    for (const [k, v] of Object.entries(a.model.stateDict())) sd[`model.${k}`] = v as never;
+    const os = a.opt.stateDict();
+    for (const [k, v] of Object.entries(os.tensors)) sd[`optim.${k}`] = v as never;
+    const bytes = saveSafetensors(sd, { metadata: { tapegrad: JSON.stringify({ ...(run(a.config) as object), optim: os.meta }) } });
+    const ck = readCharCheckpoint(bytes, "old.safetensors");
+    const b = new CharModel(6, a.config, new RandomState(99));
+    ck.restore(b, new Adam(b.parameters(), { lr: 0.01 }));
+    same(a.model as never, b as never);
+    expect(() => readCharCheckpoint(saveSafetensors({ w: new NDArray(new Float64Array(2), [2]) }), "other.safetensors")).toThrow(
+      /other\.safetensors: not a char-lstm checkpoint/,
+    );
+  });
+});

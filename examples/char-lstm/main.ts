@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { RandomState, type DType, type NDArray } from "@tapegrad/tensor";
 import { compile, type Tensor } from "@tapegrad/autograd";
 import { Adam, CosineAnnealingLR, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
-import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
+import { CharModel, LN2, batchAt, readCharCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
 import { parseOptions, usageError } from "../lib/cli.js";
 import { Progress, formatDuration, devNull } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
@@ -59,7 +59,7 @@ function saveCheckpoint(path: string, model: CharModel, opt: Adam, meta: Checkpo
 // that it is not this example's checkpoint.
 function loadCheckpoint(flag: string, path: string) {
   try {
-    return decodeCheckpoint(readFileSync(path), path);
+    return readCharCheckpoint(readFileSync(path), path);
   } catch (e) {
     const why = (e as Error).message.split("\n")[0]!.replace(`${path}: `, "").replace(/^not a char-lstm checkpoint \((.*)\)$/, "it has $1");
     usageError(flag, path, `a char-lstm checkpoint (${why})`);
@@ -71,10 +71,10 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   const say = o.quiet ? () => {} : (s: string) => console.log(s);
 
   if (o.sample) {
-    const { meta, model: weights } = loadCheckpoint("sample", o.sample);
+    const { meta, restore } = loadCheckpoint("sample", o.sample);
     const model = new CharModel(meta.chars.length, meta.config, new RandomState(0));
     try {
-      model.loadStateDict(weights);
+      restore(model);
     } catch (e) {
       usageError("sample", o.sample, `a char-lstm checkpoint whose weights fit its own config (${(e as Error).message.split("\n")[0]})`);
     }
@@ -122,8 +122,11 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   let seconds = 0;
   let history: Checkpoint["history"] = [];
   if (resumed) {
-    model.loadStateDict(resumed.model);
-    opt.loadStateDict({ tensors: resumed.optim, meta: resumed.meta.optim });
+    try {
+      resumed.restore(model, opt);
+    } catch (e) {
+      usageError("resume", o.resume, `a char-lstm checkpoint whose weights fit its own config (${(e as Error).message.split("\n")[0]})`);
+    }
     rng.setState(resumed.meta.rng as never);
     sampleRng.setState(resumed.meta.sampleRng as never);
     ({ step, seconds, history } = resumed.meta);

@@ -6,7 +6,10 @@ import * as nd from "@tapegrad/tensor";
 import { RandomState, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
-import { Adam, Embedding, LSTM, Linear, Module, crossEntropy, parseSafetensors, saveSafetensors, type SchedulerStateDict, type StateDict } from "@tapegrad/nn";
+import {
+  Adam, Embedding, LSTM, Linear, Module, crossEntropy, loadCheckpoint, parseSafetensors, readCheckpointInfo, saveCheckpoint,
+  type SchedulerStateDict, type StateDict,
+} from "@tapegrad/nn";
 
 export interface Config {
   hidden: number;
@@ -114,17 +117,57 @@ export interface Checkpoint {
   sched?: SchedulerStateDict;
 }
 
-/** A checkpoint as safetensors bytes: the model's weights under model.*, Adam's state under optim.*, the run in the metadata. */
+/**
+ * A checkpoint as safetensors bytes, written by nn's saveCheckpoint: the model's weights and
+ * Adam's state as arrays, the run (config, vocabulary, step, streams, history) as its `extra`.
+ */
 export function encodeCheckpoint(model: CharModel, opt: Adam, meta: Checkpoint): Uint8Array {
-  const sd: Record<string, nd.NDArray> = {};
-  for (const [k, v] of Object.entries(model.stateDict())) sd[`model.${k}`] = v;
-  const os = opt.stateDict();
-  for (const [k, v] of Object.entries(os.tensors)) sd[`optim.${k}`] = v;
-  return saveSafetensors(sd, { metadata: { tapegrad: JSON.stringify({ ...meta, optim: os.meta }) } });
+  return saveCheckpoint({ model, optimizer: opt, step: meta.step, extra: meta });
 }
 
-/** The parts of a checkpoint; throws (naming `source`) when the bytes are no safetensors file or carry no char-lstm metadata. */
-export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): { meta: Checkpoint & { optim: unknown }; model: StateDict; optim: StateDict } {
+/** A char-lstm checkpoint read: the run it holds, and how to put its weights (and Adam's state) into objects built from meta.config. */
+export interface CharCheckpoint {
+  meta: Checkpoint;
+  /** Loads the weights into `model` and, when given and the file has it, Adam's state into `opt`; throws, changing nothing, when they do not fit. */
+  restore(model: CharModel, opt?: Adam): void;
+}
+
+function isRun(x: unknown): x is Checkpoint {
+  return typeof x === "object" && x !== null && Array.isArray((x as Checkpoint).chars) && typeof (x as Checkpoint).config === "object" && (x as Checkpoint).config !== null;
+}
+
+/**
+ * Reads a checkpoint: nn's saveCheckpoint format, or the format this example wrote before it
+ * (tensors under model.* and optim.*, the run in a "tapegrad" metadata entry), so that older
+ * files still resume. Throws, naming `source`, when the bytes are no char-lstm checkpoint.
+ */
+export function readCharCheckpoint(bytes: Uint8Array, source = "checkpoint"): CharCheckpoint {
+  let info: ReturnType<typeof readCheckpointInfo> | null = null;
+  try {
+    info = readCheckpointInfo(bytes);
+  } catch {
+    info = null;
+  }
+  if (info !== null) {
+    if (!isRun(info.extra)) throw new Error(`${source}: not a char-lstm checkpoint (its extra holds no config and vocabulary)`);
+    const hasOptimizer = info.optimizer !== null;
+    return {
+      meta: info.extra,
+      // the example's own streams are in meta; the default generator is not the example's to move
+      restore: (model, opt) => void loadCheckpoint(bytes, { model, ...(opt && hasOptimizer ? { optimizer: opt } : {}), restoreDefaultRng: false }),
+    };
+  }
+  const old = decodeLegacy(bytes, source);
+  return {
+    meta: old.meta,
+    restore: (model, opt) => {
+      model.loadStateDict(old.model); // strict: a missing, extra or misshapen tensor throws, naming it
+      if (opt && Object.keys(old.optim).length) opt.loadStateDict({ tensors: old.optim, meta: old.meta.optim as never });
+    },
+  };
+}
+
+function decodeLegacy(bytes: Uint8Array, source: string): { meta: Checkpoint & { optim: unknown }; model: StateDict; optim: StateDict } {
   const { tensors, metadata } = parseSafetensors(bytes);
   let meta: (Checkpoint & { optim: unknown }) | null = null;
   try {
@@ -132,7 +175,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): { me
   } catch {
     meta = null;
   }
-  if (!meta || typeof meta !== "object" || !Array.isArray(meta.chars) || typeof meta.config !== "object") {
+  if (!isRun(meta)) {
     throw new Error(`${source}: not a char-lstm checkpoint (no tapegrad metadata with a config and a vocabulary)`);
   }
   const pick = (prefix: string) => Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright";
 import { RandomState } from "@tapegrad/tensor";
 import { saveSafetensors } from "@tapegrad/nn";
-import { CharModel, decodeCheckpoint, sampleText } from "../char-lstm/model.js";
+import { CharModel, readCharCheckpoint, sampleText } from "../char-lstm/model.js";
 import { PRINTED_CELL4 } from "../notebook/replay.js";
 import { CHROMIUM_MISSING, findChromium } from "../lib/chromium.js";
 import { buildSite, launchChromium, serve } from "./harness.js";
@@ -84,9 +84,9 @@ describe.skipIf(!chromiumPath)(`the playground page in Chromium${chromiumPath ? 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
     const path = await download.path();
     const bytes = new Uint8Array(readFileSync(path));
-    const { meta, model: weights } = decodeCheckpoint(bytes, "download");
+    const { meta, restore } = readCharCheckpoint(bytes, "download");
     const model = new CharModel(meta.chars.length, meta.config, new RandomState(0));
-    model.loadStateDict(weights);
+    restore(model);
     expect(sampleText(model, meta.chars, new RandomState(7), 200, 0.8)).toBe(inPage);
     expect(meta.step).toBeGreaterThanOrEqual(20);
 

@@ -5,7 +5,7 @@ import { RandomState } from "@tapegrad/tensor";
 import type { NDArray } from "@tapegrad/tensor";
 import type { Tensor } from "@tapegrad/autograd";
 import { Adam } from "@tapegrad/nn";
-import { CharModel, LN2, batchAt, decodeCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "../../char-lstm/model.js";
+import { CharModel, LN2, batchAt, readCharCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "../../char-lstm/model.js";
 import { EVAL_EVERY, chars, configFor, corpus, ids, train, trainingStep, val } from "./setup.js";
 import type { FromWorker, Point, ToWorker, TrainSettings } from "./protocol.js";
 
@@ -79,7 +79,7 @@ function snapshot(r: Run): Checkpoint {
 
 /** A run from checkpoint bytes, or an error saying why these bytes are not one for this page; the current run is not touched. */
 function runFrom(bytes: Uint8Array, name: string): Run {
-  const { meta, model: weights, optim } = decodeCheckpoint(bytes, name);
+  const { meta, restore } = readCharCheckpoint(bytes, name);
   if (meta.chars.length !== chars.length || meta.chars.some((ch, i) => ch !== chars[i])) {
     throw new Error(`${name}: trained on another text (its vocabulary has ${meta.chars.length} characters, this corpus has ${chars.length})`);
   }
@@ -89,9 +89,8 @@ function runFrom(bytes: Uint8Array, name: string): Run {
   }
   const rng = new RandomState(config.seed);
   const model = new CharModel(chars.length, config, rng);
-  model.loadStateDict(weights); // strict: a missing, extra or misshapen tensor throws, naming it
   const opt = new Adam(model.parameters(), { lr: config.lr });
-  if (Object.keys(optim).length) opt.loadStateDict({ tensors: optim, meta: meta.optim as never });
+  restore(model, opt); // strict: a missing, extra or misshapen tensor throws, naming it, and changes nothing
   if (meta.rng) rng.setState(meta.rng as never);
   const sampleRng = new RandomState(config.seed + 1);
   if (meta.sampleRng) sampleRng.setState(meta.sampleRng as never);
