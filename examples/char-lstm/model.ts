@@ -7,7 +7,7 @@ import { RandomState, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
 import {
-  Adam, Embedding, LSTM, Linear, Module, crossEntropy, loadCheckpoint, parseSafetensors, readCheckpointInfo, saveCheckpoint,
+  Adam, DataLoader, Embedding, LSTM, Linear, Module, crossEntropy, loadCheckpoint, parseSafetensors, readCheckpointInfo, saveCheckpoint,
   type SchedulerStateDict, type StateDict,
 } from "@tapegrad/nn";
 
@@ -71,19 +71,21 @@ export function batchAt(data: Int32Array, starts: ArrayLike<number>, T: number):
 /** Mean loss in bits per character over the whole of `data`, in non-overlapping windows. */
 export function evaluate(model: CharModel, data: Int32Array, T: number, B: number): number {
   return ag.noGrad(() => {
-    const starts: number[] = [];
-    for (let s = 0; s + T + 1 <= data.length; s += T) starts.push(s);
     let total = 0;
     let count = 0;
-    for (let i = 0; i < starts.length; i += B) {
-      const chunk = starts.slice(i, i + B);
-      const { x, y } = batchAt(data, chunk, T);
+    for (const { x, y } of windows(data, T, B)) {
       const [logits] = model.forward(x);
       total += crossEntropy(logits, y, { reduction: "sum" }).item();
       count += y.size;
     }
     return total / count / LN2;
   });
+}
+
+/** The non-overlapping windows of T + 1 characters of `data`, B to a batch (the last batch may be smaller), as (x, y) in the model's (T, B) layout. */
+export function windows(data: Int32Array, T: number, B: number): DataLoader<number, { x: nd.NDArray; y: nd.NDArray }> {
+  const dataset = { length: Math.max(0, Math.floor((data.length - 1) / T)), get: (i: number) => i * T };
+  return new DataLoader(dataset, { batchSize: B, collate: (starts) => batchAt(data, starts, T) });
 }
 
 export function sampleText(model: CharModel, chars: string[], rng: RandomState, length: number, temperature: number, prime = "\n"): string {

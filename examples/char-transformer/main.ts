@@ -12,7 +12,7 @@ import * as nd from "@tapegrad/tensor";
 import { RandomState, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
-import { Adam, Embedding, LayerNorm, Linear, Module, TransformerEncoderLayer, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
+import { Adam, DataLoader, Embedding, LayerNorm, Linear, Module, TransformerEncoderLayer, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
 import { parseOptions, usageError } from "../lib/cli.js";
 import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
@@ -102,13 +102,12 @@ function loss(model: CharTransformer, x: nd.NDArray, y: nd.NDArray, reduction: "
 
 /** Bits per character over `data` in non-overlapping windows of T (as char-lstm measures it). */
 function evaluate(model: CharTransformer, data: Int32Array, T: number, B: number): number {
+  // every window of T + 1 characters that starts at a multiple of T, B to a batch
+  const windows = new DataLoader({ length: Math.max(0, Math.floor((data.length - 1) / T)), get: (i: number) => i * T }, { batchSize: B, collate: (starts: number[]) => batchAt(data, starts, T) });
   return ag.noGrad(() => {
-    const starts: number[] = [];
-    for (let s = 0; s + T + 1 <= data.length; s += T) starts.push(s);
     let total = 0;
     let count = 0;
-    for (let i = 0; i < starts.length; i += B) {
-      const { x, y } = batchAt(data, starts.slice(i, i + B), T);
+    for (const { x, y } of windows) {
       total += loss(model, x, y, "sum").item();
       count += y.size;
     }
