@@ -9,6 +9,7 @@ import { gradients } from "./engine.js";
 import { mul } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
 import { centralDifferencesAt } from "./finite-diff.js";
+import { Watcher, WatchError, NodeShapeError, backwardOrder, watchedConsumers, findFirstWrong, firstWrongStory, type FirstWrong, type Watch } from "./first-wrong.js";
 
 /** Named inputs, or positional ones (named "0", "1", ... as a JS array's keys and a Sequential's children are). */
 export type CompareInputs = Readonly<Record<string, NDArray>> | readonly NDArray[];
@@ -100,15 +101,21 @@ export interface DerivativeEntry {
   along?: AlongAxis;
 }
 
-/** What compareDerivatives returns: one DerivativeEntry per input, whether all agree (`ok`), the inputs manual left out, and the tolerances used. formatReport prints it as a table. */
+/** What compareDerivatives returns: one DerivativeEntry per input (and per watched node), whether all agree (`ok`), the inputs manual left out, the first wrong node, and the tolerances used. formatReport prints it as a table. */
 export interface CompareReport {
-  /** Every entry agrees (a missing manual gradient does not fail it; tape parting from fd does). */
+  /** Every entry, inputs' and nodes', agrees (a missing manual gradient does not fail it; tape parting from fd does). */
   ok: boolean;
   inputs: DerivativeEntry[];
   /** Inputs manual gave no gradient for. */
   missing: string[];
+  /** The nodes f named with watch, in the order the backward pass meets them (from the loss towards the inputs); empty when f watched none. */
+  nodes: DerivativeEntry[];
+  /** The first of `nodes` whose manual gradient alone is wrong while all before it agree; null if none. */
+  firstWrong: FirstWrong | null;
   tolerances: { atol: number; rtol: number; fdAtol: number; fdRtol: number; eps: number };
 }
+
+const quoteAll = (ns: readonly string[]) => ns.map((n) => `"${n}"`).join(", ");
 
 const WITNESS_NAME: Record<Witness, string> = { tape: "tape", manual: "manual", fd: "finite differences" };
 
@@ -203,6 +210,14 @@ function decide(tm: PairError | null, mf: PairError | null, tf: PairError): { ag
  * fdAtol 1e-5, fdRtol 1e-3. Names in manual's result that are not inputs are a ValueError, a
  * gradient whose shape is not its input's a ShapeError; both name what is at fault.
  *
+ * Intermediates: f receives `watch` as its second argument; `watch(name, t)` returns t and names
+ * it. For each watched node the report's `nodes` holds the tape's gradient of the loss with
+ * respect to it (as PyTorch's retain_grad), manual's gradient under the same name (if manual
+ * returns one), and central differences made by adding h e_k to the node inside f. They are
+ * ordered as the backward pass meets them, and `firstWrong` names the first that manual alone
+ * gets wrong. A name manual returns that was never watched, or one watched on one run of f and
+ * not another, is a WatchError; a node gradient of the wrong shape a NodeShapeError.
+ *
  * @example
  * ```ts
  * const report = compareDerivatives(
@@ -218,7 +233,7 @@ function decide(tm: PairError | null, mf: PairError | null, tf: PairError): { ag
  * ```
  */
 export function compareDerivatives<I extends CompareInputs>(
-  f: (xs: TensorsOf<I>) => TensorLike,
+  f: (xs: TensorsOf<I>, watch: Watch) => TensorLike,
   manual: (xs: I, upstream: NDArray | null) => ManualGradients,
   inputs: I,
   options: CompareOptions = {},
@@ -240,7 +255,16 @@ export function compareDerivatives<I extends CompareInputs>(
   }
   const base = given.map((x) => x.astype("float64"));
   const pack = <T>(xs: T[]): unknown => (positional ? xs : Object.fromEntries(names.map((n, i) => [n, xs[i]])));
-  const call = (xs: Tensor[]): Tensor => toTensor(f(pack(xs) as TensorsOf<I>));
+  // every run of f but the first checks that it watches the names the first one did
+  let learnt: Watcher | null = null;
+  let shapes: Map<string, readonly number[]> | null = null;
+  const call = (xs: Tensor[], runLabel = "", perturb: { name: string; delta: NDArray } | null = null): Tensor => {
+    const w = new Watcher(names, learnt ? learnt.names : null, shapes, perturb, runLabel);
+    const y = toTensor(f(pack(xs) as TensorsOf<I>, w.watch));
+    w.finish();
+    if (!learnt) learnt = w;
+    return y;
+  };
 
   const upstream = options.upstream ? options.upstream.astype("float64") : null;
   const upT = upstream ? new Tensor(upstream) : null;
@@ -257,13 +281,25 @@ export function compareDerivatives<I extends CompareInputs>(
   // 1. the tape
   const leaves = base.map((x) => new Tensor(x, true));
   const loss = objective(call(leaves));
-  const tape = loss.requiresGrad ? gradients([loss], leaves).map((g) => g.data.astype("float64")) : base.map((x) => nd.zerosLike(x));
+  const watcher = learnt as unknown as Watcher;
+  const watched = watcher.tensors;
+  shapes = new Map(watcher.names.map((n, k) => [n, watched[k]!.shape]));
+  const consumers = watchedConsumers(watched); // before the backward releases the graph
+  const allGrads = loss.requiresGrad ? gradients([loss], [...leaves, ...watched]).map((g) => g.data.astype("float64")) : [...base, ...watched.map((t) => t.data)].map((x) => nd.zerosLike(x, "float64"));
+  const tape = allGrads.slice(0, leaves.length);
+  const nodeTape = allGrads.slice(leaves.length);
 
   // 2. the hand-derived gradients, on copies so that manual cannot disturb the other witnesses
   const raw = manual(pack(base.map((x) => x.copy())) as I, upstream ? upstream.copy() : null);
   if (raw === null || typeof raw !== "object") throw new ValueError(`compareDerivatives: manual must return gradients by input name, got ${raw === null ? "null" : typeof raw}`);
   const rawNames = Array.isArray(raw) ? raw.map((_, i) => String(i)) : Object.keys(raw);
-  const strangers = rawNames.filter((n) => !names.includes(n) && (raw as Record<string, unknown>)[n] !== undefined);
+  const strangers = rawNames.filter((n) => !names.includes(n) && !watcher.names.includes(n) && (raw as Record<string, unknown>)[n] !== undefined);
+  if (strangers.length && watcher.names.length) {
+    throw new WatchError(
+      `compareDerivatives: manual returned a gradient for ${quoteAll(strangers)}, which ${strangers.length === 1 ? "is" : "are"} neither an input nor a node f watched (inputs: ${quoteAll(names)}; watched: ${quoteAll(watcher.names)})`,
+      strangers[0]!,
+    );
+  }
   if (strangers.length) {
     throw new ValueError(`compareDerivatives: manual returned gradients for ${strangers.map((n) => `"${n}"`).join(", ")}, which ${strangers.length === 1 ? "is not an input" : "are not inputs"} (inputs: ${names.map((n) => `"${n}"`).join(", ")})`);
   }
@@ -276,28 +312,30 @@ export function compareDerivatives<I extends CompareInputs>(
   });
   const badShapes = manualOf.filter((g): g is { bad: string } => g !== null && !(g instanceof NDArray)).map((g) => g.bad);
   if (badShapes.length) throw new ShapeError(`compareDerivatives: manual's gradients have the wrong shape: ${badShapes.join("; ")}`);
+  const nodeManual = watcher.names.map((n, k) => {
+    const g = (raw as Record<string, unknown>)[n];
+    if (g === null || g === undefined) return null;
+    if (!(g instanceof NDArray)) throw new WatchError(`compareDerivatives: manual's gradient for node "${n}" is not an NDArray (got ${typeof g})`, n);
+    if (!nd.shapesEqual(g.shape, watched[k]!.shape)) throw new NodeShapeError(`compareDerivatives: manual's gradient for node "${n}" has shape ${fmtShape(g.shape)} but the node has shape ${fmtShape(watched[k]!.shape)}`, n);
+    return g.astype("float64");
+  });
 
   // 3. central differences, all entries or a seeded sample of them
-  const entries = names.map((name, i): DerivativeEntry => {
-    const shape = base[i]!.shape;
-    const size = base[i]!.size;
-    const positions = size > maxFdEntries ? Int32Array.from(new nd.RandomState(seed + i).choice(size, { size: maxFdEntries, replace: false }).toFlat()).sort() : null;
-    const work = base[i]!.copy();
+  const entryOf = (name: string, shape: readonly number[], tapeArr: NDArray, mArr: NDArray | null, sampleSeed: number, fdOf: (flat: Float64Array, out: Float64Array, positions: Int32Array | undefined) => void, axis: number | undefined): DerivativeEntry => {
+    const size = shape.reduce((s, d) => s * d, 1);
+    const positions = size > maxFdEntries ? Int32Array.from(new nd.RandomState(sampleSeed).choice(size, { size: maxFdEntries, replace: false }).toFlat()).sort() : null;
     const fd = nd.full(shape, NaN);
-    const evaluate = () => objective(call(leaves.map((t, j) => (j === i ? new Tensor(work) : t.detach())))).item();
-    centralDifferencesAt(work.data as Float64Array, evaluate, eps, fd.data as Float64Array, positions ?? undefined);
-    const t = tape[i]!.contiguous().data as Float64Array;
-    const mArr = manualOf[i] as NDArray | null;
+    fdOf(fd.data as Float64Array, fd.data as Float64Array, positions ?? undefined);
+    const t = tapeArr.contiguous().data as Float64Array;
     const m = mArr ? (mArr.contiguous().data as Float64Array) : null;
     const d = fd.data as Float64Array;
     const tm = m ? pairError(t, m, null, shape, atol, rtol, keep) : null;
     const mf = m ? pairError(m, d, positions, shape, fdAtol, fdRtol, keep) : null;
     const tf = pairError(t, d, positions, shape, fdAtol, fdRtol, keep);
-    const axis = along.get(name);
     return {
       name,
       shape,
-      tape: tape[i]!,
+      tape: tapeArr,
       manual: mArr,
       fd,
       sampled: positions ? Array.from(positions, (p) => unravel(p, shape)) : null,
@@ -309,11 +347,31 @@ export function compareDerivatives<I extends CompareInputs>(
         ? {}
         : { along: { axis, tapeVsManual: m ? alongAxis(t, m, null, shape, axis) : null, manualVsFd: m ? alongAxis(m, d, positions, shape, axis) : null, tapeVsFd: alongAxis(t, d, positions, shape, axis) } }),
     };
+  };
+  const constants = leaves.map((t) => t.detach());
+  const entries = names.map((name, i): DerivativeEntry => {
+    const work = base[i]!.copy();
+    const label = `when f re-ran with input "${name}" perturbed`;
+    const evaluate = () => objective(call(constants.map((t, j) => (j === i ? new Tensor(work) : t)), label)).item();
+    return entryOf(name, base[i]!.shape, tape[i]!, manualOf[i] as NDArray | null, seed + i, (_, out, positions) => centralDifferencesAt(work.data as Float64Array, evaluate, eps, out, positions), along.get(name));
   });
+
+  // 4. the watched nodes: central differences by adding h e_k to the node inside f
+  const order = backwardOrder(watched);
+  const nodes = order.map((k): DerivativeEntry => {
+    const name = watcher.names[k]!;
+    const delta = nd.zeros(watched[k]!.shape);
+    const label = `when f re-ran with node "${name}" perturbed`;
+    const evaluate = () => objective(call(constants, label, { name, delta })).item();
+    return entryOf(name, watched[k]!.shape, nodeTape[k]!, nodeManual[k]!, seed + names.length + k, (_, out, positions) => centralDifferencesAt(delta.data as Float64Array, evaluate, eps, out, positions), undefined);
+  });
+  const consumersOf = new Map(watcher.names.map((n, k) => [n, consumers[k]!.map((j) => watcher.names[j]!)]));
   return {
-    ok: entries.every((e) => e.agree),
+    ok: entries.every((e) => e.agree) && nodes.every((e) => e.agree),
     inputs: entries,
     missing: entries.filter((e) => e.manual === null).map((e) => e.name),
+    nodes,
+    firstWrong: findFirstWrong(nodes, consumersOf),
     tolerances: { atol, rtol, fdAtol, fdRtol, eps },
   };
 }
@@ -326,8 +384,25 @@ const num = (x: number | undefined) => (x === undefined ? "-" : x === 0 ? "0" : 
  * any requested axis.
  */
 export function formatReport(report: CompareReport): string {
-  const head = ["input", "shape", "tape/manual abs", "rel", "manual/fd abs", "rel", "tape/fd abs", "rel", "fd at", "verdict"];
-  const rows = report.inputs.map((e) => [
+  const out = table("input", report.inputs);
+  if (report.nodes.length) {
+    out.push("", "watched nodes, as the backward pass meets them (from the loss):", ...table("node", report.nodes), firstWrongStory(report.firstWrong, report.nodes));
+  }
+  const bad = report.inputs.filter((e) => !e.agree).map((e) => e.name);
+  const badNodes = report.nodes.filter((e) => !e.agree).map((e) => e.name);
+  out.push(
+    report.ok
+      ? `ok: every input agrees${report.missing.length ? ` (no manual gradient for ${report.missing.join(", ")})` : ""}${report.nodes.length ? `, and every watched node` : ""}`
+      : bad.length
+        ? `NOT ok: ${bad.join(", ")} ${bad.length === 1 ? "does" : "do"} not agree`
+        : `NOT ok: watched node${badNodes.length === 1 ? "" : "s"} ${badNodes.join(", ")} ${badNodes.length === 1 ? "does" : "do"} not agree`,
+  );
+  return out.join("\n");
+}
+
+function table(what: string, entries: readonly DerivativeEntry[]): string[] {
+  const head = [what, "shape", "tape/manual abs", "rel", "manual/fd abs", "rel", "tape/fd abs", "rel", "fd at", "verdict"];
+  const rows = entries.map((e) => [
     e.name,
     fmtShape(e.shape),
     num(e.tapeVsManual?.maxAbs),
@@ -342,7 +417,7 @@ export function formatReport(report: CompareReport): string {
   const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
   const line = (r: string[]) => r.map((c, k) => (k < 2 || k === r.length - 1 ? c.padEnd(w[k]!) : c.padStart(w[k]!))).join("  ").trimEnd();
   const out = [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)];
-  for (const e of report.inputs) {
+  for (const e of entries) {
     if (!e.agree) {
       // the pair that shows the fault: fd's own pair when fd is odd or manual is missing
       const pair = e.oddOne === "fd" || !e.tapeVsManual ? (["tape", "fd", e.tapeVsFd] as const) : (["tape", "manual", e.tapeVsManual] as const);
@@ -356,11 +431,5 @@ export function formatReport(report: CompareReport): string {
       out.push(`${e.name}: max abs ${e.along.tapeVsManual ? "tape/manual" : "tape/fd"} error along axis ${e.along.axis}: ${series.map(num).join(" ")}`);
     }
   }
-  const bad = report.inputs.filter((e) => !e.agree).map((e) => e.name);
-  out.push(
-    report.ok
-      ? `ok: every input agrees${report.missing.length ? ` (no manual gradient for ${report.missing.join(", ")})` : ""}`
-      : `NOT ok: ${bad.join(", ")} ${bad.length === 1 ? "does" : "do"} not agree`,
-  );
-  return out.join("\n");
+  return out;
 }

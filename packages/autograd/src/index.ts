@@ -16,6 +16,7 @@ export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm
 export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.js";
 export { pow } from "./ops/pow.js";
 export { compareDerivatives, formatReport, type CompareInputs, type CompareOptions, type CompareReport, type DerivativeEntry, type PairError, type WorstEntry, type AlongAxis, type Witness, type ManualGradients, type TensorsOf } from "./compare-derivatives.js";
+export { WatchError, NodeShapeError, type Watch, type FirstWrong } from "./first-wrong.js";
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
 export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous, clone } from "./ops/movement.js";
 export { mean, variance, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, eq, ne, lt, le, gt, ge } from "./composite.js";
