@@ -2,7 +2,8 @@
 // passes against the tape and against central finite differences, and says where they part.
 //   1. the course notebook's lstm_backward exactly as printed (it never carries da_prev/dc_prev
 //      between steps; examples/notebook/replay.ts holds that procedure): manual is the odd one,
-//      its error zero at the last step and gradient-sized at every earlier one;
+//      its error zero at the last step and gradient-sized at every earlier one; with each step's
+//      a watched as da_next[t], the first wrong node is da_next[T-2], the gradient flowing into step T-2;
 //   2. a GRU cell's backward derived correctly: all three agree;
 //   3. a softmax cross-entropy backward that forgets the 1/batch: flagged on the logits alone.
 // Writes a heatmap of case 1's dx error over (example, step) to out/derivation/.
@@ -35,18 +36,19 @@ const say = (s = "") => console.log(s);
 type LSTMInputs = Record<"x" | "a0" | "Wf" | "bf" | "Wi" | "bi" | "Wc" | "bc" | "Wo" | "bo", NDArray>;
 
 /** The notebook's forward (x: (n_x, m, T_x), a: (n_a, m), z = [a_prev; x_t]) on the tape, from primitives. */
-function lstmTape({ x, a0, Wf, bf, Wi, bi, Wc, bc, Wo, bo }: Record<keyof LSTMInputs, Tensor>): Tensor {
+function lstmTape({ x, a0, Wf, bf, Wi, bi, Wc, bc, Wo, bo }: Record<keyof LSTMInputs, Tensor>, watch: ag.Watch): Tensor {
   let a = a0;
   let c = ag.mul(a0, 0);
   const as: Tensor[] = [];
-  for (const xt of ag.unbind(x, 2)) {
+  for (const [t, xt] of ag.unbind(x, 2).entries()) {
     const z = ag.concat([a, xt], 0);
     const ft = ag.sigmoid(ag.matmul(Wf, z).add(bf));
     const it = ag.sigmoid(ag.matmul(Wi, z).add(bi));
     const cct = ag.tanh(ag.matmul(Wc, z).add(bc));
     const ot = ag.sigmoid(ag.matmul(Wo, z).add(bo));
     c = ft.mul(c).add(it.mul(cct));
-    a = ot.mul(ag.tanh(c));
+    // named by the gradient that flows into the step through it, as the notebook's loop calls it
+    a = watch(`da_next[${t}]`, ot.mul(ag.tanh(c)));
     as.push(a);
   }
   return ag.stack(as, 2);
@@ -70,7 +72,11 @@ function lstmCase(seed: number, T: number) {
   const manual = (xs: LSTMInputs, upstream: NDArray | null) => {
     const { x, a0, ...params } = xs;
     const g = notebookBackwardAsWritten(upstream!, lstmForward(x, a0, params).caches);
-    return { x: g.dx, a0: g.da0, Wf: g.dWf, bf: g.dbf, Wi: g.dWi, bi: g.dbi, Wc: g.dWc, bc: g.dbc, Wo: g.dWo, bo: g.dbo };
+    // what its loop hands lstm_cell_backward at step t as da_next: da[:,:,t] + da_prevt, with
+    // da_prevt the zeros it never updates
+    const T = upstream!.shape[2]!;
+    const nodes = Object.fromEntries(Array.from({ length: T }, (_, t) => [`da_next[${t}]`, nd.add(upstream!.slice(null, null, t), nd.zeros([upstream!.shape[0]!, upstream!.shape[1]!]))]));
+    return { ...nodes, x: g.dx, a0: g.da0, Wf: g.dWf, bf: g.dbf, Wi: g.dWi, bi: g.dbi, Wc: g.dWc, bc: g.dbc, Wo: g.dWo, bo: g.dbo };
   };
   return { inputs, upstream: da, report: compareDerivatives(lstmTape, manual, inputs, { upstream: da, along: { x: 2 } }) };
 }
@@ -201,6 +207,7 @@ export async function main(argv: string[]): Promise<DerivationResult> {
   const relPerStep = perStep.map((v, t) => v / Math.max(...dx.tape.slice(null, null, t).toFlat().map(Math.abs)));
   const fmt = (v: number) => (v < 1e-12 ? "0" : v.toExponential(2));
   say(`\n   manual is the odd one on: ${oddOnes(lstm).join(", ")}`);
+  say(`   first wrong node: ${lstm.firstWrong ? `${lstm.firstWrong.name}, the gradient flowing into step ${o.steps - 2} = T-2 (read from ${lstm.firstWrong.neighbours.join(", ") || "the loss alone"})` : "none"}`);
   say(`   dx's max |tape - manual| per step t = 0 .. ${o.steps - 1}:  ${perStep.map(fmt).join("  ")}`);
   say(`   the same, over max |tape| at that step:            ${relPerStep.map((v) => (v < 1e-12 ? "0" : v.toFixed(2))).join("  ")}`);
   say("   Zero at the last step, which hears from no later step. Every step before it misses all that the steps");
