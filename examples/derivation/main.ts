@@ -4,8 +4,12 @@
 //      between steps; examples/notebook/replay.ts holds that procedure): manual is the odd one,
 //      its error zero at the last step and gradient-sized at every earlier one; with each step's
 //      a watched as da_next[t], the first wrong node is da_next[T-2], the gradient flowing into step T-2;
-//   2. a GRU cell's backward derived correctly: all three agree;
-//   3. a softmax cross-entropy backward that forgets the 1/batch: flagged on the logits alone.
+//   2. a GRU cell's backward, with its gates r, z, n and h' watched: derived right, all three agree
+//      on every input and node; then the same derivation with one sign flipped in the z gate's line
+//      (dz = G (n - h) for G (h - n)): the first wrong node is z, read from h', which agrees;
+//   3. a softmax cross-entropy backward that forgets the 1/batch, with the per-example losses (nll)
+//      and log-probabilities (logp) watched: flagged on the logits alone, and the first wrong node
+//      is nll, the line dL/dnll = 1/B written as 1, met first from the loss.
 // Writes a heatmap of case 1's dx error over (example, step) to out/derivation/.
 //
 //   pnpm example derivation
@@ -81,28 +85,31 @@ function lstmCase(seed: number, T: number) {
   return { inputs, upstream: da, report: compareDerivatives(lstmTape, manual, inputs, { upstream: da, along: { x: 2 } }) };
 }
 
-// ---------------------------------------------------------------- case 2: a GRU cell, derived right
+// ---------------------------------------------------------------- case 2: a GRU cell, derived right, then with one sign flipped
 
 type GRUInputs = Record<"x" | "h" | "weight_ih" | "weight_hh" | "bias_ih" | "bias_hh", NDArray>;
 
-/** PyTorch's GRUCell (rows are examples, gates stacked r, z, n): h' = (1 - z) n + z h. */
-function gruTape({ x, h, weight_ih, weight_hh, bias_ih, bias_hh }: Record<keyof GRUInputs, Tensor>): Tensor {
+/** PyTorch's GRUCell (rows are examples, gates stacked r, z, n): h' = (1 - z) n + z h; the gates and h' watched by name. */
+function gruTape({ x, h, weight_ih, weight_hh, bias_ih, bias_hh }: Record<keyof GRUInputs, Tensor>, watch: ag.Watch): Tensor {
   const [ir, iz, inn] = ag.chunk(ag.matmul(x, weight_ih.T).add(bias_ih), 3, 1) as [Tensor, Tensor, Tensor];
   const [hr, hz, hn] = ag.chunk(ag.matmul(h, weight_hh.T).add(bias_hh), 3, 1) as [Tensor, Tensor, Tensor];
-  const r = ag.sigmoid(ir.add(hr));
-  const z = ag.sigmoid(iz.add(hz));
-  const n = ag.tanh(inn.add(r.mul(hn)));
-  return ag.sub(1, z).mul(n).add(z.mul(h));
+  const r = watch("r", ag.sigmoid(ir.add(hr)));
+  const z = watch("z", ag.sigmoid(iz.add(hz)));
+  const n = watch("n", ag.tanh(inn.add(r.mul(hn))));
+  return watch("h'", ag.sub(1, z).mul(n).add(z.mul(h)));
 }
 
 /**
  * The GRU cell's backward by hand, from dh' = G:
  *   dz = G (h - n),  dn = G (1 - z),  dh = G z + (through the gates below)
- *   pre-activations: da_n = dn (1 - n^2),  da_r = (da_n hn) r (1 - r),  da_z = dz z (1 - z)
+ *   pre-activations: da_n = dn (1 - n^2),  dr = da_n hn,  da_r = dr r (1 - r),  da_z = dz z (1 - z)
  *   input side d[ir, iz, in] = [da_r, da_z, da_n];  hidden side d[hr, hz, hn] = [da_r, da_z, da_n r]
  *   dW_ih = d_i^T x, db_ih = column sums of d_i, dx = d_i W_ih;  likewise W_hh, b_hh, and dh += d_h W_hh
+ * With `flipZ`, the z line is written dz = G (n - h), the sign of the other convention
+ * h' = z n + (1 - z) h: the one wrong line; all that reads dz (da_z, and so every input) inherits it.
+ * Returns the inputs' gradients and the watched nodes' (h', n, z, r) under their names.
  */
-function gruBackward({ x, h, weight_ih, weight_hh, bias_ih, bias_hh }: GRUInputs, G: NDArray | null): GRUInputs {
+function gruBackward({ x, h, weight_ih, weight_hh, bias_ih, bias_hh }: GRUInputs, G: NDArray | null, flipZ = false): GRUInputs & Record<"h'" | "r" | "z" | "n", NDArray> {
   const gi = nd.add(nd.matmul(x, weight_ih.T), bias_ih);
   const gh = nd.add(nd.matmul(h, weight_hh.T), bias_hh);
   const H = h.shape[1]!;
@@ -111,14 +118,19 @@ function gruBackward({ x, h, weight_ih, weight_hh, bias_ih, bias_hh }: GRUInputs
   const z = nd.sigmoid(nd.add(part(gi, 1), part(gh, 1)));
   const hn = part(gh, 2);
   const n = nd.tanh(nd.add(part(gi, 2), nd.mul(r, hn)));
-  const dz = nd.mul(G!, nd.sub(h, n));
+  const dz = flipZ ? nd.mul(G!, nd.sub(n, h)) : nd.mul(G!, nd.sub(h, n));
   const dn = nd.mul(G!, nd.sub(1, z));
   const dAn = nd.mul(dn, nd.sub(1, nd.square(n)));
-  const dAr = nd.mul(nd.mul(dAn, hn), nd.mul(r, nd.sub(1, r)));
+  const dr = nd.mul(dAn, hn);
+  const dAr = nd.mul(dr, nd.mul(r, nd.sub(1, r)));
   const dAz = nd.mul(dz, nd.mul(z, nd.sub(1, z)));
   const dI = nd.concat([dAr, dAz, dAn], 1);
   const dH = nd.concat([dAr, dAz, nd.mul(dAn, r)], 1);
   return {
+    "h'": G!,
+    n: dn,
+    z: dz,
+    r: dr,
     x: nd.matmul(dI, weight_ih),
     h: nd.add(nd.mul(G!, z), nd.matmul(dH, weight_hh)),
     weight_ih: nd.matmul(dI.T, x),
@@ -128,33 +140,45 @@ function gruBackward({ x, h, weight_ih, weight_hh, bias_ih, bias_hh }: GRUInputs
   };
 }
 
-function gruCase(seed: number, batch: number) {
+function gruCase(seed: number, batch: number, flipZ: boolean) {
   const rs = new RandomState(seed + 1);
   const [nIn, H] = [3, 4];
   const k = 1 / Math.sqrt(H); // PyTorch's init range, so the gates sit in their working range
   const u = (...shape: number[]) => nd.mul(nd.sub(nd.mul(rs.rand(...shape), 2), 1), k);
   const inputs: GRUInputs = { x: rs.randn(batch, nIn), h: rs.randn(batch, H), weight_ih: u(3 * H, nIn), weight_hh: u(3 * H, H), bias_ih: u(3 * H), bias_hh: u(3 * H) };
-  return compareDerivatives(gruTape, gruBackward, inputs, { upstream: rs.randn(batch, H) });
+  return compareDerivatives(gruTape, (xs: GRUInputs, G: NDArray | null) => gruBackward(xs, G, flipZ), inputs, { upstream: rs.randn(batch, H) });
 }
 
 // ---------------------------------------------------------------- case 3: softmax cross-entropy, 1/batch forgotten
 
 type CEInputs = Record<"logits" | "targets", NDArray>;
 
-/** Cross-entropy against soft targets (label smoothing, distillation), averaged over the batch. */
-const crossEntropyTape = ({ logits, targets }: Record<keyof CEInputs, Tensor>): Tensor =>
-  ag.mean(ag.sum(ag.mul(targets, ag.logSoftmax(logits, 1)), 1).neg());
+/** Cross-entropy against soft targets (label smoothing, distillation), averaged over the batch; logp and each example's nll watched. */
+const crossEntropyTape = ({ logits, targets }: Record<keyof CEInputs, Tensor>, watch: ag.Watch): Tensor => {
+  const logp = watch("logp", ag.logSoftmax(logits, 1));
+  const nll = watch("nll", ag.sum(ag.mul(targets, logp), 1).neg());
+  return ag.mean(nll);
+};
 
 /**
- * By hand, L = -(1/B) sum_b sum_c t_bc log p_bc with p = softmax(logits):
- *   dL/dlogits = (p sum_c t - t) / B     <- written here without the / B: the fault
- *   dL/dtargets = -log p / B
+ * By hand, L = (1/B) sum_b nll_b, nll_b = -sum_c t_bc logp_bc, logp = log softmax(logits), p = exp(logp):
+ *   dL/dnll = 1/B                        <- written here as 1: the forgotten 1/batch
+ *   dL/dlogp = -t dL/dnll
+ *   dL/dlogits = dL/dlogp - p sum_c dL/dlogp = (p sum_c t - t) dL/dnll
+ *   dL/dtargets = -logp / B              (this line keeps its 1/B)
  */
-function crossEntropyBackwardForgetsBatch({ logits, targets }: CEInputs): CEInputs {
+function crossEntropyBackwardForgetsBatch({ logits, targets }: CEInputs): CEInputs & Record<"nll" | "logp", NDArray> {
   const B = logits.shape[0]!;
   const logp = nd.logSoftmax(logits, 1);
   const p = nd.exp(logp);
-  return { logits: nd.sub(nd.mul(p, nd.sum(targets, 1, true)), targets), targets: nd.div(nd.neg(logp), B) };
+  const dnll = nd.ones([B]); // should be nd.full([B], 1 / B)
+  const dcol = nd.reshape(dnll, [B, 1]);
+  return {
+    nll: dnll,
+    logp: nd.mul(nd.neg(targets), dcol),
+    logits: nd.mul(nd.sub(nd.mul(p, nd.sum(targets, 1, true)), targets), dcol),
+    targets: nd.div(nd.neg(logp), B),
+  };
 }
 
 function crossEntropyCase(seed: number, batch: number) {
@@ -191,7 +215,7 @@ const indent = (s: string) => s.replace(/^/gm, "    ");
 
 export async function main(argv: string[]): Promise<DerivationResult> {
   const o = parseOptions(
-    "usage: pnpm example derivation [options]\n\nThree backward passes written by hand, each held by compareDerivatives against the tape and\nagainst central finite differences: the notebook's lstm_backward as printed (wrong), a GRU cell\n(right), a softmax cross-entropy that forgets 1/batch (wrong on the logits).",
+    "usage: pnpm example derivation [options]\n\nThree backward passes written by hand, each held by compareDerivatives against the tape and\nagainst central finite differences: the notebook's lstm_backward as printed (wrong), a GRU cell\n(right, then with one sign flipped in the z gate), a softmax cross-entropy that forgets 1/batch\n(wrong on the logits). Each wrong one ends with its first wrong node named.",
     spec,
     argv,
   );
@@ -215,18 +239,26 @@ export async function main(argv: string[]): Promise<DerivationResult> {
   say("   error is of the size of the gradient itself, and stays so. The library's lstmBackward carries them and");
   say("   agrees with both witnesses (packages/nn/docs/notebook.md).\n");
 
-  say(`2. A GRU cell (PyTorch's equations, gates r, z, n), its backward written by hand; batch ${o.batch}, upstream dh' random.\n`);
-  const gru = gruCase(o.seed, o.batch);
+  say(`2. A GRU cell (PyTorch's equations, gates r, z, n, h' = (1 - z) n + z h), its backward written by hand;`);
+  say(`   batch ${o.batch}, upstream dh' random; r, z, n and h' watched, manual giving each one's gradient from its line.`);
+  say("   First derived right:\n");
+  const gru = gruCase(o.seed, o.batch, false);
   say(indent(formatReport(gru)));
-  say("");
+  say("\n   Then the same derivation with one sign flipped in the z gate's line: dz = G (n - h) where h' = (1 - z) n + z h");
+  say("   gives dz = G (h - n) (the sign of the other convention, h' = z n + (1 - z) h).\n");
+  const gruFlip = gruCase(o.seed, o.batch, true);
+  say(indent(formatReport(gruFlip)));
+  say(`\n   manual is the odd one on: ${oddOnes(gruFlip).join(", ") || "none"}`);
+  say(`   first wrong node: ${gruFlip.firstWrong ? `${gruFlip.firstWrong.name} (read from ${gruFlip.firstWrong.neighbours.join(", ") || "the loss alone"}; agreeing before it: ${gruFlip.firstWrong.agreeing.join(", ") || "none"})` : "none"}\n`);
 
   say(`3. Softmax cross-entropy against soft targets, mean over a batch of ${o.batch}; the hand-written gradient of the`);
-  say("   logits forgets the 1/batch (the targets' keeps it).\n");
+  say("   per-example losses nll forgets the 1/batch, and the logits inherit it (the targets' line keeps it).\n");
   const ce = crossEntropyCase(o.seed, o.batch);
   say(indent(formatReport(ce)));
   const logits = ce.inputs.find((e) => e.name === "logits")!;
   const ratio = logits.manual!.data[0]! / logits.tape.data[0]!;
-  say(`\n   manual is the odd one on: ${oddOnes(ce).join(", ") || "none"}; manual / tape at [0,0] = ${ratio.toPrecision(6)} (the batch is ${o.batch})\n`);
+  say(`\n   manual is the odd one on: ${oddOnes(ce).join(", ") || "none"}; manual / tape at [0,0] = ${ratio.toPrecision(6)} (the batch is ${o.batch})`);
+  say(`   first wrong node: ${ce.firstWrong ? `${ce.firstWrong.name} (read from ${ce.firstWrong.neighbours.join(", ") || "the loss alone"}), where dL/dnll = 1/B was written as 1` : "none"}\n`);
 
   const grid = errorGrid(dx, "tapeVsManual", [1, 2]);
   const svg = heatmapSvg(grid, {
@@ -242,6 +274,7 @@ export async function main(argv: string[]): Promise<DerivationResult> {
     cases: [
       { name: "lstm-as-printed", report: lstm, manualOdd: oddOnes(lstm) },
       { name: "gru-cell", report: gru, manualOdd: oddOnes(gru) },
+      { name: "gru-cell-z-sign-flipped", report: gruFlip, manualOdd: oddOnes(gruFlip) },
       { name: "cross-entropy-forgets-batch", report: ce, manualOdd: oddOnes(ce) },
     ],
     lstmErrorPerStep: perStep,
