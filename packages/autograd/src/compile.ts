@@ -259,7 +259,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     world.restore(before);
     const captured = traced(args, true).captured!;
     world.restore(before);
-    for (const s of plan.slots) copyInto(s.array, argArray(args[s.arg]));
+    loadArguments(plan, args);
     const first = plan.program.firstDifference(captured);
     world.restore(after);
     deliverGrads(args, plan.slots, eagerArgGrads);
@@ -284,15 +284,19 @@ const BAKED =
   "(plain arguments are part of the plan's key), or return carried state and pass it back in";
 
 function replay(plan: Plan, args: unknown[], deliver = true): unknown {
-  for (const s of plan.slots) copyInto(s.array, argArray(args[s.arg]));
+  loadArguments(plan, args);
   plan.program.run();
   for (const [t, g] of plan.bindings) t._grad = g;
   if (deliver) deliverGrads(args, plan.slots, plan.grads);
   return copyOut(plan.output);
 }
 
-function argArray(a: unknown): NDArray {
-  return a instanceof Tensor ? a.data : (a as NDArray);
+/** Each argument's values into the placeholder the plan reads it from. */
+function loadArguments(plan: Plan, args: readonly unknown[]): void {
+  for (const s of plan.slots) {
+    const a = args[s.arg];
+    copyInto(s.array, a instanceof Tensor ? a.data : (a as NDArray));
+  }
 }
 
 /**
@@ -315,8 +319,9 @@ interface Saved {
 function openWorld(plan: Plan): World {
   // the placeholders are the arguments' copies, written anew by every replay: not state
   const inputs = new Set(plan.slots.map((s) => s.array.data));
-  const arrays = plan.program.outside().arrays.filter((a) => !inputs.has(a.data));
-  const objects = plan.program.outside().objects;
+  const outside = plan.program.outside();
+  const arrays = outside.arrays.filter((a) => !inputs.has(a.data));
+  const objects = outside.objects;
   const tensors = plan.bindings.map(([t]) => t);
   return {
     save: () => ({

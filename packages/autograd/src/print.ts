@@ -241,7 +241,7 @@ function addSuffixes(body: string, suffixes: readonly string[], indent: number, 
 }
 
 /** `MulBackward` for op "mul": PyTorch's naming of a backward node, from the op that recorded it. */
-export function gradFnName(op: string): string {
+function gradFnName(op: string): string {
   return op.charAt(0).toUpperCase() + op.slice(1) + "Backward";
 }
 

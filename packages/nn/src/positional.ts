@@ -17,7 +17,7 @@ export type PositionalArgs<T extends readonly unknown[], O> = Prefixes<T> extend
   : never;
 
 /** A plain options object: not an array, a function, a tensor-like class instance or null. */
-export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+function isOptionsObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;

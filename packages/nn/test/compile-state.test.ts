@@ -312,6 +312,12 @@ describe("manualSeed inside a compiled step replays exactly", () => {
   });
 });
 
+/** An MLP with Dropout (its own seeded stream) and plain SGD: the subject of the mode tests. */
+const dropoutMlp = (): Parts => {
+  const model = mlp(new Dropout(0.3, { rng: new nd.RandomState(9) }));
+  return { model, opt: new SGD(model.parameters(), { lr: 0.05 }) as never };
+};
+
 describe("train()/eval() inside a compiled step replay exactly", () => {
   it("eval() for a validation forward, then train() for the update: modes and values as eager", () => {
     expectEqual(() => {
@@ -335,18 +341,12 @@ describe("train()/eval() inside a compiled step replay exactly", () => {
   });
 
   it("a step that ends in eval mode: the mode it leaves is the eager one at every call", () => {
-    expectEqual(training(() => {
-      const model = mlp(new Dropout(0.3, { rng: new nd.RandomState(9) }));
-      return { model, opt: new SGD(model.parameters(), { lr: 0.05 }) as never };
-    }, (p) => p.model.eval()));
+    expectEqual(training(dropoutMlp, (p) => p.model.eval()));
   });
 
   it("eval()/train() between calls, outside the step: the plan's path no longer holds, so the step traces again (Dropout's guard)", () => {
     const make = training(
-      () => {
-        const model = mlp(new Dropout(0.3, { rng: new nd.RandomState(9) }));
-        return { model, opt: new SGD(model.parameters(), { lr: 0.05 }) as never };
-      },
+      dropoutMlp,
       () => {},
       (p, i) => (i === 4 ? p.model.eval() : i === 7 ? p.model.train() : undefined),
     );
@@ -355,10 +355,7 @@ describe("train()/eval() inside a compiled step replay exactly", () => {
   });
 
   it("train() in train mode stays harmless", () => {
-    expectEqual(training(() => {
-      const model = mlp(new Dropout(0.3, { rng: new nd.RandomState(9) }));
-      return { model, opt: new SGD(model.parameters(), { lr: 0.05 }) as never };
-    }, (p) => p.model.train()));
+    expectEqual(training(dropoutMlp, (p) => p.model.train()));
   });
 
   it("a module saves and restores the modes of its tree (compile's check relies on it)", () => {

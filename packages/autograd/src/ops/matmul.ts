@@ -64,7 +64,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /** Swaps the last two axes (a matrix transpose over a batch). */
-export function mT(x: Tensor): Tensor {
+function mT(x: Tensor): Tensor {
   const n = x.ndim;
   const axes = Array.from({ length: n }, (_, i) => i);
   axes[n - 2] = n - 1;
