@@ -466,9 +466,10 @@ function lastRead(reads: readonly ItemRead[], value: number): number {
 }
 
 /**
- * The plan's result with every number that changed between the two agreeing traces replaced by
- * the array it was read out of (both traces read it at the same point); numbers that did not
- * change stay as they are.
+ * The plan's result with every number that both agreeing traces read out of an array at the
+ * same point (item()) replaced by that array, read again after each replay, even where the two
+ * values happened to be equal (a gradient norm that was 0 twice is still a norm); other numbers
+ * did not change and stay as they are.
  */
 function outputTemplate(v: unknown, prev: Plan, plan: Plan): unknown {
   let i = 0;
@@ -477,7 +478,7 @@ function outputTemplate(v: unknown, prev: Plan, plan: Plan): unknown {
       const k = i++;
       const a = prev.numbers[k]!;
       const b = plan.numbers[k]!;
-      return Object.is(a.value, b.value) ? x : new NumberRead(plan.reads[b.read]!.array);
+      return a.read >= 0 && a.read === b.read ? new NumberRead(plan.reads[b.read]!.array) : x;
     }
     if (Array.isArray(x)) return x.map(walk);
     if (x !== null && typeof x === "object" && !(x instanceof Tensor) && !(x instanceof NDArray) && Object.getPrototypeOf(x) === Object.prototype) {

@@ -261,4 +261,44 @@ describe("compile regressions: training steps found by the fuzzer", () => {
     expect(outcome.kind).toBe("equal");
   });
 
+  // found by pnpm fuzz:compile --runs 3000 --seed 202 (fixed in the same commit): the norm was 0 in both traced calls, so
+  // the plan kept it as a constant 0 while later calls clip a nonzero gradient
+  it("a returned clipGradNorm norm that was the same in both traces (dropout zeroed the gradient twice) is still read again at every replay", () => {
+    // fuzz case {"dtype":"float64","seed":0,"dropSeed":9943,"dataSeed":0,"B":1,"T":1,"vocab":null,"body":{"kind":"cell","cell":"LSTMCell","I":1,"H":1,"bias":false,"nonlinearity":"tanh","forgetBias":null,"state":"none","loop":"unbind","readout":"last"},"post":{"layerNorm":false,"dropout":0.3},"head":{"out":1,"bias":false},"loss":{"kind":"bce","reduction":"mean","weight":false,"posWeight":null,"hard":false},"optim":{"kind":"SGD","lr":0.1,"momentum":0,"dampening":0,"nesterov":false,"weightDecay":0,"maximize":false},"groups":1,"clip":{"maxNorm":0.1,"normType":2},"sched":null,"mode":"train","zeroGrad":"optimizer","returns":"loss+norm"}
+    const make = (): Subject => {
+      const rng = new nd.RandomState(0);
+      const drop = new nd.RandomState(9943);
+      const cell = new nn.LSTMCell(1, 1, { bias: false, rng });
+      const dropout = new nn.Dropout(0.3, { rng: drop });
+      const head = new nn.Linear(1, 1, { bias: false, rng });
+      const net = new nn.ModuleList([cell, head]);
+      const params = net.parameters();
+      const opt = new nn.SGD(params, { lr: 0.1 });
+      const step = (x: ag.Tensor, y: ag.Tensor) => {
+        opt.zeroGrad();
+        let h = x;
+        let s: [ag.Tensor, ag.Tensor] | undefined;
+        const hs: ag.Tensor[] = [];
+        for (const xt of ag.unbind(h, 0)) { s = cell.forward(xt, s); hs.push(s[0]); }
+        h = s![0];
+        h = dropout.forward(h);
+        const logits = head.forward(h);
+        const loss = nn.binaryCrossEntropyWithLogits(logits, y);
+        loss.backward();
+        const gradNorm = nn.clipGradNorm(params, 0.1);
+        opt.step();
+        return [loss, gradNorm];
+      };
+      return {
+        step,
+        state: () => ({ params: Object.fromEntries(net.namedParameters()), opt: opt.stateDict(), groups: opt.paramGroups.map((g) => ({ ...g, params: null })), rng: rng.getState(), drop: drop.getState() }),
+      };
+    };
+    const inputs = (i: number, prev?: unknown) => {
+      const r = new nd.RandomState(0 + i);
+      return [ag.tensor(r.randn(1, 1, 1)), ag.tensor(r.rand(1, 1))];
+    };
+    const outcome = differential(make, inputs, { calls: 10 });
+    expect(outcome.kind).toBe("equal");
+  });
 });
