@@ -285,7 +285,10 @@ export function compareDerivatives<I extends CompareInputs>(
   const watched = watcher.tensors;
   shapes = new Map(watcher.names.map((n, k) => [n, watched[k]!.shape]));
   const consumers = watchedConsumers(watched); // before the backward releases the graph
-  const allGrads = loss.requiresGrad ? gradients([loss], [...leaves, ...watched]).map((g) => g.data.astype("float64")) : [...base, ...watched.map((t) => t.data)].map((x) => nd.zerosLike(x, "float64"));
+  const met: number[] = []; // the ids of the nodes the backward walk takes, in the order it takes them
+  const allGrads = loss.requiresGrad
+    ? gradients([loss], [...leaves, ...watched], undefined, { onNode: (e) => met.push(e.id) }).map((g) => g.data.astype("float64"))
+    : [...base, ...watched.map((t) => t.data)].map((x) => nd.zerosLike(x, "float64"));
   const tape = allGrads.slice(0, leaves.length);
   const nodeTape = allGrads.slice(leaves.length);
 
@@ -357,7 +360,7 @@ export function compareDerivatives<I extends CompareInputs>(
   });
 
   // 4. the watched nodes: central differences by adding h e_k to the node inside f
-  const order = backwardOrder(watched);
+  const order = backwardOrder(watched, met);
   const nodes = order.map((k): DerivativeEntry => {
     const name = watcher.names[k]!;
     const delta = nd.zeros(watched[k]!.shape);

@@ -23,6 +23,32 @@ export interface BackwardOptions {
   retainGraph?: boolean;
   /** Record the backward pass itself, so that gradients can be differentiated again. */
   createGraph?: boolean;
+  /** Called as the walk takes each node, with the gradients delivered to its outputs: see {@link BackwardNodeEvent}. */
+  onNode?: (event: BackwardNodeEvent) => void;
+}
+
+/**
+ * What the backward walk tells `onNode` as it takes a node: the op, its id (as graphOf's
+ * GraphOp.id), the tensors it made, and the gradient of the loss with respect to each of them,
+ * complete (every consumer has delivered) and copied, so that the walk's reuse of its storage
+ * does not reach it. Nodes come in the order the walk meets them, from the roots towards the
+ * leaves; a node that no gradient reaches, or that leads to none asked for, is not met.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const met: string[] = [];
+ * tanh(x.mul(3)).sum().backward({ onNode: (e) => met.push(e.op) });
+ * met; // ["sum", "tanh", "mul"]
+ * ```
+ */
+export interface BackwardNodeEvent {
+  readonly op: string;
+  readonly id: number;
+  /** The tensors the node made (their values, not their gradients). */
+  readonly outputs: readonly Tensor[];
+  /** dL/d(output i), one array per output, in the output's shape. */
+  readonly gradients: readonly nd.NDArray[];
 }
 
 function seed(op: string, root: Tensor, gradient: TensorLike | undefined): Tensor {
@@ -96,7 +122,14 @@ interface Walk {
  * what leads to them and captures the gradients of the non-leaf ones; null (backward()) means
  * every leaf.
  */
-function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph: boolean, retainGraph: boolean, targets: readonly Tensor[] | null): Walk {
+function run(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  createGraph: boolean,
+  retainGraph: boolean,
+  targets: readonly Tensor[] | null,
+  onNode?: (event: BackwardNodeEvent) => void,
+): Walk {
   const memory: GradMemory = createGraph ? new PlainMemory() : new Accumulator();
   const leaves = new Map<Tensor, Tensor>();
   const captured = new Map<Tensor, Tensor>();
@@ -130,6 +163,11 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], createGraph
         const node = heap.pop();
         const slots = gradsFor(node, pending.get(node)!);
         pending.delete(node);
+        if (onNode) {
+          // read settles a deferred sum into a new tensor: the slot takes it, as vjpStarting's would
+          for (let i = 0; i < slots.length; i++) slots[i] = memory.read(slots[i]!);
+          onNode({ op: node.op, id: node.id, outputs: node.outputs, gradients: slots.map((g) => nd.copy(g.data)) });
+        }
         const isTarget = targets !== null && aim.nodes.has(node);
         memory.vjpStarting(slots, isTarget);
         if (isTarget) {
@@ -206,7 +244,7 @@ export function backward(root: Tensor, gradient: TensorLike | undefined, options
   }
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const { leaves, memory } = run([root], [seed("backward", root, gradient)], createGraph, retainGraph, null);
+  const { leaves, memory } = run([root], [seed("backward", root, gradient)], createGraph, retainGraph, null, options.onNode);
   for (const [leaf, g] of leaves) {
     if (!leaf.requiresGrad) continue;
     leaf._grad = memory.intoGrad(leaf._grad, g);
@@ -218,6 +256,8 @@ export function backward(root: Tensor, gradient: TensorLike | undefined, options
 export interface GradientsOptions {
   retainGraph?: boolean;
   createGraph?: boolean;
+  /** Called as the walk takes each node it runs or captures: see {@link BackwardNodeEvent}. */
+  onNode?: (event: BackwardNodeEvent) => void;
 }
 
 /**
@@ -240,7 +280,7 @@ export function gradients(
     roots.push(o);
     seeds.push(seed("gradients", o, gradOutputs?.[i]));
   });
-  const { leaves, captured } = run(roots, seeds, createGraph, retainGraph, inputs);
+  const { leaves, captured } = run(roots, seeds, createGraph, retainGraph, inputs, options.onNode);
   return inputs.map((x) => {
     const g = x.gradFn === null ? leaves.get(x) : captured.get(x);
     return g ?? new Tensor(nd.zerosLike(x.data));

@@ -141,12 +141,19 @@ export class Watcher {
   }
 }
 
-/** The watched nodes' indices in the order the backward walk meets them: newest node first (leaves last), as engine.ts's heap. */
-export function backwardOrder(tensors: readonly Tensor[]): number[] {
+/**
+ * The watched nodes' indices in the order the backward walk met them: `met` holds the ids of the
+ * nodes the walk took, in its order (its onNode events). Outputs of one node come last output
+ * first; a watched tensor whose node the walk never took (no gradient reaches it) or that has no
+ * node (a leaf) comes after, newest first.
+ */
+export function backwardOrder(tensors: readonly Tensor[], met: readonly number[]): number[] {
+  const at = new Map(met.map((id, k) => [id, k]));
+  const rank = (t: Tensor) => (t.gradFn && at.has(t.gradFn.id) ? at.get(t.gradFn.id)! : met.length);
   const key = (t: Tensor) => (t.gradFn ? t.gradFn.id : -1);
   return tensors
     .map((_, i) => i)
-    .sort((i, j) => key(tensors[j]!) - key(tensors[i]!) || tensors[j]!.outputIndex - tensors[i]!.outputIndex || j - i);
+    .sort((i, j) => rank(tensors[i]!) - rank(tensors[j]!) || key(tensors[j]!) - key(tensors[i]!) || tensors[j]!.outputIndex - tensors[i]!.outputIndex || j - i);
 }
 
 /**

@@ -6,7 +6,7 @@ import "./print.js"; // String(t), console.log(t): PyTorch's repr, attached to t
 export { Tensor, tensor, toTensor, isTensor, type TensorLike, type TensorOptions } from "./tensor.js";
 export { AutogradError, noGrad, enableGrad, isGradEnabled, detectAnomaly, type VjpFn, type VjpContext, type VjpHooks } from "./tape.js";
 export { defineOp, defineMultiOp, type Op, type OpSpec } from "./define-op.js";
-export { backward, gradients, type BackwardOptions, type GradientsOptions } from "./engine.js";
+export { backward, gradients, type BackwardOptions, type GradientsOptions, type BackwardNodeEvent } from "./engine.js";
 export { grad, valueAndGrad, hvp, type Argnums } from "./grad.js";
 export { customOp, type CustomOpSpec, type CustomContext } from "./custom-op.js";
 export { centralDifferences } from "./finite-diff.js";
