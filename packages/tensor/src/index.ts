@@ -16,15 +16,24 @@ export {
   clip, where, copy, fill, assign, sigmoidBackward, tanhBackward,
 } from "./elementwise.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
+export { amax, amin, vectorNorm } from "./reduce.js";
+export { cumsum, cumprod, logcumsumexp, cummax, cummin, flatIndexAlong } from "./scan.js";
+export { sort, argsort, topk, kthvalue, median, medianWithIndices, mode, maxWithIndices, minWithIndices } from "./sort.js";
 export { matmul, matmulTN, dot, outer } from "./matmul.js";
 export { concat, stack, split, chunk, take, indexAdd, toIndexArray } from "./join.js";
 export { erf } from "./erf.js";
 export { unfold, unfoldBackward } from "./window.js";
+export { pad, padIndices, checkPad, type PadMode, type PadOptions } from "./window.js";
+export {
+  gather, scatter, scatterAdd, scatterReduce, nonzero, oneHot, triu, tril, index, indexPlan, moveLeading, roll, rollPairs, rollSplit, repeat, repeatShapes,
+  repeatInterleave, repeatIndices, SCATTER_REDUCTIONS, type ScatterReduction, type IndexArrayLike, type IndexSpec, type IndexPlan,
+} from "./indexing.js";
 export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
 export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, TraceError, fmtShape } from "./errors.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
 export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze } from "./views.js";
+export { newaxis, ellipsis, flip, flipSpecs, diagonal, diagonalLayout, expandEllipsis } from "./views.js";
 export { type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";

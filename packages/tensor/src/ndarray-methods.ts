@@ -9,8 +9,11 @@ import * as views from "./views.js";
 // the kernels as a trace records them: a method call is seen like a function call
 import * as ew from "./elementwise.js";
 import * as red from "./reduce.js";
+import * as scan from "./scan.js";
+import * as sorting from "./sort.js";
 import * as mm from "./matmul.js";
 import * as join from "./join.js";
+import * as idx from "./indexing.js";
 import { kernel, noteItemRead } from "./kernel.js";
 
 declare module "./ndarray.js" {
@@ -149,6 +152,16 @@ declare module "./ndarray.js" {
     variance(axis?: AxisArg, keepdims?: boolean, ddof?: number): NDArray;
     /** numpy's std: the square root of `variance`. */
     std(axis?: AxisArg, keepdims?: boolean, ddof?: number): NDArray;
+    /** The same as `max` (torch's amax). */
+    amax(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** The same as `min` (torch's amin). */
+    amin(axis?: AxisArg, keepdims?: boolean): NDArray;
+    /** The running sum along `axis` (of the flattened array when omitted); integers give float64. */
+    cumsum(axis?: number): NDArray;
+    /** The running product along `axis` (of the flattened array when omitted); integers give float64. */
+    cumprod(axis?: number): NDArray;
+    /** The indices that sort each line along `axis` (the last by default), stably; NaN sorts last. */
+    argsort(axis?: number, descending?: boolean): NDArray;
     /** Whether every element over `axis` is nonzero, a bool array. */
     all(axis?: AxisArg, keepdims?: boolean): NDArray;
     /** Whether some element over `axis` is nonzero, a bool array. */
@@ -168,6 +181,17 @@ declare module "./ndarray.js" {
     split(sections: number | readonly number[], axis?: number): NDArray[];
     /** torch's chunk along `axis` (0 by default), into views. */
     chunk(chunks: number, axis?: number): NDArray[];
+    // ---- indexing (indexing.ts, views.ts) ----
+    /** numpy's indexing with index arrays (`index(a, specs)`): a view for slice specs only, else a copy. */
+    index(...specs: idx.IndexSpec[]): NDArray;
+    /** torch.gather along `axis`: the function `gather`. */
+    gather(axis: number, index: idx.IndexArrayLike): NDArray;
+    /** numpy's flip: a view reversed along `axis` (every axis when omitted). */
+    flip(axis?: AxisArg): NDArray;
+    /** torch.diagonal: a view of the diagonal of axes axis1, axis2 (0, 1 by default) at `offset`. */
+    diagonal(offset?: number, axis1?: number, axis2?: number): NDArray;
+    /** torch.nonzero: the coordinates of the non-zero elements, int32 of shape [count, ndim]. */
+    nonzero(): NDArray;
   }
 }
 
@@ -279,10 +303,21 @@ proto.any = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray 
 proto.softmax = function (this: NDArray, axis = -1): NDArray { return red.softmax(this, axis); };
 proto.logSoftmax = function (this: NDArray, axis = -1): NDArray { return red.logSoftmax(this, axis); };
 proto.sumTo = function (this: NDArray, shape: Shape): NDArray { return red.sumTo(this, shape); };
+proto.amax = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.max(this, axis, keepdims); };
+proto.amin = function (this: NDArray, axis?: AxisArg, keepdims = false): NDArray { return red.min(this, axis, keepdims); };
+proto.cumsum = function (this: NDArray, axis?: number): NDArray { return scan.cumsum(this, axis); };
+proto.cumprod = function (this: NDArray, axis?: number): NDArray { return scan.cumprod(this, axis); };
+proto.argsort = function (this: NDArray, axis = -1, descending = false): NDArray { return sorting.argsort(this, axis, descending); };
 // ---- products, gathers ----
 proto.matmul = function (this: NDArray, b: NDArray, out?: NDArray): NDArray { return mm.matmul(this, b, out); };
 proto.take = function (this: NDArray, indices: join.Indices, axis?: number): NDArray { return join.take(this, indices, axis); };
 proto.split = function (this: NDArray, sections: number | readonly number[], axis = 0): NDArray[] { return join.split(this, sections, axis); };
 proto.chunk = function (this: NDArray, chunks: number, axis = 0): NDArray[] { return join.chunk(this, chunks, axis); };
+// ---- indexing ----
+proto.index = function (this: NDArray, ...specs: idx.IndexSpec[]): NDArray { return idx.index(this, specs); };
+proto.gather = function (this: NDArray, axis: number, index: idx.IndexArrayLike): NDArray { return idx.gather(this, axis, index); };
+proto.flip = function (this: NDArray, axis?: AxisArg): NDArray { return views.flip(this, axis); };
+proto.diagonal = function (this: NDArray, offset = 0, axis1 = 0, axis2 = 1): NDArray { return views.diagonal(this, offset, axis1, axis2); };
+proto.nonzero = function (this: NDArray): NDArray { return idx.nonzero(this); };
 // ---- an element write is a kernel too (a replay writes it again)
 proto.set = kernel("set", proto.set);

@@ -7,15 +7,42 @@ import { kernel } from "./kernel.js";
 import { checkShape, contiguousStrides, normalizeAxes, normalizeAxis, sizeOf, type Shape } from "./shape.js";
 
 /**
+ * The spec that inserts a new axis of size 1 into a slice (numpy's `np.newaxis`, torch's
+ * `None`). In tapegrad `null` keeps its older meaning, the whole axis (numpy's `:`), which code
+ * across the project relies on; so the new axis is spelled with this constant instead.
+ *
+ * @example
+ * ```ts
+ * slice(arange(3), [newaxis]).shape; // [1, 3]
+ * slice(arange(3), [null, newaxis]).shape; // [3, 1]
+ * ```
+ */
+export const newaxis = "newaxis" as const;
+
+/**
+ * The spec that stands for as many whole axes as needed (numpy's `...`): `slice(a, ["...", 0])`
+ * picks index 0 of the last axis. At most one per spec list.
+ *
+ * @example
+ * ```ts
+ * slice(zeros([2, 3, 4]), [ellipsis, 1]).shape; // [2, 3]
+ * ```
+ */
+export const ellipsis = "..." as const;
+
+/**
  * One axis of a slice: a number selects an index and drops the axis (numpy's `a[i]`);
  * `null`/`undefined` keeps the whole axis; `[start, stop, step]` or `{ start, stop, step }`
- * is numpy's `start:stop:step`, with negative values counting from the end and a negative
- * step walking backwards.
+ * is numpy's `start:stop:step`, with negative values counting from the end, a negative step
+ * walking backwards, and bounds beyond the axis clipped to it; {@link newaxis} inserts a
+ * size-1 axis; {@link ellipsis} (`"..."`) stands for the whole axes not otherwise named.
  */
 export type SliceSpec =
   | number
   | null
   | undefined
+  | typeof newaxis
+  | typeof ellipsis
   | readonly [start?: number | null, stop?: number | null, step?: number | null]
   | { start?: number | null; stop?: number | null; step?: number | null };
 
@@ -74,20 +101,43 @@ export function swapaxes(a: NDArray, i: number, j: number): NDArray {
   return permute(a, perm);
 }
 
-function sliceBound(op: string, v: number, d: number, axis: number, what: string): number {
+/**
+ * A slice bound as numpy reads it: negative counts from the end, and what is still outside the
+ * axis is clipped to it (to [0, d] walking forwards, [-1, d - 1] walking backwards).
+ */
+function sliceBound(op: string, v: number, d: number, axis: number, what: string, backwards: boolean): number {
   if (!Number.isInteger(v)) throw new IndexError(`${op}: ${what} ${v} on axis ${axis} is not an integer`);
-  if (v < -d || v > d) {
-    throw new IndexError(`${op}: ${what} ${v} is out of range for axis ${axis} with size ${d}`);
-  }
-  return v < 0 ? v + d : v;
+  const w = v < 0 ? v + d : v;
+  return backwards ? Math.min(Math.max(w, -1), d - 1) : Math.min(Math.max(w, 0), d);
+}
+
+/**
+ * `specs` with the ellipsis replaced by whole axes (nulls), for an array of `shape`: the axes
+ * the specs consume (`consumes`: one each; newaxis none) may number at most its ndim.
+ */
+export function expandEllipsis<S>(op: string, specs: readonly (S | typeof ellipsis)[], shape: readonly number[], consumes: (s: S) => number = () => 1): (S | null)[] {
+  const ndim = shape.length;
+  let at = -1;
+  let used = 0;
+  specs.forEach((s, i) => {
+    if (s === ellipsis) {
+      if (at >= 0) throw new IndexError(`${op}: an index can only have a single ellipsis ("...")`);
+      at = i;
+    } else if (s !== newaxis) used += consumes(s as S);
+  });
+  if (used > ndim) throw new IndexError(`${op}: too many indices (${used}) for an array of shape ${fmtShape(shape)}`);
+  const rest = specs as readonly S[];
+  if (at < 0) return rest.slice();
+  return [...rest.slice(0, at), ...new Array<null>(ndim - used).fill(null), ...rest.slice(at + 1)];
 }
 
 /**
  * numpy's basic indexing `a[...]` as a view; no copy. `specs` holds one {@link SliceSpec} per
  * leading axis (the axes after them are kept whole): a number picks one index and drops the
- * axis, `null` keeps the axis, `[start, stop, step]` (or `{ start, stop, step }`) slices it.
- * Unlike numpy, a bound beyond the axis throws IndexError rather than being clipped; a step of
- * 0 throws ValueError.
+ * axis, `null` keeps the axis, `[start, stop, step]` (or `{ start, stop, step }`) slices it,
+ * {@link newaxis} inserts a size-1 axis and {@link ellipsis} (`"..."`) stands for the axes not
+ * named. As in numpy, slice bounds beyond the axis are clipped (`[2, 99]` on an axis of 5 is
+ * `2:5`) while an integer index beyond it throws IndexError; a step of 0 throws ValueError.
  *
  * @example
  * ```ts
@@ -95,22 +145,29 @@ function sliceBound(op: string, v: number, d: number, axis: number, what: string
  * slice(a, [1]).toArray(); // [3, 4, 5]
  * slice(a, [null, [1]]).toArray(); // [[1, 2], [4, 5]]
  * slice(arange(5), [[null, null, -2]]).toArray(); // [4, 2, 0]
+ * slice(arange(5), [[3, 99]]).toArray(); // [3, 4]
+ * slice(a, ["...", 0, newaxis]).shape; // [2, 1]
  * ```
  */
 export function slice(a: NDArray, specs: readonly SliceSpec[]): NDArray {
-  if (specs.length > a.ndim) {
-    throw new IndexError(`slice: ${specs.length} slice specs for an array of shape ${fmtShape(a.shape)}`);
-  }
+  const all = expandEllipsis<SliceSpec>("slice", specs, a.shape);
   const shape: number[] = [];
   const strides: number[] = [];
   let offset = a.offset;
-  for (let axis = 0; axis < a.ndim; axis++) {
+  let axis = 0;
+  for (let k = 0; k < all.length || axis < a.ndim; k++) {
+    const spec = all[k];
+    if (spec === newaxis) {
+      shape.push(1);
+      strides.push(axis < a.ndim ? a.strides[axis]! * a.shape[axis]! : 1);
+      continue;
+    }
     const d = a.shape[axis]!;
     const st = a.strides[axis]!;
-    const spec = specs[axis];
     if (spec === null || spec === undefined) {
       shape.push(d);
       strides.push(st);
+      axis++;
       continue;
     }
     if (typeof spec === "number") {
@@ -118,8 +175,10 @@ export function slice(a: NDArray, specs: readonly SliceSpec[]): NDArray {
         throw new IndexError(`slice: index ${spec} is out of bounds for axis ${axis} with size ${d} (shape ${fmtShape(a.shape)})`);
       }
       offset += (spec < 0 ? spec + d : spec) * st;
+      axis++;
       continue;
     }
+    if (typeof spec !== "object") throw new IndexError(`slice: ${JSON.stringify(spec)} on axis ${axis} is not a slice spec`);
     let start: number | null | undefined;
     let stop: number | null | undefined;
     let step: number | null | undefined;
@@ -130,19 +189,84 @@ export function slice(a: NDArray, specs: readonly SliceSpec[]): NDArray {
     let lo: number;
     let hi: number;
     if (s > 0) {
-      lo = start == null ? 0 : sliceBound("slice", start, d, axis, "start");
-      hi = stop == null ? d : sliceBound("slice", stop, d, axis, "stop");
+      lo = start == null ? 0 : sliceBound("slice", start, d, axis, "start", false);
+      hi = stop == null ? d : sliceBound("slice", stop, d, axis, "stop", false);
     } else {
       // Walking backwards: start defaults to the last element, stop to "before the first".
-      lo = start == null ? d - 1 : Math.min(sliceBound("slice", start, d, axis, "start"), d - 1);
-      hi = stop == null ? -1 : sliceBound("slice", stop, d, axis, "stop");
+      lo = start == null ? d - 1 : sliceBound("slice", start, d, axis, "start", true);
+      hi = stop == null ? -1 : sliceBound("slice", stop, d, axis, "stop", true);
     }
     const n = s > 0 ? Math.max(0, Math.ceil((hi - lo) / s)) : Math.max(0, Math.ceil((lo - hi) / -s));
     if (n > 0) offset += lo * st;
     shape.push(n);
     strides.push(st * s);
+    axis++;
   }
   return a.view(shape, strides, offset);
+}
+
+/**
+ * numpy's flip (torch.flip): a view with the order of the elements reversed along `axis` (a
+ * number, a list, or every axis when omitted); no copy. Throws AxisError for an axis out of
+ * range or named twice.
+ *
+ * @example
+ * ```ts
+ * flip(arange(6).reshape(2, 3), 1).toArray(); // [[2, 1, 0], [5, 4, 3]]
+ * flip(arange(3)).toArray(); // [2, 1, 0]
+ * ```
+ */
+export function flip(a: NDArray, axis?: AxisArg): NDArray {
+  return slice(a, flipSpecs("flip", a.ndim, axis));
+}
+
+/** The slice specs that reverse `axis` (every axis when omitted) of an array of `ndim` dims. */
+export function flipSpecs(op: string, ndim: number, axis?: AxisArg): SliceSpec[] {
+  const axes = normalizeAxes(op, axis, ndim);
+  if (Array.isArray(axis) && new Set(axes).size !== axes.length) throw new AxisError(`${op}: repeated axis in [${axis.join(",")}]`);
+  const specs: SliceSpec[] = new Array<SliceSpec>(ndim).fill(null);
+  for (const ax of axes) specs[ax] = [null, null, -1];
+  return specs;
+}
+
+/**
+ * torch.diagonal (numpy's diagonal): a view of the elements `a[..., i, i + offset, ...]` of the
+ * two axes `axis1` and `axis2`, which are removed, and a new last axis holds the diagonal; no
+ * copy. A positive `offset` is above the main diagonal, a negative one below; one beyond the
+ * matrix gives an empty diagonal. Throws AxisError for the same axis twice or one out of range.
+ *
+ * @example
+ * ```ts
+ * const a = arange(9).reshape(3, 3);
+ * diagonal(a).toArray(); // [0, 4, 8]
+ * diagonal(a, 1).toArray(); // [1, 5]
+ * diagonal(a, -2).toArray(); // [6]
+ * ```
+ */
+export function diagonal(a: NDArray, offset = 0, axis1 = 0, axis2 = 1): NDArray {
+  const { keep, length, start } = diagonalLayout("diagonal", a.shape, offset, axis1, axis2);
+  const [d1, d2] = [normalizeAxis("diagonal", axis1, a.ndim), normalizeAxis("diagonal", axis2, a.ndim)];
+  const shape = [...keep.map((i) => a.shape[i]!), length];
+  const strides = [...keep.map((i) => a.strides[i]!), a.strides[d1]! + a.strides[d2]!];
+  const off = length > 0 ? a.offset + start[0] * a.strides[d1]! + start[1] * a.strides[d2]! : a.offset;
+  return a.view(shape, strides, off);
+}
+
+/**
+ * Where a diagonal lies: the axes kept (in order), its length and its first element's (row,
+ * column) along axis1 and axis2. Throws AxisError for an axis out of range or the same axis twice.
+ */
+export function diagonalLayout(op: string, shape: readonly number[], offset: number, axis1: number, axis2: number): { keep: number[]; length: number; start: [number, number] } {
+  if (!Number.isInteger(offset)) throw new ValueError(`${op}: offset must be an integer, got ${offset}`);
+  const d1 = normalizeAxis(op, axis1, shape.length);
+  const d2 = normalizeAxis(op, axis2, shape.length);
+  if (d1 === d2) throw new AxisError(`${op}: axis1 and axis2 cannot be the same axis (${axis1}, ${axis2}) for shape ${fmtShape(shape)}`);
+  const n = shape[d1]!;
+  const m = shape[d2]!;
+  const start: [number, number] = offset >= 0 ? [0, offset] : [-offset, 0];
+  const length = Math.max(0, Math.min(n - start[0], m - start[1]));
+  const keep = shape.map((_, i) => i).filter((i) => i !== d1 && i !== d2);
+  return { keep, length, start };
 }
 
 /** numpy's broadcast_to: a read-only view with stride 0 on the stretched dims. */

@@ -1,13 +1,17 @@
 // Sliding windows along one axis (torch's Tensor.unfold: a strided view, no copy) and their
-// adjoint, the scatter-add that folds windows back: what convolutions and pools are built from.
+// adjoint, the scatter-add that folds windows back: what convolutions and pools are built from;
+// and pad, with torch's modes.
 
 import { NDArray } from "./ndarray.js";
 import * as creation from "./creation.js";
 import { kernel, unwrapped } from "./kernel.js";
 import { ShapeError, ValueError, fmtShape } from "./errors.js";
 import { normalizeAxis } from "./shape.js";
+import { slice } from "./views.js";
+import * as join from "./join.js";
 
-const { zeros } = unwrapped(creation);
+const { zeros, full } = unwrapped(creation);
+const { take } = unwrapped(join);
 
 /** The sliding windows of `unfold` and `unfoldBackward`, along one axis. */
 export interface WindowSpec {
@@ -110,4 +114,96 @@ export const unfoldBackward = kernel("unfoldBackward", function unfoldBackward(g
     }
   }
   return out;
+});
+
+/** How {@link pad} fills the border: torch.nn.functional.pad's modes. */
+export type PadMode = "constant" | "reflect" | "replicate" | "circular";
+
+/** pad's options: the mode (default "constant") and the constant mode's fill value (default 0). */
+export interface PadOptions {
+  mode?: PadMode;
+  value?: number;
+}
+
+const PAD_MODES: readonly PadMode[] = ["constant", "reflect", "replicate", "circular"];
+
+/**
+ * pad's widths checked: one `[before, after]` pair of integers per trailing axis of `shape`,
+ * negative ones cropping; returns the mode. Throws ShapeError for more pairs than axes or a crop
+ * larger than the axis, ValueError for a non-integer width, an unknown mode, or a border wider
+ * than the mode can fill (reflect: less than the axis, circular: at most the axis, replicate: an
+ * axis of at least one element).
+ */
+export function checkPad(shape: readonly number[], widths: readonly (readonly [number, number])[], options: PadOptions = {}): PadMode {
+  const mode = options.mode ?? "constant";
+  if (!PAD_MODES.includes(mode)) throw new ValueError(`pad: mode must be one of ${PAD_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
+  if (widths.length > shape.length) throw new ShapeError(`pad: ${widths.length} pad widths for shape ${fmtShape(shape)}`);
+  const lead = shape.length - widths.length;
+  widths.forEach(([a, b], i) => {
+    if (!(Number.isInteger(a) && Number.isInteger(b))) throw new ValueError(`pad: widths must be integers, got ${JSON.stringify(widths)}`);
+    const n = shape[lead + i]!;
+    const kept = n + Math.min(a, 0) + Math.min(b, 0);
+    if (kept < 0) throw new ShapeError(`pad: widths [${a}, ${b}] crop more than axis ${lead + i} of shape ${fmtShape(shape)} holds`);
+    const border = Math.max(a, b, 0);
+    if (border === 0 || mode === "constant") return;
+    const bad = mode === "reflect" ? border >= kept : mode === "circular" ? border > kept : kept === 0;
+    if (bad) throw new ValueError(`pad: ${mode} padding of [${a}, ${b}] does not fit axis ${lead + i} of ${kept} elements (shape ${fmtShape(shape)})`);
+  });
+  return mode;
+}
+
+/**
+ * The source positions of a padded axis: for each of the `before + n + after` outputs, the index
+ * into the n inputs it copies in `mode` (reflect mirrors without repeating the edge, replicate
+ * repeats the edge, circular wraps around). A kernel, so that a trace records the indices.
+ */
+export const padIndices = kernel("padIndices", function padIndices(n: number, before: number, after: number, mode: Exclude<PadMode, "constant">): NDArray {
+  const out = new Int32Array(before + n + after);
+  for (let k = 0; k < out.length; k++) {
+    const i = k - before;
+    let j: number;
+    if (mode === "replicate") j = Math.min(Math.max(i, 0), n - 1);
+    else if (mode === "circular") j = ((i % n) + n) % n;
+    else {
+      // reflect about the first and last elements: period 2(n - 1)
+      const p = 2 * (n - 1);
+      j = p === 0 ? 0 : ((i % p) + p) % p;
+      if (j >= n) j = p - j;
+    }
+    out[k] = j;
+  }
+  return new NDArray(out, [out.length]);
+});
+
+/**
+ * torch.nn.functional.pad on the trailing widths.length axes, `[before, after]` per axis (from
+ * the first padded axis to the last, not torch's last-first flat list): a negative width crops.
+ * Modes: "constant" fills with `value` (default 0); "reflect" mirrors the edge without repeating
+ * it; "replicate" repeats the edge; "circular" wraps around. A copy. See {@link checkPad} for
+ * what throws.
+ *
+ * @example
+ * ```ts
+ * pad(array([1, 2, 3]), [[2, 1]]).toArray(); // [0, 0, 1, 2, 3, 0]
+ * pad(array([1, 2, 3]), [[2, 1]], { mode: "reflect" }).toArray(); // [3, 2, 1, 2, 3, 2]
+ * pad(array([1, 2, 3]), [[-1, 1]], { value: 9 }).toArray(); // [2, 3, 9]
+ * ```
+ */
+export const pad = kernel("pad", function pad(a: NDArray, widths: readonly (readonly [number, number])[], options: PadOptions = {}): NDArray {
+  const mode = checkPad(a.shape, widths, options);
+  const lead = a.ndim - widths.length;
+  // crop first: a negative width is a slice
+  const crop = slice(a, a.shape.map((d, i) => (i < lead ? null : ([Math.max(-widths[i - lead]![0], 0), d - Math.max(-widths[i - lead]![1], 0)] as const))));
+  const grow = widths.map(([p, q]) => [Math.max(p, 0), Math.max(q, 0)] as const);
+  if (mode === "constant") {
+    const shape = crop.shape.map((d, i) => (i < lead ? d : d + grow[i - lead]![0] + grow[i - lead]![1]));
+    const out = full(shape, options.value ?? 0, a.dtype);
+    slice(out, crop.shape.map((d, i) => (i < lead ? null : ([grow[i - lead]![0], grow[i - lead]![0] + d] as const)))).assign(crop);
+    return out;
+  }
+  let r = crop;
+  grow.forEach(([p, q], i) => {
+    if (p > 0 || q > 0) r = take(r, padIndices(r.shape[lead + i]!, p, q, mode), lead + i);
+  });
+  return r === crop ? crop.copy() : r.contiguous();
 });
