@@ -44,6 +44,8 @@ export {
 } from "./checkpoint.js";
 export { GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, gelu, silu } from "./activations.js";
 export { LayerNorm, type LayerNormOptions } from "./norm.js";
+export { GroupNorm, type GroupNormOptions } from "./norm.js";
+export { BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, type BatchNormOptions, type InstanceNormOptions } from "./batch-norm.js";
 export { Conv1d, Conv2d, type ConvOptions, type IntOrTuple } from "./conv.js";
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxPoolOptions, type AvgPoolOptions } from "./pool.js";
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";

@@ -53,3 +53,55 @@ export class LayerNorm extends Module {
     return y;
   }
 }
+
+/** Options of GroupNorm, with PyTorch's defaults: eps 1e-5, affine true, dtype float64. */
+export interface GroupNormOptions {
+  eps?: number;
+  /** A learnt per-channel scale (weight, initialised 1) and shift (bias, initialised 0). */
+  affine?: boolean;
+  dtype?: DType;
+}
+
+/**
+ * Group normalisation (PyTorch's nn.GroupNorm): the channels of (N, C, ...) are split into
+ * numGroups groups, each (sample, group) is normalised by its own mean and biased variance, then
+ * each channel is scaled by weight and shifted by bias. numChannels must be divisible by numGroups.
+ *
+ * @example
+ * ```ts
+ * const gn = new GroupNorm(2, 4);
+ * gn.forward(tensor([[1, 3, 10, 30]])).toArray(); // [[-1, 1, -1, 1]] (to eps)
+ * ```
+ */
+export class GroupNorm extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly eps: number;
+
+  constructor(readonly numGroups: number, readonly numChannels: number, { eps = 1e-5, affine = true, dtype = "float64" }: GroupNormOptions = {}) {
+    super();
+    checkSize("GroupNorm", { numGroups, numChannels });
+    if (numChannels % numGroups !== 0) throw new nd.ValueError(`GroupNorm: numChannels ${numChannels} is not divisible by numGroups ${numGroups}`);
+    this.eps = eps;
+    this.weight = affine ? new Parameter(nd.ones([numChannels], dtype)) : null;
+    this.bias = affine ? new Parameter(nd.zeros([numChannels], dtype)) : null;
+  }
+
+  forward(x: TensorLike): Tensor {
+    const t = ag.toTensor(x);
+    if (t.ndim < 2 || t.shape[1] !== this.numChannels) {
+      throw new ShapeError(`GroupNorm: input must be (N, ${this.numChannels}, ...) with the channels on axis 1, got ${fmtShape(t.shape)}`);
+    }
+    checkInputDType("GroupNorm", t, this.weight);
+    const N = t.shape[0]!;
+    const g = ag.reshape(t, [N, this.numGroups, -1]);
+    const mu = ag.mean(g, 2, true);
+    const d = ag.sub(g, mu);
+    const v = ag.mean(ag.mul(d, d), 2, true);
+    let y = ag.reshape(ag.div(d, ag.sqrt(ag.add(v, this.eps))), t.shape);
+    const shape = t.shape.map((s, i) => (i === 1 ? s : 1));
+    if (this.weight) y = ag.mul(y, ag.reshape(this.weight, shape));
+    if (this.bias) y = ag.add(y, ag.reshape(this.bias, shape));
+    return y;
+  }
+}
