@@ -119,6 +119,32 @@ describe.skipIf(!chromiumPath)(`the playground page in Chromium${chromiumPath ? 
     const labels = await page.locator("#graph svg text").allTextContents();
     expect(labels.filter((t) => t.startsWith("|g|")).length).toBeGreaterThan(10);
     expect(labels).toContain("weight_ih");
+
+    // step through the backward: the first node taken is the newest op of the step, each step
+    // colours one node orange and the ones before it green, and the walk visits every drawn op
+    const opBoxes = await page.locator("#graph svg g.node title").allTextContents();
+    const drawnOps = opBoxes.filter((t) => /^n\d+$/.test(t)).length;
+    await page.click("#bw-next");
+    expect(await page.getAttribute("#bw-status", "data-index")).toBe("0");
+    expect(await page.locator("#graph svg g.node.bw-current").count()).toBe(1);
+    const firstTitle = await page.locator("#graph svg g.node.bw-current title").textContent();
+    const newest = Math.max(...opBoxes.filter((t) => /^n\d+$/.test(t)).map((t) => Number(t.slice(1))));
+    expect(firstTitle).toBe(`n${newest}`);
+    expect(await page.locator("#bw-node tr").count()).toBeGreaterThan(1);
+    await page.click("#bw-next");
+    await page.click("#bw-next");
+    expect(await page.locator("#graph svg g.node.bw-done").count()).toBe(2);
+    await page.click("#bw-prev");
+    expect(await page.getAttribute("#bw-status", "data-index")).toBe("1");
+    for (let k = 0; k < drawnOps + 2; k++) await page.click("#bw-next");
+    expect(await page.getAttribute("#bw-status", "data-index")).toBe(String(drawnOps - 1));
+    expect(await page.locator("#graph svg g.node.bw-done").count()).toBe(drawnOps - 1);
+
+    // your derivation: the notebook's lstm_backward as printed, first wrong node da_next[T-2]
+    await page.waitForSelector("#derivation-seq[data-done=true]", { timeout: 60_000 });
+    expect(await page.getAttribute("#derivation-story", "data-first-wrong")).toBe("da_next[3]");
+    expect(await page.locator("#derivation-seq tr.first-wrong").getAttribute("data-name")).toBe("da_next[3]");
+    expect(await page.textContent("#derivation-cell-story")).toContain("agrees");
     await page.click('button[data-tab="notebook"]');
     await expect.poll(() => page.locator("#notebook-table tr").count()).toBe(PRINTED_CELL4.length + 1);
     expect(await page.textContent("#notebook-why")).toContain("da_prevt");

@@ -1,6 +1,7 @@
 // Pictures of the playground for the README: builds and serves the site, trains in headless
 // Chromium for a while, and writes docs/img/playground.png (Train) and
-// docs/img/playground-inside.png (Look inside). Run: pnpm web:screenshot [seconds]
+// docs/img/playground-inside.png (Look inside), docs/img/playground-backward.png (the backward
+// walk stepped to its 9th node, and the notebook's derivation with its first wrong node). Run: pnpm web:screenshot [seconds]
 
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -29,7 +30,11 @@ try {
   await page.click('button[data-tab="inside"]');
   await page.waitForSelector("#graph[data-drawn=true] svg", { timeout: 60_000 });
   await page.screenshot({ path: img("playground-inside.png"), fullPage: false });
-  console.log(`wrote ${img("playground.png")} and ${img("playground-inside.png")}`);
+  // the backward walk stopped at its 9th node, and the notebook's derivation with its first wrong node
+  for (let k = 0; k < 9; k++) await page.click("#bw-next");
+  await page.waitForSelector("#derivation-seq[data-done=true]", { timeout: 60_000 });
+  await page.screenshot({ path: img("playground-backward.png"), fullPage: true });
+  console.log(`wrote ${img("playground.png")}, ${img("playground-inside.png")} and ${img("playground-backward.png")}`);
 } finally {
   await browser.close();
   await site.close();

@@ -1,7 +1,9 @@
 // "Look inside": one LSTMCell step as the tape records it, with the gradient each edge carries
 // after a backward of L = sum(u * h') + sum(v * c') (u, v fixed random weights, so that no
 // gradient is a plain sum of ones). Gradients come from autograd's gradients() with respect
-// to every tensor the graph holds, with the graph retained so that it can still be drawn.
+// to every tensor the graph holds, with the graph retained so that it can still be drawn; the
+// same walk's onNode events give the step-through: each node as the walk takes it, newest
+// first, with the gradient of L with respect to its outputs as the walk has gathered it.
 
 import { RandomState, type NDArray } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
@@ -18,8 +20,22 @@ export interface StepRow {
   head: number[];
 }
 
+/** One node as the backward walk takes it (the walk's onNode event). */
+export interface BackwardStep {
+  /** The node's id in the drawing (`n<id>`). */
+  id: number;
+  op: string;
+  /** For each output: its shape, the norm of dL/d(output) and its first entries. */
+  outputs: { shape: readonly number[]; gradNorm: number; head: number[] }[];
+  /** The op ids this node's inputs come from (where the walk goes next), and its leaves' names. */
+  feeds: number[];
+  leaves: string[];
+}
+
 export interface StepGraph {
   dot: string;
+  /** The backward walk, one node at a time, in the order it ran. */
+  steps: BackwardStep[];
   rows: StepRow[];
   parameters: { name: string; shape: readonly number[]; gradNorm: number }[];
 }
@@ -47,7 +63,8 @@ export function lstmStepGraph(inputSize = 3, hiddenSize = 4, batch = 2, seed = 1
   const carried: Tensor[] = [...made.values(), ...params.map(([, p]) => p)];
   // The loss is built after the walk so that its two products and sum stay out of the picture.
   const loss = ag.add(ag.sum(ag.mul(h2, u)), ag.sum(ag.mul(c2, v)));
-  const grads = ag.gradients(loss, carried, undefined, { retainGraph: true });
+  const events: ag.BackwardNodeEvent[] = [];
+  const grads = ag.gradients(loss, carried, undefined, { retainGraph: true, onNode: (e) => events.push(e) });
   const gradOf = new Map<Tensor, NDArray>(carried.map((t, i) => [t, grads[i]!.data]));
 
   const dot = toDot(
@@ -70,5 +87,18 @@ export function lstmStepGraph(inputSize = 3, hiddenSize = 4, batch = 2, seed = 1
       return [{ op: n.outputShapes.length > 1 ? `${n.op}[${k}]` : n.op, shape: t.shape, gradNorm: norm(g), head: g.toFlat().slice(0, 4) }];
     }),
   );
-  return { dot, rows, parameters: params.map(([name, p]) => ({ name, shape: p.shape, gradNorm: norm(gradOf.get(p)!) })) };
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const paramName = new Map(params.map(([name, p]) => [p as Tensor, name]));
+  // the loss's own ops (two products, two sums, an add) are not drawn: the walk is shown from h', c'
+  const steps = events.filter((e) => byId.has(e.id)).map((e): BackwardStep => {
+    const n = byId.get(e.id)!;
+    return {
+      id: e.id,
+      op: e.op,
+      outputs: e.gradients.map((g) => ({ shape: g.shape, gradNorm: norm(g), head: g.toFlat().slice(0, 4) })),
+      feeds: n.inputs.flatMap((i) => (i.kind === "op" ? [i.op] : [])),
+      leaves: n.inputs.flatMap((i) => (i.kind === "leaf" ? [paramName.get(i.tensor) ?? i.tensor.name ?? "leaf"] : [])),
+    };
+  });
+  return { dot, steps, rows, parameters: params.map(([name, p]) => ({ name, shape: p.shape, gradNorm: norm(gradOf.get(p)!) })) };
 }

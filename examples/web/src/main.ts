@@ -6,7 +6,8 @@ import { lineChart } from "../../lib/svg.js";
 import { dotToSvg } from "../../lib/graph.js";
 import { PRINTED_CELL4, replayNotebook, whyPrintedDiffers } from "../../notebook/replay.js";
 import notebookMd from "../../../packages/nn/docs/notebook.md?raw";
-import { lstmStepGraph } from "./inside.js";
+import { lstmStepGraph, type BackwardStep } from "./inside.js";
+import { cellDerivation, sequenceDerivation, type DerivationView } from "./derivation.js";
 import type { CompareResult, FromCompareWorker, FromWorker, Point, ToCompareWorker, ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -187,8 +188,101 @@ async function drawInside(): Promise<void> {
     "<tr><th>op</th><th>output shape</th><th>|dL/d output|</th><th>first entries of the gradient</th></tr>" +
     g.rows.map((r) => `<tr><td>${r.op}</td><td>(${r.shape.join(", ")})</td><td>${fmt(r.gradNorm)}</td><td>${r.head.map(fmt).join(", ")}</td></tr>`).join("") +
     g.parameters.map((p) => `<tr><td><b>${p.name}</b>.grad</td><td>(${p.shape.join(", ")})</td><td>${fmt(p.gradNorm)}</td><td></td></tr>`).join("");
+  setUpStepper(g.steps);
   $("graph").dataset.drawn = "true";
+  setTimeout(runDerivation, 0);
 }
+
+// ---------------------------------------------------------------- look inside: step through backward
+
+function setUpStepper(steps: BackwardStep[]): void {
+  let at = -1;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const svgNode = (id: number) => [...$("graph").querySelectorAll<SVGGElement>("g.node")].find((n) => n.querySelector("title")?.textContent === `n${id}`);
+  const fmt = (v: number) => (v === 0 ? "0" : v.toPrecision(4));
+  const show = (k: number) => {
+    at = Math.max(-1, Math.min(steps.length - 1, k));
+    steps.forEach((s, i) => {
+      const n = svgNode(s.id);
+      n?.classList.toggle("bw-current", i === at);
+      n?.classList.toggle("bw-done", i < at);
+    });
+    const st = $("bw-status");
+    st.dataset.index = String(at);
+    if (at < 0) {
+      st.textContent = `${steps.length} nodes to take; press Next node`;
+      $("bw-node").innerHTML = "";
+      return;
+    }
+    const s = steps[at]!;
+    const next = s.feeds.map((f) => steps.find((x) => x.id === f)?.op ?? `n${f}`);
+    st.textContent = `node ${at + 1} of ${steps.length}: ${s.op} (n${s.id})` + (at === steps.length - 1 ? ", the last: the walk ends at the leaves" : "");
+    st.dataset.op = s.op;
+    $("bw-node").innerHTML =
+      "<tr><th>output</th><th>shape</th><th>|dL/d output|</th><th>first entries of dL/d output</th></tr>" +
+      s.outputs.map((o, i) => `<tr><td>${s.outputs.length > 1 ? `[${i}]` : "out"}</td><td>(${o.shape.join(", ")})</td><td>${fmt(o.gradNorm)}</td><td>${o.head.map(fmt).join(", ")}</td></tr>`).join("") +
+      `<tr><td colspan="4">its VJP delivers to: ${[...next, ...s.leaves.map((l) => `<b>${l}</b>.grad`)].join(", ") || "inputs that take no gradient"}</td></tr>`;
+  };
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+    $("bw-play").textContent = "Play";
+  };
+  $("bw-next").onclick = () => { stop(); show(at + 1); };
+  $("bw-prev").onclick = () => { stop(); show(at - 1); };
+  $("bw-first").onclick = () => { stop(); show(-1); };
+  $("bw-play").onclick = () => {
+    if (timer) return stop();
+    if (at >= steps.length - 1) show(-1);
+    $("bw-play").textContent = "Pause";
+    timer = setInterval(() => (at >= steps.length - 1 ? stop() : show(at + 1)), 600);
+  };
+  show(-1);
+}
+
+// ---------------------------------------------------------------- look inside: your derivation
+
+function derivationTable(v: DerivationView): string {
+  const fmt = (v: number | null) => (v === null ? "—" : v === 0 ? "0" : v.toPrecision(4));
+  return (
+    "<tr><th>node / input</th><th>shape</th><th>|tape|</th><th>|manual|</th><th>|finite diff.|</th><th>max |tape − manual|</th><th>verdict</th><th>the line that computes it</th></tr>" +
+    v.rows
+      .map(
+        (r) =>
+          `<tr class="${r.firstWrong ? "first-wrong" : ""}${r.agree ? "" : " disagree"}" data-name="${r.name}"><td>${r.kind === "input" ? `<b>${r.name}</b>` : r.name}</td><td>(${r.shape.join(", ")})</td>` +
+          `<td>${fmt(r.tape)}</td><td>${fmt(r.manual)}</td><td>${fmt(r.fd)}</td><td>${r.maxAbs === null ? "—" : r.maxAbs.toExponential(1)}</td><td class="verdict">${r.agree ? "agree" : r.verdict}</td><td class="line">${r.line}</td></tr>`,
+      )
+      .join("")
+  );
+}
+
+function runDerivation(): void {
+  const status = $("derivation-status");
+  status.textContent = "comparing…";
+  // let the status paint before the (synchronous) comparison
+  setTimeout(() => {
+    try {
+      const T = Number($<HTMLSelectElement>("derivation-steps").value);
+      const t0 = performance.now();
+      const seq = sequenceDerivation(1, T);
+      const cell = cellDerivation(1);
+      $("derivation-seq").innerHTML = derivationTable(seq);
+      $("derivation-cell").innerHTML = derivationTable(cell);
+      const story = $("derivation-story");
+      story.textContent = seq.story;
+      story.className = seq.firstWrong ? "wrong" : "ok";
+      story.dataset.firstWrong = seq.firstWrong?.name ?? "";
+      const cs = $("derivation-cell-story");
+      cs.textContent = cell.story;
+      cs.className = cell.firstWrong ? "wrong" : "ok";
+      status.textContent = `${seq.rows.length + cell.rows.length} gradients compared in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      $("derivation-seq").dataset.done = "true";
+    } catch (e) {
+      status.textContent = `failed: ${(e as Error).message}`;
+    }
+  }, 0);
+}
+$("derivation-run").onclick = runDerivation;
 
 // ---------------------------------------------------------------- the notebook
 
