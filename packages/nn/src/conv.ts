@@ -1,6 +1,9 @@
-// Conv1d and Conv2d with PyTorch's names, shapes, defaults, initialisation and state-dict keys,
-// built as im2col: zero padding, the windows of every spatial axis as strided views (unfold),
-// one copy into rows of patches, then a matmul with the flattened kernel, per group.
+// Conv1d/2d/3d and ConvTranspose1d/2d with PyTorch's names, shapes, defaults, initialisation and
+// state-dict keys, built as im2col: zero padding (or cropping, for negative padding), the windows
+// of every spatial axis as strided views (unfold), one copy into rows of patches, then a matmul
+// with the flattened kernel, per group. A transposed convolution is the adjoint of a convolution:
+// the input spread out with stride - 1 zeros between its elements, then a stride-1 convolution
+// with the kernel flipped and its in/out axes swapped.
 
 import * as nd from "@tapegrad/tensor";
 import { ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
@@ -35,20 +38,103 @@ export function windows(x: Tensor, kernel: readonly number[], stride: readonly n
 }
 
 /** The error for a kernel that spans more than the padded input, naming the module and shapes. */
-export function checkFits(op: string, inputShape: readonly number[], padded: readonly number[], kernel: readonly number[], dilation: readonly number[], padding: readonly number[]): void {
+export function checkFits(
+  op: string, inputShape: readonly number[], padded: readonly number[], kernel: readonly number[], dilation: readonly number[],
+  padding: readonly number[], pairs?: readonly (readonly [number, number])[],
+): void {
   const span = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
   if (span.some((s, i) => s > padded[i]!)) {
+    const shown = pairs ? JSON.stringify(pairs) : padding.join("x");
     throw new ShapeError(
-      `${op}: kernel ${kernel.join("x")} at dilation ${dilation.join("x")} spans ${span.join("x")}, more than the padded input ${padded.join("x")} (input ${fmtShape(inputShape)}, padding ${padding.join("x")})`,
+      `${op}: kernel ${kernel.join("x")} at dilation ${dilation.join("x")} spans ${span.join("x")}, more than the padded input ${padded.join("x")} (input ${fmtShape(inputShape)}, padding ${shown})`,
     );
   }
 }
 
-/** Options of Conv1d and Conv2d, with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1, bias true; inChannels and outChannels must be divisible by groups (else a ValueError). */
+/** How an input of n spatial dims is laid out, for errors. */
+const LAYOUTS = ["(batch, channels, length)", "(batch, channels, height, width)", "(batch, channels, depth, height, width)"];
+
+/** Whether a padding option is [before, after] pairs rather than a number or one number per dim. */
+export function isPadPairs(p: unknown): p is PadPairs {
+  return Array.isArray(p) && p.length > 0 && p.every((e) => Array.isArray(e));
+}
+
+/** Checks [before, after] pairs: one per spatial dim, integers (negative ones crop). */
+export function padPairs(op: string, p: PadPairs, n: number): [number, number][] {
+  if (p.length !== n || p.some((e) => e.length !== 2 || !e.every((w) => Number.isInteger(w)))) {
+    throw new ValueError(`${op}: padding pairs must be ${n} [before, after] pairs of integers, got ${JSON.stringify(p)}`);
+  }
+  return p.map(([a, b]) => [a, b]);
+}
+
+/**
+ * x (N, C, ...spatial) with widths [before, after] on its trailing spatial dims: zeros added
+ * for a positive width, elements cropped for a negative one.
+ */
+export function padOrCrop(x: Tensor, widths: readonly (readonly [number, number])[]): Tensor {
+  const n = widths.length;
+  const lead = x.ndim - n;
+  let t = x;
+  if (widths.some(([a, b]) => a < 0 || b < 0)) {
+    const specs: nd.SliceSpec[] = x.shape.map((d, i) => (i < lead ? null : ([Math.max(0, -widths[i - lead]![0]), d - Math.max(0, -widths[i - lead]![1])] as const)));
+    t = ag.slice(t, specs);
+  }
+  return ag.pad(t, widths.map(([a, b]) => [Math.max(0, a), Math.max(0, b)] as [number, number]));
+}
+
+/**
+ * The convolution (cross-correlation) of a batched x (N, C, ...spatial) with weight (O, C /
+ * groups, ...kernel), after padding (or cropping) each spatial dim by widths: im2col and a
+ * matmul per group. `shown` is the caller's input shape, for errors.
+ */
+export function convolve(
+  kind: string, t: Tensor, shown: readonly number[], weight: Tensor, bias: Tensor | null,
+  widths: readonly (readonly [number, number])[], stride: readonly number[], dilation: readonly number[], groups: number,
+): Tensor {
+  const n = widths.length;
+  const kernel = weight.shape.slice(2);
+  const padded = t.shape.slice(2).map((d, i) => d + widths[i]![0] + widths[i]![1]);
+  const cropped = widths.some(([a, b]) => a < 0 || b < 0);
+  checkFits(kind, shown, padded, kernel, dilation, widths.map(([a]) => a), cropped ? widths : undefined);
+  const u = windows(padOrCrop(t, widths), kernel, stride, dilation);
+  const N = t.shape[0]!;
+  const outChannels = weight.shape[0]!;
+  const inChannels = t.shape[1]!;
+  const outSpatial = u.shape.slice(2, 2 + n);
+  const cols = N * outSpatial.reduce((a, b) => a * b, 1);
+  // (N, C, ...out, ...k) -> (C, ...k, N, ...out): one column per output position, one row per
+  // (channel, tap), as the flattened weight is laid out. The copy this reshape makes reads
+  // the input along its last spatial axis, a long stride-1 run when the stride is 1.
+  const axes = [1, ...Array.from({ length: n }, (_, i) => 2 + n + i), 0, ...Array.from({ length: n }, (_, i) => 2 + i)];
+  const patches = ag.permute(u, axes);
+  const G = groups;
+  const cg = inChannels / G;
+  const og = outChannels / G;
+  const taps = kernel.reduce((a, b) => a * b, 1);
+  const parts: Tensor[] = [];
+  for (let g = 0; g < G; g++) {
+    const pg = G === 1 ? patches : ag.slice(patches, [[g * cg, (g + 1) * cg]]);
+    const wg = G === 1 ? weight : ag.slice(weight, [[g * og, (g + 1) * og]]);
+    parts.push(ag.matmul(ag.reshape(wg, [og, cg * taps]), ag.reshape(pg, [cg * taps, cols])));
+  }
+  let y = G === 1 ? parts[0]! : ag.concat(parts, 0);
+  if (bias) y = ag.add(y, ag.reshape(bias, [outChannels, 1]));
+  // (O, N * out) -> (O, N, ...out) -> (N, O, ...out)
+  return ag.permute(ag.reshape(y, [outChannels, N, ...outSpatial]), [1, 0, ...Array.from({ length: n }, (_, i) => 2 + i)]);
+}
+
+/** [before, after] per spatial dim, in the dims' order; a negative width crops instead of padding. */
+export type PadPairs = readonly (readonly [number, number])[];
+
+/** Options of Conv1d, Conv2d and Conv3d, with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1, bias true; inChannels and outChannels must be divisible by groups (else a ValueError). */
 export interface ConvOptions extends LayerOptions {
   stride?: IntOrTuple;
-  /** Zeros added on both sides of each spatial dim; "valid" is 0, "same" keeps the size (stride 1). */
-  padding?: IntOrTuple | "valid" | "same";
+  /**
+   * Zeros added on both sides of each spatial dim; "valid" is 0, "same" keeps the size (stride
+   * 1); or [before, after] pairs, one per spatial dim, for asymmetric padding, where a negative
+   * width crops (what PyTorch writes as F.pad before the convolution).
+   */
+  padding?: IntOrTuple | "valid" | "same" | PadPairs;
   dilation?: IntOrTuple;
   groups?: number;
   bias?: boolean;
@@ -60,7 +146,7 @@ abstract class ConvNd extends Module {
   bias: Parameter | null;
   readonly kernelSize: readonly number[];
   readonly stride: readonly number[];
-  readonly padding: readonly number[] | "same";
+  readonly padding: readonly number[] | "same" | PadPairs;
   readonly dilation: readonly number[];
   readonly groups: number;
 
@@ -80,7 +166,8 @@ abstract class ConvNd extends Module {
     if (padding === "same") {
       if (this.stride.some((s) => s !== 1)) throw new ValueError(`${kind}: padding "same" needs stride 1, got stride ${this.stride.join("x")}`);
       this.padding = "same";
-    } else this.padding = padding === "valid" ? spatial(kind, "padding", 0, n, 0) : spatial(kind, "padding", padding, n, 0);
+    } else if (isPadPairs(padding)) this.padding = padPairs(kind, padding, n);
+    else this.padding = padding === "valid" ? spatial(kind, "padding", 0, n, 0) : spatial(kind, "padding", padding as IntOrTuple, n, 0);
     if (inChannels % groups !== 0) throw new ValueError(`${kind}: inChannels ${inChannels} is not divisible by groups ${groups}`);
     if (outChannels % groups !== 0) throw new ValueError(`${kind}: outChannels ${outChannels} is not divisible by groups ${groups}`);
     this.groups = groups;
@@ -99,7 +186,8 @@ abstract class ConvNd extends Module {
         return [Math.floor(total / 2), total - Math.floor(total / 2)];
       });
     }
-    return this.padding.map((p) => [p, p]);
+    if (isPadPairs(this.padding)) return this.padding.map(([a, b]) => [a, b]);
+    return (this.padding as readonly number[]).map((p) => [p, p]);
   }
 
   forward(x: TensorLike): Tensor {
@@ -107,38 +195,13 @@ abstract class ConvNd extends Module {
     let t = ag.toTensor(x);
     const unbatched = t.ndim === n + 1;
     if (unbatched) t = ag.unsqueeze(t, 0);
-    const layout = n === 1 ? "(batch, channels, length)" : "(batch, channels, height, width)";
+    const layout = LAYOUTS[n - 1];
     if (t.ndim !== n + 2) throw new ShapeError(`${this.kind}: input must be ${layout} or without the batch dim, got ${fmtShape(ag.toTensor(x).shape)}`);
     if (t.shape[1] !== this.inChannels) {
       throw new ShapeError(`${this.kind}: input has ${t.shape[1]} channels, expected ${this.inChannels} (input shape ${fmtShape(ag.toTensor(x).shape)}, weight ${fmtShape(this.weight.shape)})`);
     }
     checkInputDType(this.kind, t, this.weight);
-    const widths = this.padWidths();
-    const padded = t.shape.slice(2).map((d, i) => d + widths[i]![0] + widths[i]![1]);
-    checkFits(this.kind, ag.toTensor(x).shape, padded, this.kernelSize, this.dilation, widths.map(([a]) => a));
-    const u = windows(ag.pad(t, widths), this.kernelSize, this.stride, this.dilation);
-    const N = t.shape[0]!;
-    const outSpatial = u.shape.slice(2, 2 + n);
-    const cols = N * outSpatial.reduce((a, b) => a * b, 1);
-    // (N, C, ...out, ...k) -> (C, ...k, N, ...out): one column per output position, one row per
-    // (channel, tap), as the flattened weight is laid out. The copy this reshape makes reads
-    // the input along its last spatial axis, a long stride-1 run when the stride is 1.
-    const axes = [1, ...Array.from({ length: n }, (_, i) => 2 + n + i), 0, ...Array.from({ length: n }, (_, i) => 2 + i)];
-    const patches = ag.permute(u, axes);
-    const G = this.groups;
-    const cg = this.inChannels / G;
-    const og = this.outChannels / G;
-    const taps = this.kernelSize.reduce((a, b) => a * b, 1);
-    const parts: Tensor[] = [];
-    for (let g = 0; g < G; g++) {
-      const pg = G === 1 ? patches : ag.slice(patches, [[g * cg, (g + 1) * cg]]);
-      const wg = G === 1 ? this.weight : ag.slice(this.weight, [[g * og, (g + 1) * og]]);
-      parts.push(ag.matmul(ag.reshape(wg, [og, cg * taps]), ag.reshape(pg, [cg * taps, cols])));
-    }
-    let y = G === 1 ? parts[0]! : ag.concat(parts, 0);
-    if (this.bias) y = ag.add(y, ag.reshape(this.bias, [this.outChannels, 1]));
-    // (O, N * out) -> (O, N, ...out) -> (N, O, ...out)
-    y = ag.permute(ag.reshape(y, [this.outChannels, N, ...outSpatial]), [1, 0, ...Array.from({ length: n }, (_, i) => 2 + i)]);
+    const y = convolve(this.kind, t, ag.toTensor(x).shape, this.weight, this.bias, this.padWidths(), this.stride, this.dilation, this.groups);
     return unbatched ? ag.squeeze(y, 0) : y;
   }
 }
@@ -154,5 +217,151 @@ export class Conv1d extends ConvNd {
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvOptions = {}) {
     super("Conv2d", 2, inChannels, outChannels, kernelSize, options);
+  }
+}
+
+/** Conv3d(inChannels, outChannels, kernelSize, options): x (N, C, D, H, W) -> (N, O, D', H', W'); options and state-dict keys as PyTorch's nn.Conv3d. */
+export class Conv3d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvOptions = {}) {
+    super("Conv3d", 3, inChannels, outChannels, kernelSize, options);
+  }
+}
+
+/** Options of ConvTranspose1d and ConvTranspose2d, with PyTorch's defaults: stride 1, padding 0, outputPadding 0, dilation 1, groups 1, bias true. */
+export interface ConvTransposeOptions extends LayerOptions {
+  stride?: IntOrTuple;
+  /** dilation (kernel - 1) - padding zeros are added on both sides of the spread-out input: padding trims the output. */
+  padding?: IntOrTuple;
+  /** Extra length on one side of each output dim (smaller than the stride or the dilation), to pick among the sizes that a strided convolution maps to the same size. */
+  outputPadding?: IntOrTuple;
+  dilation?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+}
+
+/**
+ * x (N, C, ...L) with s - 1 zeros inserted between neighbours along each spatial dim: each
+ * dim becomes (L - 1) s + 1. Each axis gets a trailing axis of size 1 padded to s, then the pairs
+ * are merged and the zeros after the last element cut off.
+ */
+function spreadOut(x: Tensor, stride: readonly number[]): Tensor {
+  if (stride.every((s) => s === 1)) return x;
+  const n = stride.length;
+  const sp = x.shape.slice(2);
+  const split = [...x.shape.slice(0, 2), ...sp.flatMap((d) => [d, 1])];
+  const widths = sp.flatMap((_, i) => [[0, 0], [0, stride[i]! - 1]] as [number, number][]);
+  const wide = ag.reshape(ag.pad(ag.reshape(x, split), widths), [...x.shape.slice(0, 2), ...sp.map((d, i) => d * stride[i]!)]);
+  return ag.slice(wide, [null, null, ...Array.from({ length: n }, (_, i) => [0, (sp[i]! - 1) * stride[i]! + 1] as const)]);
+}
+
+/** The transposed convolution of n spatial dims (PyTorch's ConvTransposeNd): the adjoint of ConvNd with the same options. */
+abstract class ConvTransposeNd extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly outputPadding: readonly number[];
+  readonly dilation: readonly number[];
+  readonly groups: number;
+
+  constructor(
+    readonly kind: string,
+    n: number,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: IntOrTuple,
+    { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, bias = true, dtype = "float64", rng = getDefaultRng() }: ConvTransposeOptions,
+  ) {
+    super();
+    checkSize(kind, { inChannels, outChannels, groups });
+    this.kernelSize = spatial(kind, "kernelSize", kernelSize, n);
+    this.stride = spatial(kind, "stride", stride, n);
+    this.padding = spatial(kind, "padding", padding, n, 0);
+    this.outputPadding = spatial(kind, "outputPadding", outputPadding, n, 0);
+    this.dilation = spatial(kind, "dilation", dilation, n);
+    this.outputPadding.forEach((op, i) => {
+      if (op >= this.stride[i]! && op >= this.dilation[i]!) {
+        throw new ValueError(`${kind}: outputPadding ${op} must be smaller than the stride ${this.stride[i]} or the dilation ${this.dilation[i]} (dim ${i})`);
+      }
+    });
+    if (inChannels % groups !== 0) throw new ValueError(`${kind}: inChannels ${inChannels} is not divisible by groups ${groups}`);
+    if (outChannels % groups !== 0) throw new ValueError(`${kind}: outChannels ${outChannels} is not divisible by groups ${groups}`);
+    this.groups = groups;
+    // PyTorch's kaiming_uniform(a = sqrt 5) over the weight (in, out / groups, ...k) takes its
+    // fan-in from dim 1: U(+-1/sqrt((out / groups) k)), and so does its bias
+    const fanIn = (outChannels / groups) * this.kernelSize.reduce((a, b) => a * b, 1);
+    const bound = 1 / Math.sqrt(fanIn);
+    this.weight = new Parameter(uniform([inChannels, outChannels / groups, ...this.kernelSize], bound, rng, dtype));
+    this.bias = bias ? new Parameter(uniform([outChannels], bound, rng, dtype)) : null;
+  }
+
+  /** The weight as a convolution's: per group (in / g, out / g, ...k) -> (out / g, in / g, ...k), the taps reversed. */
+  private convWeight(): Tensor {
+    const n = this.kernelSize.length;
+    const G = this.groups;
+    const cg = this.inChannels / G;
+    const swap = [1, 0, ...Array.from({ length: n }, (_, i) => 2 + i)];
+    const parts = Array.from({ length: G }, (_, g) => ag.permute(G === 1 ? this.weight : ag.slice(this.weight, [[g * cg, (g + 1) * cg]]), swap));
+    const w = G === 1 ? parts[0]! : ag.concat(parts, 0);
+    return ag.slice(w, [null, null, ...Array.from({ length: n }, () => [null, null, -1] as const)]);
+  }
+
+  forward(x: TensorLike): Tensor {
+    const n = this.kernelSize.length;
+    const given = ag.toTensor(x);
+    let t = given;
+    const unbatched = t.ndim === n + 1;
+    if (unbatched) t = ag.unsqueeze(t, 0);
+    if (t.ndim !== n + 2) throw new ShapeError(`${this.kind}: input must be ${LAYOUTS[n - 1]} or without the batch dim, got ${fmtShape(given.shape)}`);
+    if (t.shape[1] !== this.inChannels) {
+      throw new ShapeError(`${this.kind}: input has ${t.shape[1]} channels, expected ${this.inChannels} (input shape ${fmtShape(given.shape)}, weight ${fmtShape(this.weight.shape)})`);
+    }
+    checkInputDType(this.kind, t, this.weight);
+    const out = t.shape.slice(2).map((d, i) => (d - 1) * this.stride[i]! - 2 * this.padding[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + this.outputPadding[i]! + 1);
+    if (out.some((d) => d <= 0)) {
+      throw new ShapeError(`${this.kind}: the output would be ${out.join("x")} (input ${fmtShape(given.shape)}, kernel ${this.kernelSize.join("x")}, stride ${this.stride.join("x")}, padding ${this.padding.join("x")})`);
+    }
+    const widths = this.kernelSize.map((k, i) => {
+      const w = this.dilation[i]! * (k - 1) - this.padding[i]!;
+      return [w, w + this.outputPadding[i]!] as [number, number];
+    });
+    const ones = Array.from({ length: n }, () => 1);
+    const y = convolve(this.kind, spreadOut(t, this.stride), given.shape, this.convWeight(), this.bias, widths, ones, this.dilation, this.groups);
+    return unbatched ? ag.squeeze(y, 0) : y;
+  }
+}
+
+/**
+ * The transposed convolution along the length (PyTorch's nn.ConvTranspose1d), the adjoint of
+ * Conv1d: x (N, C, L) or (C, L) -> (N, O, L'), L' = (L - 1) stride - 2 padding + dilation (k - 1)
+ * + outputPadding + 1. weight is (inChannels, outChannels / groups, k), as PyTorch's.
+ *
+ * @example
+ * ```ts
+ * const up = new ConvTranspose1d(1, 1, 2, { stride: 2, bias: false });
+ * up.weight.data.assign(nd.array([[[1, 10]]]));
+ * up.forward(tensor([[[1, 2, 3]]])).toArray(); // [[[1, 10, 2, 20, 3, 30]]]
+ * ```
+ */
+export class ConvTranspose1d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeOptions = {}) {
+    super("ConvTranspose1d", 1, inChannels, outChannels, kernelSize, options);
+  }
+}
+
+/**
+ * The transposed convolution over height and width (PyTorch's nn.ConvTranspose2d), the adjoint
+ * of Conv2d: x (N, C, H, W) or (C, H, W) -> (N, O, H', W'), each dim as in ConvTranspose1d.
+ *
+ * @example
+ * ```ts
+ * const up = new ConvTranspose2d(8, 4, 3, { stride: 2, padding: 1, outputPadding: 1 });
+ * up.forward(tensor(nd.zeros([2, 8, 5, 5]))).shape; // [2, 4, 10, 10]
+ * ```
+ */
+export class ConvTranspose2d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeOptions = {}) {
+    super("ConvTranspose2d", 2, inChannels, outChannels, kernelSize, options);
   }
 }

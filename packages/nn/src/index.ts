@@ -47,6 +47,7 @@ export { LayerNorm, type LayerNormOptions } from "./norm.js";
 export { GroupNorm, type GroupNormOptions } from "./norm.js";
 export { BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, type BatchNormOptions, type InstanceNormOptions } from "./batch-norm.js";
 export { Conv1d, Conv2d, type ConvOptions, type IntOrTuple } from "./conv.js";
+export { Conv3d, ConvTranspose1d, ConvTranspose2d, type ConvTransposeOptions, type PadPairs } from "./conv.js";
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxPoolOptions, type AvgPoolOptions } from "./pool.js";
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";

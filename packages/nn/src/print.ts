@@ -16,7 +16,7 @@ import { Linear, Embedding, Dropout } from "./layers.js";
 import { ModuleList, Sequential } from "./containers.js";
 import { GELU, Softmax, LogSoftmax, Flatten } from "./activations.js";
 import { LayerNorm } from "./norm.js";
-import { Conv1d, Conv2d } from "./conv.js";
+import { Conv1d, Conv2d, isPadPairs } from "./conv.js";
 import { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d } from "./pool.js";
 import { GatedCell, RecurrentStack } from "./recurrent.js";
 import { RNNCell } from "./rnn.js";
@@ -173,6 +173,7 @@ for (const [cls, fn] of extras) {
 function convRepr(m: Conv1d | Conv2d): string {
   let s = `${m.inChannels}, ${m.outChannels}, kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}`;
   if (m.padding === "same") s += ", padding=same";
+  else if (isPadPairs(m.padding)) s += `, padding=${JSON.stringify(m.padding)}`; // asymmetric: PyTorch has no such option (F.pad first)
   else if (m.padding.some((p) => p !== 0)) s += `, padding=${pyTuple(m.padding)}`;
   if (m.dilation.some((d) => d !== 1)) s += `, dilation=${pyTuple(m.dilation)}`;
   if (m.groups !== 1) s += `, groups=${m.groups}`;
