@@ -16,7 +16,7 @@ import { Linear, Embedding, Dropout } from "./layers.js";
 import { ModuleList, Sequential } from "./containers.js";
 import { GELU, Softmax, LogSoftmax, Flatten } from "./activations.js";
 import { LayerNorm } from "./norm.js";
-import { Conv1d, Conv2d, isPadPairs } from "./conv.js";
+import { Conv1d, Conv2d, isPadPairs, type PadPairs } from "./conv.js";
 import { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d } from "./pool.js";
 import { GatedCell, RecurrentStack } from "./recurrent.js";
 import { RNNCell } from "./rnn.js";
@@ -158,8 +158,8 @@ const extras: [abstract new (...args: never[]) => Module, (m: never) => string][
   [MaxPool1d, maxPoolRepr],
   [MaxPool2d, maxPoolRepr],
   // AvgPool1d turns its sizes into 1-tuples in __init__; AvgPool2d keeps them as given
-  [AvgPool1d, (m: AvgPool1d) => `kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}, padding=${pyTuple(m.padding)}`],
-  [AvgPool2d, (m: AvgPool2d) => `kernel_size=${pySize(m.kernelSize)}, stride=${pySize(m.stride)}, padding=${pySize(m.padding)}`],
+  [AvgPool1d, (m: AvgPool1d) => `kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}, padding=${poolPad(m.padding, pyTuple)}`],
+  [AvgPool2d, (m: AvgPool2d) => `kernel_size=${pySize(m.kernelSize)}, stride=${pySize(m.stride)}, padding=${poolPad(m.padding, pySize)}`],
   [GatedCell, cellRepr],
   [RecurrentStack, stackRepr],
 ];
@@ -182,7 +182,12 @@ function convRepr(m: Conv1d | Conv2d): string {
 }
 
 function maxPoolRepr(m: MaxPool1d | MaxPool2d): string {
-  return `kernel_size=${pySize(m.kernelSize)}, stride=${pySize(m.stride)}, padding=${pySize(m.padding)}, dilation=${pySize(m.dilation)}, ceil_mode=False`;
+  return `kernel_size=${pySize(m.kernelSize)}, stride=${pySize(m.stride)}, padding=${poolPad(m.padding, pySize)}, dilation=${pySize(m.dilation)}, ceil_mode=${pyBool(m.ceilMode)}`;
+}
+
+/** A pool's padding as PyTorch prints it, or its [before, after] pairs (PyTorch has no such option). */
+function poolPad(p: readonly number[] | PadPairs, fmt: (xs: readonly number[]) => string): string {
+  return isPadPairs(p) ? JSON.stringify(p) : fmt(p as readonly number[]);
 }
 
 /** RNNCellBase.extra_repr: sizes; bias when off; nonlinearity when not tanh (RNNCell). */
