@@ -50,6 +50,7 @@ export { Conv1d, Conv2d, type ConvOptions, type IntOrTuple } from "./conv.js";
 export { Conv3d, ConvTranspose1d, ConvTranspose2d, type ConvTransposeOptions, type PadPairs } from "./conv.js";
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxPoolOptions, type AvgPoolOptions } from "./pool.js";
 export { MaxPool3d, AvgPool3d, MaxUnpool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./pool.js";
+export { interpolate, Upsample, PixelShuffle, PixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./upsample.js";
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from "./transformer.js";
