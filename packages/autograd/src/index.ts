@@ -22,6 +22,14 @@ export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contig
 export { mean, variance, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, eq, ne, lt, le, gt, ge } from "./composite.js";
 export { matmul } from "./ops/matmul.js";
 export { unfold, pad } from "./ops/window.js";
+export { gather, scatter, scatterAdd, scatterReduce } from "./ops/indexing.js";
+export {
+  index, indexSelect, indexAdd, indexCopy, maskedFill, maskedSelect, nonzero, flip, roll, repeat, repeatInterleave,
+  diagonal, diag, triu, tril, meshgrid, oneHot, type TensorIndexSpec,
+} from "./composite-indexing.js";
+export { einsum } from "./einsum.js";
+// numpy's newaxis and ellipsis for slice and index specs (null keeps meaning the whole axis)
+export { newaxis, ellipsis } from "@tapegrad/tensor";
 export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";
 export { formatTensor, type TensorPrintOptions } from "./print.js";
 export {

@@ -11,6 +11,8 @@ import * as P from "./ops/pow.js";
 import * as R from "./ops/reduce.js";
 import * as M from "./ops/movement.js";
 import * as C from "./composite.js";
+import * as I from "./ops/indexing.js";
+import * as CI from "./composite-indexing.js";
 import { matmul } from "./ops/matmul.js";
 import { backward as runBackward, type BackwardOptions } from "./engine.js";
 
@@ -81,6 +83,43 @@ declare module "./tensor.js" {
     /** A recorded copy with its own storage (torch's clone); the gradient passes through. */
     clone(): Tensor;
     matmul(b: TensorLike): Tensor;
+    // ---- indexing (ops/indexing.ts, composite-indexing.ts) ----
+    /** numpy's indexing with index arrays: `x.index(ids, null)` is `x[ids, :]` (the function `index`). */
+    index(...specs: CI.TensorIndexSpec[]): Tensor;
+    /** torch.gather along `axis` (the function `gather`). */
+    gather(axis: number, index: Tensor | nd.IndexArrayLike): Tensor;
+    /** torch.scatter: a copy with src written where index points along `axis`. */
+    scatter(axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike): Tensor;
+    /** torch.scatter_add: a copy with src added where index points along `axis`. */
+    scatterAdd(axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike): Tensor;
+    /** torch.scatter_reduce with "sum", "prod", "mean", "amax" or "amin". */
+    scatterReduce(axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike, reduce: nd.ScatterReduction, options?: { includeSelf?: boolean }): Tensor;
+    /** torch.index_select along `axis`. */
+    indexSelect(axis: number, index: Tensor | nd.IndexArrayLike): Tensor;
+    /** torch.index_add along `axis`. */
+    indexAdd(axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike, options?: { alpha?: number }): Tensor;
+    /** torch.index_copy along `axis`. */
+    indexCopy(axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike): Tensor;
+    /** torch.masked_fill: `value` where the bool mask is true. */
+    maskedFill(mask: TensorLike, value: TensorLike): Tensor;
+    /** torch.masked_select: the elements where the bool mask is true, 1-D. */
+    maskedSelect(mask: TensorLike): Tensor;
+    /** torch.nonzero: the coordinates of the non-zero elements, [count, ndim] int32. */
+    nonzero(): Tensor;
+    /** torch.flip along `axis` (every axis when omitted). */
+    flip(axis?: nd.AxisArg): Tensor;
+    /** torch.roll by `shifts` along `axis` (flattened when omitted). */
+    roll(shifts: number | readonly number[], axis?: number | readonly number[]): Tensor;
+    /** torch's Tensor.repeat: tiled reps[i] times along axis i. */
+    repeat(...reps: (number | readonly number[])[]): Tensor;
+    /** torch.repeat_interleave along `axis` (flattened when omitted). */
+    repeatInterleave(repeats: number | Tensor | nd.IndexArrayLike, axis?: number): Tensor;
+    /** torch.diagonal of axes axis1 and axis2 (0 and 1 by default) at `offset`. */
+    diagonal(offset?: number, axis1?: number, axis2?: number): Tensor;
+    /** torch.triu: zeros below diagonal k of the last two axes. */
+    triu(k?: number): Tensor;
+    /** torch.tril: zeros above diagonal k of the last two axes. */
+    tril(k?: number): Tensor;
   }
 }
 
@@ -153,6 +192,26 @@ proto.astype = function (this: Tensor, dtype: DType): Tensor { return M.cast(thi
 proto.contiguous = function (this: Tensor): Tensor { return M.contiguous(this); };
 proto.clone = function (this: Tensor): Tensor { return M.clone(this); };
 proto.matmul = function (this: Tensor, b: TensorLike): Tensor { return matmul(this, b); };
+
+// ---- indexing ----
+proto.index = function (this: Tensor, ...specs: CI.TensorIndexSpec[]): Tensor { return CI.index(this, specs); };
+proto.gather = function (this: Tensor, axis: number, index: Tensor | nd.IndexArrayLike): Tensor { return I.gather(this, axis, index); };
+proto.scatter = function (this: Tensor, axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike): Tensor { return I.scatter(this, axis, index, src); };
+proto.scatterAdd = function (this: Tensor, axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike): Tensor { return I.scatterAdd(this, axis, index, src); };
+proto.scatterReduce = function (this: Tensor, axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike, reduce: nd.ScatterReduction, options?: { includeSelf?: boolean }): Tensor { return I.scatterReduce(this, axis, index, src, reduce, options); };
+proto.indexSelect = function (this: Tensor, axis: number, index: Tensor | nd.IndexArrayLike): Tensor { return CI.indexSelect(this, axis, index); };
+proto.indexAdd = function (this: Tensor, axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike, options?: { alpha?: number }): Tensor { return CI.indexAdd(this, axis, index, src, options); };
+proto.indexCopy = function (this: Tensor, axis: number, index: Tensor | nd.IndexArrayLike, src: TensorLike): Tensor { return CI.indexCopy(this, axis, index, src); };
+proto.maskedFill = function (this: Tensor, mask: TensorLike, value: TensorLike): Tensor { return CI.maskedFill(this, mask, value); };
+proto.maskedSelect = function (this: Tensor, mask: TensorLike): Tensor { return CI.maskedSelect(this, mask); };
+proto.nonzero = function (this: Tensor): Tensor { return CI.nonzero(this); };
+proto.flip = function (this: Tensor, axis?: nd.AxisArg): Tensor { return CI.flip(this, axis); };
+proto.roll = function (this: Tensor, shifts: number | readonly number[], axis?: number | readonly number[]): Tensor { return CI.roll(this, shifts, axis); };
+proto.repeat = function (this: Tensor, ...reps: (number | readonly number[])[]): Tensor { return CI.repeat(this, flatArgs(reps)); };
+proto.repeatInterleave = function (this: Tensor, repeats: number | Tensor | nd.IndexArrayLike, axis?: number): Tensor { return CI.repeatInterleave(this, repeats, axis); };
+proto.diagonal = function (this: Tensor, offset = 0, axis1 = 0, axis2 = 1): Tensor { return CI.diagonal(this, offset, axis1, axis2); };
+proto.triu = function (this: Tensor, k = 0): Tensor { return CI.triu(this, k); };
+proto.tril = function (this: Tensor, k = 0): Tensor { return CI.tril(this, k); };
 
 function flatArgs(args: readonly (number | readonly number[])[]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();

@@ -10,6 +10,7 @@ import * as ag from "../src/index.js";
 import { Tensor, type GradcheckOptions } from "../src/index.js";
 import { OPS, type OpName } from "../src/internal.js";
 import { arrayArb, axesArb, broadcastableArb, permutationArb, rng, shapeArb, type Values } from "./helpers.js";
+import { INDEXING_COMPOSITE_CASES, INDEXING_OP_CASES } from "./cases-indexing.js";
 
 export interface Sample {
   /** The function whose gradient is checked; inputs that are not float arrays are passed through. */
@@ -360,6 +361,7 @@ export const OP_CASES: Record<OpName, GradCase> = {
       .chain(([lead, k, n]) => fc.tuple(arrayArb([...lead, k]), arrayArb([...lead, n]), checkArb(2)))
       .map(([a, g, check]) => sample("matmulWeightGrad", [a, g], (x, y) => OPS.matmulWeightGrad([x, y!], undefined), check)),
   },
+  ...INDEXING_OP_CASES,
 };
 
 /** A shape and a window spec along one of its axes that fits at least one window. */
@@ -378,6 +380,7 @@ function windowArb(): fc.Arbitrary<{ shape: number[]; spec: nd.WindowSpec }> {
 // ---------------------------------------------------------------- composite ops
 
 export const COMPOSITE_CASES: Record<string, GradCase> = {
+  ...INDEXING_COMPOSITE_CASES,
   pad: {
     sample: shapeArb(1, 3, 3)
       .chain((shape) => fc.tuple(arrayArb(shape), fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: shape.length })))

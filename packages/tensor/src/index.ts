@@ -25,7 +25,7 @@ export { erf } from "./erf.js";
 export { unfold, unfoldBackward } from "./window.js";
 export { pad, padIndices, checkPad, type PadMode, type PadOptions } from "./window.js";
 export {
-  gather, scatter, scatterAdd, scatterReduce, nonzero, oneHot, triu, tril, index, indexPlan, moveLeading, roll, rollPairs, rollSplit, repeat, repeatShapes,
+  gather, scatter, scatterAdd, scatterReduce, asIndexArray, nonzero, oneHot, triu, tril, index, indexPlan, moveLeading, roll, rollPairs, rollSplit, repeat, repeatShapes,
   repeatInterleave, repeatIndices, SCATTER_REDUCTIONS, type ScatterReduction, type IndexArrayLike, type IndexSpec, type IndexPlan,
 } from "./indexing.js";
 export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";

@@ -25,7 +25,21 @@ export const SCATTER_REDUCTIONS: readonly ScatterReduction[] = ["sum", "prod", "
 /** An index array as the gather/scatter family reads it: an int32 NDArray, or nested lists of integers. */
 export type IndexArrayLike = NDArray | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[];
 
-/** `idx` as an NDArray of integer values (any non-bool dtype), unchecked against an axis. */
+/**
+ * An index argument of the gather/scatter family as an NDArray of integer values (an NDArray of
+ * any non-bool dtype is taken as it is, nested lists become int32), not yet checked against an
+ * axis. Throws DTypeError for a bool array, IndexError for a non-integer in a list, ShapeError
+ * for a ragged list; `op` starts the message.
+ *
+ * @example
+ * ```ts
+ * asIndexArray("gather", [[0, 1]]).shape; // [1, 2]
+ * ```
+ */
+export const asIndexArray = kernel("asIndexArray", function asIndexArray(op: string, idx: IndexArrayLike): NDArray {
+  return asIndexNDArray(op, idx);
+});
+
 function asIndexNDArray(op: string, idx: IndexArrayLike): NDArray {
   if (idx instanceof NDArray) {
     if (idx.dtype === "bool") throw new DTypeError(`${op}: index must hold integers, got a bool array`);

@@ -124,8 +124,19 @@ export const maximum: Binary = bin(ops.maximum);
 /** The smaller of a and b elementwise, with broadcasting (torch.minimum). The gradient goes to the smaller operand; on a tie each gets g / 2, as in PyTorch. */
 export const minimum: Binary = bin(ops.minimum);
 
-/** `where(mask, a, b)`: a where mask is nonzero, else b. The mask gets no gradient. */
-export function where(mask: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+/**
+ * `where(mask, a, b)`: a where mask is nonzero, else b. The mask gets no gradient. With one
+ * argument, `where(cond)` is torch.where(cond): the coordinates of cond's non-zero elements as
+ * one int32 tensor per axis (nonzero with asTuple).
+ */
+export function where(cond: TensorLike): Tensor[];
+export function where(mask: TensorLike, a: TensorLike, b: TensorLike): Tensor;
+export function where(mask: TensorLike, a?: TensorLike, b?: TensorLike): Tensor | Tensor[] {
+  if (a === undefined && b === undefined) {
+    const coords = nd.nonzero(toTensor(mask).data);
+    return Array.from({ length: coords.shape[1]! }, (_, d) => new Tensor(nd.copy(nd.slice(coords, [null, d]))));
+  }
+  if (a === undefined || b === undefined) throw new nd.ValueError("where: takes one argument (cond) or three (mask, a, b)");
   const x = a instanceof Tensor ? a : null;
   const y = b instanceof Tensor ? b : null;
   const m = toTensor(mask);

@@ -9,6 +9,7 @@ import { splitOps } from "./split.js";
 import { powOps } from "./pow.js";
 import { matmulOps } from "./matmul.js";
 import { windowOps } from "./window.js";
+import { indexingOps } from "./indexing.js";
 
-export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps, ...windowOps };
+export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps, ...windowOps, ...indexingOps };
 export type OpName = keyof typeof OPS;
