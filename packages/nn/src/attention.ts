@@ -173,3 +173,70 @@ export class MultiheadAttention extends Module {
     return total;
   }
 }
+
+/** Options of scaledDotProductAttention (torch.nn.functional.scaled_dot_product_attention's, in camelCase). */
+export interface SDPAOptions {
+  /**
+   * Broadcast to (..., L, S): bool (true = may attend, as PyTorch's function; note that
+   * MultiheadAttention's bool masks mean the opposite) or float (added to the scores, -inf to forbid).
+   */
+  attnMask?: AttentionMask;
+  /** A causal mask: query i attends to keys 0..i (the top-left triangle when L differs from S, as PyTorch's tril). Not with attnMask. */
+  isCausal?: boolean;
+  /** Dropout on the attention weights, applied whenever > 0 (a function has no training mode). */
+  dropoutP?: number;
+  /** The factor on q k^T (default 1 / sqrt(E)). */
+  scale?: number;
+  /** Where dropout masks come from (default: the stream manualSeed sets). */
+  rng?: nd.RandomState;
+}
+
+/**
+ * softmax(q k^T scale + mask) v, as torch.nn.functional.scaled_dot_product_attention (PyTorch 2's
+ * formula): q (..., L, E), k (..., S, E), v (..., S, Ev) -> (..., L, Ev), leading dims
+ * broadcast. A row whose keys are all masked is NaN, as in PyTorch. Composed of matmul, softmax
+ * and where, so every input gets its gradient.
+ *
+ * @example
+ * ```ts
+ * const q = tensor(nd.ones([2, 4, 8])); // (batch, L, E)
+ * const out = scaledDotProductAttention(q, q, tensor(nd.ones([2, 4, 3])), { isCausal: true });
+ * out.shape; // [2, 4, 3]
+ * ```
+ */
+export function scaledDotProductAttention(query: TensorLike, key: TensorLike, value: TensorLike, options: SDPAOptions = {}): Tensor {
+  const { attnMask, isCausal = false, dropoutP = 0, scale, rng } = options;
+  const [q, k, v] = [ag.toTensor(query), ag.toTensor(key), ag.toTensor(value)];
+  const shapes = `query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)}, value ${fmtShape(v.shape)}`;
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) throw new ShapeError(`scaledDotProductAttention: query, key and value need at least 2 dims (..., seq, features), got ${shapes}`);
+  const [L, E] = q.shape.slice(-2) as [number, number];
+  const S = k.shape[k.ndim - 2]!;
+  if (k.shape[k.ndim - 1] !== E || v.shape[v.ndim - 2] !== S) {
+    throw new ShapeError(`scaledDotProductAttention: key must be (..., S, ${E}) and value (..., S, Ev) with the same S, got ${shapes}`);
+  }
+  if (!(dropoutP >= 0 && dropoutP <= 1)) throw new ValueError(`scaledDotProductAttention: dropoutP must be in [0, 1], got ${dropoutP}`);
+  if (scale !== undefined && !Number.isFinite(scale)) throw new ValueError(`scaledDotProductAttention: scale must be a finite number, got ${scale}`);
+  if (isCausal && attnMask !== undefined) throw new ValueError("scaledDotProductAttention: give attnMask or isCausal, not both (as PyTorch)");
+  let scores = ag.mul(ag.matmul(q, ag.transpose(k, [...Array(k.ndim - 2).keys(), k.ndim - 1, k.ndim - 2])), scale ?? 1 / Math.sqrt(E));
+  let mask: NDArray | null = null;
+  if (isCausal) mask = nd.triu(nd.full([L, S], -Infinity, q.dtype), 1);
+  else if (attnMask !== undefined) {
+    const m = attnMask instanceof Tensor ? attnMask.data : attnMask;
+    let ok = true;
+    try {
+      ok = nd.shapesEqual(nd.broadcastShapes("scaledDotProductAttention", m.shape, scores.shape), scores.shape);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ShapeError(`scaledDotProductAttention: attnMask of shape ${fmtShape(m.shape)} does not broadcast to the scores' shape ${fmtShape(scores.shape)} (${shapes})`);
+    mask = m.dtype === "bool" ? nd.where(m, 0, -Infinity).astype(q.dtype) : m.astype(q.dtype);
+  }
+  if (mask) scores = ag.add(scores, new Tensor(mask));
+  let attn = ag.softmax(scores, -1);
+  if (dropoutP > 0) {
+    const keep = dropoutP === 1 ? nd.zeros(attn.shape, attn.dtype) : nd.ge((rng ?? getDefaultRng()).rand(...attn.shape), dropoutP).astype(attn.dtype);
+    if (dropoutP < 1) nd.mul(keep, 1 / (1 - dropoutP), keep);
+    attn = ag.mul(attn, new Tensor(keep));
+  }
+  return ag.matmul(attn, v);
+}

@@ -53,6 +53,7 @@ export { MaxPool3d, AvgPool3d, MaxUnpool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
 export { interpolate, Upsample, PixelShuffle, PixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./upsample.js";
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";
+export { scaledDotProductAttention, type SDPAOptions } from "./attention.js";
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from "./transformer.js";
 export { formatModule } from "./print.js";
 export { summary, type ModelSummary, type SummaryRow } from "./summary.js";
