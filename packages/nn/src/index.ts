@@ -23,6 +23,10 @@ export {
   type NLLLossOptions, type CrossEntropyOptions, type BCEWithLogitsOptions,
 } from "./losses.js";
 export {
+  binaryCrossEntropy, l1Loss, smoothL1Loss, huberLoss, klDivLoss, cosineEmbeddingLoss,
+  type BCELossOptions, type SmoothL1LossOptions, type HuberLossOptions, type KLDivLossOptions, type CosineEmbeddingLossOptions,
+} from "./losses.js";
+export {
   Optimizer, SGD, Adam, AdamW,
   type SGDOptions, type AdamOptions, type SGDArgs, type AdamArgs, type ParamGroup, type ParamGroupInput, type ParamsArg, type ParamState,
   type OptimizerStateDict, type OptimizerMeta,

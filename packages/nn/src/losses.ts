@@ -5,7 +5,7 @@
 import * as nd from "@tapegrad/tensor";
 import { DTypeError, IndexError, NDArray, ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
 import {
-  Tensor, add, div, logSoftmax, logsumexp, mul, neg, permute, reshape, stack, sub, sum, take, toTensor, where,
+  Tensor, abs, add, div, exp, log, logSoftmax, logsumexp, maximum, mul, neg, permute, relu, reshape, sqrt, stack, sub, sum, take, toTensor, where,
   type TensorLike,
 } from "@tapegrad/autograd";
 
@@ -315,5 +315,213 @@ export function binaryCrossEntropyWithLogits(input: TensorLike, target: TensorLi
     checkBroadcastsTo(op, "weight", w, x);
     loss = mul(loss, w);
   }
+  return reduce(loss, reduction);
+}
+
+// ---------------------------------------------------------------- issue 26's losses
+
+/** Options of binaryCrossEntropy: the reduction and a weight broadcast against the input. */
+export interface BCELossOptions {
+  reduction?: Reduction;
+  /** Broadcast against the input: scales each element's loss. */
+  weight?: WeightLike;
+}
+
+/** Options of smoothL1Loss: the reduction and beta, where the loss turns from quadratic to linear. */
+export interface SmoothL1LossOptions {
+  reduction?: Reduction;
+  /** Non-negative (default 1); 0 is the L1 loss. */
+  beta?: number;
+}
+
+/** Options of huberLoss: the reduction and delta, where the loss turns from quadratic to linear. */
+export interface HuberLossOptions {
+  reduction?: Reduction;
+  /** Positive (default 1). */
+  delta?: number;
+}
+
+/** Options of klDivLoss: the reduction (with "batchmean", the sum over the batch size, the true KL divergence) and whether the target is given as log-probabilities. */
+export interface KLDivLossOptions {
+  /** "mean" (PyTorch's default, the mean over every element), "batchmean", "sum" or "none". */
+  reduction?: Reduction | "batchmean";
+  logTarget?: boolean;
+}
+
+/** Options of cosineEmbeddingLoss: the reduction and the margin for dissimilar pairs. */
+export interface CosineEmbeddingLossOptions {
+  reduction?: Reduction;
+  /** Dissimilar pairs (target -1) cost max(0, cos - margin); default 0, sensible in [-1, 1]. */
+  margin?: number;
+}
+
+/** Input and target of the same float shape (the target cast to the input's float dtype), or a ShapeError naming both. */
+function pair(op: string, input: TensorLike, target: TensorLike): [Tensor, Tensor] {
+  const x = toTensor(input);
+  if (!nd.isFloat(x.dtype)) throw new DTypeError(`${op}: input must be a float tensor, got dtype ${x.dtype}`);
+  const y = sameFloat(toTensor(target, x), x);
+  if (!nd.shapesEqual(x.shape, y.shape)) throw new ShapeError(`${op}: input shape ${fmtShape(x.shape)} and target shape ${fmtShape(y.shape)} differ`);
+  return [x, y];
+}
+
+/** Throws a ValueError naming the first element of x outside [0, 1] (a kernel: a compiled step checks each call's values). */
+const checkProbabilities = nd.kernel("binaryCrossEntropy.check", (x: NDArray, op: string): void => {
+  const v = x.toFlat();
+  const bad = v.findIndex((p) => !(p >= 0 && p <= 1));
+  if (bad >= 0) throw new ValueError(`${op}: input must hold probabilities in [0, 1], got ${v[bad]} at position ${position(bad, x.shape)}`);
+});
+
+/**
+ * Binary cross entropy on probabilities, as torch.nn.functional.binary_cross_entropy:
+ * -w [y log x + (1 - y) log(1 - x)], each log clamped at -100 as PyTorch does, so that x = 0
+ * or 1 gives a finite loss. Inputs outside [0, 1] are a ValueError. The gradient is that of
+ * this expression: (x - y) / (x (1 - x)) where no clamp is active; where one is (x within about
+ * e^-100 of 0 or 1), that term's gradient is 0, whereas PyTorch's formula divides by
+ * max(x (1 - x), 1e-12) there.
+ *
+ * @example
+ * ```ts
+ * binaryCrossEntropy(tensor([0.8, 0.1]), tensor([1, 0])).item(); // (-log 0.8 - log 0.9) / 2 = 0.16425...
+ * binaryCrossEntropy(tensor([0]), tensor([1])).item(); // 100: the log is clamped at -100
+ * ```
+ */
+export function binaryCrossEntropy(input: TensorLike, target: TensorLike, options: BCELossOptions = {}): Tensor {
+  const op = "binaryCrossEntropy";
+  const reduction = checkReduction(op, options.reduction ?? "mean");
+  const [x, y] = pair(op, input, target);
+  checkProbabilities(x.data, op);
+  const clampedLog = (t: Tensor) => maximum(log(t), -100);
+  let loss = neg(add(mul(y, clampedLog(x)), mul(sub(1, y), clampedLog(sub(1, x)))));
+  if (options.weight !== undefined && options.weight !== null) {
+    const w = asFloatTensor(op, "weight", options.weight, x);
+    checkBroadcastsTo(op, "weight", w, x);
+    loss = mul(loss, w);
+  }
+  return reduce(loss, reduction);
+}
+
+/**
+ * The mean absolute error |input - target| (torch.nn.functional.l1_loss), reduced; the
+ * gradient at a zero difference is 0, as PyTorch's sign.
+ *
+ * @example
+ * ```ts
+ * l1Loss(tensor([1, 2, 3]), tensor([2, 2, 5])).item(); // 1
+ * ```
+ */
+export function l1Loss(input: TensorLike, target: TensorLike, options: MSELossOptions = {}): Tensor {
+  const reduction = checkReduction("l1Loss", options.reduction ?? "mean");
+  const [x, y] = pair("l1Loss", input, target);
+  return reduce(abs(sub(x, y)), reduction);
+}
+
+/** |d| < t ? 0.5 d^2 quad : (|d| - 0.5 t) lin, elementwise: smooth L1 (quad 1/t, lin 1) and Huber (quad 1, lin t). */
+function quadraticThenLinear(d: Tensor, t: number, quad: number, lin: number): Tensor {
+  const a = abs(d);
+  const inside = new Tensor(nd.lt(a.data, t));
+  const linear = sub(a, 0.5 * t);
+  return where(inside, mul(mul(d, d), 0.5 * quad), lin === 1 ? linear : mul(linear, lin));
+}
+
+/**
+ * The smooth L1 loss (torch.nn.functional.smooth_l1_loss): with d = input - target, 0.5 d^2 /
+ * beta where |d| < beta, else |d| - 0.5 beta; beta 0 is the L1 loss.
+ *
+ * @example
+ * ```ts
+ * smoothL1Loss(tensor([0, 0]), tensor([0.5, 3])).item(); // (0.125 + 2.5) / 2 = 1.3125
+ * ```
+ */
+export function smoothL1Loss(input: TensorLike, target: TensorLike, options: SmoothL1LossOptions = {}): Tensor {
+  const op = "smoothL1Loss";
+  const reduction = checkReduction(op, options.reduction ?? "mean");
+  const beta = options.beta ?? 1;
+  if (!(beta >= 0 && Number.isFinite(beta))) throw new ValueError(`${op}: beta must be a non-negative number, got ${beta}`);
+  const [x, y] = pair(op, input, target);
+  const d = sub(x, y);
+  return reduce(beta === 0 ? abs(d) : quadraticThenLinear(d, beta, 1 / beta, 1), reduction);
+}
+
+/**
+ * The Huber loss (torch.nn.functional.huber_loss): with d = input - target, 0.5 d^2 where
+ * |d| < delta, else delta (|d| - 0.5 delta); smoothL1Loss with beta = delta, times delta.
+ *
+ * @example
+ * ```ts
+ * huberLoss(tensor([0, 0]), tensor([0.5, 3]), { delta: 2 }).item(); // (0.125 + 4) / 2 = 2.0625
+ * ```
+ */
+export function huberLoss(input: TensorLike, target: TensorLike, options: HuberLossOptions = {}): Tensor {
+  const op = "huberLoss";
+  const reduction = checkReduction(op, options.reduction ?? "mean");
+  const delta = options.delta ?? 1;
+  if (!(delta > 0 && Number.isFinite(delta))) throw new ValueError(`${op}: delta must be a positive number, got ${delta}`);
+  const [x, y] = pair(op, input, target);
+  return reduce(quadraticThenLinear(sub(x, y), delta, 1, delta), reduction);
+}
+
+/**
+ * The Kullback-Leibler divergence loss (torch.nn.functional.kl_div): input holds
+ * log-probabilities, target probabilities (or log-probabilities with logTarget); the terms are
+ * target (log target - input), 0 where target is 0. "batchmean" divides the sum by the batch size
+ * (input's first dim), the divergence per sample; PyTorch's default "mean" divides by every element.
+ *
+ * @example
+ * ```ts
+ * const logq = logSoftmax(tensor([[0, 0]]), 1); // q = [0.5, 0.5]
+ * klDivLoss(logq, tensor([[1, 0]]), { reduction: "batchmean" }).item(); // log 2 = 0.6931...
+ * ```
+ */
+export function klDivLoss(input: TensorLike, target: TensorLike, options: KLDivLossOptions = {}): Tensor {
+  const op = "klDivLoss";
+  const r = options.reduction ?? "mean";
+  if (r !== "batchmean") checkReduction(op, r);
+  const [x, y] = pair(op, input, target);
+  let terms: Tensor;
+  if (options.logTarget) terms = mul(exp(y), sub(y, x));
+  else {
+    // target log target with 0 log 0 = 0: the log reads 1 where the target is 0, so no -inf
+    // (and no NaN gradient) arises there
+    const positive = new Tensor(nd.gt(y.data, 0));
+    terms = sub(mul(y, log(where(positive, y, 1))), mul(y, x));
+  }
+  if (r === "batchmean") return x.ndim === 0 ? sum(terms) : div(sum(terms), x.shape[0]!);
+  return reduce(terms, r);
+}
+
+/** Checks that a target holds only 1 and -1 (a kernel: a compiled step checks each call's target). */
+const checkSigns = nd.kernel("cosineEmbeddingLoss.check", (t: NDArray, op: string): void => {
+  const v = t.toFlat();
+  const bad = v.findIndex((e) => e !== 1 && e !== -1);
+  if (bad >= 0) throw new ValueError(`${op}: target must hold 1 (similar) or -1 (dissimilar), got ${v[bad]} at position ${position(bad, t.shape)}`);
+});
+
+/**
+ * The cosine embedding loss (torch.nn.functional.cosine_embedding_loss) of pairs x1, x2 (N, D)
+ * or (D) with target (N) or () of 1 (similar: 1 - cos) and -1 (dissimilar: max(0, cos -
+ * margin)); cos = x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)), as PyTorch computes it.
+ *
+ * @example
+ * ```ts
+ * cosineEmbeddingLoss(tensor([[1, 0], [1, 0]]), tensor([[1, 0], [0, 1]]), tensor([1, -1])).item(); // 0: same direction, orthogonal
+ * ```
+ */
+export function cosineEmbeddingLoss(input1: TensorLike, input2: TensorLike, target: TensorLike, options: CosineEmbeddingLossOptions = {}): Tensor {
+  const op = "cosineEmbeddingLoss";
+  const reduction = checkReduction(op, options.reduction ?? "mean");
+  const margin = options.margin ?? 0;
+  const [a, b] = pair(op, input1, input2);
+  const t = toTensor(target);
+  const want = a.shape.slice(0, -1);
+  if (a.ndim < 1 || a.ndim > 2 || !nd.shapesEqual(t.shape, want)) {
+    throw new ShapeError(`${op}: inputs must be (N, D) or (D) with target (N) or (), got inputs ${fmtShape(a.shape)} and target ${fmtShape(t.shape)}`);
+  }
+  checkSigns(t.data, op);
+  const EPS = 1e-12;
+  const dotp = sum(mul(a, b), -1);
+  const denom = sqrt(mul(add(sum(mul(a, a), -1), EPS), add(sum(mul(b, b), -1), EPS)));
+  const cos = div(dotp, denom);
+  const similar = new Tensor(nd.eq(t.data, 1));
+  const loss = where(similar, sub(1, cos), relu(sub(cos, margin)));
   return reduce(loss, reduction);
 }
