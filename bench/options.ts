@@ -1,7 +1,7 @@
 // The command line of `pnpm bench`.
 
-export type Section = "tensor" | "tape" | "lstm" | "conv" | "browser";
-export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm", "conv", "browser"];
+export type Section = "tensor" | "tape" | "lstm" | "conv" | "main" | "browser";
+export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm", "conv", "main", "browser"];
 export type SizeName = "S" | "M" | "L";
 export type Dtype = "float64" | "float32";
 
@@ -24,11 +24,15 @@ export interface BenchOptions {
   memory: boolean;
   memoryT: number[];
   memorySize: SizeName;
+  /** The main section: training steps per run, runs per row, and whether to add a pair on default threads. */
+  mainSteps: number;
+  mainRuns: number;
+  mainThreads: boolean;
 }
 
 export const USAGE = `pnpm bench [sections...] [options]
 
-sections: tensor, tape, lstm, conv, browser (default: all; or --sections=tensor,lstm)
+sections: tensor, tape, lstm, conv, main, browser (default: all; or --sections=tensor,lstm)
 
   --quick            a reduced set, for a smoke test (S and M only, short timings)
   --json             also write bench/results.json
@@ -41,7 +45,10 @@ sections: tensor, tape, lstm, conv, browser (default: all; or --sections=tensor,
   --no-memory        skip the peak-RSS runs of the LSTM step
   --memory-T=64,512  sequence lengths of the peak-RSS runs (default 64,512; --quick: 8,32)
   --memory-size=L    size of the peak-RSS runs (default L; --quick: M)
-  --no-numpy         skip the numpy peer
+  --main-steps=N     training steps of each main-job run (default 800, the demo's; --quick: 100)
+  --main-runs=N      runs of each main-job row, alternating tapegrad and PyTorch (default 1)
+  --main-threads     also run the main job on each one's default threads
+  --no-numpy         skip the numpy peer (and the PyTorch peers)
   --no-tfjs          skip the TensorFlow.js peers
   --help
 `;
@@ -74,6 +81,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     memory: true,
     memoryT: quick ? [8, 32] : [64, 512],
     memorySize: quick ? "M" : "L",
+    mainSteps: quick ? 100 : 800,
+    mainRuns: 1,
+    mainThreads: false,
   };
   let noL = false;
   for (const arg of argv) {
@@ -97,6 +107,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       case "--l-runs": o.lRuns = int(flag, value, 1); break;
       case "--l-warmup": o.lWarmup = int(flag, value, 0); break;
       case "--memory-T": o.memoryT = value.split(",").map((v) => int(flag, v, 1)); break;
+      case "--main-steps": o.mainSteps = int(flag, value, 1); break;
+      case "--main-runs": o.mainRuns = int(flag, value, 1); break;
+      case "--main-threads": o.mainThreads = true; break;
       case "--memory-size": o.memorySize = list(flag, value, ["S", "M", "L"] as const)[0] ?? o.memorySize; break;
       default:
         if (SECTIONS.includes(arg as Section)) o.sections.push(arg as Section);

@@ -1,6 +1,7 @@
 // `pnpm bench`: tapegrad against its peers, measured in one run on this machine.
 // Sections: tensor (matmul, elementwise; numpy), tape (overhead per op, an MLP step), lstm (the
-// LSTM training step; numpy, TensorFlow.js cpu/wasm; peak memory), conv (a Conv2d step; numpy, PyTorch). `pnpm bench --help` for options.
+// LSTM training step; numpy, TensorFlow.js cpu/wasm; peak memory), conv (a Conv2d step; numpy, PyTorch),
+// main (the main job, `pnpm demo`, against the same run in PyTorch). `pnpm bench --help` for options.
 
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -13,6 +14,7 @@ import { runTensorBench, printTensor, worstTransposed, type TensorResults } from
 import { runTapeBench, printTape, type TapeResults } from "./tape.js";
 import { runLstmBench, printLstm, type LstmResults, type LstmRow } from "./lstm.js";
 import { runConvBench, printConv, type ConvResults } from "./conv.js";
+import { runMainBench, printMain, type MainResults } from "./main-job.js";
 import { runBrowserBench, printBrowser, type BrowserResults } from "./browser.js";
 import { DEFAULT_THREADS } from "./lib/threads.js";
 import { setNumThreads } from "@tapegrad/tensor";
@@ -25,8 +27,8 @@ interface Target {
   met: boolean | null;
 }
 
-/** Issue 6's, 10's and 11's targets, read off this run's rows. */
-function targets(tensor: TensorResults | undefined, lstm: LstmResults | undefined): Target[] {
+/** Issue 6's, 10's, 11's and 25's targets, read off this run's rows. */
+function targets(tensor: TensorResults | undefined, lstm: LstmResults | undefined, main?: MainResults): Target[] {
   const out: Target[] = [];
   const add = (target: string, where: string, measured: number | null, limit: number) =>
     out.push({ target, where, measured, limit, met: measured === null ? null : measured <= limit });
@@ -69,6 +71,9 @@ function targets(tensor: TensorResults | undefined, lstm: LstmResults | undefine
       if (r.size === "M" && r.dtype === "float32" && (r.impl === "tape" || r.impl === "compiled" || r.impl === "closed")) add("M float32 step <= 2x numpy float32 (1 thread)", name, r.vsNumpy, 2);
     }
   }
+  // issue 25: the main job at least 0.6x PyTorch's steps/s on one thread (as PyTorch's over ours <= 1/0.6)
+  const tg = main?.rows.find((r) => r.impl === "tapegrad");
+  if (tg) add("main job >= 0.6x PyTorch's steps/s (1 thread; as PyTorch's over ours <= 1.67)", `${main!.steps} steps`, tg.vsTorch === null ? null : 1 / tg.vsTorch, 1 / 0.6);
   return out;
 }
 
@@ -100,12 +105,14 @@ async function main(): Promise<void> {
   let tape: TapeResults | undefined;
   let lstm: LstmResults | undefined;
   let conv: ConvResults | undefined;
+  let mainJob: MainResults | undefined;
   let browser: BrowserResults | undefined;
   for (const s of o.sections) {
     process.stderr.write(`[${s}] running ...\n`);
     if (s === "tensor") printTensor((tensor = await runTensorBench(o)));
     if (s === "tape") printTape((tape = runTapeBench(o)));
     if (s === "conv") printConv((conv = runConvBench(o)));
+    if (s === "main") printMain((mainJob = runMainBench(o)));
     if (s === "lstm") {
       lstm = await runLstmBench(o);
       out();
@@ -115,10 +122,10 @@ async function main(): Promise<void> {
     if (s === "browser") printBrowser((browser = await runBrowserBench()));
   }
 
-  const tg = targets(tensor, lstm);
+  const tg = targets(tensor, lstm, mainJob);
   if (tg.length) {
     printTable(
-      "targets (issues 6, 10 and 11): ratios of median times (and of peak RSS) from this run",
+      "targets (issues 6, 10, 11 and 25): ratios of median times (and of peak RSS) from this run",
       ["target", "where", "measured", "met"],
       tg.map((t) => [t.target, t.where, fmtRatio(t.measured), t.met === null ? "—" : t.met ? "yes" : "no"]),
     );
@@ -138,6 +145,7 @@ async function main(): Promise<void> {
       tape,
       lstm,
       conv,
+      main: mainJob,
       browser,
       targets: tg,
     };

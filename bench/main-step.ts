@@ -1,0 +1,59 @@
+// The main job's training step alone (the demo's model, batch and optimizer), compiled, on one
+// thread: ms per step, and with --plan the compiled plan's kernels. For measuring a lever of
+// issue 25 without the demo's checks and samples around it:
+//
+//   TAPEGRAD_NUM_THREADS=1 npx tsx --conditions=source bench/main-step.ts [--steps=60] [--plan]
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { RandomState, type NDArray } from "@tapegrad/tensor";
+import { compile, type Tensor } from "@tapegrad/autograd";
+import { Adam, CosineAnnealingLR, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
+import { CharModel, batchAt, type Config } from "../examples/char-lstm/model.js";
+import { median } from "./lib/timing.js";
+
+const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
+
+/** The demo's step, compiled, on the demo's data; `run(n)` trains n more steps and returns their ms each. */
+export function mainStep(): { run(n: number): number[]; plan(): string } {
+  const text = readFileSync(fileURLToPath(new URL("../examples/char-lstm/data/corpus.txt", import.meta.url)), "utf8");
+  const vocab = Vocab.fromText(text);
+  const ids = vocab.encode(text);
+  const train = ids.subarray(0, Math.floor(ids.length * 0.9));
+  const c: Config = { hidden: 192, layers: 1, embed: 32, seqLen: 48, batch: 32, lr: 0.01, steps: 800, seed: 1, clip: 1, dtype: "float32", evalEvery: 100 };
+  const rng = new RandomState(c.seed);
+  const model = new CharModel(vocab.tokens.length, c, rng);
+  const opt = new Adam(model.parameters(), { lr: c.lr });
+  const sched = new CosineAnnealingLR(opt, { tMax: c.steps, etaMin: c.lr / 10 });
+  const step = compile((x: NDArray, y: NDArray): Tensor => {
+    const [logits] = model.forward(x);
+    const loss = crossEntropy(logits, y);
+    loss.backward();
+    clipGradNorm(model.parameters(), c.clip);
+    opt.step();
+    opt.zeroGrad();
+    return loss;
+  });
+  return {
+    run(n) {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const { x, y } = batchAt(train, rng.randint(0, train.length - c.seqLen - 1, [c.batch]).data, c.seqLen);
+        const t0 = performance.now();
+        step(x, y).item();
+        ms.push(performance.now() - t0);
+        sched.step();
+      }
+      return ms;
+    },
+    plan: () => step.plan(),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const s = mainStep();
+  s.run(5);
+  const ms = s.run(arg("steps", 60));
+  console.log(`main step: median ${median(ms).toFixed(2)} ms (${(1000 / median(ms)).toFixed(1)} steps/s), min ${Math.min(...ms).toFixed(2)} ms, ${ms.length} steps`);
+  if (process.argv.includes("--plan")) console.log(s.plan());
+}
