@@ -21,7 +21,9 @@ const dataOf = (x: Tensor | nd.NDArray): nd.NDArray => (x instanceof Tensor ? x.
  * number, `null` for the whole axis, `[start, stop, step]`, `newaxis`, `"..."`) or an index
  * array (an int Tensor or NDArray picks along its axis; a bool one is a mask over as many axes as
  * it has dims). Index arrays broadcast together; their dims replace the indexed axes where those
- * are adjacent and go first where a slice separates them, as in numpy. Gradient: g scattered
+ * are adjacent and go first where a slice separates them. An integer selects first, as basic
+ * indexing, as in PyTorch (`x[1, :, idx]` keeps idx's dim in place; numpy, and the tensor
+ * package's `index`, count the 1 as an index array and put the dim first). Gradient: g scattered
  * back, repeated indices accumulating. An index out of bounds is an IndexError naming the axis
  * and the index; index arrays that do not broadcast are a ShapeError naming their shapes.
  *
@@ -35,7 +37,7 @@ const dataOf = (x: Tensor | nd.NDArray): nd.NDArray => (x instanceof Tensor ? x.
  */
 export function index(x: TensorLike, specs: readonly TensorIndexSpec[]): Tensor {
   const t = toTensor(x);
-  const plan = nd.indexPlan(t.shape, specs, isIndexArray, dataOf);
+  const plan = nd.indexPlan(t.shape, specs, isIndexArray, dataOf, "torch");
   const v = plan.basic.length === 0 ? t : slice(t, plan.basic);
   if (plan.linear === null) return v;
   const rest = v.shape.map((_, i) => i).filter((i) => !plan.axes.includes(i));
@@ -58,9 +60,8 @@ export function index(x: TensorLike, specs: readonly TensorIndexSpec[]): Tensor 
  */
 export function indexSelect(x: TensorLike, axis: number, index: Tensor | nd.IndexArrayLike): Tensor {
   const t = toTensor(x);
-  const idx = indexTensor("indexSelect", index);
-  if (idx.ndim > 1) throw new nd.ShapeError(`indexSelect: index must be 1-D, got shape ${nd.fmtShape(idx.shape)}`);
-  return take(t, idx, axis);
+  const { ax, idx } = axisIndex("indexSelect", t, axis, index);
+  return take(t, idx, ax);
 }
 
 /** A 1-D index checked against an axis of x (negatives wrapped), for indexAdd and indexCopy. */

@@ -152,10 +152,14 @@ export const gather = kernel("gather", function gather(a: NDArray, axis: number,
 export const scatterReduce = kernel("scatterReduce", function scatterReduce(
   a: NDArray, axis: number, index: IndexArrayLike, src: NDArray | number, reduce: ScatterReduction | "assign" = "assign", includeSelf = true,
 ): NDArray {
-  const op = reduce === "assign" ? "scatter" : "scatterReduce";
   if (reduce !== "assign" && !SCATTER_REDUCTIONS.includes(reduce)) {
     throw new ValueError(`scatterReduce: reduce must be one of ${SCATTER_REDUCTIONS.join(", ")}, got ${JSON.stringify(reduce)}`);
   }
+  return scatterInto("scatterReduce", a, axis, index, src, reduce, includeSelf);
+});
+
+/** The scatter family's one loop; `op` names the caller in messages. */
+function scatterInto(op: string, a: NDArray, axis: number, index: IndexArrayLike, src: NDArray | number, reduce: ScatterReduction | "assign", includeSelf: boolean): NDArray {
   const ax = normalizeAxis(op, axis, a.ndim);
   const idx = asIndexNDArray(op, index);
   checkIndexShape(op, a, ax, idx, typeof src === "number" ? null : src);
@@ -192,7 +196,7 @@ export const scatterReduce = kernel("scatterReduce", function scatterReduce(
     }
   }
   return out;
-});
+}
 
 /**
  * torch.scatter as a new array: a copy of `a` with `src` (or one number) written at the
@@ -203,9 +207,9 @@ export const scatterReduce = kernel("scatterReduce", function scatterReduce(
  * scatter(zeros([2, 3]), 1, [[2], [0]], array([[5], [6]])).toArray(); // [[0, 0, 5], [6, 0, 0]]
  * ```
  */
-export function scatter(a: NDArray, axis: number, index: IndexArrayLike, src: NDArray | number): NDArray {
-  return scatterReduce(a, axis, index, src, "assign");
-}
+export const scatter = kernel("scatter", function scatter(a: NDArray, axis: number, index: IndexArrayLike, src: NDArray | number): NDArray {
+  return scatterInto("scatter", a, axis, index, src, "assign", true);
+});
 
 /**
  * torch.scatter_add as a new array: a copy of `a` with each element of `src` added at the
@@ -216,9 +220,9 @@ export function scatter(a: NDArray, axis: number, index: IndexArrayLike, src: ND
  * scatterAdd(zeros([3]), 0, [1, 1, 2], array([1, 2, 3])).toArray(); // [0, 3, 3]
  * ```
  */
-export function scatterAdd(a: NDArray, axis: number, index: IndexArrayLike, src: NDArray): NDArray {
-  return scatterReduce(a, axis, index, src, "sum");
-}
+export const scatterAdd = kernel("scatterAdd", function scatterAdd(a: NDArray, axis: number, index: IndexArrayLike, src: NDArray | number): NDArray {
+  return scatterInto("scatterAdd", a, axis, index, src, "sum", true);
+});
 
 /**
  * torch.nonzero: the coordinates of a's non-zero (true) elements in C order, as an int32 array of
@@ -342,12 +346,16 @@ function isArraySpec<A>(s: IndexSpec<A>, isArray: (x: unknown) => x is A): s is 
 
 /**
  * The plan of numpy's advanced indexing `a[specs]` for an array of `shape`, with the index arrays
- * read through `toND` (autograd passes tensors' data). Integers among index arrays count as 0-d
- * index arrays, as in numpy. Throws IndexError for an index out of bounds (naming the axis and
+ * read through `toND` (autograd passes tensors' data). With `integers` "numpy" (the default), an
+ * integer beside index arrays counts as a 0-d index array, as in numpy (so `a[1, :, idx]` puts
+ * the picked dim first); with "torch" an integer selects first, as basic indexing, as in PyTorch
+ * (`x[1, :, idx]` keeps the picked dim in place). Throws IndexError for an index out of bounds (naming the axis and
  * the index) or a mask whose shape differs from the axes it covers, ShapeError for index arrays
  * that do not broadcast together.
  */
-export function indexPlan<A>(shape: readonly number[], specs: readonly IndexSpec<A>[], isArray: (x: unknown) => x is A, toND: (a: A) => NDArray): IndexPlan {
+export function indexPlan<A>(
+  shape: readonly number[], specs: readonly IndexSpec<A>[], isArray: (x: unknown) => x is A, toND: (a: A) => NDArray, integers: "numpy" | "torch" = "numpy",
+): IndexPlan {
   // masks become their nonzero coordinates, one index array per axis they cover
   type Entry = SliceSpec | { arr: NDArray };
   const entries: (Entry | typeof ellipsis)[] = [];
@@ -366,7 +374,7 @@ export function indexPlan<A>(shape: readonly number[], specs: readonly IndexSpec
     for (let d = 0; d < arr.ndim; d++) entries.push({ arr: slice(coords, [null, d]).contiguous() });
     (entries[entries.length - 1] as { arr: NDArray; mask?: NDArray }).mask = arr;
   }
-  const hasArrays = entries.some((e) => typeof e === "object" && e !== null && "arr" in e);
+  const hasArrays = integers === "numpy" && entries.some((e) => typeof e === "object" && e !== null && "arr" in e);
   const expanded = viewsModule.expandEllipsis<Entry>("index", entries, shape);
   const basic: SliceSpec[] = [];
   const axes: number[] = [];
@@ -439,7 +447,7 @@ export function moveLeading(nb: number, at: number, ndim: number): number[] | nu
  * specs are all {@link SliceSpec}s, else a copy. Index arrays (integer NDArrays, or bool masks)
  * broadcast together; their dims replace the indexed axes where those are adjacent, and go
  * first where a slice separates them, as in numpy. Integers beside index arrays count as 0-d
- * index arrays. Throws IndexError naming the axis and index for one out of bounds, ShapeError
+ * index arrays, as in numpy (autograd's `index` follows PyTorch there instead). Throws IndexError naming the axis and index for one out of bounds, ShapeError
  * for index arrays that do not broadcast.
  *
  * @example

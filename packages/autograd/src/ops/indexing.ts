@@ -33,7 +33,7 @@ const ops = {
   }),
   scatterAdd: defineOp<Axis>({
     name: "scatterAdd",
-    forward: ([x, idx, src], { axis }) => nd.scatterReduce(x!, axis, idx!, src!, "sum"),
+    forward: ([x, idx, src], { axis }) => nd.scatterAdd(x!, axis, idx!, src!),
     vjp: ([g], { inputs: [x, idx, src], attrs: { axis } }): (Tensor | null)[] => [
       need(x) ? g! : null,
       null,
@@ -43,7 +43,7 @@ const ops = {
   }),
   scatter: defineOp<Axis>({
     name: "scatter",
-    forward: ([x, idx, src], { axis }) => nd.scatterReduce(x!, axis, idx!, src!, "assign"),
+    forward: ([x, idx, src], { axis }) => nd.scatter(x!, axis, idx!, src!),
     // as torch: every src element gets its gathered gradient, even one a repeated index overwrote
     vjp: ([g], { inputs: [x, idx, src], attrs: { axis } }): (Tensor | null)[] => [
       need(x) ? zeroAt(g!, idx!, axis) : null,
