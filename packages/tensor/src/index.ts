@@ -15,6 +15,10 @@ export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
   clip, where, copy, fill, assign, sigmoidBackward, tanhBackward,
 } from "./elementwise.js";
+export {
+  tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log2, log10, exp2, rsqrt, trunc, isinf, logicalNot,
+  atan2, hypot, copysign, remainder, fmod, floorDivide, truncDivide, logicalAnd, logicalOr, logicalXor,
+} from "./math.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
 export { amax, amin, vectorNorm } from "./reduce.js";
 export { cumsum, cumprod, logcumsumexp, cummax, cummin, flatIndexAlong } from "./scan.js";
@@ -31,6 +35,7 @@ export {
 export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
 export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, TraceError, fmtShape } from "./errors.js";
+export { StaleError } from "./stale.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
 export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze } from "./views.js";
 export { newaxis, ellipsis, flip, flipSpecs, diagonal, diagonalLayout, expandEllipsis } from "./views.js";
@@ -38,6 +43,7 @@ export { type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";
 export { manualSeed, getDefaultRng } from "./default-rng.js";
+export { multinomial, type MultinomialOptions } from "./multinomial.js";
 export { setNumThreads, getNumThreads } from "./wasm/threads.js";
 export { formatArray, formatRepr, type FormatOptions } from "./format.js";
 
