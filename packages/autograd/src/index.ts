@@ -13,11 +13,22 @@ export { centralDifferences } from "./finite-diff.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradcheckReport, type InputReport } from "./gradcheck.js";
 export { graphOf, type GraphView, type GraphOp, type GraphInput } from "./graph.js";
 export { exp, log, sqrt, abs, tanh, sigmoid, relu, square, sin, cos, log1p, expm1, reciprocal, clip, sigmoidBackward, tanhBackward, erf } from "./ops/unary.js";
-export { neg, add, sub, mul, div, maximum, minimum, where } from "./ops/binary.js";
+export { neg, add, sub, mul, maximum, minimum, where } from "./ops/binary.js";
+export {
+  div, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log2, log10, exp2, rsqrt, atan2, hypot, copysign, remainder, fmod,
+  sign, floor, ceil, round, trunc, frac, floorDivide, logaddexp, lerp, isnan, isinf, isfinite, logicalNot, logicalAnd, logicalOr, logicalXor,
+  type DivOptions,
+} from "./ops/math.js";
 export { pow } from "./ops/pow.js";
 export { compareDerivatives, formatReport, type CompareInputs, type CompareOptions, type CompareReport, type DerivativeEntry, type PairError, type WorstEntry, type AlongAxis, type Witness, type ManualGradients, type TensorsOf } from "./compare-derivatives.js";
 export { WatchError, NodeShapeError, type Watch, type FirstWrong } from "./first-wrong.js";
 export { sum, max, min, logsumexp, softmax, logSoftmax } from "./ops/reduce.js";
+export { norm } from "./ops/reduce.js";
+export { cumsum, cumprod, logcumsumexp, prod } from "./ops/scan.js";
+export {
+  std, normalize, amax, amin, maxWithIndices, minWithIndices, cummax, cummin, sort, argsort, topk, kthvalue, median, medianWithIndices, mode,
+  type ValuesIndices,
+} from "./composite-reduce.js";
 export { reshape, permute, slice, broadcastTo, sumTo, concat, take, cast, contiguous, clone } from "./ops/movement.js";
 export { mean, variance, transpose, squeeze, unsqueeze, flatten, stack, split, chunk, unbind, eq, ne, lt, le, gt, ge } from "./composite.js";
 export { matmul } from "./ops/matmul.js";

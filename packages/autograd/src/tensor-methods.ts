@@ -11,6 +11,7 @@ import * as P from "./ops/pow.js";
 import * as R from "./ops/reduce.js";
 import * as M from "./ops/movement.js";
 import * as C from "./composite.js";
+import * as MA from "./ops/math.js";
 import * as I from "./ops/indexing.js";
 import * as CI from "./composite-indexing.js";
 import { matmul } from "./ops/matmul.js";
@@ -27,7 +28,8 @@ declare module "./tensor.js" {
     add(b: TensorLike): Tensor;
     sub(b: TensorLike): Tensor;
     mul(b: TensorLike): Tensor;
-    div(b: TensorLike): Tensor;
+    /** a / b, or rounded with `{ roundingMode: "trunc" | "floor" }` as torch.div (the function `div`). */
+    div(b: TensorLike, options?: MA.DivOptions): Tensor;
     pow(b: TensorLike): Tensor;
     maximum(b: TensorLike): Tensor;
     minimum(b: TensorLike): Tensor;
@@ -46,6 +48,46 @@ declare module "./tensor.js" {
     expm1(): Tensor;
     reciprocal(): Tensor;
     clip(lo: number, hi: number): Tensor;
+    // ---- more math (ops/math.ts) ----
+    tan(): Tensor;
+    asin(): Tensor;
+    acos(): Tensor;
+    atan(): Tensor;
+    sinh(): Tensor;
+    cosh(): Tensor;
+    asinh(): Tensor;
+    acosh(): Tensor;
+    atanh(): Tensor;
+    log2(): Tensor;
+    log10(): Tensor;
+    exp2(): Tensor;
+    rsqrt(): Tensor;
+    sign(): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    /** Halves to even, as torch.round. */
+    round(): Tensor;
+    trunc(): Tensor;
+    frac(): Tensor;
+    atan2(b: TensorLike): Tensor;
+    hypot(b: TensorLike): Tensor;
+    copysign(b: TensorLike): Tensor;
+    /** The remainder with the divisor's sign (Python's %, torch.remainder). */
+    remainder(b: TensorLike): Tensor;
+    /** The remainder with the dividend's sign (C's fmod, torch.fmod). */
+    fmod(b: TensorLike): Tensor;
+    /** Python's // (torch.floor_divide). */
+    floorDivide(b: TensorLike): Tensor;
+    logaddexp(b: TensorLike): Tensor;
+    lerp(end: TensorLike, weight: TensorLike): Tensor;
+    // masks (bool tensors that never require grad)
+    isnan(): Tensor;
+    isinf(): Tensor;
+    isfinite(): Tensor;
+    logicalNot(): Tensor;
+    logicalAnd(b: TensorLike): Tensor;
+    logicalOr(b: TensorLike): Tensor;
+    logicalXor(b: TensorLike): Tensor;
     // comparisons give masks (bool tensors that never require grad)
     eq(b: TensorLike): Tensor;
     ne(b: TensorLike): Tensor;
@@ -137,7 +179,7 @@ proto.backward = function (this: Tensor, gradient?: TensorLike | BackwardOptions
 proto.add = function (this: Tensor, b: TensorLike): Tensor { return B.add(this, b); };
 proto.sub = function (this: Tensor, b: TensorLike): Tensor { return B.sub(this, b); };
 proto.mul = function (this: Tensor, b: TensorLike): Tensor { return B.mul(this, b); };
-proto.div = function (this: Tensor, b: TensorLike): Tensor { return B.div(this, b); };
+proto.div = function (this: Tensor, b: TensorLike, options?: MA.DivOptions): Tensor { return MA.div(this, b, options); };
 proto.pow = function (this: Tensor, b: TensorLike): Tensor { return P.pow(this, b); };
 proto.maximum = function (this: Tensor, b: TensorLike): Tensor { return B.maximum(this, b); };
 proto.minimum = function (this: Tensor, b: TensorLike): Tensor { return B.minimum(this, b); };
@@ -156,6 +198,41 @@ proto.log1p = function (this: Tensor): Tensor { return U.log1p(this); };
 proto.expm1 = function (this: Tensor): Tensor { return U.expm1(this); };
 proto.reciprocal = function (this: Tensor): Tensor { return U.reciprocal(this); };
 proto.clip = function (this: Tensor, lo: number, hi: number): Tensor { return U.clip(this, lo, hi); };
+// ---- more math (ops/math.ts) ----
+proto.tan = function (this: Tensor): Tensor { return MA.tan(this); };
+proto.asin = function (this: Tensor): Tensor { return MA.asin(this); };
+proto.acos = function (this: Tensor): Tensor { return MA.acos(this); };
+proto.atan = function (this: Tensor): Tensor { return MA.atan(this); };
+proto.sinh = function (this: Tensor): Tensor { return MA.sinh(this); };
+proto.cosh = function (this: Tensor): Tensor { return MA.cosh(this); };
+proto.asinh = function (this: Tensor): Tensor { return MA.asinh(this); };
+proto.acosh = function (this: Tensor): Tensor { return MA.acosh(this); };
+proto.atanh = function (this: Tensor): Tensor { return MA.atanh(this); };
+proto.log2 = function (this: Tensor): Tensor { return MA.log2(this); };
+proto.log10 = function (this: Tensor): Tensor { return MA.log10(this); };
+proto.exp2 = function (this: Tensor): Tensor { return MA.exp2(this); };
+proto.rsqrt = function (this: Tensor): Tensor { return MA.rsqrt(this); };
+proto.sign = function (this: Tensor): Tensor { return MA.sign(this); };
+proto.floor = function (this: Tensor): Tensor { return MA.floor(this); };
+proto.ceil = function (this: Tensor): Tensor { return MA.ceil(this); };
+proto.round = function (this: Tensor): Tensor { return MA.round(this); };
+proto.trunc = function (this: Tensor): Tensor { return MA.trunc(this); };
+proto.frac = function (this: Tensor): Tensor { return MA.frac(this); };
+proto.atan2 = function (this: Tensor, b: TensorLike): Tensor { return MA.atan2(this, b); };
+proto.hypot = function (this: Tensor, b: TensorLike): Tensor { return MA.hypot(this, b); };
+proto.copysign = function (this: Tensor, b: TensorLike): Tensor { return MA.copysign(this, b); };
+proto.remainder = function (this: Tensor, b: TensorLike): Tensor { return MA.remainder(this, b); };
+proto.fmod = function (this: Tensor, b: TensorLike): Tensor { return MA.fmod(this, b); };
+proto.floorDivide = function (this: Tensor, b: TensorLike): Tensor { return MA.floorDivide(this, b); };
+proto.logaddexp = function (this: Tensor, b: TensorLike): Tensor { return MA.logaddexp(this, b); };
+proto.lerp = function (this: Tensor, end: TensorLike, weight: TensorLike): Tensor { return MA.lerp(this, end, weight); };
+proto.isnan = function (this: Tensor): Tensor { return MA.isnan(this); };
+proto.isinf = function (this: Tensor): Tensor { return MA.isinf(this); };
+proto.isfinite = function (this: Tensor): Tensor { return MA.isfinite(this); };
+proto.logicalNot = function (this: Tensor): Tensor { return MA.logicalNot(this); };
+proto.logicalAnd = function (this: Tensor, b: TensorLike): Tensor { return MA.logicalAnd(this, b); };
+proto.logicalOr = function (this: Tensor, b: TensorLike): Tensor { return MA.logicalOr(this, b); };
+proto.logicalXor = function (this: Tensor, b: TensorLike): Tensor { return MA.logicalXor(this, b); };
 // comparisons give masks (bool tensors that never require grad)
 proto.eq = function (this: Tensor, b: TensorLike): Tensor { return C.eq(this, b); };
 proto.ne = function (this: Tensor, b: TensorLike): Tensor { return C.ne(this, b); };

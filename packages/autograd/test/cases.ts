@@ -11,6 +11,8 @@ import { Tensor, type GradcheckOptions } from "../src/index.js";
 import { OPS, type OpName } from "../src/internal.js";
 import { arrayArb, axesArb, broadcastableArb, permutationArb, rng, shapeArb, type Values } from "./helpers.js";
 import { INDEXING_COMPOSITE_CASES, INDEXING_OP_CASES } from "./cases-indexing.js";
+import { REDUCE_COMPOSITE_CASES, REDUCE_OP_CASES } from "./cases-reduce.js";
+import { MATH_COMPOSITE_CASES, MATH_CASES } from "./cases-math.js";
 
 export interface Sample {
   /** The function whose gradient is checked; inputs that are not float arrays are passed through. */
@@ -362,6 +364,8 @@ export const OP_CASES: Record<OpName, GradCase> = {
       .map(([a, g, check]) => sample("matmulWeightGrad", [a, g], (x, y) => OPS.matmulWeightGrad([x, y!], undefined), check)),
   },
   ...INDEXING_OP_CASES,
+  ...REDUCE_OP_CASES,
+  ...MATH_CASES,
 };
 
 /** A shape and a window spec along one of its axes that fits at least one window. */
@@ -381,6 +385,8 @@ function windowArb(): fc.Arbitrary<{ shape: number[]; spec: nd.WindowSpec }> {
 
 export const COMPOSITE_CASES: Record<string, GradCase> = {
   ...INDEXING_COMPOSITE_CASES,
+  ...REDUCE_COMPOSITE_CASES,
+  ...MATH_COMPOSITE_CASES,
   pad: {
     sample: shapeArb(1, 3, 3)
       .chain((shape) => fc.tuple(arrayArb(shape), fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: shape.length })))

@@ -9,7 +9,9 @@ import { splitOps } from "./split.js";
 import { powOps } from "./pow.js";
 import { matmulOps } from "./matmul.js";
 import { windowOps } from "./window.js";
+import { mathOps } from "./math.js";
+import { scanOps } from "./scan.js";
 import { indexingOps } from "./indexing.js";
 
-export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps, ...windowOps, ...indexingOps };
+export const OPS = { ...unaryOps, ...binaryOps, ...powOps, ...reduceOps, ...movementOps, ...matmulOps, ...splitOps, ...windowOps, ...mathOps, ...indexingOps, ...scanOps };
 export type OpName = keyof typeof OPS;
