@@ -55,6 +55,7 @@ export { Conv3d, ConvTranspose1d, ConvTranspose2d, type ConvTransposeOptions, ty
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxPoolOptions, type AvgPoolOptions } from "./pool.js";
 export { MaxPool3d, AvgPool3d, MaxUnpool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./pool.js";
 export { interpolate, Upsample, PixelShuffle, PixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./upsample.js";
+export { sampleLogits, topKFilter, topPFilter, type SampleOptions } from "./sampling.js";
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";
 export { scaledDotProductAttention, type SDPAOptions } from "./attention.js";
