@@ -10,6 +10,7 @@ import { walk } from "./iter.js";
 import { NDArray, type AxisArg } from "./ndarray.js";
 import * as elementwise from "./elementwise.js";
 import { kernel, unwrapped } from "./kernel.js";
+import { accumulateResult } from "./scan.js";
 import { exp32, exp64, log64, transcendentalRow } from "./kernels/transcendental.js";
 import { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, shapesEqual, type Shape } from "./shape.js";
 
@@ -152,8 +153,10 @@ function accumulateWalk(kind: number, a: NDArray, kept: Shape, axes: readonly nu
 /**
  * numpy's sum over `axis` (one axis, a list of axes, or all of them when omitted or null;
  * negative ones count from the end), the reduced dims dropped, or kept with size 1 when
- * `keepdims`. Accumulated in float64 and rounded once to the result's dtype, the input's (bool
- * sums to int32); over no elements it is 0. Throws AxisError for an axis out of range or repeated.
+ * `keepdims`. Accumulated in float64 and rounded once to the result's dtype: a float input's
+ * own; an int32 or bool input gives float64, exact to 2^53 (numpy's int64 sum, which never
+ * wraps as an int32 sum would: 2e9 + 2e9 is 4e9). Over no elements it is 0. Throws AxisError
+ * for an axis out of range or repeated.
  *
  * @example
  * ```ts
@@ -164,15 +167,21 @@ function accumulateWalk(kind: number, a: NDArray, kept: Shape, axes: readonly nu
  * ```
  */
 export const sum = kernel("sum", function sum(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
-  return accumulate("sum", SUM, a, axis, keepdims, arithmeticResult(a.dtype));
+  return accumulate("sum", SUM, a, axis, keepdims, accumulateResult(a.dtype));
 });
 
 /**
- * numpy's prod: the product over `axis`; axes, keepdims and dtype as for {@link sum}; over no
- * elements it is 1.
+ * numpy's prod: the product over `axis`; axes, keepdims and dtype as for {@link sum} (an
+ * int32 or bool input gives float64); over no elements it is 1.
+ *
+ * @example
+ * ```ts
+ * prod(array([[1, 2], [3, 4]]), 1).toArray(); // [2, 12]
+ * prod(array([65536, 65536], undefined, "int32")).item(); // 4294967296
+ * ```
  */
 export const prod = kernel("prod", function prod(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
-  return accumulate("prod", PROD, a, axis, keepdims, arithmeticResult(a.dtype));
+  return accumulate("prod", PROD, a, axis, keepdims, accumulateResult(a.dtype));
 });
 
 /**
@@ -192,6 +201,66 @@ export const max = kernel("max", function max(a: NDArray, axis?: AxisArg, keepdi
 /** numpy's min (amin): the smallest element over `axis`; as {@link max} otherwise. */
 export const min = kernel("min", function min(a: NDArray, axis?: AxisArg, keepdims = false): NDArray {
   return accumulate("min", MIN, a, axis, keepdims, a.dtype);
+});
+
+/**
+ * numpy's amax: the same function as {@link max} (PyTorch's name for it, torch.amax).
+ *
+ * @example
+ * ```ts
+ * amax(array([[1, 5], [7, 2]]), 1).toArray(); // [5, 7]
+ * ```
+ */
+export const amax = max;
+
+/**
+ * numpy's amin: the same function as {@link min} (torch.amin).
+ *
+ * @example
+ * ```ts
+ * amin(array([[1, 5], [7, 2]]), 1).toArray(); // [1, 2]
+ * ```
+ */
+export const amin = min;
+
+/** A norm's order as a number (Infinity for "inf"; "fro" is 2), or a ValueError naming the op. */
+function normOrder(op: string, ord: number | "fro"): number {
+  if (ord === "fro") return 2;
+  if (typeof ord !== "number" || ord !== ord) throw new ValueError(`${op}: the order must be a number, Infinity, -Infinity or "fro", got ${JSON.stringify(ord)}`);
+  return ord;
+}
+
+/**
+ * torch.linalg.vector_norm: the `ord`-norm of the elements over `axis` (axes and keepdims as
+ * for {@link sum}; all of them when omitted), taken as one vector: ord 2 (the default, also
+ * "fro") is sqrt(sum(x^2)), 1 is sum(|x|), Infinity max(|x|), -Infinity min(|x|), 0 the count
+ * of nonzero elements (NaN counts), any other p sum(|x|^p)^(1/p). Computed in float64; a float
+ * result (float32 for float32, else float64). Over no elements: 0, but a ValueError for
+ * ±Infinity, as for {@link max}.
+ *
+ * @example
+ * ```ts
+ * vectorNorm(array([3, -4])).item(); // 5
+ * vectorNorm(array([[3, -4], [1, 0]]), Infinity, 1).toArray(); // [4, 1]
+ * vectorNorm(array([1, 0, 2]), 0).item(); // 2
+ * ```
+ */
+export const vectorNorm = kernel("vectorNorm", function vectorNorm(a: NDArray, ord: number | "fro" = 2, axis?: AxisArg, keepdims = false): NDArray {
+  const p = normOrder("vectorNorm", ord);
+  const x = ew.abs(a.dtype === "float64" ? a : a.astype("float64"));
+  let r: NDArray;
+  if (p === Infinity) r = accumulate("vectorNorm", MAX, x, axis, keepdims, "float64");
+  else if (p === -Infinity) r = accumulate("vectorNorm", MIN, x, axis, keepdims, "float64");
+  else if (p === 0) r = accumulate("vectorNorm", SUM, ew.ne(x, 0).astype("float64"), axis, keepdims, "float64");
+  else if (p === 1) r = accumulate("vectorNorm", SUM, x, axis, keepdims, "float64");
+  else if (p === 2) {
+    r = accumulate("vectorNorm", SUM, ew.mul(x, x, x), axis, keepdims, "float64");
+    ew.sqrt(r, r);
+  } else {
+    r = accumulate("vectorNorm", SUM, ew.pow(x, p, x), axis, keepdims, "float64");
+    ew.pow(r, 1 / p, r);
+  }
+  return floatResult(a.dtype) === "float32" ? r.astype("float32") : r;
 });
 
 /**

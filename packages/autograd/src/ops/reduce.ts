@@ -4,8 +4,9 @@
 import * as nd from "@tapegrad/tensor";
 import { defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
-import { mul, sub } from "./binary.js";
-import { exp } from "./unary.js";
+import { div, mul, sub, where } from "./binary.js";
+import { abs, exp } from "./unary.js";
+import { pow } from "./pow.js";
 import { broadcastTo, reshape } from "./movement.js";
 import { constant } from "./helpers.js";
 
@@ -42,6 +43,12 @@ const ops = {
     vjp: ([g], ctx) => [extremumGrad(g!, ctx.inputs[0]!, ctx.outputs[0]!, ctx.attrs.axes)],
     watch: "both",
   }),
+  norm: defineOp<AxesAttrs & { p: number }>({
+    name: "norm",
+    forward: ([x], { p, axes, keepdims }) => nd.vectorNorm(x!, p, axes, keepdims),
+    vjp: ([g], { inputs: [x], outputs: [y], attrs: { p, axes } }) => [normGrad(expandBack(g!, x!, axes), x!, expandBack(y!, x!, axes), p, axes)],
+    watch: "both",
+  }),
   logsumexp: defineOp<AxesAttrs>({
     name: "logsumexp",
     forward: ([x], { axes, keepdims }) => nd.logsumexp(x!, axes, keepdims),
@@ -73,6 +80,36 @@ function extremumGrad(g: Tensor, x: Tensor, y: Tensor, axes: readonly number[]):
   const hit = nd.eq(x.data, nd.reshape(y.data, keptShape(x.shape, axes))).astype(x.dtype);
   const count = nd.sum(hit, axes as number[], true);
   return mul(expandBack(g, x, axes), constant(nd.div(hit, count)));
+}
+
+/**
+ * The gradient of a p-norm, with PyTorch's values where it has none (norm_backward): g x / |x|
+ * for p = 2 and in general g sgn(x) |x|^(p-1) / |x|_p^(p-1), taken as 0 where the norm is 0 (the
+ * zero vector's subgradient); for p < 1, g sgn(x) |x|^(p-1) |x|_p^(1-p) with 0 where x is 0; for
+ * ±inf, g sgn(x) shared evenly among the entries that attain the norm (or are NaN); for p = 0, 0.
+ * gx and n are g and the norm broadcast back over x. Masks and signs are constants: the result
+ * is differentiable again wherever the norm is.
+ */
+function normGrad(gx: Tensor, x: Tensor, n: Tensor, p: number, axes: readonly number[]): Tensor {
+  const sgn = constant(nd.sign(x.data));
+  if (p === 0) return new Tensor(nd.zeros(x.shape, x.dtype));
+  if (p === 1) return mul(gx, sgn);
+  if (p === Infinity || p === -Infinity) {
+    const ax = nd.abs(x.data);
+    const hit = nd.where(nd.isnan(ax), 1, nd.eq(ax, n.data)).astype(x.dtype);
+    const count = nd.sum(hit, axes as number[], true);
+    return mul(gx, constant(nd.div(nd.mul(hit, nd.sign(x.data)), count)));
+  }
+  const xz = constant(nd.eq(x.data, 0));
+  const nz = constant(nd.eq(n.data, 0));
+  if (p === 2) return mul(gx, div(x, where(nz, 1, n)));
+  if (p < 1) {
+    const ap = where(xz, 0, pow(where(xz, 1, abs(x)), p - 1));
+    return mul(mul(mul(sgn, ap), gx), pow(n, 1 - p));
+  }
+  const scale = where(nz, 0, div(gx, pow(where(nz, 1, n), p - 1)));
+  const scaled = p < 2 ? mul(sgn, pow(abs(x), p - 1)) : mul(x, pow(abs(x), p - 2));
+  return mul(scaled, scale);
 }
 
 export const reduceOps = ops;
@@ -132,3 +169,26 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   return ops.logSoftmax([t], { axis: nd.normalizeAxis("logSoftmax", axis, t.ndim) });
 }
 
+
+/**
+ * The p-norm of x over `axis` (omitted: all elements as one vector), as
+ * torch.linalg.vector_norm and torch.norm(x, p, dim): p = 2 (the default, also "fro"), 1,
+ * Infinity, -Infinity, 0 (the count of nonzeros) or any other number; keepdims keeps the reduced
+ * axes. Gradient as PyTorch's: 0 where the norm is 0 (the zero vector's subgradient), shared
+ * among ties for ±Infinity, 0 for p = 0. A p that is not a number or "fro" is a ValueError.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([3, -4], { requiresGrad: true });
+ * norm(x).item(); // 5
+ * norm(x).backward();
+ * x.grad!.toArray(); // [0.6, -0.8]
+ * norm(tensor([[1, -2], [3, 0]]), Infinity, 1).toArray(); // [2, 3]
+ * ```
+ */
+export function norm(x: TensorLike, p: number | "fro" = 2, axis?: nd.AxisArg, keepdims = false): Tensor {
+  const t = toTensor(x);
+  const order = p === "fro" ? 2 : p;
+  if (typeof order !== "number" || order !== order) throw new nd.ValueError(`norm: the order must be a number, Infinity, -Infinity or "fro", got ${JSON.stringify(p)}`);
+  return ops.norm([t], { p: order, axes: axesOf("norm", t, axis), keepdims });
+}

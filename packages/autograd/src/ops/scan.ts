@@ -1,0 +1,231 @@
+// Scans along one axis: cumsum, cumprod, logcumsumexp, and prod, whose gradient is made of
+// cumprods. Each scan runs either way (`reverse`): a scan's gradient is the scan the other way,
+// so the set is closed under differentiation. cumprod's and prod's gradients stay right where
+// an entry is 0, where y / x fails.
+
+import * as nd from "@tapegrad/tensor";
+import { defineOp } from "../define-op.js";
+import { isGradEnabled } from "../tape.js";
+import { Tensor, toTensor, type TensorLike } from "../tensor.js";
+import { add, div, mul, sub, where } from "./binary.js";
+import { exp, log } from "./unary.js";
+import { sum, type AxesAttrs } from "./reduce.js";
+import { broadcastTo, concat, permute, reshape, slice } from "./movement.js";
+import { constant } from "./helpers.js";
+
+export interface ScanAttrs {
+  axis: number;
+  reverse: boolean;
+}
+
+const ops = {
+  cumsum: defineOp<ScanAttrs>({
+    name: "cumsum",
+    forward: ([x], { axis, reverse }) => nd.cumsum(x!, axis, reverse),
+    // dy_k/dx_i = 1 for k >= i: the gradient sums g from the other end
+    vjp: ([g], { attrs: { axis, reverse } }): Tensor[] => [ops.cumsum([g!], { axis, reverse: !reverse })],
+    watch: "none",
+  }),
+  cumprod: defineOp<ScanAttrs>({
+    name: "cumprod",
+    forward: ([x], { axis, reverse }) => nd.cumprod(x!, axis, reverse),
+    vjp: ([g], { inputs: [x], attrs: { axis, reverse } }) => [reverse ? flip(cumprodGrad(flip(g!, axis), flip(x!, axis), axis), axis) : cumprodGrad(g!, x!, axis)],
+    watch: "inputs",
+  }),
+  logcumsumexp: defineOp<ScanAttrs>({
+    name: "logcumsumexp",
+    forward: ([x], { axis, reverse }) => nd.logcumsumexp(x!, axis, reverse),
+    vjp: ([g], { inputs: [x], outputs: [y], attrs: { axis, reverse } }) => [logcumsumexpGrad(g!, x!, y!, axis, reverse)],
+    watch: "both",
+  }),
+  prod: defineOp<AxesAttrs>({
+    name: "prod",
+    forward: ([x], { axes, keepdims }) => nd.prod(x!, axes, keepdims),
+    vjp: ([g], { inputs: [x], attrs: { axes } }) => [prodGrad(g!, x!, axes)],
+    watch: "inputs",
+  }),
+};
+
+export const scanOps = ops;
+
+/**
+ * d prod / dx_i = prod_{j != i} x_j = (prod_{j < i} x_j)(prod_{j > i} x_j) over the reduced
+ * elements taken as one line: two exclusive cumprods, no division (PyTorch's
+ * prod_safe_zeros_backward), so it is right with one zero, two, or more, and differentiates
+ * through cumprod's gradient to the exact second derivative.
+ */
+function prodGrad(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+  const kept = [...x.shape.keys()].filter((i) => !axes.includes(i));
+  const order = [...kept, ...axes];
+  const back = order.map((_, i) => order.indexOf(i));
+  const lead = kept.map((i) => x.shape[i]!);
+  let n = 1;
+  for (const i of axes) n *= x.shape[i]!;
+  const line = reshape(permute(x, order), [...lead, n]);
+  const last = lead.length;
+  const others = mul(exclusiveCumprod(line, last, false), exclusiveCumprod(line, last, true));
+  const grad = mul(others, reshape(g, [...lead, 1]));
+  return permute(reshape(grad, order.map((i) => x.shape[i]!)), back);
+}
+
+/** t reversed along `axis` (a view with step -1; its gradient is the reverse again). */
+function flip(t: Tensor, axis: number): Tensor {
+  return slice(t, t.shape.map((_, i) => (i === axis ? ([null, null, -1] as const) : null)));
+}
+
+/**
+ * The gradient of a forward cumprod along `axis`: grad_i = sum_{k >= i} g_k prod_{j <= k, j != i} x_j.
+ * Where x has no zero this is reverse-cumsum(g y) / x. A zero needs care, as PyTorch's
+ * cumprod_backward takes it: for a first-order gradient, an O(n) formula with masks (exact at
+ * zeros, but its own derivative is not cumprod's second derivative there); when a graph is being
+ * built (createGraph), an O(n^2) one made only of products, whose derivative is exact everywhere.
+ */
+function cumprodGrad(g: Tensor, x: Tensor, axis: number): Tensor {
+  const n = x.shape[axis]!;
+  if (n <= 1) return g;
+  return isGradEnabled() ? cumprodGradExact(g, x, axis) : cumprodGradMasked(g, x, axis);
+}
+
+/**
+ * With z the zeros of x, cz their running count and x' = x with zeros replaced by 1 (so that
+ * y' = cumprod(x') has no zero): an entry before the first zero gets the sum over k before it of
+ * g_k y'_k / x_i; the first zero gets the sum over k before the second zero of g_k y'_k (its own
+ * factor is the 1 in x'); entries after it get 0.
+ */
+function cumprodGradMasked(g: Tensor, x: Tensor, axis: number): Tensor {
+  const z = nd.eq(x.data, 0);
+  const cz = nd.cumsum(z, axis);
+  const zf = constant(z.astype(x.dtype));
+  const before = constant(nd.eq(cz, 0).astype(x.dtype));
+  const upToSecond = constant(nd.le(cz, 1).astype(x.dtype));
+  const xs = add(x, zf);
+  const gy = mul(g, ops.cumprod([xs], { axis, reverse: false }));
+  const rc = (t: Tensor) => ops.cumsum([t], { axis, reverse: true });
+  const atZero = mul(zf, rc(mul(gy, upToSecond)));
+  const elsewhere = mul(sub(1, zf), rc(mul(gy, before)));
+  return div(add(atZero, elsewhere), xs);
+}
+
+/**
+ * grad_i = L_i sum_{k >= i} g_k C_ik, with L_i = prod_{j < i} x_j (an exclusive cumprod) and
+ * C_ik = prod_{i < j <= k} x_j, the cumprod along k of a matrix holding x_j where j > i and 1
+ * elsewhere. Products only, so every derivative of it is exact; O(n^2) per line.
+ */
+function cumprodGradExact(g: Tensor, x: Tensor, axis: number): Tensor {
+  const nd_ = x.ndim;
+  const n = x.shape[axis]!;
+  // the axis moved last: (..., n)
+  const order = [...x.shape.keys()].filter((i) => i !== axis).concat([axis]);
+  const back = order.map((_, i) => order.indexOf(i));
+  const xl = permute(x, order);
+  const gl = permute(g, order);
+  const lead = xl.shape.slice(0, -1);
+  const L = exclusiveCumprod(xl, nd_ - 1, false);
+  const jAfterI = nd.gt(nd.arange(n).reshape([1, n]), nd.arange(n).reshape([n, 1])); // [i, j]: j > i
+  const kFromI = nd.ge(nd.arange(n).reshape([1, n]), nd.arange(n).reshape([n, 1])); // [i, k]: k >= i
+  const rows = broadcastTo(reshape(xl, [...lead, 1, n]), [...lead, n, n]);
+  const C = ops.cumprod([where(constant(jAfterI), rows, 1)], { axis: nd_, reverse: false });
+  const S = sum(mul(mul(C, constant(kFromI.astype(x.dtype))), reshape(gl, [...lead, 1, n])), nd_);
+  return permute(mul(L, S), back);
+}
+
+/**
+ * prod_{j < i} x_j along `axis` (from the end with `reverse`: prod_{j > i}): the cumprod of x
+ * shifted by one, a 1 entering first. Made of differentiable ops.
+ */
+export function exclusiveCumprod(x: Tensor, axis: number, reverse: boolean): Tensor {
+  const n = x.shape[axis]!;
+  const oneShape = x.shape.map((d, i) => (i === axis ? 1 : d));
+  const ones = new Tensor(nd.ones(oneShape, x.dtype));
+  const part = (a: number, b: number) => slice(x, x.shape.map((_, i) => (i === axis ? ([a, b] as const) : null)));
+  const shifted = reverse ? concat([part(1, n), ones], axis) : concat([ones, part(0, n - 1)], axis);
+  return ops.cumprod([shifted], { axis, reverse });
+}
+
+/**
+ * d y_k / d x_i = exp(x_i - y_k) for k >= i, each at most 1. The sum over k is taken as
+ * exp(logcumsumexp(log a - y, the other way) + x) with a = g + d, shifted positive by a constant
+ * d (twice the line's largest |g|), less the same sum for d alone: TensorFlow's formula, with
+ * the shift in place of its split into the positive and negative parts of g, whose log of 0
+ * (-inf) would make the second derivative NaN. No exp overflows, and everything is finite
+ * wherever y is.
+ */
+function logcumsumexpGrad(g: Tensor, x: Tensor, y: Tensor, axis: number, reverse: boolean): Tensor {
+  if (x.shape[axis] === 0) return g;
+  const m = nd.max(nd.abs(g.data), axis, true);
+  const d = constant(nd.where(nd.eq(m, 0), 1, nd.mul(m, 2)));
+  const back = (t: Tensor) => exp(add(ops.logcumsumexp([t], { axis, reverse: !reverse }), x));
+  return sub(back(sub(log(add(g, d)), y)), mul(d, back(mul(y, -1))));
+}
+
+function scanAxis(op: string, t: Tensor, axis: number | undefined | null): [Tensor, number] {
+  if (axis === undefined || axis === null) return [reshape(t, [-1]), 0];
+  return [t, nd.normalizeAxis(op, axis, t.ndim)];
+}
+
+/**
+ * The running sum along `axis` (torch.cumsum; no axis: of the flattened tensor, as numpy's).
+ * `reverse` sums from the end. Gradient: g summed the other way. An integer input gives float64.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * cumsum(x, 0).toArray(); // [1, 3, 6]
+ * cumsum(x, 0).sum().backward();
+ * x.grad!.toArray(); // [3, 2, 1]
+ * ```
+ */
+export function cumsum(x: TensorLike, axis?: number | null, reverse = false): Tensor {
+  const [t, ax] = scanAxis("cumsum", toTensor(x), axis);
+  return ops.cumsum([t], { axis: ax, reverse });
+}
+
+/**
+ * The running product along `axis` (torch.cumprod; no axis: of the flattened tensor);
+ * `reverse` multiplies from the end. Gradient: sum_{k >= i} g_k prod_{j <= k, j != i} x_j,
+ * right where entries are 0 (one or several), to every order. An integer input gives float64.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([2, 0, 3], { requiresGrad: true });
+ * cumprod(x, 0).toArray(); // [2, 0, 0]
+ * cumprod(x, 0).sum().backward();
+ * x.grad!.toArray(); // [1, 8, 0]
+ * ```
+ */
+export function cumprod(x: TensorLike, axis?: number | null, reverse = false): Tensor {
+  const [t, ax] = scanAxis("cumprod", toTensor(x), axis);
+  return ops.cumprod([t], { axis: ax, reverse });
+}
+
+/**
+ * torch.logcumsumexp: log(sum(exp(x_0..x_i))) along `axis`, without overflow; `reverse` from the
+ * end. Gradient: sum_{k >= i} g_k exp(x_i - y_k), computed without overflow either.
+ *
+ * @example
+ * ```ts
+ * logcumsumexp(tensor([0, 0, 1000]), 0).toArray(); // [0, 0.6931471805599453, 1000]
+ * ```
+ */
+export function logcumsumexp(x: TensorLike, axis?: number | null, reverse = false): Tensor {
+  const [t, ax] = scanAxis("logcumsumexp", toTensor(x), axis);
+  return ops.logcumsumexp([t], { axis: ax, reverse });
+}
+
+/**
+ * The product over `axis` (a number, a list, or omitted for every axis), as torch.prod and
+ * numpy's prod; an integer input gives float64. Gradient: prod_{j != i} x_j over each group,
+ * right where entries are 0 (one zero: only it gets a gradient; two or more: none does), and
+ * differentiable again to the exact second derivative.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([2, 0, 3], { requiresGrad: true });
+ * prod(x).backward();
+ * x.grad!.toArray(); // [0, 6, 0]
+ * ```
+ */
+export function prod(x: TensorLike, axis?: nd.AxisArg, keepdims = false): Tensor {
+  const t = toTensor(x);
+  return ops.prod([t], { axes: nd.normalizeAxes("prod", axis, t.ndim), keepdims });
+}
