@@ -4,6 +4,7 @@
 // a strided slice of the flattened matrix; triu and tril are a where with a constant mask.
 
 import * as nd from "@tapegrad/tensor";
+import { diagonalLayout, flipSpecs, indexPlan, moveLeading, repeatIndices, repeatShapes, rollPairs, rollSplit } from "@tapegrad/tensor/internal";
 import { Tensor, toTensor, type TensorLike } from "./tensor.js";
 import { add, mul, where } from "./ops/binary.js";
 import { broadcastTo, concat, movementOps, permute, reshape, slice, take } from "./ops/movement.js";
@@ -37,7 +38,7 @@ const dataOf = (x: Tensor | nd.NDArray): nd.NDArray => (x instanceof Tensor ? x.
  */
 export function index(x: TensorLike, specs: readonly TensorIndexSpec[]): Tensor {
   const t = toTensor(x);
-  const plan = nd.indexPlan(t.shape, specs, isIndexArray, dataOf, "torch");
+  const plan = indexPlan(t.shape, specs, isIndexArray, dataOf, "torch");
   const v = plan.basic.length === 0 ? t : slice(t, plan.basic);
   if (plan.linear === null) return v;
   const rest = v.shape.map((_, i) => i).filter((i) => !plan.axes.includes(i));
@@ -45,7 +46,7 @@ export function index(x: TensorLike, specs: readonly TensorIndexSpec[]): Tensor 
   const picked = nd.sizeOf(plan.axes.map((i) => v.shape[i]!));
   const flat = reshape(moved, [picked, ...rest.map((i) => v.shape[i]!)]);
   const r = take(flat, plan.linear, 0);
-  const perm = nd.moveLeading(plan.linear.ndim, plan.at, r.ndim);
+  const perm = moveLeading(plan.linear.ndim, plan.at, r.ndim);
   return perm === null ? r : permute(r, perm);
 }
 
@@ -188,7 +189,7 @@ export function nonzero(x: TensorLike, options: { asTuple?: boolean } = {}): Ten
  */
 export function flip(x: TensorLike, axis?: nd.AxisArg): Tensor {
   const t = toTensor(x);
-  const specs = nd.flipSpecs("flip", t.ndim, axis);
+  const specs = flipSpecs("flip", t.ndim, axis);
   if (specs.every((s) => s === null)) return t;
   return slice(t, specs);
 }
@@ -205,12 +206,12 @@ export function flip(x: TensorLike, axis?: nd.AxisArg): Tensor {
  */
 export function roll(x: TensorLike, shifts: number | readonly number[], axis?: number | readonly number[]): Tensor {
   const t = toTensor(x);
-  const pairs = nd.rollPairs(t.shape, shifts, axis);
+  const pairs = rollPairs(t.shape, shifts, axis);
   let r = pairs[0]![0] === -1 ? reshape(t, [-1]) : t;
   for (const [ax0, shift] of pairs) {
     const ax = ax0 === -1 ? 0 : ax0;
     const n = r.shape[ax]!;
-    const s = nd.rollSplit(n, shift);
+    const s = rollSplit(n, shift);
     if (s === 0) continue;
     const head: nd.SliceSpec[] = r.shape.map((_, i) => (i === ax ? [n - s, n] : null));
     const tail: nd.SliceSpec[] = r.shape.map((_, i) => (i === ax ? [0, n - s] : null));
@@ -230,7 +231,7 @@ export function roll(x: TensorLike, shifts: number | readonly number[], axis?: n
  */
 export function repeat(x: TensorLike, reps: readonly number[]): Tensor {
   const t = toTensor(x);
-  const { lifted, stretched, result } = nd.repeatShapes(t.shape, reps);
+  const { lifted, stretched, result } = repeatShapes(t.shape, reps);
   return reshape(broadcastTo(reshape(t, lifted), stretched), result);
 }
 
@@ -252,7 +253,7 @@ export function repeatInterleave(x: TensorLike, repeats: number | Tensor | nd.In
   }
   const ax = nd.normalizeAxis("repeatInterleave", axis, t.ndim);
   const reps = repeats instanceof Tensor ? repeats.data : repeats;
-  return take(t, nd.repeatIndices(t.shape[ax]!, reps), ax);
+  return take(t, repeatIndices(t.shape[ax]!, reps), ax);
 }
 
 /**
@@ -268,7 +269,7 @@ export function repeatInterleave(x: TensorLike, repeats: number | Tensor | nd.In
  */
 export function diagonal(x: TensorLike, offset = 0, axis1 = 0, axis2 = 1): Tensor {
   const t = toTensor(x);
-  const { keep, length, start } = nd.diagonalLayout("diagonal", t.shape, offset, axis1, axis2);
+  const { keep, length, start } = diagonalLayout("diagonal", t.shape, offset, axis1, axis2);
   const d1 = nd.normalizeAxis("diagonal", axis1, t.ndim);
   const d2 = nd.normalizeAxis("diagonal", axis2, t.ndim);
   const m = t.shape[d2]!;

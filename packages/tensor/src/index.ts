@@ -27,10 +27,10 @@ export { matmul, matmulTN, dot, outer } from "./matmul.js";
 export { concat, stack, split, chunk, take, indexAdd, toIndexArray } from "./join.js";
 export { erf } from "./erf.js";
 export { unfold, unfoldBackward } from "./window.js";
-export { pad, padIndices, checkPad, type PadMode, type PadOptions } from "./window.js";
+export { pad, type PadMode, type PadOptions } from "./window.js";
 export {
-  gather, scatter, scatterAdd, scatterReduce, asIndexArray, nonzero, oneHot, triu, tril, index, indexPlan, moveLeading, roll, rollPairs, rollSplit, repeat, repeatShapes,
-  repeatInterleave, repeatIndices, SCATTER_REDUCTIONS, type ScatterReduction, type IndexArrayLike, type IndexSpec, type IndexPlan,
+  gather, scatter, scatterAdd, scatterReduce, nonzero, oneHot, triu, tril, index, roll, repeat, repeatInterleave,
+  SCATTER_REDUCTIONS, type ScatterReduction, type IndexArrayLike, type IndexSpec,
 } from "./indexing.js";
 export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
@@ -38,7 +38,7 @@ export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueErro
 export { StaleError } from "./stale.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
 export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze } from "./views.js";
-export { newaxis, ellipsis, flip, flipSpecs, diagonal, diagonalLayout, expandEllipsis } from "./views.js";
+export { newaxis, ellipsis, flip, diagonal } from "./views.js";
 export { type Indices } from "./join.js";
 export { allclose, maxAbsDiff } from "./compare.js";
 export { RandomState } from "./random.js";

@@ -11,6 +11,10 @@ export { setThreadMin } from "./wasm/gemm.js";
 export { trace, traceDifference, Identities, type ItemRead } from "./record.js";
 export { Program, type Step, type CapturedStep, type KernelDifference } from "./program.js";
 export { stackParts } from "./join.js";
+// the plans and checks behind the indexing ops, which autograd's composites share
+export { asIndexArray, indexPlan, moveLeading, rollPairs, rollSplit, repeatShapes, repeatIndices, type IndexPlan } from "./indexing.js";
+export { padIndices, checkPad } from "./window.js";
+export { flipSpecs, diagonalLayout, expandEllipsis } from "./views.js";
 export { sigmoid32, tanh32 } from "./kernels/transcendental.js";
 export { transcendentalWasmAvailable } from "./kernels/transcendental-wasm.js";
 export { saveState, restoreState, hasReplayState, sameSnapshot, type ReplayState } from "./replay-state.js";

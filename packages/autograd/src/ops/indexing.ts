@@ -4,6 +4,7 @@
 // torch's even where the function has none (repeated indices into scatter, ties in amax).
 
 import * as nd from "@tapegrad/tensor";
+import { asIndexArray } from "@tapegrad/tensor/internal";
 import { defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { constant, need } from "./helpers.js";
@@ -115,9 +116,9 @@ function srcPart(src: Tensor, idx: Tensor): Tensor {
 export function indexTensor(op: string, index: Tensor | nd.IndexArrayLike): Tensor {
   if (index instanceof Tensor) {
     if (index.requiresGrad) throw new nd.DTypeError(`${op}: the index must not require grad`);
-    return new Tensor(nd.asIndexArray(op, index.data));
+    return new Tensor(asIndexArray(op, index.data));
   }
-  return new Tensor(nd.asIndexArray(op, index));
+  return new Tensor(asIndexArray(op, index));
 }
 
 /**

@@ -3,6 +3,7 @@
 // again; pad is the adjoint of a slice (constant mode) or a take (the other modes).
 
 import * as nd from "@tapegrad/tensor";
+import { checkPad, padIndices } from "@tapegrad/tensor/internal";
 import { defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
 import { movementOps, take } from "./movement.js";
@@ -54,7 +55,7 @@ export function unfold(x: TensorLike, axis: number, size: number, step = 1, dila
  */
 export function pad(x: TensorLike, widths: readonly (readonly [number, number])[], options: nd.PadOptions = {}): Tensor {
   const t = toTensor(x);
-  const mode = nd.checkPad(t.shape, widths, options);
+  const mode = checkPad(t.shape, widths, options);
   const lead = t.ndim - widths.length;
   let r = t;
   if (widths.some(([a, b]) => a < 0 || b < 0)) {
@@ -72,7 +73,7 @@ export function pad(x: TensorLike, widths: readonly (readonly [number, number])[
     return add(padded, new Tensor(nd.pad(nd.zeros(r.shape, r.dtype), grow, { value })));
   }
   grow.forEach(([a, b], i) => {
-    if (a > 0 || b > 0) r = take(r, nd.padIndices(r.shape[lead + i]!, a, b, mode), lead + i);
+    if (a > 0 || b > 0) r = take(r, padIndices(r.shape[lead + i]!, a, b, mode), lead + i);
   });
   return r;
 }
