@@ -38,6 +38,8 @@ const spec = {
   sample: { type: "string", file: "safetensors", help: "only generate text from this checkpoint (no training)" },
   temperature: { type: "number", above: 0, default: 0.8, help: "sampling temperature (lower is more conservative)" },
   length: { type: "integer", min: 1, default: 400, help: "characters to generate with --sample" },
+  "top-k": { type: "integer", min: 1, help: "sample only from the k most likely characters (--sample and the final sample)" },
+  "top-p": { type: "number", above: 0, max: 1, help: "sample only from the most likely characters whose probabilities reach p (nucleus)" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print only the summary" },
   "no-compile": { type: "boolean", help: "run the training step eagerly instead of compiled (the same numbers, slower)" },
@@ -78,7 +80,7 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     } catch (e) {
       usageError("sample", o.sample, `a char-lstm checkpoint whose weights fit its own config (${(e as Error).message.split("\n")[0]})`);
     }
-    console.log(sampleText(model, meta.chars, new RandomState(o.seed), o.length, o.temperature));
+    console.log(sampleText(model, meta.chars, new RandomState(o.seed), o.length, o.temperature, "\n", { topK: o["top-k"], topP: o["top-p"] }));
     return undefined;
   }
 
@@ -205,7 +207,7 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   say(`\ndone: ${step} steps in ${formatDuration(seconds)}`);
   say(`validation on all ${fmtInt(val.length)} validation chars: ${valBpc.toFixed(3)} bits/char vs unigram entropy ${unigramBpc.toFixed(3)} bits/char (${((1 - valBpc / unigramBpc) * 100).toFixed(1)}% below)`);
   say(`wrote ${ckptPath} and ${join(o.out, "loss.svg")}`);
-  say(`sample (temperature 0.7):\n${sampleText(model, chars, sampleRng, 300, 0.7)}`);
+  say(`sample (temperature 0.7):\n${sampleText(model, chars, sampleRng, 300, 0.7, "\n", { topK: o["top-k"], topP: o["top-p"] })}`);
   if (o.json) console.log(JSON.stringify(summary));
   return summary;
 }

@@ -7,7 +7,7 @@ import { RandomState, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
 import {
-  Adam, DataLoader, Embedding, LSTM, Linear, Module, crossEntropy, loadCheckpoint, parseSafetensors, readCheckpointInfo, saveCheckpoint,
+  Adam, DataLoader, Embedding, LSTM, Linear, Module, crossEntropy, loadCheckpoint, parseSafetensors, readCheckpointInfo, sampleLogits, saveCheckpoint,
   type SchedulerStateDict, type StateDict,
 } from "@tapegrad/nn";
 
@@ -88,7 +88,14 @@ export function windows(data: Int32Array, T: number, B: number): DataLoader<numb
   return new DataLoader(dataset, { batchSize: B, collate: (starts) => batchAt(data, starts, T) });
 }
 
-export function sampleText(model: CharModel, chars: string[], rng: RandomState, length: number, temperature: number, prime = "\n"): string {
+/** Top-k and top-p (nucleus) filtering of each step's logits (nn's sampleLogits); both off by default. */
+export interface SampleFilters {
+  topK?: number;
+  topP?: number;
+}
+
+/** `length` characters, each drawn from the model's next-character logits at `temperature` (with the filters), after feeding `prime`. */
+export function sampleText(model: CharModel, chars: string[], rng: RandomState, length: number, temperature: number, prime = "\n", filters: SampleFilters = {}): string {
   return ag.noGrad(() => {
     const index = new Map(chars.map((c, i) => [c, i]));
     let state: [Tensor, Tensor] | undefined;
@@ -98,8 +105,7 @@ export function sampleText(model: CharModel, chars: string[], rng: RandomState, 
     }
     let out = "";
     for (let n = 0; n < length; n++) {
-      const p = nd.softmax(nd.div(logits.data.astype("float64"), temperature), -1).reshape([-1]);
-      const id = rng.choice(chars.length, { p }).item();
+      const id = sampleLogits(logits.data.reshape([-1]), { temperature, ...filters, rng }).item();
       out += chars[id];
       [logits, state] = model.forward(new nd.NDArray(Int32Array.of(id), [1, 1]), state);
     }

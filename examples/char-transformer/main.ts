@@ -12,7 +12,7 @@ import * as nd from "@tapegrad/tensor";
 import { RandomState, type DType } from "@tapegrad/tensor";
 import * as ag from "@tapegrad/autograd";
 import { Tensor } from "@tapegrad/autograd";
-import { Adam, DataLoader, Embedding, LayerNorm, Linear, Module, TransformerEncoderLayer, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
+import { Adam, DataLoader, Embedding, LayerNorm, Linear, Module, TransformerEncoderLayer, Vocab, clipGradNorm, crossEntropy, sampleLogits, type SampleOptions } from "@tapegrad/nn";
 import { parseOptions, usageError } from "../lib/cli.js";
 import { lineChart } from "../lib/svg.js";
 import { writeAtomic } from "../lib/files.js";
@@ -36,6 +36,8 @@ const spec = {
   out: { type: "string", file: "outdir", default: "out/char-transformer", help: "output folder (loss curve)" },
   corpus: { type: "string", file: "exists", help: "train on another text file instead of the bundled novel" },
   temperature: { type: "number", above: 0, default: 0.8, help: "sampling temperature" },
+  "top-k": { type: "integer", min: 1, help: "sample only from the k most likely characters" },
+  "top-p": { type: "number", above: 0, max: 1, help: "sample only from the most likely characters whose probabilities reach p (nucleus)" },
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print only the summary" },
 } as const;
@@ -115,16 +117,14 @@ function evaluate(model: CharTransformer, data: Int32Array, T: number, B: number
   });
 }
 
-function sampleText(model: CharTransformer, chars: string[], rng: RandomState, length: number, temperature: number): string {
+function sampleText(model: CharTransformer, chars: string[], rng: RandomState, length: number, temperature: number, filters: Pick<SampleOptions, "topK" | "topP"> = {}): string {
   return ag.noGrad(() => {
     const ctx: number[] = [chars.indexOf("\n") >= 0 ? chars.indexOf("\n") : 0];
     let out = "";
     for (let n = 0; n < length; n++) {
       const window = ctx.slice(-model.context);
       const logits = model.forward(new nd.NDArray(Int32Array.from(window), [1, window.length])).data;
-      const last = logits.slice(0, window.length - 1).astype("float64");
-      const p = nd.softmax(nd.div(last, temperature), -1);
-      const id = rng.choice(chars.length, { p }).item();
+      const id = sampleLogits(logits.slice(0, window.length - 1), { temperature, ...filters, rng }).item();
       out += chars[id];
       ctx.push(id);
     }
@@ -151,6 +151,7 @@ export async function main(argv: string[]): Promise<Summary> {
 
   const rng = new RandomState(o.seed);
   const sampleRng = new RandomState(o.seed + 1);
+  const filters = { topK: o["top-k"], topP: o["top-p"] };
   const model = new CharTransformer(chars.length, T, o["d-model"], o.heads, o.layers, o.ff, rng, dtype);
   const opt = new Adam(model.parameters(), { lr: o.lr });
   say(`corpus: ${text.length} chars, ${chars.length} distinct; train ${train.length}, validation ${val.length}`);
@@ -179,7 +180,7 @@ export async function main(argv: string[]): Promise<Summary> {
     if (step % o["eval-every"] === 0) {
       entry.val = evaluate(model, val.subarray(0, Math.min(val.length, 20_000)), T, 64);
       say(`step ${step} (${entry.seconds.toFixed(0)} s): train ${ema.toFixed(3)} bpc, validation ${entry.val.toFixed(3)} bpc (unigram ${unigramBpc.toFixed(3)})`);
-      say("  sample: " + JSON.stringify(sampleText(model, chars, sampleRng, 100, o.temperature)));
+      say("  sample: " + JSON.stringify(sampleText(model, chars, sampleRng, 100, o.temperature, filters)));
     }
     history.push(entry);
   }
@@ -189,7 +190,7 @@ export async function main(argv: string[]): Promise<Summary> {
   writeAtomic(join(o.out, "loss.svg"), lossCurve(history, unigramBpc));
   const recent = history.slice(-50);
   const trainBpc = recent.reduce((s, h) => s + h.train, 0) / Math.max(recent.length, 1);
-  const sample = sampleText(model, chars, sampleRng, 300, 0.7);
+  const sample = sampleText(model, chars, sampleRng, 300, 0.7, filters);
   say(`\ndone: ${step} steps in ${seconds.toFixed(1)} s`);
   say(`validation ${valBpc.toFixed(3)} bits/char vs unigram entropy ${unigramBpc.toFixed(3)} bits/char (${((1 - valBpc / unigramBpc) * 100).toFixed(1)}% below)`);
   say(`wrote ${join(o.out, "loss.svg")}`);
