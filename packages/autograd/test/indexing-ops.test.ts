@@ -216,3 +216,46 @@ describe("bad input", () => {
     expect(t.toArray()).toEqual([1, 2, 3]);
   });
 });
+
+describe("compile traces the indexing kernels", () => {
+  it("a step through gather, scatterReduce, index, pad, roll, diagonal and einsum replays as eager computes it", () => {
+    const w = new Tensor(nd.array([[0.5, -1, 2], [0.25, 1.5, -0.75], [1, 0.5, -2]]), true);
+    const ids = nd.array([[2, 0, 0], [1, 1, 2]], undefined, "int32");
+    const rows = nd.array([2, 0, 2], undefined, "int32");
+    const f = (x: Tensor) => {
+      w.zeroGrad();
+      const a = ag.gather(x.matmul(w), 0, ids); // [2, 3]
+      const b = ag.scatterReduce(ag.zerosLike(w), 0, ids, a, "amax", { includeSelf: false });
+      const c = ag.index(ag.pad(b, [[1, 1]], { mode: "reflect" }), [rows, [1, 4]]);
+      const d = ag.einsum("ij,ij->i", ag.roll(c, 1, 0), c).sum().add(ag.diagonal(w, 1).sum());
+      d.backward();
+      return d;
+    };
+    const g = ag.compile(f);
+    for (let i = 0; i < 5; i++) {
+      const x = new Tensor(nd.arange(9).reshape(3, 3).mul(0.1 * (i + 1)).sub(0.3));
+      const got = g(x).item();
+      const gotGrad = w.grad!.copy();
+      const want = f(x).item();
+      expect(got).toBe(want);
+      expect(nd.maxAbsDiff(gotGrad, w.grad!)).toBe(0);
+    }
+    expect(g.stats.replays).toBeGreaterThan(0);
+  });
+
+  it("a shape that depends on values (maskedSelect's) is refused with a CompileError, never replayed wrong", () => {
+    const f = (x: Tensor) => ag.maskedSelect(x, x.gt(0)).sum();
+    const g = ag.compile(f);
+    let refused = 0;
+    for (const v of [[1, -1, 2], [1, 2, 3], [-1, -2, 5], [1, 1, -1], [4, -1, -1]]) {
+      const x = new Tensor(nd.array(v));
+      try {
+        expect(g(x).item()).toBe(f(x).item());
+      } catch (e) {
+        expect(e).toBeInstanceOf(ag.CompileError);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});
