@@ -15,9 +15,11 @@ import { Module, Parameter } from "./module.js";
 import { Linear, Embedding, Dropout } from "./layers.js";
 import { ModuleList, Sequential } from "./containers.js";
 import { GELU, Softmax, LogSoftmax, Flatten } from "./activations.js";
-import { LayerNorm } from "./norm.js";
-import { Conv1d, Conv2d, isPadPairs, type PadPairs } from "./conv.js";
-import { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d } from "./pool.js";
+import { LayerNorm, GroupNorm } from "./norm.js";
+import { BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d } from "./batch-norm.js";
+import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, isPadPairs, type PadPairs } from "./conv.js";
+import { MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxUnpool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./pool.js";
+import { Upsample, PixelShuffle, PixelUnshuffle } from "./upsample.js";
 import { GatedCell, RecurrentStack } from "./recurrent.js";
 import { RNNCell } from "./rnn.js";
 
@@ -162,6 +164,23 @@ const extras: [abstract new (...args: never[]) => Module, (m: never) => string][
   [AvgPool2d, (m: AvgPool2d) => `kernel_size=${pySize(m.kernelSize)}, stride=${pySize(m.stride)}, padding=${poolPad(m.padding, pySize)}`],
   [GatedCell, cellRepr],
   [RecurrentStack, stackRepr],
+  // issue 26's layers
+  [BatchNorm1d, normRepr],
+  [BatchNorm2d, normRepr],
+  [InstanceNorm1d, normRepr],
+  [InstanceNorm2d, normRepr],
+  [GroupNorm, (m: GroupNorm) => `${m.numGroups}, ${m.numChannels}, eps=${pyFloat(m.eps)}, affine=${pyBool(m.weight !== null)}`],
+  [Conv3d, convRepr],
+  [ConvTranspose1d, convTransposeRepr],
+  [ConvTranspose2d, convTransposeRepr],
+  [MaxPool3d, maxPoolRepr],
+  [AvgPool3d, (m: AvgPool3d) => `kernel_size=${pySize(m.kernelSize)}, stride=${pySize(m.stride)}, padding=${poolPad(m.padding, pySize)}`],
+  [MaxUnpool2d, (m: MaxUnpool2d) => `kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}, padding=${pyTuple(m.padding)}`],
+  [AdaptiveAvgPool1d, (m: AdaptiveAvgPool1d) => `output_size=${m.outputSize[0]}`],
+  [AdaptiveAvgPool2d, (m: AdaptiveAvgPool2d) => `output_size=${m.outputSize.every((x) => x === m.outputSize[0]) ? String(m.outputSize[0]) : `(${m.outputSize.map((x) => (x === null ? "None" : x)).join(", ")})`}`],
+  [Upsample, upsampleRepr],
+  [PixelShuffle, (m: PixelShuffle) => `upscale_factor=${m.upscaleFactor}`],
+  [PixelUnshuffle, (m: PixelUnshuffle) => `downscale_factor=${m.downscaleFactor}`],
 ];
 for (const [cls, fn] of extras) {
   define(cls.prototype, "extraRepr", function (this: never): string {
@@ -179,6 +198,31 @@ function convRepr(m: Conv1d | Conv2d): string {
   if (m.groups !== 1) s += `, groups=${m.groups}`;
   if (m.bias === null) s += ", bias=False";
   return s;
+}
+
+/** _NormBase.extra_repr: the feature count, eps, momentum (None for the cumulative average), affine, track_running_stats. */
+function normRepr(m: BatchNorm1d): string {
+  const momentum = m.momentum === null ? "None" : String(m.momentum);
+  return `${m.numFeatures}, eps=${pyFloat(m.eps)}, momentum=${momentum}, affine=${pyBool(m.affine)}, track_running_stats=${pyBool(m.trackRunningStats)}`;
+}
+
+/** _ConvNd.extra_repr for the transposed kinds: output_padding when not 0. */
+function convTransposeRepr(m: ConvTranspose1d): string {
+  let s = `${m.inChannels}, ${m.outChannels}, kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}`;
+  if (m.padding.some((p) => p !== 0)) s += `, padding=${pyTuple(m.padding)}`;
+  if (m.dilation.some((d) => d !== 1)) s += `, dilation=${pyTuple(m.dilation)}`;
+  if (m.outputPadding.some((p) => p !== 0)) s += `, output_padding=${pyTuple(m.outputPadding)}`;
+  if (m.groups !== 1) s += `, groups=${m.groups}`;
+  if (m.bias === null) s += ", bias=False";
+  return s;
+}
+
+/** Upsample.extra_repr: scale_factor (as a float) or size, then the mode, unquoted as PyTorch 1.13 prints it. */
+function upsampleRepr(m: Upsample): string {
+  const { size, scaleFactor, mode = "nearest" } = m.options;
+  const show = (v: number | readonly number[], f: (x: number) => string) => (typeof v === "number" ? f(v) : `(${v.map(f).join(", ")})`);
+  const what = scaleFactor !== undefined ? `scale_factor=${show(scaleFactor, pyFloat)}` : `size=${show(size!, String)}`;
+  return `${what}, mode=${mode}`;
 }
 
 function maxPoolRepr(m: MaxPool1d | MaxPool2d): string {

@@ -47,6 +47,8 @@ export const LAYERS = JSON.parse(readFileSync(new URL("./data/layers-reference.j
   torch: string;
   modules: ModuleCase[];
   functions: FunctionCase[];
+  /** PyTorch's constructor call -> repr(module) */
+  reprs: Record<string, string>;
 };
 
 /** An encoded array: floats as float64, torch's integers (int64) as int32, bools as bool. */

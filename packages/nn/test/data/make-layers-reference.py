@@ -274,5 +274,16 @@ loss_case("crossEntropy weight, labelSmoothing 0.1, ignoreIndex 3, sum", "crossE
           {"x": logits, "target": torch.tensor([0, 3, 1, 2, 3]), "weight": w},
           lambda x, target, weight: F.cross_entropy(x, target, weight=weight, label_smoothing=0.1, ignore_index=3, reduction="sum"), grad_of=["x"])
 
-json.dump({"torch": torch.__version__, "modules": modules, "functions": functions}, open(OUT, "w"))
+# ---- print(module): each module's repr, for the layers' extraRepr
+REPRS = [
+    "nn.BatchNorm1d(3)", "nn.BatchNorm2d(2, momentum=None, affine=False)", "nn.InstanceNorm1d(3)",
+    "nn.InstanceNorm2d(2, affine=True, track_running_stats=True)", "nn.GroupNorm(2, 4)", "nn.GroupNorm(1, 3, eps=1e-3, affine=False)",
+    "nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)", "nn.ConvTranspose1d(4, 6, 3, groups=2, bias=False)",
+    "nn.Conv3d(2, 3, 2)", "nn.MaxPool3d(2)", "nn.MaxPool2d(3, stride=2, ceil_mode=True)", "nn.AvgPool3d(2, stride=1)",
+    "nn.AdaptiveAvgPool1d(3)", "nn.AdaptiveAvgPool2d((2, 3))", "nn.AdaptiveAvgPool2d(1)", "nn.MaxUnpool2d(3, stride=2, padding=1)",
+    "nn.Upsample(scale_factor=2, mode='nearest')", "nn.Upsample(size=(5, 7), mode='bilinear')", "nn.PixelShuffle(2)", "nn.PixelUnshuffle(2)",
+]
+reprs = {ctor: repr(eval(ctor)) for ctor in REPRS}
+
+json.dump({"torch": torch.__version__, "modules": modules, "functions": functions, "reprs": reprs}, open(OUT, "w"))
 print(f"wrote {OUT}: {len(modules)} module cases, {len(functions)} function cases")
