@@ -47,6 +47,10 @@ export {
   type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint, type CheckpointScheduler,
 } from "./checkpoint.js";
 export { GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, gelu, silu } from "./activations.js";
+export {
+  LeakyReLU, ELU, CELU, SELU, ReLU6, Hardtanh, Hardswish, Hardsigmoid, Softplus, Softsign, Mish, LogSigmoid, Softmin,
+  leakyRelu, elu, celu, selu, relu6, hardtanh, hardswish, hardsigmoid, softplus, softsign, mish, logSigmoid, softmin,
+} from "./activations.js";
 export { LayerNorm, type LayerNormOptions } from "./norm.js";
 export { GroupNorm, type GroupNormOptions } from "./norm.js";
 export { BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, type BatchNormOptions, type InstanceNormOptions } from "./batch-norm.js";
