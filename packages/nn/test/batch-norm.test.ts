@@ -3,13 +3,14 @@
 // num_batches_tracked they leave; eval mode with loaded statistics), against finite differences,
 // and a compiled training step against the eager one, bitwise, running statistics included.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as nd from "@tapegrad/tensor";
 import { RandomState, ShapeError, ValueError } from "@tapegrad/tensor";
 import { compile, tensor, type Tensor } from "@tapegrad/autograd";
 import * as nn from "../src/index.js";
-import { check } from "./module-helpers.js";
-import { LAYERS, builder, expectModuleAsTorch, moduleCases } from "./layers-helpers.js";
+import { check, expectClose } from "./module-helpers.js";
+import { LAYERS, builder, dec, expectModuleAsTorch, moduleCases } from "./layers-helpers.js";
 
 builder("BatchNorm1d", (a, o) => new nn.BatchNorm1d(a[0]!, o));
 builder("BatchNorm2d", (a, o) => new nn.BatchNorm2d(a[0]!, o));
@@ -63,6 +64,16 @@ describe("running statistics by hand", () => {
     expect(bn.running_mean!.toFlat()[0]).toBeCloseTo(10 / 3, 14);
     expect(bn.running_var!.toFlat()[0]).toBeCloseTo(4, 14);
     expect(bn.num_batches_tracked!.item()).toBe(3);
+  });
+  it("float32: the running statistics stay float32 and equal the float64 update to float32 rounding", () => {
+    const x = rs.randn(6, 2, 3);
+    const b32 = new nn.BatchNorm1d(2, { dtype: "float32" });
+    const b64 = new nn.BatchNorm1d(2);
+    b32.forward(x.astype("float32"));
+    b64.forward(x);
+    expect(b32.running_var!.dtype).toBe("float32");
+    expectClose(b32.running_var!.astype("float64"), b64.running_var!, { rtol: 1e-6, atol: 1e-7 }, "running_var");
+    expectClose(b32.running_mean!.astype("float64"), b64.running_mean!, { rtol: 1e-6, atol: 1e-7 }, "running_mean");
   });
   it("eval mode neither uses nor changes the running statistics' counters", () => {
     const bn = new nn.BatchNorm1d(2).eval();
@@ -130,5 +141,23 @@ describe("bad input: a typed error naming the module and the shapes", () => {
     expect(() => new nn.BatchNorm1d(0)).toThrow(/BatchNorm1d: numFeatures must be a positive integer, got 0/);
     expect(() => new nn.BatchNorm1d(2, { momentum: 2 })).toThrow(/BatchNorm1d: momentum must be in \[0, 1\] or null, got 2/);
     expect(() => new nn.BatchNorm1d(2, { dtype: "int32" })).toThrow(ValueError);
+  });
+});
+
+describe("PyTorch's own file: a float32 Conv2d + BatchNorm2d saved by torch after two training steps", () => {
+  it("loads strictly from safetensors (num_batches_tracked I64 -> int32) and computes torch's eval output", () => {
+    const bytes = readFileSync(new URL("./data/torch-batchnorm.safetensors", import.meta.url));
+    const sd = nn.loadSafetensors(new Uint8Array(bytes));
+    const net = new nn.Sequential(new nn.Conv2d(2, 3, 3, { dtype: "float32" }), new nn.BatchNorm2d(3, { dtype: "float32" }));
+    net.loadStateDict(sd);
+    const bn = net.get(1) as nn.BatchNorm2d;
+    expect(bn.num_batches_tracked!.dtype).toBe("int32");
+    expect(bn.num_batches_tracked!.item()).toBe(LAYERS.batchnormFile.numBatchesTracked);
+    net.eval();
+    const y = net.forward(dec(LAYERS.batchnormFile.x).astype("float32")) as Tensor;
+    expect(y.dtype).toBe("float32");
+    expectClose(y.data.astype("float64"), dec(LAYERS.batchnormFile.y), { rtol: 1e-5, atol: 1e-5 }, "eval output");
+    // and tapegrad's state dict saves back with torch's keys
+    expect(Object.keys(nn.loadSafetensors(nn.saveSafetensors(net))).sort()).toEqual(Object.keys(sd).sort());
   });
 });

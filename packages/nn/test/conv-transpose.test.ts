@@ -79,6 +79,16 @@ describe("laws and small cases", () => {
     const neg = new nn.Conv2d(1, 2, 2, { padding: [[-1, 1], [0, -1]] });
     check(neg, [rs.randn(1, 1, 4, 4)], (x) => neg.forward(x!));
   });
+  it("Conv3d with padding \"same\" keeps the size, and equals the explicit pairs it stands for", () => {
+    const c = new nn.Conv3d(2, 2, [2, 3, 4], { padding: "same", dilation: [1, 2, 1] });
+    const x = rs.randn(1, 2, 4, 5, 6);
+    const y = c.forward(x);
+    expect(y.shape).toEqual([1, 2, 4, 5, 6]);
+    // PyTorch puts the odd zero after: total dilation (k - 1) = 1, 4, 3
+    const p = new nn.Conv3d(2, 2, [2, 3, 4], { padding: [[0, 1], [2, 2], [1, 2]], dilation: [1, 2, 1] });
+    p.loadStateDict(c.stateDict());
+    expect(nd.maxAbsDiff(p.forward(x).data, y.data)).toBe(0);
+  });
   it("an unbatched input", () => {
     const t = new nn.ConvTranspose1d(2, 3, 3, { stride: 2 });
     const x = rs.randn(2, 4);

@@ -49,6 +49,8 @@ export const LAYERS = JSON.parse(readFileSync(new URL("./data/layers-reference.j
   functions: FunctionCase[];
   /** PyTorch's constructor call -> repr(module) */
   reprs: Record<string, string>;
+  /** torch-batchnorm.safetensors' input and eval-mode output (float32 values, stored as float64) */
+  batchnormFile: { x: Enc; y: Enc; numBatchesTracked: number };
 };
 
 /** An encoded array: floats as float64, torch's integers (int64) as int32, bools as bool. */

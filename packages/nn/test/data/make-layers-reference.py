@@ -10,11 +10,13 @@
 #
 # Regenerate (from the repository root) with:
 #     /usr/bin/python3 packages/nn/test/data/make-layers-reference.py
-# Writes layers-reference.json next to this script; the file records the torch version.
+# Writes layers-reference.json (it records the torch version) and torch-batchnorm.safetensors
+# next to this script.
 
 import json
 import math
 import os
+import struct
 
 import torch
 import torch.nn as nn
@@ -285,5 +287,30 @@ REPRS = [
 ]
 reprs = {ctor: repr(eval(ctor)) for ctor in REPRS}
 
-json.dump({"torch": torch.__version__, "modules": modules, "functions": functions, "reprs": reprs}, open(OUT, "w"))
+# ---- a float32 Conv2d + BatchNorm2d trained two steps in torch, its state dict written as
+# safetensors by hand (8-byte little-endian header length, JSON header, raw bytes; num_batches_tracked
+# is I64 as torch saves it), with an input and the eval-mode output for the test to compare.
+net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3)).float()
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for _ in range(2):
+    opt.zero_grad()
+    net(torch.randn(4, 2, 5, 5, dtype=torch.float32)).square().mean().backward()
+    opt.step()
+net.eval()
+xb = torch.randn(2, 2, 5, 5, dtype=torch.float32)
+with torch.no_grad():
+    yb = net(xb)
+NAMES = {torch.float32: "F32", torch.int64: "I64"}
+header, blobs, offset = {}, [], 0
+for k, v in net.state_dict().items():
+    b = v.contiguous().numpy().tobytes()
+    header[k] = {"dtype": NAMES[v.dtype], "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
+    blobs.append(b)
+    offset += len(b)
+hjson = json.dumps(header).encode()
+with open(os.path.join(os.path.dirname(OUT), "torch-batchnorm.safetensors"), "wb") as f:
+    f.write(struct.pack("<Q", len(hjson)) + hjson + b"".join(blobs))
+batchnorm_file = {"x": enc(xb.double()), "y": enc(yb.double()), "numBatchesTracked": int(net[1].num_batches_tracked)}
+
+json.dump({"torch": torch.__version__, "modules": modules, "functions": functions, "reprs": reprs, "batchnormFile": batchnorm_file}, open(OUT, "w"))
 print(f"wrote {OUT}: {len(modules)} module cases, {len(functions)} function cases")
