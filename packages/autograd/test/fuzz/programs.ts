@@ -48,6 +48,8 @@ export type Op =
   | { op: "scalar"; fn: BinaryFn; a: number; k: number; left: boolean }
   | { op: "reduce"; fn: "sum" | "mean" | "max"; a: number; axes: number[] | null; keepdims: boolean }
   | { op: "softmax" | "logSoftmax"; a: number; axis: number }
+  /** indexing along one axis, same shape: flip, roll by k, or gather with indices (p * 5 + k) mod n */
+  | { op: "index"; fn: "flip" | "roll" | "gather"; a: number; axis: number; k: number }
   | { op: "permute"; a: number; axes: number[] }
   | { op: "reshape"; a: number; shape: number[] }
   | { op: "slice"; a: number; specs: (SliceTriple | number | null)[] }
@@ -199,6 +201,14 @@ function apply(o: Op, regs: readonly Tensor[]): Tensor {
     }
     case "softmax": return r(o.a).softmax(o.axis);
     case "logSoftmax": return r(o.a).logSoftmax(o.axis);
+    case "index": {
+      const x = r(o.a);
+      if (o.fn === "flip") return ag.flip(x, o.axis);
+      if (o.fn === "roll") return ag.roll(x, o.k, o.axis);
+      const n = x.shape[o.axis]!;
+      // made by a kernel (array), as an index computed inside a step must be for a trace to see it
+      return ag.gather(x, o.axis, nd.array(Array.from({ length: x.size }, (_, q) => (q * 5 + o.k) % n), x.shape.slice(), "int32"));
+    }
     case "permute": return r(o.a).permute(o.axes);
     case "reshape": return r(o.a).reshape(o.shape);
     case "slice": return r(o.a).slice(...o.specs);
@@ -451,6 +461,7 @@ const KINDS = [
   ...Array<string>(3).fill("stack"),
   ...Array<string>(7).fill("matmul"),
   ...Array<string>(4).fill("softmax"),
+  ...Array<string>(3).fill("index"),
   ...Array<string>(2).fill("astype"),
   ...Array<string>(5).fill("inplace"),
 ];
@@ -589,6 +600,11 @@ function tryKinds(
     case "softmax":
       if (n === 0) break;
       return { op: { op: d.coin() ? "logSoftmax" : "softmax", a, axis: d.take(n) - (d.coin() ? n : 0) }, reg: fresh(ra.shape) };
+    case "index": {
+      if (n === 0) break;
+      const fns = ["flip", "roll", "gather"] as const;
+      return { op: { op: "index", fn: fns[d.take(3)]!, a, axis: d.take(n), k: e.take(7) - 3 + (e.coin() ? 3 : 0) }, reg: fresh(ra.shape) };
+    }
     case "astype": {
       if (!mixed) break;
       const to: FloatDType = ra.dtype === "float64" ? "float32" : "float64";
