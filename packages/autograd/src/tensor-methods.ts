@@ -14,6 +14,8 @@ import * as C from "./composite.js";
 import * as MA from "./ops/math.js";
 import * as I from "./ops/indexing.js";
 import * as CI from "./composite-indexing.js";
+import * as S from "./ops/scan.js";
+import * as CR from "./composite-reduce.js";
 import { matmul } from "./ops/matmul.js";
 import { backward as runBackward, type BackwardOptions } from "./engine.js";
 
@@ -104,6 +106,42 @@ declare module "./tensor.js" {
     softmax(axis?: number): Tensor;
     logSoftmax(axis?: number): Tensor;
     variance(axis?: nd.AxisArg, keepdims?: boolean, ddof?: number): Tensor;
+    /** The product over `axis`, its gradient right at zeros (see prod). */
+    prod(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    /** The standard deviation; correction a number (ddof, default 0) or { correction } / { unbiased } (see std). */
+    std(axis?: nd.AxisArg, keepdims?: boolean, correction?: number | { correction?: number; unbiased?: boolean }): Tensor;
+    /** The p-norm over `axis` (torch.linalg.vector_norm; see norm). */
+    norm(p?: number | "fro", axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    /** The same as max (torch's amax). */
+    amax(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    /** The same as min (torch's amin). */
+    amin(axis?: nd.AxisArg, keepdims?: boolean): Tensor;
+    /** torch.max(x, dim): values and the index of the first maximum (see maxWithIndices). */
+    maxWithIndices(axis: number, keepdims?: boolean): CR.ValuesIndices;
+    /** torch.min(x, dim): values and the index of the first minimum (see minWithIndices). */
+    minWithIndices(axis: number, keepdims?: boolean): CR.ValuesIndices;
+    /** The running sum along `axis` (see cumsum). */
+    cumsum(axis?: number, reverse?: boolean): Tensor;
+    /** The running product along `axis`, its gradient right at zeros (see cumprod). */
+    cumprod(axis?: number, reverse?: boolean): Tensor;
+    /** torch.logcumsumexp along `axis` (see logcumsumexp). */
+    logcumsumexp(axis?: number, reverse?: boolean): Tensor;
+    /** torch.cummax: running maxima and their indices (see cummax). */
+    cummax(axis: number): CR.ValuesIndices;
+    /** torch.cummin: running minima and their indices (see cummin). */
+    cummin(axis: number): CR.ValuesIndices;
+    /** torch.sort, stable (see sort). */
+    sort(axis?: number, descending?: boolean): CR.ValuesIndices;
+    /** torch.argsort, stable (see argsort). */
+    argsort(axis?: number, descending?: boolean): Tensor;
+    /** torch.topk (see topk). */
+    topk(k: number, axis?: number, largest?: boolean, sorted?: boolean): CR.ValuesIndices;
+    /** torch.kthvalue (see kthvalue). */
+    kthvalue(k: number, axis?: number, keepdims?: boolean): CR.ValuesIndices;
+    /** torch.median's values: the lower median (see median). */
+    median(axis?: number | null, keepdims?: boolean): Tensor;
+    /** torch.mode (see mode). */
+    mode(axis?: number, keepdims?: boolean): CR.ValuesIndices;
     argmax(axis?: number, keepdims?: boolean): Tensor;
     argmin(axis?: number, keepdims?: boolean): Tensor;
     sumTo(shape: Shape): Tensor;
@@ -249,6 +287,24 @@ proto.logsumexp = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): 
 proto.softmax = function (this: Tensor, axis = -1): Tensor { return R.softmax(this, axis); };
 proto.logSoftmax = function (this: Tensor, axis = -1): Tensor { return R.logSoftmax(this, axis); };
 proto.variance = function (this: Tensor, axis?: nd.AxisArg, keepdims = false, ddof = 0): Tensor { return C.variance(this, axis, keepdims, ddof); };
+proto.prod = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return S.prod(this, axis, keepdims); };
+proto.std = function (this: Tensor, axis?: nd.AxisArg, keepdims = false, correction: number | { correction?: number; unbiased?: boolean } = 0): Tensor { return CR.std(this, axis, keepdims, correction); };
+proto.norm = function (this: Tensor, p: number | "fro" = 2, axis?: nd.AxisArg, keepdims = false): Tensor { return R.norm(this, p, axis, keepdims); };
+proto.amax = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return R.max(this, axis, keepdims); };
+proto.amin = function (this: Tensor, axis?: nd.AxisArg, keepdims = false): Tensor { return R.min(this, axis, keepdims); };
+proto.maxWithIndices = function (this: Tensor, axis: number, keepdims = false): CR.ValuesIndices { return CR.maxWithIndices(this, axis, keepdims); };
+proto.minWithIndices = function (this: Tensor, axis: number, keepdims = false): CR.ValuesIndices { return CR.minWithIndices(this, axis, keepdims); };
+proto.cumsum = function (this: Tensor, axis?: number, reverse = false): Tensor { return S.cumsum(this, axis, reverse); };
+proto.cumprod = function (this: Tensor, axis?: number, reverse = false): Tensor { return S.cumprod(this, axis, reverse); };
+proto.logcumsumexp = function (this: Tensor, axis?: number, reverse = false): Tensor { return S.logcumsumexp(this, axis, reverse); };
+proto.cummax = function (this: Tensor, axis: number): CR.ValuesIndices { return CR.cummax(this, axis); };
+proto.cummin = function (this: Tensor, axis: number): CR.ValuesIndices { return CR.cummin(this, axis); };
+proto.sort = function (this: Tensor, axis = -1, descending = false): CR.ValuesIndices { return CR.sort(this, axis, descending); };
+proto.argsort = function (this: Tensor, axis = -1, descending = false): Tensor { return CR.argsort(this, axis, descending); };
+proto.topk = function (this: Tensor, k: number, axis = -1, largest = true, sorted = true): CR.ValuesIndices { return CR.topk(this, k, axis, largest, sorted); };
+proto.kthvalue = function (this: Tensor, k: number, axis = -1, keepdims = false): CR.ValuesIndices { return CR.kthvalue(this, k, axis, keepdims); };
+proto.median = function (this: Tensor, axis?: number | null, keepdims = false): Tensor { return CR.median(this, axis, keepdims); };
+proto.mode = function (this: Tensor, axis = -1, keepdims = false): CR.ValuesIndices { return CR.mode(this, axis, keepdims); };
 proto.argmax = function (this: Tensor, axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmax(axis, keepdims)); };
 proto.argmin = function (this: Tensor, axis?: number, keepdims = false): Tensor { return new Tensor(this.data.argmin(axis, keepdims)); };
 proto.sumTo = function (this: Tensor, shape: Shape): Tensor { return M.sumTo(this, shape); };

@@ -3,7 +3,7 @@
 // reduction over a leading axis (a bias gradient) still reads memory in order. Accumulation
 // is in float64 whatever the dtype; the result is rounded once at the end.
 
-import { arithmeticResult, floatResult, type DType, type Storage } from "./dtype.js";
+import { floatResult, type DType, type Storage } from "./dtype.js";
 import { allocate } from "./storage.js";
 import { AxisError, ShapeError, ValueError, fmtShape } from "./errors.js";
 import { walk } from "./iter.js";
@@ -532,8 +532,9 @@ function sumLeading(a: NDArray, shape: Shape): NDArray | null {
 /**
  * Sums `a` down to `shape`, the inverse of broadcasting `shape` up to a's shape (a gradient's
  * un-broadcast): leading dims are summed away, and dims that are 1 in `shape` are summed with
- * keepdims. Returns `a` itself, not a copy, when it already has that shape. Throws ShapeError
- * when `shape` does not broadcast to a's shape.
+ * keepdims. Returns `a` itself, not a copy, when it already has that shape; otherwise an int32
+ * or bool `a` sums to float64, as in {@link sum}. Throws ShapeError when `shape` does not
+ * broadcast to a's shape.
  *
  * @example
  * ```ts
@@ -559,6 +560,6 @@ export const sumTo = kernel("sumTo", function sumTo(a: NDArray, shape: Shape): N
   for (let i = 0; i < a.ndim; i++) {
     if (i < lead || (shape[i - lead] === 1 && a.shape[i] !== 1)) axes.push(i);
   }
-  const s = accumulate("sumTo", SUM, a, axes, true, arithmeticResult(a.dtype));
+  const s = accumulate("sumTo", SUM, a, axes, true, accumulateResult(a.dtype));
   return s.reshape([...shape]);
 });

@@ -39,6 +39,7 @@ export type Leaf =
   | { role: "alias"; of: number; how: "same" | "reversed" | "flip0"; shape: number[]; dtype: FloatDType };
 
 export type UnaryFn = "neg" | "abs" | "sqrtAbs" | "square" | "exp" | "tanh" | "sigmoid" | "relu" | "logPos";
+export type ScanFn = "cumsum" | "cumprod" | "logcumsumexp" | "sort" | "cummax";
 export type BinaryFn = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";
 
 /** One op; `a`, `b`, `parts` name registers: leaves first, then each op's result in order. */
@@ -48,6 +49,8 @@ export type Op =
   | { op: "scalar"; fn: BinaryFn; a: number; k: number; left: boolean }
   | { op: "reduce"; fn: "sum" | "mean" | "max"; a: number; axes: number[] | null; keepdims: boolean }
   | { op: "softmax" | "logSoftmax"; a: number; axis: number }
+  /** a scan or a sort along one axis (same shape): cumsum, cumprod, logcumsumexp, sort's or cummax's values */
+  | { op: "scan"; fn: ScanFn; a: number; axis: number; reverse: boolean }
   /** indexing along one axis, same shape: flip, roll by k, or gather with indices (p * 5 + k) mod n */
   | { op: "index"; fn: "flip" | "roll" | "gather"; a: number; axis: number; k: number }
   | { op: "permute"; a: number; axes: number[] }
@@ -201,6 +204,12 @@ function apply(o: Op, regs: readonly Tensor[]): Tensor {
     }
     case "softmax": return r(o.a).softmax(o.axis);
     case "logSoftmax": return r(o.a).logSoftmax(o.axis);
+    case "scan": {
+      const x = r(o.a);
+      if (o.fn === "sort") return ag.sort(x, o.axis, o.reverse).values;
+      if (o.fn === "cummax") return ag.cummax(x, o.axis).values;
+      return ag[o.fn](x, o.axis, o.reverse);
+    }
     case "index": {
       const x = r(o.a);
       if (o.fn === "flip") return ag.flip(x, o.axis);
@@ -461,6 +470,7 @@ const KINDS = [
   ...Array<string>(3).fill("stack"),
   ...Array<string>(7).fill("matmul"),
   ...Array<string>(4).fill("softmax"),
+  ...Array<string>(3).fill("scan"),
   ...Array<string>(3).fill("index"),
   ...Array<string>(2).fill("astype"),
   ...Array<string>(5).fill("inplace"),
@@ -600,6 +610,11 @@ function tryKinds(
     case "softmax":
       if (n === 0) break;
       return { op: { op: d.coin() ? "logSoftmax" : "softmax", a, axis: d.take(n) - (d.coin() ? n : 0) }, reg: fresh(ra.shape) };
+    case "scan": {
+      if (n === 0) break;
+      const fns: ScanFn[] = ["cumsum", "cumprod", "logcumsumexp", "sort", "cummax"];
+      return { op: { op: "scan", fn: fns[d.take(fns.length)]!, a, axis: d.take(n) - (d.coin() ? n : 0), reverse: e.coin() }, reg: fresh(ra.shape) };
+    }
     case "index": {
       if (n === 0) break;
       const fns = ["flip", "roll", "gather"] as const;
