@@ -12,6 +12,7 @@ import * as ag from "../src/index.js";
 import { Tensor, gradients, newaxis, ellipsis } from "../src/index.js";
 import { arrayArb, flat, makeArray, shapeArb } from "./helpers.js";
 import { REF, checkCase, type Args, type Case } from "./indexing-reference.js";
+import { INDEXING_OP_CASES } from "./cases-indexing.js";
 
 const I = (i: Tensor | NDArray) => i as Tensor;
 
@@ -161,6 +162,38 @@ describe("each linear op's VJP is its adjoint: <L x, y> = <x, L^T y>", () => {
       );
     });
   }
+});
+
+describe("gather, scatterAdd and scatter are linear: each VJP is the op's adjoint", () => {
+  for (const name of ["gather", "scatterAdd", "scatter"] as const) {
+    it(name, () => {
+      fc.assert(
+        fc.property(INDEXING_OP_CASES[name].sample, fc.nat(), (smp, seed) => {
+          // every float input differentiated: L is the whole linear map
+          const which = smp.inputs.flatMap((a, i) => (nd.isFloat(a.dtype) ? [i] : []));
+          const leaves = smp.inputs.map((a, i) => new Tensor(a, which.includes(i)));
+          const out = smp.f(...leaves);
+          const y = makeArray(out.shape, "contiguous", "any", seed);
+          const lhs = flat(out).reduce((acc, v, i) => acc + v * flat(y)[i]!, 0);
+          const gs = gradients(out, which.map((i) => leaves[i]!), [y]);
+          const rhs = which.reduce((acc, i, k) => acc + flat(smp.inputs[i]!).reduce((a2, v, j) => a2 + v * flat(gs[k]!)[j]!, 0), 0);
+          expect(Math.abs(lhs - rhs), smp.note).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(lhs)));
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+});
+
+describe("index arrays as int Tensors", () => {
+  it("index takes int Tensors as it takes NDArrays, and the gradient of a repeated index accumulates", () => {
+    const x = new Tensor(nd.arange(6).reshape(2, 3), true);
+    const rows = ag.tensor(nd.array([1, 1, 0], undefined, "int32"));
+    const y = ag.index(x, [rows, ag.tensor(nd.array([2, 2, 0], undefined, "int32"))]);
+    expect(y.toArray()).toEqual([5, 5, 0]);
+    y.sum().backward();
+    expect(x.grad!.toArray()).toEqual([[1, 0, 0], [0, 0, 2]]);
+  });
 });
 
 describe("bad input", () => {
