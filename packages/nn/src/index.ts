@@ -5,6 +5,10 @@ import "./print.js"; // String(model), console.log(model): PyTorch's print(model
 
 export { Module, Parameter, StateDictError, checkInputDType, type StateDict, type ModuleOptions } from "./module.js";
 export { manualSeed, getDefaultRng, uniform, normal } from "./init.js";
+export {
+  init, kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, orthogonal, calculateGain,
+  type InitOptions, type KaimingOptions, type GainOptions, type FanMode, type Nonlinearity as InitNonlinearity,
+} from "./init.js";
 export { Linear, Embedding, Dropout, ReLU, Tanh, Sigmoid, Sequential, type LayerOptions } from "./layers.js";
 export { ModuleList, ModuleDict } from "./containers.js";
 export {
