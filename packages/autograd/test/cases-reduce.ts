@@ -1,6 +1,6 @@
 // Gradient-check cases for reductions and scans (issue 26): one per recorded op (cumsum,
-// cumprod, logcumsumexp, prod, norm) and one per composite, spread into cases.ts's tables.
-// prod and cumprod are polynomials, so central differences are exact at 0 too: their inputs
+// cumprod, logcumsumexp, linearRecurrence, prod, norm) and one per composite, spread into cases.ts's tables.
+// prod, cumprod and linearRecurrence are polynomials, so central differences are exact at 0 too: their inputs
 // often hold exact zeros (one, two, several per line), to first and second order. The
 // selections (sort, topk, max with indices, ...) draw distinct values: a tie has no derivative.
 
@@ -9,7 +9,7 @@ import * as nd from "@tapegrad/tensor";
 import { NDArray } from "@tapegrad/tensor";
 import * as ag from "../src/index.js";
 import type { Tensor } from "../src/index.js";
-import type { OPS } from "../src/internal.js";
+import { OPS } from "../src/internal.js";
 import { LAYOUTS, arrayArb, axesArb, shapeArb, type Values } from "./helpers.js";
 import type { GradCase, Sample } from "./cases.js";
 
@@ -58,6 +58,16 @@ export const REDUCE_OP_CASES = {
   cumsum: scan("cumsum", "any"),
   cumprod: scan("cumprod", "zeros"),
   logcumsumexp: scan("logcumsumexp", "any"),
+  // called directly (cumprod's gradient is made of it): coefficients with zeros, both inputs checked
+  linearRecurrence: {
+    sample: fc
+      .tuple(axisCaseArb("zeros"), fc.nat(), fc.boolean())
+      .chain(([[a, axis], seed, reverse]) => arrayArb(a.shape).map((b) => ({ a, b, axis, reverse, seed })))
+      .map(({ a, b, axis, reverse }) => {
+        const ax = axis < 0 ? axis + a.ndim : axis;
+        return sample(`linearRecurrence(axis=${axis}, reverse=${reverse})`, [a, b], (x, y) => OPS.linearRecurrence([x, y!], { axis: ax, reverse }));
+      }),
+  },
   prod: {
     sample: shapeArb(0, 3, 3)
       .chain((shape) => fc.tuple(maybeZerosArb(shape), axesArb(shape.length), fc.boolean()))

@@ -21,7 +21,7 @@ export {
 } from "./math.js";
 export { sum, prod, mean, max, min, all, any, variance, std, argmax, argmin, logsumexp, softmax, logSoftmax, sumTo } from "./reduce.js";
 export { amax, amin, vectorNorm } from "./reduce.js";
-export { cumsum, cumprod, logcumsumexp, cummax, cummin, flatIndexAlong } from "./scan.js";
+export { cumsum, cumprod, logcumsumexp, cummax, cummin, flatIndexAlong, linearRecurrence } from "./scan.js";
 export { sort, argsort, topk, kthvalue, median, medianWithIndices, mode, maxWithIndices, minWithIndices } from "./sort.js";
 export { matmul, matmulTN, dot, outer } from "./matmul.js";
 export { concat, stack, split, chunk, take, indexAdd, toIndexArray } from "./join.js";

@@ -120,6 +120,50 @@ export const logcumsumexp = kernel("logcumsumexp", function logcumsumexp(a: NDAr
   return runScan("logcumsumexp", LSE, a, axis, reverse, floatResult(a.dtype));
 });
 
+/**
+ * The first-order linear recurrence along `axis`: h_i = b_i + a_i h_(i-1), starting from
+ * h_0 = b_0 (from the end with `reverse`: h_i = b_i + a_i h_(i+1), h_(n-1) = b_(n-1)). a and b have
+ * one shape; a's first element of each line (its last, reversed) is never read. Products and sums
+ * only, so it is exact where a holds zeros: the scan cumprod's gradient is made of (an autograd
+ * layer's VJP for it is two more of the same). Computed in float64, each output rounded once; a
+ * float result (float32 when both are float32). Throws ShapeError for shapes that differ.
+ *
+ * @example
+ * ```ts
+ * // h = [1, 2 * 1 + 3, 4 * 5 + 5] = [1, 5, 25]
+ * linearRecurrence(array([9, 2, 4]), array([1, 3, 5]), 0).toArray(); // [1, 5, 25]
+ * ```
+ */
+export const linearRecurrence = kernel("linearRecurrence", function linearRecurrence(a: NDArray, b: NDArray, axis: number, reverse = false): NDArray {
+  if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new ShapeError(`linearRecurrence: coefficients ${fmtShape(a.shape)} and inputs ${fmtShape(b.shape)} must have one shape`);
+  }
+  const ax = normalizeAxis("linearRecurrence", axis, b.ndim);
+  const dtype: DType = a.dtype === "float32" && b.dtype === "float32" ? "float32" : "float64";
+  const out = new NDArray(allocate(dtype, b.size), b.shape);
+  const len = b.shape[ax]!;
+  const da = a.data, db = b.data, o = out.data;
+  const sa = a.strides[ax]!, sb = b.strides[ax]!, so = out.strides[ax]!;
+  eachLine(b.shape, ax, [a.strides, b.strides, out.strides], [a.offset, b.offset, 0], ([pa0, pb0, po0]) => {
+    let pa = pa0!, pb = pb0!, po = po0!;
+    let da_ = sa, db_ = sb, do_ = so;
+    if (reverse) {
+      pa += (len - 1) * sa;
+      pb += (len - 1) * sb;
+      po += (len - 1) * so;
+      da_ = -sa;
+      db_ = -sb;
+      do_ = -so;
+    }
+    let h = 0;
+    for (let i = 0; i < len; i++, pa += da_, pb += db_, po += do_) {
+      h = i === 0 ? db[pb]! : db[pb]! + da[pa]! * h;
+      o[po] = h;
+    }
+  });
+  return out;
+});
+
 function runExtremum(op: string, isMax: boolean, a: NDArray, axis: number): [NDArray, NDArray] {
   const ax = normalizeAxis(op, axis, a.ndim);
   const values = new NDArray(allocate(a.dtype, a.size), a.shape);

@@ -98,6 +98,34 @@ describe("cumsum, cumprod, logcumsumexp", () => {
   });
 });
 
+describe("linearRecurrence", () => {
+  it("h_i = b_i + a_i h_(i-1) (reversed: h_(i+1)), along any axis, zeros in a included", () => {
+    fc.assert(
+      fc.property(caseArb("float64", (r) => (r() < 0.25 ? 0 : finiteDraw(r))), fc.integer(), fc.boolean(), ([a, axis], seed, reverse) => {
+        const ax = axis < 0 ? axis + a.ndim : axis;
+        const b = T.array(Array.from({ length: a.size }, (_, k) => Math.sin(seed + k)), a.shape.slice());
+        const h = T.linearRecurrence(a, b, axis, reverse);
+        const bl = new Map(lines(b, ax).map(({ outer, vals }) => [key(outer), vals]));
+        const res = new Map<string, number[]>();
+        for (const { outer, vals } of lines(a, ax)) {
+          const bv = bl.get(key(outer))!;
+          const n = vals.length;
+          const out = new Array<number>(n);
+          for (let t = 0; t < n; t++) {
+            const i = reverse ? n - 1 - t : t;
+            const prev = reverse ? i + 1 : i - 1;
+            out[i] = t === 0 ? bv[i]! : bv[i]! + vals[i]! * out[prev]!;
+          }
+          res.set(key(outer), out);
+        }
+        expectArray(h, a.shape, fromLines(a.shape, ax, a.shape[ax]!, (o, j) => res.get(key(o))![j]!), same);
+      }),
+      RUNS,
+    );
+    expect(() => T.linearRecurrence(T.zeros([2]), T.zeros([3]), 0)).toThrow(/linearRecurrence: coefficients \[2\] and inputs \[3\]/);
+  });
+});
+
 describe("cummax, cummin", () => {
   for (const [name, f, better] of [["cummax", T.cummax, (v: number, b: number) => v >= b], ["cummin", T.cummin, (v: number, b: number) => v <= b]] as const) {
     it(`${name}: values and indices by PyTorch's rule (NaN takes over, ties go to the later index)`, () => {

@@ -5,12 +5,11 @@
 
 import * as nd from "@tapegrad/tensor";
 import { defineOp } from "../define-op.js";
-import { isGradEnabled } from "../tape.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
-import { add, div, mul, sub, where } from "./binary.js";
+import { add, mul, sub } from "./binary.js";
 import { exp, log } from "./unary.js";
-import { sum, type AxesAttrs } from "./reduce.js";
-import { broadcastTo, concat, permute, reshape, slice } from "./movement.js";
+import type { AxesAttrs } from "./reduce.js";
+import { concat, permute, reshape, slice } from "./movement.js";
 import { constant } from "./helpers.js";
 
 export interface ScanAttrs {
@@ -29,13 +28,28 @@ const ops = {
   cumprod: defineOp<ScanAttrs>({
     name: "cumprod",
     forward: ([x], { axis, reverse }) => nd.cumprod(x!, axis, reverse),
-    vjp: ([g], { inputs: [x], attrs: { axis, reverse } }) => [reverse ? flip(cumprodGrad(flip(g!, axis), flip(x!, axis), axis), axis) : cumprodGrad(g!, x!, axis)],
+    vjp: ([g], { inputs: [x], attrs: { axis, reverse } }): Tensor[] => [reverse ? flip(cumprodGrad(flip(g!, axis), flip(x!, axis), axis), axis) : cumprodGrad(g!, x!, axis)],
     watch: "inputs",
   }),
   logcumsumexp: defineOp<ScanAttrs>({
     name: "logcumsumexp",
     forward: ([x], { axis, reverse }) => nd.logcumsumexp(x!, axis, reverse),
     vjp: ([g], { inputs: [x], outputs: [y], attrs: { axis, reverse } }) => [logcumsumexpGrad(g!, x!, y!, axis, reverse)],
+    watch: "both",
+  }),
+  /**
+   * h_i = b_i + a_i h_(i-1) along the axis (from the end when `reverse`). Its adjoint runs the
+   * other way with the coefficients moved by one: u_i = g_i + a_(i+1) u_(i+1) gives b's
+   * gradient, and u_i h_(i-1) is a's. Closed under differentiation, exact at zeros.
+   */
+  linearRecurrence: defineOp<ScanAttrs>({
+    name: "linearRecurrence",
+    forward: ([a, b], { axis, reverse }) => nd.linearRecurrence(a!, b!, axis, reverse),
+    vjp: ([g], { inputs: [a, b], outputs: [h], attrs: { axis, reverse } }): (Tensor | null)[] => {
+      const toward = reverse ? 1 : -1;
+      const u = ops.linearRecurrence([shifted(a!, axis, toward), g!], { axis, reverse: !reverse });
+      return [a!.requiresGrad ? mul(u, shifted(h!, axis, reverse ? -1 : 1)) : null, b!.requiresGrad ? u : null];
+    },
     watch: "both",
   }),
   prod: defineOp<AxesAttrs>({
@@ -74,59 +88,24 @@ function flip(t: Tensor, axis: number): Tensor {
 }
 
 /**
- * The gradient of a forward cumprod along `axis`: grad_i = sum_{k >= i} g_k prod_{j <= k, j != i} x_j.
- * Where x has no zero this is reverse-cumsum(g y) / x. A zero needs care, as PyTorch's
- * cumprod_backward takes it: for a first-order gradient, an O(n) formula with masks (exact at
- * zeros, but its own derivative is not cumprod's second derivative there); when a graph is being
- * built (createGraph), an O(n^2) one made only of products, whose derivative is exact everywhere.
+ * The gradient of a forward cumprod along `axis`: grad_i = sum_{k >= i} g_k prod_{j <= k, j != i} x_j
+ * = L_i S_i, with L_i = prod_{j < i} x_j (an exclusive cumprod) and S_i = sum_{k >= i} g_k
+ * prod_{i < j <= k} x_j, which runs from the end as S_i = g_i + x_(i+1) S_(i+1): a linear
+ * recurrence. Products and sums only, no division by x: right where entries are 0 (PyTorch's
+ * cumprod_backward needs its masks and an O(n^2) second-order path for that), O(n), and
+ * every derivative of it is exact too.
  */
 function cumprodGrad(g: Tensor, x: Tensor, axis: number): Tensor {
-  const n = x.shape[axis]!;
-  if (n <= 1) return g;
-  return isGradEnabled() ? cumprodGradExact(g, x, axis) : cumprodGradMasked(g, x, axis);
+  if (x.shape[axis]! <= 1) return g;
+  return mul(exclusiveCumprod(x, axis, false), ops.linearRecurrence([shifted(x, axis, -1), g], { axis, reverse: true }));
 }
 
-/**
- * With z the zeros of x, cz their running count and x' = x with zeros replaced by 1 (so that
- * y' = cumprod(x') has no zero): an entry before the first zero gets the sum over k before it of
- * g_k y'_k / x_i; the first zero gets the sum over k before the second zero of g_k y'_k (its own
- * factor is the 1 in x'); entries after it get 0.
- */
-function cumprodGradMasked(g: Tensor, x: Tensor, axis: number): Tensor {
-  const z = nd.eq(x.data, 0);
-  const cz = nd.cumsum(z, axis);
-  const zf = constant(z.astype(x.dtype));
-  const before = constant(nd.eq(cz, 0).astype(x.dtype));
-  const upToSecond = constant(nd.le(cz, 1).astype(x.dtype));
-  const xs = add(x, zf);
-  const gy = mul(g, ops.cumprod([xs], { axis, reverse: false }));
-  const rc = (t: Tensor) => ops.cumsum([t], { axis, reverse: true });
-  const atZero = mul(zf, rc(mul(gy, upToSecond)));
-  const elsewhere = mul(sub(1, zf), rc(mul(gy, before)));
-  return div(add(atZero, elsewhere), xs);
-}
-
-/**
- * grad_i = L_i sum_{k >= i} g_k C_ik, with L_i = prod_{j < i} x_j (an exclusive cumprod) and
- * C_ik = prod_{i < j <= k} x_j, the cumprod along k of a matrix holding x_j where j > i and 1
- * elsewhere. Products only, so every derivative of it is exact; O(n^2) per line.
- */
-function cumprodGradExact(g: Tensor, x: Tensor, axis: number): Tensor {
-  const nd_ = x.ndim;
-  const n = x.shape[axis]!;
-  // the axis moved last: (..., n)
-  const order = [...x.shape.keys()].filter((i) => i !== axis).concat([axis]);
-  const back = order.map((_, i) => order.indexOf(i));
-  const xl = permute(x, order);
-  const gl = permute(g, order);
-  const lead = xl.shape.slice(0, -1);
-  const L = exclusiveCumprod(xl, nd_ - 1, false);
-  const jAfterI = nd.gt(nd.arange(n).reshape([1, n]), nd.arange(n).reshape([n, 1])); // [i, j]: j > i
-  const kFromI = nd.ge(nd.arange(n).reshape([1, n]), nd.arange(n).reshape([n, 1])); // [i, k]: k >= i
-  const rows = broadcastTo(reshape(xl, [...lead, 1, n]), [...lead, n, n]);
-  const C = ops.cumprod([where(constant(jAfterI), rows, 1)], { axis: nd_, reverse: false });
-  const S = sum(mul(mul(C, constant(kFromI.astype(x.dtype))), reshape(gl, [...lead, 1, n])), nd_);
-  return permute(mul(L, S), back);
+/** t moved one place along `axis`: by -1, t_(i+1) at i and 0 last; by +1, 0 first and t_(i-1) at i. */
+function shifted(t: Tensor, axis: number, by: -1 | 1): Tensor {
+  const n = t.shape[axis]!;
+  const zero = new Tensor(nd.zeros(t.shape.map((d, i) => (i === axis ? 1 : d)), t.dtype));
+  const part = (a: number, b: number) => slice(t, t.shape.map((_, i) => (i === axis ? ([a, b] as const) : null)));
+  return by === -1 ? concat([part(1, n), zero], axis) : concat([zero, part(0, n - 1)], axis);
 }
 
 /**
