@@ -83,14 +83,14 @@ export const array = kernel("array", function array(data: Nested | ArrayLike<num
     if (sizeOf(sh) !== flat.length) {
       throw new ShapeError(`array: ${flat.length} elements cannot take shape ${fmtShape(sh)} (size ${sizeOf(sh)})`);
     }
-    const out = allocate(dt, flat.length);
+    const out = allocate(dt, flat.length, "array", sh);
     for (let i = 0; i < flat.length; i++) out[i] = castScalar(dt, Number(flat[i]));
     return new NDArray(out, sh);
   }
   const nested = data as Nested;
   const sh = inferShape("array", nested);
   const dt = dtype ? checkDType("array", dtype) : containsBoolean(nested) ? "bool" : "float64";
-  const out = allocate(dt, sizeOf(sh));
+  const out = allocate(dt, sizeOf(sh), "array", sh);
   fillNested("array", nested, sh, out);
   if (shape) {
     const target = checkShape("array", shape);
@@ -124,7 +124,7 @@ export const scalar = kernel("scalar", function scalar(value: number, dtype: DTy
  */
 export const empty = kernel("empty", function empty(shape: Shape, dtype: DType = "float64"): NDArray {
   const sh = checkShape("empty", shape);
-  return new NDArray(allocate(checkDType("empty", dtype), sizeOf(sh)), sh);
+  return new NDArray(allocate(checkDType("empty", dtype), sizeOf(sh), "empty", sh), sh);
 }, { uninitialized: true });
 
 /**
@@ -138,7 +138,7 @@ export const empty = kernel("empty", function empty(shape: Shape, dtype: DType =
  */
 export const zeros = kernel("zeros", function zeros(shape: Shape, dtype: DType = "float64"): NDArray {
   const sh = checkShape("zeros", shape);
-  return new NDArray(allocate(checkDType("zeros", dtype), sizeOf(sh)), sh);
+  return new NDArray(allocate(checkDType("zeros", dtype), sizeOf(sh), "zeros", sh), sh);
 });
 
 /** An array of `shape` filled with 1, in `dtype` (float64 by default). */
@@ -160,7 +160,7 @@ export const full = kernel("full", function full(shape: Shape, value: number, dt
 
 function filled(op: string, shape: Shape, value: number, dtype: DType): NDArray {
   const sh = checkShape(op, shape);
-  const d = allocate(checkDType(op, dtype), sizeOf(sh));
+  const d = allocate(checkDType(op, dtype), sizeOf(sh), op, sh);
   d.fill(castScalar(dtype, value));
   return new NDArray(d, sh);
 }
@@ -203,7 +203,7 @@ export const arange = kernel("arange", function arange(start: number, stop?: num
   if (![start, stop, step].every(Number.isFinite)) throw new ValueError(`arange: arguments must be finite, got (${start}, ${stop}, ${step})`);
   if (step === 0) throw new ValueError("arange: step must not be 0");
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const d = allocate(checkDType("arange", dtype), n);
+  const d = allocate(checkDType("arange", dtype), n, "arange");
   for (let i = 0; i < n; i++) d[i] = castScalar(dtype, start + i * step);
   return new NDArray(d, [n]);
 });
@@ -220,7 +220,7 @@ export const arange = kernel("arange", function arange(start: number, stop?: num
  */
 export const linspace = kernel("linspace", function linspace(start: number, stop: number, num = 50, dtype: DType = "float64"): NDArray {
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
-  const d = allocate(checkDType("linspace", dtype), num);
+  const d = allocate(checkDType("linspace", dtype), num, "linspace");
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) d[i] = castScalar(dtype, start + i * step);
   if (num > 1) d[num - 1] = stop;

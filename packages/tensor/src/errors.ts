@@ -3,7 +3,7 @@
 
 /**
  * The base class of every error this package throws (ShapeError, AxisError, IndexError,
- * DTypeError, ValueError, ReadOnlyError, TraceError): `e instanceof TapegradError` tells them
+ * DTypeError, ValueError, ReadOnlyError, AllocationError, TraceError): `e instanceof TapegradError` tells them
  * from other errors, and `e.name` is the subclass's name.
  */
 export class TapegradError extends Error {
@@ -30,6 +30,17 @@ export class ValueError extends TapegradError {}
 
 /** Writing into an array that must not be written (a broadcast view). */
 export class ReadOnlyError extends TapegradError {}
+
+/**
+ * An array too large to allocate (numpy's MemoryError): the message names the operation, the
+ * element count, the dtype and the bytes, instead of the engine's bare RangeError.
+ *
+ * @example
+ * ```ts
+ * try { zeros([1e6, 1e6]); } catch (e) { e instanceof AllocationError; } // true
+ * ```
+ */
+export class AllocationError extends TapegradError {}
 
 /** `[2,3]`: the one way shapes are spelled in messages. */
 export function fmtShape(shape: readonly number[]): string {

@@ -34,7 +34,7 @@ export {
 } from "./indexing.js";
 export { kernel, isTracing, traceGuard, type KernelInfo, type Elementwise } from "./kernel.js";
 export { type DType, type FloatDType, type Storage, DTYPES, isDType, isFloat, promoteTypes, floatResult } from "./dtype.js";
-export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, TraceError, fmtShape } from "./errors.js";
+export { TapegradError, ShapeError, AxisError, IndexError, DTypeError, ValueError, ReadOnlyError, TraceError, AllocationError, fmtShape } from "./errors.js";
 export { StaleError } from "./stale.js";
 export { type Shape, broadcastShapes, contiguousStrides, normalizeAxis, normalizeAxes, sizeOf, shapesEqual } from "./shape.js";
 export { type SliceSpec, permute, swapaxes, slice, broadcastTo, squeeze, unsqueeze } from "./views.js";

@@ -4,6 +4,7 @@
 // ones carved out of a shared pool. buffers.ts plans a compiled program's storages from this.
 
 import { dtypeOfStorage, type DType, type Storage } from "./dtype.js";
+import { AllocationError, fmtShape } from "./errors.js";
 
 const BYTES: Record<DType, number> = { float64: 8, float32: 4, int32: 4, bool: 1 };
 
@@ -36,8 +37,12 @@ function redirected(dtype: DType, n: number): Storage | null {
   return s;
 }
 
-/** Zeroed storage for n elements of a dtype (small ones from the pool above). */
-export function allocate(dtype: DType, n: number): Storage {
+/**
+ * Zeroed storage for n elements of a dtype (small ones from the pool above). `op` (and the
+ * array's `shape`, when the caller has one) name the allocation in the AllocationError thrown
+ * when the engine cannot make an array that large.
+ */
+export function allocate(dtype: DType, n: number, op = "allocate", shape?: readonly number[]): Storage {
   if (redirect !== null) {
     const s = redirected(dtype, n);
     if (s !== null) return s.fill(0);
@@ -61,16 +66,38 @@ export function allocate(dtype: DType, n: number): Storage {
         return new Uint8Array(pool, at, n);
     }
   }
-  switch (dtype) {
-    case "float64":
-      return new Float64Array(n);
-    case "float32":
-      return new Float32Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "bool":
-      return new Uint8Array(n);
+  try {
+    switch (dtype) {
+      case "float64":
+        return new Float64Array(n);
+      case "float32":
+        return new Float32Array(n);
+      case "int32":
+        return new Int32Array(n);
+      case "bool":
+        return new Uint8Array(n);
+    }
+  } catch (e) {
+    // "Invalid typed array length" past the engine's limit, "Array buffer allocation failed" below it
+    if (e instanceof RangeError) throw tooLarge(op, dtype, n, shape, e.message);
+    throw e;
   }
+}
+
+function tooLarge(op: string, dtype: DType, n: number, shape: readonly number[] | undefined, why: string): AllocationError {
+  const what = shape === undefined ? `${n} ${dtype} elements` : `an array of shape ${fmtShape(shape)} (${n} ${dtype} elements)`;
+  return new AllocationError(`${op}: cannot allocate ${what}, ${fmtBytes(n * BYTES[dtype])} (${why})`);
+}
+
+/** Bytes in binary units, as numpy's MemoryError says them: "7.28 TiB". */
+function fmtBytes(b: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+  let i = 0;
+  while (b >= 1024 && i < units.length - 1) {
+    b /= 1024;
+    i++;
+  }
+  return i === 0 ? `${b} bytes` : `${b.toFixed(2)} ${units[i]}`;
 }
 
 // Spare storage: float storages that their owner declared dead (recycleStorage; the autograd
@@ -96,7 +123,7 @@ export function onRecycle(listener: ((s: Storage) => void) | null): void {
  * Storage for n elements whose contents are unspecified (a spare, or a new zeroed one): for a
  * kernel that writes every element of its result.
  */
-export function allocateUninit(dtype: DType, n: number): Storage {
+export function allocateUninit(dtype: DType, n: number, op?: string, shape?: readonly number[]): Storage {
   if (redirect !== null) {
     const s = redirected(dtype, n);
     if (s !== null) return s;
@@ -105,7 +132,7 @@ export function allocateUninit(dtype: DType, n: number): Storage {
     const spare = spares[dtype].get(n)?.pop();
     if (spare !== undefined) return spare;
   }
-  return allocate(dtype, n);
+  return allocate(dtype, n, op, shape);
 }
 
 /**
