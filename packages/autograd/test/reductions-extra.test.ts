@@ -279,3 +279,20 @@ describe("compile traces the new kernels: replays equal eager, bitwise", () => {
     expect(compiled.stats.replays).toBeGreaterThan(0);
   });
 });
+
+describe("empty lines", () => {
+  it("prod over nothing is 1 with an empty gradient; the scans and sort of an empty axis are empty", () => {
+    const x = tensor(nd.zeros([2, 0]), { requiresGrad: true });
+    const p = ag.prod(x, 1);
+    expect(p.toArray()).toEqual([1, 1]);
+    p.sum().backward();
+    expect(x.grad!.shape).toEqual([2, 0]);
+    for (const f of [(t: Tensor) => ag.cumprod(t, 1), (t: Tensor) => ag.cumsum(t, 1), (t: Tensor) => ag.logcumsumexp(t, 1), (t: Tensor) => ag.sort(t, 1).values, (t: Tensor) => ag.cummax(t, 1).values]) {
+      const y = tensor(nd.zeros([2, 0]), { requiresGrad: true });
+      const out = f(y);
+      expect(out.shape).toEqual([2, 0]);
+      const [g] = gradients([out], [y], [nd.zeros([2, 0])]);
+      expect(g!.shape).toEqual([2, 0]);
+    }
+  });
+});

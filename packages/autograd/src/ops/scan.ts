@@ -75,6 +75,7 @@ function prodGrad(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
   const lead = kept.map((i) => x.shape[i]!);
   let n = 1;
   for (const i of axes) n *= x.shape[i]!;
+  if (n === 0) return new Tensor(nd.zeros(x.shape, x.dtype)); // no elements: no gradient
   const line = reshape(permute(x, order), [...lead, n]);
   const last = lead.length;
   const others = mul(exclusiveCumprod(line, last, false), exclusiveCumprod(line, last, true));
@@ -103,6 +104,7 @@ function cumprodGrad(g: Tensor, x: Tensor, axis: number): Tensor {
 /** t moved one place along `axis`: by -1, t_(i+1) at i and 0 last; by +1, 0 first and t_(i-1) at i. */
 function shifted(t: Tensor, axis: number, by: -1 | 1): Tensor {
   const n = t.shape[axis]!;
+  if (n === 0) return t;
   const zero = new Tensor(nd.zeros(t.shape.map((d, i) => (i === axis ? 1 : d)), t.dtype));
   const part = (a: number, b: number) => slice(t, t.shape.map((_, i) => (i === axis ? ([a, b] as const) : null)));
   return by === -1 ? concat([part(1, n), zero], axis) : concat([zero, part(0, n - 1)], axis);
