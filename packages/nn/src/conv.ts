@@ -140,6 +140,28 @@ export interface ConvOptions extends LayerOptions {
   bias?: boolean;
 }
 
+/** A conv's padding option checked: "same" (stride 1 only), one number per dim, or [before, after] pairs. */
+export function parsePadding(kind: string, padding: ConvOptions["padding"], n: number, stride: readonly number[]): readonly number[] | "same" | PadPairs {
+  if (padding === "same") {
+    if (stride.some((s) => s !== 1)) throw new ValueError(`${kind}: padding "same" needs stride 1, got stride ${stride.join("x")}`);
+    return "same";
+  }
+  if (isPadPairs(padding)) return padPairs(kind, padding, n);
+  return padding === "valid" || padding === undefined ? spatial(kind, "padding", 0, n, 0) : spatial(kind, "padding", padding as IntOrTuple, n, 0);
+}
+
+/** [before, after] zeros per spatial dim; "same" puts the odd one after, as PyTorch does. */
+export function padWidths(padding: readonly number[] | "same" | PadPairs, kernel: readonly number[], dilation: readonly number[]): [number, number][] {
+  if (padding === "same") {
+    return kernel.map((k, i) => {
+      const total = dilation[i]! * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+  }
+  if (isPadPairs(padding)) return padding.map(([a, b]) => [a, b]);
+  return (padding as readonly number[]).map((p) => [p, p]);
+}
+
 /** The convolution of n spatial dims (cross-correlation, as in PyTorch). */
 abstract class ConvNd extends Module {
   weight: Parameter;
@@ -163,11 +185,7 @@ abstract class ConvNd extends Module {
     this.kernelSize = spatial(kind, "kernelSize", kernelSize, n);
     this.stride = spatial(kind, "stride", stride, n);
     this.dilation = spatial(kind, "dilation", dilation, n);
-    if (padding === "same") {
-      if (this.stride.some((s) => s !== 1)) throw new ValueError(`${kind}: padding "same" needs stride 1, got stride ${this.stride.join("x")}`);
-      this.padding = "same";
-    } else if (isPadPairs(padding)) this.padding = padPairs(kind, padding, n);
-    else this.padding = padding === "valid" ? spatial(kind, "padding", 0, n, 0) : spatial(kind, "padding", padding as IntOrTuple, n, 0);
+    this.padding = parsePadding(kind, padding, n, this.stride);
     if (inChannels % groups !== 0) throw new ValueError(`${kind}: inChannels ${inChannels} is not divisible by groups ${groups}`);
     if (outChannels % groups !== 0) throw new ValueError(`${kind}: outChannels ${outChannels} is not divisible by groups ${groups}`);
     this.groups = groups;
@@ -176,18 +194,6 @@ abstract class ConvNd extends Module {
     const bound = 1 / Math.sqrt(fanIn);
     this.weight = new Parameter(uniform([outChannels, inChannels / groups, ...this.kernelSize], bound, rng, dtype));
     this.bias = bias ? new Parameter(uniform([outChannels], bound, rng, dtype)) : null;
-  }
-
-  /** [before, after] zeros per spatial dim; "same" puts the odd one after, as PyTorch does. */
-  private padWidths(): [number, number][] {
-    if (this.padding === "same") {
-      return this.kernelSize.map((k, i) => {
-        const total = this.dilation[i]! * (k - 1);
-        return [Math.floor(total / 2), total - Math.floor(total / 2)];
-      });
-    }
-    if (isPadPairs(this.padding)) return this.padding.map(([a, b]) => [a, b]);
-    return (this.padding as readonly number[]).map((p) => [p, p]);
   }
 
   forward(x: TensorLike): Tensor {
@@ -201,7 +207,7 @@ abstract class ConvNd extends Module {
       throw new ShapeError(`${this.kind}: input has ${t.shape[1]} channels, expected ${this.inChannels} (input shape ${fmtShape(ag.toTensor(x).shape)}, weight ${fmtShape(this.weight.shape)})`);
     }
     checkInputDType(this.kind, t, this.weight);
-    const y = convolve(this.kind, t, ag.toTensor(x).shape, this.weight, this.bias, this.padWidths(), this.stride, this.dilation, this.groups);
+    const y = convolve(this.kind, t, ag.toTensor(x).shape, this.weight, this.bias, padWidths(this.padding, this.kernelSize, this.dilation), this.stride, this.dilation, this.groups);
     return unbatched ? ag.squeeze(y, 0) : y;
   }
 }
@@ -296,40 +302,47 @@ abstract class ConvTransposeNd extends Module {
     this.bias = bias ? new Parameter(uniform([outChannels], bound, rng, dtype)) : null;
   }
 
-  /** The weight as a convolution's: per group (in / g, out / g, ...k) -> (out / g, in / g, ...k), the taps reversed. */
-  private convWeight(): Tensor {
-    const n = this.kernelSize.length;
-    const G = this.groups;
-    const cg = this.inChannels / G;
-    const swap = [1, 0, ...Array.from({ length: n }, (_, i) => 2 + i)];
-    const parts = Array.from({ length: G }, (_, g) => ag.permute(G === 1 ? this.weight : ag.slice(this.weight, [[g * cg, (g + 1) * cg]]), swap));
-    const w = G === 1 ? parts[0]! : ag.concat(parts, 0);
-    return ag.slice(w, [null, null, ...Array.from({ length: n }, () => [null, null, -1] as const)]);
-  }
-
   forward(x: TensorLike): Tensor {
-    const n = this.kernelSize.length;
-    const given = ag.toTensor(x);
-    let t = given;
-    const unbatched = t.ndim === n + 1;
-    if (unbatched) t = ag.unsqueeze(t, 0);
-    if (t.ndim !== n + 2) throw new ShapeError(`${this.kind}: input must be ${LAYOUTS[n - 1]} or without the batch dim, got ${fmtShape(given.shape)}`);
-    if (t.shape[1] !== this.inChannels) {
-      throw new ShapeError(`${this.kind}: input has ${t.shape[1]} channels, expected ${this.inChannels} (input shape ${fmtShape(given.shape)}, weight ${fmtShape(this.weight.shape)})`);
-    }
-    checkInputDType(this.kind, t, this.weight);
-    const out = t.shape.slice(2).map((d, i) => (d - 1) * this.stride[i]! - 2 * this.padding[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + this.outputPadding[i]! + 1);
-    if (out.some((d) => d <= 0)) {
-      throw new ShapeError(`${this.kind}: the output would be ${out.join("x")} (input ${fmtShape(given.shape)}, kernel ${this.kernelSize.join("x")}, stride ${this.stride.join("x")}, padding ${this.padding.join("x")})`);
-    }
-    const widths = this.kernelSize.map((k, i) => {
-      const w = this.dilation[i]! * (k - 1) - this.padding[i]!;
-      return [w, w + this.outputPadding[i]!] as [number, number];
-    });
-    const ones = Array.from({ length: n }, () => 1);
-    const y = convolve(this.kind, spreadOut(t, this.stride), given.shape, this.convWeight(), this.bias, widths, ones, this.dilation, this.groups);
-    return unbatched ? ag.squeeze(y, 0) : y;
+    return transposedConvolve(this.kind, x, this.weight, this.bias, this.stride, this.padding, this.outputPadding, this.dilation, this.groups, this.inChannels);
   }
+}
+
+/**
+ * The transposed convolution of x ((N, C, ...L) or unbatched) with weight (C, O / groups, ...k):
+ * x spread out by the stride, padded by dilation (k - 1) - padding (+ outputPadding after), then
+ * a stride-1 convolution with the kernel flipped and, per group, its in/out axes swapped.
+ */
+export function transposedConvolve(
+  kind: string, x: TensorLike, weight: Tensor, bias: Tensor | null, stride: readonly number[], padding: readonly number[],
+  outputPadding: readonly number[], dilation: readonly number[], groups: number, inChannels: number,
+): Tensor {
+  const n = stride.length;
+  const kernel = weight.shape.slice(2);
+  const given = ag.toTensor(x);
+  let t = given;
+  const unbatched = t.ndim === n + 1;
+  if (unbatched) t = ag.unsqueeze(t, 0);
+  if (t.ndim !== n + 2) throw new ShapeError(`${kind}: input must be ${LAYOUTS[n - 1]} or without the batch dim, got ${fmtShape(given.shape)}`);
+  if (t.shape[1] !== inChannels) {
+    throw new ShapeError(`${kind}: input has ${t.shape[1]} channels, expected ${inChannels} (input shape ${fmtShape(given.shape)}, weight ${fmtShape(weight.shape)})`);
+  }
+  checkInputDType(kind, t, weight);
+  const out = t.shape.slice(2).map((d, i) => (d - 1) * stride[i]! - 2 * padding[i]! + dilation[i]! * (kernel[i]! - 1) + outputPadding[i]! + 1);
+  if (out.some((d) => d <= 0)) {
+    throw new ShapeError(`${kind}: the output would be ${out.join("x")} (input ${fmtShape(given.shape)}, kernel ${kernel.join("x")}, stride ${stride.join("x")}, padding ${padding.join("x")})`);
+  }
+  const widths = kernel.map((k, i) => {
+    const w = dilation[i]! * (k - 1) - padding[i]!;
+    return [w, w + outputPadding[i]!] as [number, number];
+  });
+  // the weight as a convolution's: per group (in / g, out / g, ...k) -> (out / g, in / g, ...k), the taps reversed
+  const cg = inChannels / groups;
+  const swap = [1, 0, ...Array.from({ length: n }, (_, i) => 2 + i)];
+  const parts = Array.from({ length: groups }, (_, g) => ag.permute(groups === 1 ? weight : ag.slice(weight, [[g * cg, (g + 1) * cg]]), swap));
+  const w = ag.slice(groups === 1 ? parts[0]! : ag.concat(parts, 0), [null, null, ...Array.from({ length: n }, () => [null, null, -1] as const)]);
+  const ones = Array.from({ length: n }, () => 1);
+  const y = convolve(kind, spreadOut(t, stride), given.shape, w, bias, widths, ones, dilation, groups);
+  return unbatched ? ag.squeeze(y, 0) : y;
 }
 
 /**

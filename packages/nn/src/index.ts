@@ -64,6 +64,11 @@ export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxP
 export { MaxPool3d, AvgPool3d, MaxUnpool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./pool.js";
 export { interpolate, Upsample, PixelShuffle, PixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./upsample.js";
 export { sampleLogits, topKFilter, topPFilter, type SampleOptions } from "./sampling.js";
+export {
+  conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, maxPool1d, maxPool2d, maxPool3d, avgPool1d, avgPool2d, avgPool3d,
+  adaptiveAvgPool1d, adaptiveAvgPool2d, maxUnpool2d, pixelShuffle, pixelUnshuffle, batchNorm, groupNorm,
+  type ConvFnOptions, type ConvTransposeFnOptions, type BatchNormFnOptions,
+} from "./functional.js";
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type AttentionMask } from "./attention.js";
 export { scaledDotProductAttention, type SDPAOptions } from "./attention.js";

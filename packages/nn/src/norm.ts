@@ -7,6 +7,7 @@ import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module, Parameter, checkInputDType } from "./module.js";
 import { checkSize } from "./layers.js";
+import { groupNorm } from "./functional.js";
 
 /** Options of LayerNorm, with PyTorch's defaults: eps 1e-5, elementwiseAffine true, bias true, dtype float64. */
 export interface LayerNormOptions {
@@ -93,15 +94,6 @@ export class GroupNorm extends Module {
       throw new ShapeError(`GroupNorm: input must be (N, ${this.numChannels}, ...) with the channels on axis 1, got ${fmtShape(t.shape)}`);
     }
     checkInputDType("GroupNorm", t, this.weight);
-    const N = t.shape[0]!;
-    const g = ag.reshape(t, [N, this.numGroups, -1]);
-    const mu = ag.mean(g, 2, true);
-    const d = ag.sub(g, mu);
-    const v = ag.mean(ag.mul(d, d), 2, true);
-    let y = ag.reshape(ag.div(d, ag.sqrt(ag.add(v, this.eps))), t.shape);
-    const shape = t.shape.map((s, i) => (i === 1 ? s : 1));
-    if (this.weight) y = ag.mul(y, ag.reshape(this.weight, shape));
-    if (this.bias) y = ag.add(y, ag.reshape(this.bias, shape));
-    return y;
+    return groupNorm(t, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 }
