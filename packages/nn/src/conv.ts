@@ -302,8 +302,27 @@ abstract class ConvTransposeNd extends Module {
     this.bias = bias ? new Parameter(uniform([outChannels], bound, rng, dtype)) : null;
   }
 
-  forward(x: TensorLike): Tensor {
-    return transposedConvolve(this.kind, x, this.weight, this.bias, this.stride, this.padding, this.outputPadding, this.dilation, this.groups, this.inChannels);
+  /**
+   * x (N, C, ...L) or unbatched. `outputSize` (the spatial sizes, or with the leading dims)
+   * picks the output padding as PyTorch's output_size does: each size must lie between the
+   * smallest output and that plus stride - 1.
+   */
+  forward(x: TensorLike, outputSize?: readonly number[]): Tensor {
+    let outputPadding = this.outputPadding;
+    if (outputSize !== undefined) {
+      const n = this.kernelSize.length;
+      const given = ag.toTensor(x);
+      const want = outputSize.slice(-n);
+      const sp = given.shape.slice(given.ndim - n);
+      const least = sp.map((d, i) => (d - 1) * this.stride[i]! - 2 * this.padding[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1);
+      if (want.length !== n || want.some((d, i) => !Number.isInteger(d) || d < least[i]! || d >= least[i]! + this.stride[i]!)) {
+        throw new ShapeError(
+          `${this.kind}: outputSize ${JSON.stringify(outputSize)} must be between ${fmtShape(least)} and ${fmtShape(least.map((d, i) => d + this.stride[i]! - 1))} for input ${fmtShape(given.shape)}`,
+        );
+      }
+      outputPadding = want.map((d, i) => d - least[i]!);
+    }
+    return transposedConvolve(this.kind, x, this.weight, this.bias, this.stride, this.padding, outputPadding, this.dilation, this.groups, this.inChannels);
   }
 }
 

@@ -89,6 +89,18 @@ describe("laws and small cases", () => {
     p.loadStateDict(c.stateDict());
     expect(nd.maxAbsDiff(p.forward(x).data, y.data)).toBe(0);
   });
+  it("outputSize picks the output padding, as PyTorch's output_size: the inverse size of a strided Conv2d", () => {
+    const conv = new nn.Conv2d(2, 3, 3, { stride: 2, padding: 1 });
+    const x = rs.randn(1, 2, 8, 7);
+    const y = conv.forward(x); // 4 x 4: 8 and 7 both map there
+    const up = new nn.ConvTranspose2d(3, 2, 3, { stride: 2, padding: 1 });
+    expect(up.forward(y, [8, 7]).shape).toEqual([1, 2, 8, 7]);
+    expect(up.forward(y, [1, 2, 7, 8]).shape).toEqual([1, 2, 7, 8]);
+    const withPadding = new nn.ConvTranspose2d(3, 2, 3, { stride: 2, padding: 1, outputPadding: [1, 0] });
+    withPadding.loadStateDict(up.stateDict());
+    expect(nd.maxAbsDiff(up.forward(y, [8, 7]).data, withPadding.forward(y).data)).toBe(0);
+    expect(() => up.forward(y, [9, 7])).toThrow(/ConvTranspose2d: outputSize \[9,7\] must be between \[7,7\] and \[8,8\] for input \[1,3,4,4\]/);
+  });
   it("an unbatched input", () => {
     const t = new nn.ConvTranspose1d(2, 3, 3, { stride: 2 });
     const x = rs.randn(2, 4);
