@@ -12,6 +12,7 @@ import type { AxesAttrs } from "./reduce.js";
 import { concat, permute, reshape, slice } from "./movement.js";
 import { constant } from "./helpers.js";
 
+/** A scan's attributes: its axis (non-negative), and whether it runs from the end. */
 export interface ScanAttrs {
   axis: number;
   reverse: boolean;
@@ -114,7 +115,7 @@ function shifted(t: Tensor, axis: number, by: -1 | 1): Tensor {
  * prod_{j < i} x_j along `axis` (from the end with `reverse`: prod_{j > i}): the cumprod of x
  * shifted by one, a 1 entering first. Made of differentiable ops.
  */
-export function exclusiveCumprod(x: Tensor, axis: number, reverse: boolean): Tensor {
+function exclusiveCumprod(x: Tensor, axis: number, reverse: boolean): Tensor {
   const n = x.shape[axis]!;
   const oneShape = x.shape.map((d, i) => (i === axis ? 1 : d));
   const ones = new Tensor(nd.ones(oneShape, x.dtype));
