@@ -1,4 +1,4 @@
-// interpolate and Upsample (nearest, linear, bilinear; alignCorners) with PyTorch 1.13's source
+// interpolate and Upsample (nearest, nearest-exact, linear, bilinear, trilinear; alignCorners) with PyTorch 1.13's source
 // positions, and PixelShuffle / PixelUnshuffle. Resizing is separable: each spatial axis in turn
 // (the last first, as PyTorch's bilinear kernel nests them) gathers its neighbours with take and
 // blends them with constant weights, so the gradient is take's scatter-add.
@@ -10,8 +10,12 @@ import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module } from "./module.js";
 import { checkSize } from "./layers.js";
 
-/** How interpolate computes each output value: the nearest input (floor of the source position), or a linear blend of the two around it. */
-export type InterpolateMode = "nearest" | "linear" | "bilinear";
+/**
+ * How interpolate computes each output value: the nearest input ("nearest": the floor of
+ * dst * in / out, PyTorch's legacy rule; "nearest-exact": of the pixel centre (dst + 0.5) in /
+ * out), or a linear blend of the two around the source position, per spatial dim.
+ */
+export type InterpolateMode = "nearest" | "nearest-exact" | "linear" | "bilinear" | "trilinear";
 
 /** Options of interpolate and Upsample: exactly one of size and scaleFactor, the mode (default "nearest"), and alignCorners for the linear modes. */
 export interface InterpolateOptions {
@@ -24,7 +28,8 @@ export interface InterpolateOptions {
   alignCorners?: boolean;
 }
 
-const SPATIAL: Record<InterpolateMode, number | null> = { nearest: null, linear: 1, bilinear: 2 };
+const SPATIAL: Record<InterpolateMode, number | null> = { nearest: null, "nearest-exact": null, linear: 1, bilinear: 2, trilinear: 3 };
+const isNearest = (m: InterpolateMode) => m === "nearest" || m === "nearest-exact";
 
 /** One value per spatial dim from a number or a tuple, checked. */
 function perDim(what: string, v: number | readonly number[], n: number, integer: boolean): number[] {
@@ -41,9 +46,10 @@ function perDim(what: string, v: number | readonly number[], n: number, integer:
  */
 const axisPlan = nd.kernel("interpolate.plan", (L: number, out: number, mode: InterpolateMode, alignCorners: boolean, scale: number | null, dtype: nd.DType): NDArray[] => {
   const i0 = new Int32Array(out);
-  if (mode === "nearest") {
+  if (mode === "nearest" || mode === "nearest-exact") {
     const s = scale !== null ? 1 / scale : L / out;
-    for (let j = 0; j < out; j++) i0[j] = Math.min(Math.floor(j * s), L - 1);
+    const half = mode === "nearest" ? 0 : 0.5;
+    for (let j = 0; j < out; j++) i0[j] = Math.min(Math.floor((j + half) * s), L - 1);
     return [new NDArray(i0, [out])];
   }
   const i1 = new Int32Array(out);
@@ -64,8 +70,9 @@ const axisPlan = nd.kernel("interpolate.plan", (L: number, out: number, mode: In
 
 /**
  * Resizes the spatial dims of x (N, C, ...spatial) as torch.nn.functional.interpolate: "nearest"
- * (any number of spatial dims), "linear" (N, C, L) or "bilinear" (N, C, H, W), to `size` or to
- * floor(in * scaleFactor). Differentiable with respect to x.
+ * and "nearest-exact" (any number of spatial dims), "linear" (N, C, L), "bilinear" (N, C, H, W)
+ * or "trilinear" (N, C, D, H, W), to `size` or to floor(in * scaleFactor). Differentiable with
+ * respect to x.
  *
  * @example
  * ```ts
@@ -77,15 +84,15 @@ const axisPlan = nd.kernel("interpolate.plan", (L: number, out: number, mode: In
 export function interpolate(input: TensorLike, options: InterpolateOptions): Tensor {
   const { size, scaleFactor, mode = "nearest", alignCorners } = options;
   const x = ag.toTensor(input);
-  if (!(mode in SPATIAL)) throw new ValueError(`interpolate: mode must be "nearest", "linear" or "bilinear", got ${JSON.stringify(mode)}`);
+  if (!(mode in SPATIAL)) throw new ValueError(`interpolate: mode must be "nearest", "nearest-exact", "linear", "bilinear" or "trilinear", got ${JSON.stringify(mode)}`);
   if (!nd.isFloat(x.dtype)) throw new DTypeError(`interpolate: input must be a float tensor, got dtype ${x.dtype}`);
   const n = x.ndim - 2;
   const want = SPATIAL[mode];
   if (n < 1 || (want !== null && n !== want)) {
-    const layout = want === 1 ? "(N, C, L)" : want === 2 ? "(N, C, H, W)" : "(N, C, ...spatial)";
+    const layout = want === 1 ? "(N, C, L)" : want === 2 ? "(N, C, H, W)" : want === 3 ? "(N, C, D, H, W)" : "(N, C, ...spatial)";
     throw new ShapeError(`interpolate: mode "${mode}" needs an input ${layout}, got ${fmtShape(x.shape)}`);
   }
-  if (mode === "nearest" && alignCorners !== undefined) throw new ValueError(`interpolate: alignCorners is for the linear modes only, not "nearest"`);
+  if (isNearest(mode) && alignCorners !== undefined) throw new ValueError(`interpolate: alignCorners is for the linear modes only, not "${mode}"`);
   if ((size === undefined) === (scaleFactor === undefined)) throw new ValueError("interpolate: give exactly one of size and scaleFactor");
   const sp = x.shape.slice(2);
   const scales = scaleFactor !== undefined ? perDim("scaleFactor", scaleFactor, n, false) : null;
@@ -94,9 +101,9 @@ export function interpolate(input: TensorLike, options: InterpolateOptions): Ten
   let y = x;
   for (let i = n - 1; i >= 0; i--) {
     const axis = 2 + i;
-    if (mode === "nearest" && out[i] === sp[i] && (scales === null || scales[i] === 1)) continue;
+    if (isNearest(mode) && out[i] === sp[i] && (scales === null || scales[i] === 1)) continue;
     const plan = axisPlan(sp[i]!, out[i]!, mode, alignCorners ?? false, scales ? scales[i]! : null, x.dtype);
-    if (mode === "nearest") {
+    if (isNearest(mode)) {
       y = ag.take(y, plan[0]!, axis);
       continue;
     }

@@ -205,6 +205,11 @@ for opts, shape, torch_kw in [
     ({"scaleFactor": 2.5, "mode": "linear", "alignCorners": False}, (2, 2, 5), dict(scale_factor=2.5, mode="linear", align_corners=False)),
     ({"size": 3, "mode": "linear", "alignCorners": True}, (1, 2, 8), dict(size=3, mode="linear", align_corners=True)),
     ({"size": 1, "mode": "linear", "alignCorners": True}, (1, 1, 4), dict(size=1, mode="linear", align_corners=True)),
+    ({"size": [3, 5, 4], "mode": "trilinear"}, (1, 2, 2, 3, 5), dict(size=(3, 5, 4), mode="trilinear")),
+    ({"scaleFactor": 1.5, "mode": "trilinear", "alignCorners": True}, (1, 1, 3, 2, 4), dict(scale_factor=1.5, mode="trilinear", align_corners=True)),
+    ({"size": [5, 7], "mode": "nearest-exact"}, (1, 2, 3, 4), dict(size=(5, 7), mode="nearest-exact")),
+    ({"scaleFactor": 0.6, "mode": "nearest-exact"}, (2, 1, 7), dict(scale_factor=0.6, mode="nearest-exact")),
+    ({"scaleFactor": 2, "mode": "nearest"}, (1, 1, 2, 3, 2), dict(scale_factor=2, mode="nearest")),
 ]:
     functions.append(fn_case(f"interpolate {torch_kw}", "interpolate", opts, {"x": r(*shape)}, lambda x, kw=torch_kw: F.interpolate(x, **kw)))
 
