@@ -145,6 +145,24 @@ describe("prod and cumprod at zeros, by hand", () => {
   });
 });
 
+describe("logcumsumexp's gradient far from 0", () => {
+  it("equals sum_{k >= i} g_k exp(x_i - y_k) for entries a thousand apart, both ways, to 1e-14", () => {
+    const xs = [0, -800, 800, -800, 799.5, 3];
+    const gs = [0.3, -1.7, 2.1, -0.4, 1e-9, -2.5];
+    for (const reverse of [false, true]) {
+      const x = tensor(xs, { requiresGrad: true });
+      const y = ag.logcumsumexp(x, 0, reverse);
+      const [g] = gradients([y], [x], [nd.array(gs)]);
+      const yv = y.data.toFlat();
+      xs.forEach((xi, i) => {
+        let want = 0;
+        for (let k = 0; k < xs.length; k++) if (reverse ? k <= i : k >= i) want += gs[k]! * Math.exp(xi - yv[k]!);
+        expect(Math.abs((g!.data.get(i) as number) - want)).toBeLessThanOrEqual(1e-14 * Math.max(1, Math.abs(want)));
+      });
+    }
+  });
+});
+
 describe("laws", () => {
   const lineArb = fc.array(fc.constantFrom(-2, -1, 0, 1, 1.5, 3, NaN), { minLength: 0, maxLength: 9 });
 

@@ -6,11 +6,10 @@
 import * as nd from "@tapegrad/tensor";
 import { defineOp } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
-import { add, mul, sub } from "./binary.js";
-import { exp, log } from "./unary.js";
+import { mul, sub } from "./binary.js";
+import { exp } from "./unary.js";
 import type { AxesAttrs } from "./reduce.js";
 import { concat, permute, reshape, slice } from "./movement.js";
-import { constant } from "./helpers.js";
 
 /** A scan's attributes: its axis (non-negative), and whether it runs from the end. */
 export interface ScanAttrs {
@@ -35,7 +34,9 @@ const ops = {
   logcumsumexp: defineOp<ScanAttrs>({
     name: "logcumsumexp",
     forward: ([x], { axis, reverse }) => nd.logcumsumexp(x!, axis, reverse),
-    vjp: ([g], { inputs: [x], outputs: [y], attrs: { axis, reverse } }) => [logcumsumexpGrad(g!, x!, y!, axis, reverse)],
+    vjp: ([g], { inputs: [x], outputs: [y], attrs: { axis, reverse } }): Tensor[] => [
+      reverse ? flip(logcumsumexpGrad(flip(g!, axis), flip(x!, axis), flip(y!, axis), axis), axis) : logcumsumexpGrad(g!, x!, y!, axis),
+    ],
     watch: "both",
   }),
   /**
@@ -125,19 +126,20 @@ function exclusiveCumprod(x: Tensor, axis: number, reverse: boolean): Tensor {
 }
 
 /**
- * d y_k / d x_i = exp(x_i - y_k) for k >= i, each at most 1. The sum over k is taken as
- * exp(logcumsumexp(log a - y, the other way) + x) with a = g + d, shifted positive by a constant
- * d (twice the line's largest |g|), less the same sum for d alone: TensorFlow's formula, with
- * the shift in place of its split into the positive and negative parts of g, whose log of 0
- * (-inf) would make the second derivative NaN. No exp overflows, and everything is finite
- * wherever y is.
+ * The gradient of a forward logcumsumexp: d y_k / d x_i = exp(x_i - y_k) for k >= i, so
+ * grad_i = exp(x_i - y_i) T_i with T_i = sum_{k >= i} g_k exp(y_i - y_k), which runs from the
+ * end as T_i = g_i + exp(y_i - y_(i+1)) T_(i+1): a linear recurrence whose coefficients are at
+ * most 1 (y never decreases), as is exp(x_i - y_i). Nothing overflows and nothing cancels (the
+ * usual formula splits g by sign and takes log g, whose log 0 makes its second derivative NaN).
  */
-function logcumsumexpGrad(g: Tensor, x: Tensor, y: Tensor, axis: number, reverse: boolean): Tensor {
-  if (x.shape[axis] === 0) return g;
-  const m = nd.max(nd.abs(g.data), axis, true);
-  const d = constant(nd.where(nd.eq(m, 0), 1, nd.mul(m, 2)));
-  const back = (t: Tensor) => exp(add(ops.logcumsumexp([t], { axis, reverse: !reverse }), x));
-  return sub(back(sub(log(add(g, d)), y)), mul(d, back(mul(y, -1))));
+function logcumsumexpGrad(g: Tensor, x: Tensor, y: Tensor, axis: number): Tensor {
+  const n = x.shape[axis]!;
+  if (n <= 1) return g;
+  const part = (a: number, b: number) => slice(y, y.shape.map((_, i) => (i === axis ? ([a, b] as const) : null)));
+  // y_(i+1), the last repeated: its coefficient is never used, and exp(0) keeps its derivative finite
+  const next = concat([part(1, n), part(n - 1, n)], axis);
+  const t = ops.linearRecurrence([exp(sub(y, next)), g], { axis, reverse: true });
+  return mul(exp(sub(x, y)), t);
 }
 
 function scanAxis(op: string, t: Tensor, axis: number | undefined | null): [Tensor, number] {
