@@ -1,7 +1,8 @@
-// Scans along one axis: cumsum, cumprod, logcumsumexp, and prod, whose gradient is made of
-// cumprods. Each scan runs either way (`reverse`): a scan's gradient is the scan the other way,
-// so the set is closed under differentiation. cumprod's and prod's gradients stay right where
-// an entry is 0, where y / x fails.
+// Scans along one axis: cumsum, cumprod, logcumsumexp, the linear recurrence
+// h_i = b_i + a_i h_(i-1) that the last two's gradients are made of, and prod, whose gradient is
+// two exclusive cumprods. Each runs either way (`reverse`); a gradient runs the other way, and
+// the set is closed under differentiation. No gradient divides by x: cumprod's and prod's stay
+// right where entries are 0, to every order.
 
 import * as nd from "@tapegrad/tensor";
 import { defineOp } from "../define-op.js";
