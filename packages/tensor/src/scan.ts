@@ -1,6 +1,8 @@
 // Scans along one axis: the running sum, product and log-sum-exp (each optionally from the
-// end, which is how their gradients run), and the running max and min with the index of each.
-// One line of the axis at a time, in float64 whatever the dtype, each output rounded once.
+// end, which is how their gradients run), the first-order linear recurrence those gradients are
+// made of, the running max and min with the index of each, and the flat positions that gather
+// along an axis. One line of the axis at a time, in float64 whatever the dtype, each output
+// rounded once.
 
 import { floatResult, isFloat, type DType, type Storage } from "./dtype.js";
 import { allocate } from "./storage.js";
@@ -124,9 +126,10 @@ export const logcumsumexp = kernel("logcumsumexp", function logcumsumexp(a: NDAr
  * The first-order linear recurrence along `axis`: h_i = b_i + a_i h_(i-1), starting from
  * h_0 = b_0 (from the end with `reverse`: h_i = b_i + a_i h_(i+1), h_(n-1) = b_(n-1)). a and b have
  * one shape; a's first element of each line (its last, reversed) is never read. Products and sums
- * only, so it is exact where a holds zeros: the scan cumprod's gradient is made of (an autograd
- * layer's VJP for it is two more of the same). Computed in float64, each output rounded once; a
- * float result (float32 when both are float32). Throws ShapeError for shapes that differ.
+ * only, so it stays exact where a holds zeros: autograd builds cumprod's and logcumsumexp's
+ * gradients from it, and its own gradient is the same recurrence run the other way. Computed in
+ * float64, each output rounded once; a float result (float32 when both are float32). Throws
+ * ShapeError for shapes that differ.
  *
  * @example
  * ```ts
