@@ -314,3 +314,20 @@ describe("empty lines", () => {
     }
   });
 });
+
+describe("float32 stays float32", () => {
+  it("values and gradients of the scans, prod, norm, std and the selections", () => {
+    const fs: ((t: Tensor) => Tensor)[] = [
+      (t) => ag.cumsum(t, 1), (t) => ag.cumprod(t, 1), (t) => ag.logcumsumexp(t, 0), (t) => ag.prod(t, 1), (t) => ag.norm(t, 3, 1),
+      (t) => ag.std(t, 1, false, 1), (t) => ag.normalize(t), (t) => ag.sort(t, 1).values, (t) => ag.topk(t, 2).values,
+      (t) => ag.median(t, 1), (t) => ag.maxWithIndices(t, 0).values, (t) => ag.cummin(t, 1).values,
+    ];
+    for (const f of fs) {
+      const x = tensor(nd.array([[0.5, -1.25, 2], [3, 0, -0.75]], undefined, "float32"), { requiresGrad: true });
+      const y = f(x);
+      expect(y.dtype).toBe("float32");
+      y.sum().backward();
+      expect(x.grad!.dtype).toBe("float32");
+    }
+  });
+});
