@@ -38,9 +38,11 @@ export type Leaf =
   /** a constant over another leaf's storage: the same view, its axes reversed, or axis 0 flipped */
   | { role: "alias"; of: number; how: "same" | "reversed" | "flip0"; shape: number[]; dtype: FloatDType };
 
-export type UnaryFn = "neg" | "abs" | "sqrtAbs" | "square" | "exp" | "tanh" | "sigmoid" | "relu" | "logPos";
+export type UnaryFn = "neg" | "abs" | "sqrtAbs" | "square" | "exp" | "tanh" | "sigmoid" | "relu" | "logPos"
+  // issue 26's math (kept finite: bounded inputs or bounded results)
+  | "atan" | "asinh" | "sinh" | "exp2Tanh" | "log2Pos" | "rsqrtPos" | "asinHalfTanh" | "floor" | "frac" | "round" | "sign";
 export type ScanFn = "cumsum" | "cumprod" | "logcumsumexp" | "sort" | "cummax";
-export type BinaryFn = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";
+export type BinaryFn = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "atan2" | "hypot" | "remainder" | "logaddexp";
 
 /** One op; `a`, `b`, `parts` name registers: leaves first, then each op's result in order. */
 export type Op =
@@ -138,6 +140,17 @@ const UNARY: Record<UnaryFn, (t: Tensor) => Tensor> = {
   sigmoid: (t) => t.sigmoid(),
   relu: (t) => t.relu(),
   logPos: (t) => t.abs().add(0.5).log(),
+  atan: (t) => t.atan(),
+  asinh: (t) => t.asinh(),
+  sinh: (t) => t.tanh().sinh(),
+  exp2Tanh: (t) => t.tanh().exp2(),
+  log2Pos: (t) => t.abs().add(0.5).log2(),
+  rsqrtPos: (t) => t.abs().add(0.5).rsqrt(),
+  asinHalfTanh: (t) => t.tanh().mul(0.5).asin(),
+  floor: (t) => t.floor(),
+  frac: (t) => t.frac(),
+  round: (t) => t.round(),
+  sign: (t) => t.sign(),
 };
 
 function binary(fn: BinaryFn, a: Tensor | number, b: Tensor | number): Tensor {
@@ -149,6 +162,11 @@ function binary(fn: BinaryFn, a: Tensor | number, b: Tensor | number): Tensor {
     case "div": return ag.div(a, typeof b === "number" ? b : b.abs().add(1));
     case "maximum": return ag.maximum(a, b);
     case "minimum": return ag.minimum(a, b);
+    case "atan2": return ag.atan2(a, b);
+    case "hypot": return ag.hypot(a, b);
+    // a divisor kept away from 0, as div's
+    case "remainder": return ag.remainder(a, typeof b === "number" ? b : b.abs().add(1));
+    case "logaddexp": return ag.logaddexp(a, b);
   }
 }
 
@@ -267,8 +285,11 @@ export function runProgram(p: Program, calls = 10): Outcome {
 // ---------------------------------------------------------------- drawing one
 
 const MAX_SIZE = 360;
-const UNARIES: UnaryFn[] = ["neg", "abs", "sqrtAbs", "square", "exp", "tanh", "sigmoid", "relu", "logPos"];
-const BINARIES: BinaryFn[] = ["add", "sub", "mul", "div", "maximum", "minimum"];
+const UNARIES: UnaryFn[] = [
+  "neg", "abs", "sqrtAbs", "square", "exp", "tanh", "sigmoid", "relu", "logPos",
+  "atan", "asinh", "sinh", "exp2Tanh", "log2Pos", "rsqrtPos", "asinHalfTanh", "floor", "frac", "round", "sign",
+];
+const BINARIES: BinaryFn[] = ["add", "sub", "mul", "div", "maximum", "minimum", "atan2", "hypot", "remainder", "logaddexp"];
 const SCALARS = [0.5, -1.5, 2, 0.1, 3, -0.25];
 
 /** fast-check's raw draw for one op: a kind and five integers read as choices (0 is the simplest). */
