@@ -13,6 +13,7 @@ import { flat, makeArray } from "./helpers.js";
 const LINEAR: readonly OpName[] = [
   "neg", "add", "sub", "where", "sum", "reshape", "permute", "slice", "sliceGrad",
   "broadcastTo", "sumTo", "concat", "take", "takeGrad", "contiguous", "split", "unbind", "unfold", "unfoldBackward",
+  "cumsum",
 ];
 
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
