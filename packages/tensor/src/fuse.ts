@@ -221,6 +221,23 @@ interface Member {
   ins: (Access | number)[];
 }
 
+/**
+ * The most distinct array accesses one loop makes. A stack of every time step's state fused
+ * into the last step's cell loop made one loop over 100 arrays, several times slower per
+ * element than its parts as loops of their own (V8 keeps a few dozen values in registers).
+ */
+const MAX_ARRAYS = 24;
+
+function distinctAccesses(accesses: readonly Access[]): number {
+  const keys = new Set<string>();
+  const ids = new Map<Storage, number>();
+  for (const a of accesses) {
+    if (!ids.has(a.data)) ids.set(a.data, ids.size);
+    keys.add(`${ids.get(a.data)} ${a.offset} ${a.dims.join(",")} ${a.strides.join(",")}`);
+  }
+  return keys.size;
+}
+
 export class FusedGroup {
   readonly ops: ElementOp[] = [];
   private readonly members: Member[] = [];
@@ -238,6 +255,7 @@ export class FusedGroup {
     const m: Member = { op, out: accessOf(op.out, shape), ins: op.ins.map((x) => (typeof x === "number" ? x : accessOf(x, shape))) };
     const all = [...this.members, m];
     const accesses = all.flatMap((x) => [x.out, ...x.ins.filter((a): a is Access => typeof a !== "number")]);
+    if (distinctAccesses(accesses) > MAX_ARRAYS) return false;
     const ext = refine(accesses, this.n);
     if (ext === null) return false;
     const map = (a: Access): Mapped => ({ data: a.data, offset: a.offset, strides: stridesOver(a, ext) });
