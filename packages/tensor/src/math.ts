@@ -101,7 +101,7 @@ function defUnary(name: string, kind: Kind, f: UnaryFn) {
 
 /**
  * Elementwise tangent (radians); a float result (float32 for float32, else float64). `out`, when
- * given, receives the result, as for {@link add}.
+ * given, receives the result, as for `add`.
  *
  * @example
  * ```ts
@@ -290,7 +290,7 @@ function floorDivideScalar(a: number, b: number): number {
 
 /**
  * Elementwise atan2(a, b): the angle of the point (b, a) in (-pi, pi], with C's signs at ±0 and
- * ±Infinity; a float result. Broadcasting, numbers and `out` as for {@link add}.
+ * ±Infinity; a float result. Broadcasting, numbers and `out` as for `add`.
  *
  * @example
  * ```ts
@@ -300,7 +300,7 @@ function floorDivideScalar(a: number, b: number): number {
 export const atan2 = kernel("atan2", (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => mapBinary("atan2", "float", Math.atan2, a, b, out), binaryInfo(([a, b]) => `Math.atan2(${a}, ${b})`));
 /**
  * Elementwise sqrt(a^2 + b^2) without overflow or underflow in between; a float result.
- * Broadcasting, numbers and `out` as for {@link add}.
+ * Broadcasting, numbers and `out` as for `add`.
  *
  * @example
  * ```ts
@@ -310,7 +310,7 @@ export const atan2 = kernel("atan2", (a: ArrayOrScalar, b: ArrayOrScalar, out?: 
 export const hypot = kernel("hypot", (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => mapBinary("hypot", "float", Math.hypot, a, b, out), binaryInfo(([a, b]) => `Math.hypot(${a}, ${b})`));
 /**
  * Elementwise |a| with the sign of b, as C's copysign: b's sign bit counts, so -0 and a negative
- * NaN are negative; a float result. Broadcasting, numbers and `out` as for {@link add}.
+ * NaN are negative; a float result. Broadcasting, numbers and `out` as for `add`.
  *
  * @example
  * ```ts
@@ -324,7 +324,7 @@ export const copysign = kernel("copysign", (a: ArrayOrScalar, b: ArrayOrScalar, 
 /**
  * The remainder with the sign of the divisor, as Python's `%` and torch.remainder: a - b *
  * floor(a / b), computed from C's fmod so that it is exact. Keeps ints as ints (an int 0 divisor
- * is a ValueError); float x % 0 is NaN. Broadcasting, numbers and `out` as for {@link add}.
+ * is a ValueError); float x % 0 is NaN. Broadcasting, numbers and `out` as for `add`.
  *
  * @example
  * ```ts
@@ -339,7 +339,7 @@ export const remainder = kernel(
 /**
  * The remainder with the sign of the dividend, as C's fmod, JS's `%` and torch.fmod: exact.
  * Keeps ints as ints (an int 0 divisor is a ValueError); float x fmod 0 is NaN. Broadcasting,
- * numbers and `out` as for {@link add}.
+ * numbers and `out` as for `add`.
  *
  * @example
  * ```ts
@@ -356,7 +356,7 @@ export const fmod = kernel(
  * `torch.div(a, b, rounding_mode="floor")`: computed from the exact remainder, so that
  * `floorDivide(a, b) * b + remainder(a, b)` is a (1 // 0.1 is 9). Keeps ints as ints (an int 0
  * divisor is a ValueError); a float x // 0 is x / 0 (±Infinity or NaN). Broadcasting, numbers and
- * `out` as for {@link add}.
+ * `out` as for `add`.
  *
  * @example
  * ```ts
@@ -371,7 +371,7 @@ export const floorDivide = kernel(
 /**
  * Division rounded toward zero, as C's integer division and `torch.div(a, b,
  * rounding_mode="trunc")`: trunc(a / b). Keeps ints as ints (an int 0 divisor is a ValueError).
- * Broadcasting, numbers and `out` as for {@link add}.
+ * Broadcasting, numbers and `out` as for `add`.
  *
  * @example
  * ```ts
@@ -388,7 +388,7 @@ const truthy = (x: number): boolean => x !== 0; // NaN is true, as numpy's and P
 
 /**
  * Elementwise logical and, as a bool array: nonzero counts as true (NaN included). Broadcasting
- * and numbers as for {@link add}.
+ * and numbers as for `add`.
  *
  * @example
  * ```ts
