@@ -380,7 +380,8 @@ export const round: Unary = un(ops.round);
 export const trunc: Unary = un(ops.trunc);
 /**
  * Division rounded toward -inf, as Python's `//` (torch.floor_divide, and torch.div with
- * rounding_mode "floor"); exact, from the remainder. Ints stay ints. Gradients: zeros.
+ * rounding_mode "floor"); exact, from the remainder. Ints stay ints. Gradients: zeros, as
+ * torch.div with a rounding mode gives them (torch.floor_divide's backward raises in 1.13).
  *
  * @example
  * ```ts
