@@ -41,17 +41,23 @@ function perDim(what: string, v: number | readonly number[], n: number, integer:
 }
 
 /**
- * The source indices and weights of one axis (PyTorch 1.13's area_pixel_compute_scale and
- * source index rules): nearest gives i0 only; linear gives i0, i1 and their weights.
+ * The source index of each output position of one axis for the nearest modes (PyTorch 1.13's
+ * nearest_idx; "nearest-exact" reads the pixel centre).
  */
-const axisPlan = nd.kernel("interpolate.plan", (L: number, out: number, mode: InterpolateMode, alignCorners: boolean, scale: number | null, dtype: nd.DType): NDArray[] => {
+const nearestPlan = nd.kernel("interpolate.nearest", (L: number, out: number, exact: boolean, scale: number | null): NDArray => {
   const i0 = new Int32Array(out);
-  if (mode === "nearest" || mode === "nearest-exact") {
-    const s = scale !== null ? 1 / scale : L / out;
-    const half = mode === "nearest" ? 0 : 0.5;
-    for (let j = 0; j < out; j++) i0[j] = Math.min(Math.floor((j + half) * s), L - 1);
-    return [new NDArray(i0, [out])];
-  }
+  const s = scale !== null ? 1 / scale : L / out;
+  const half = exact ? 0.5 : 0;
+  for (let j = 0; j < out; j++) i0[j] = Math.min(Math.floor((j + half) * s), L - 1);
+  return new NDArray(i0, [out]);
+});
+
+/**
+ * The two source indices and their weights for each output position of one axis in the linear
+ * modes (PyTorch 1.13's area_pixel_compute_scale and source index rules).
+ */
+const linearPlan = nd.kernel("interpolate.linear", (L: number, out: number, alignCorners: boolean, scale: number | null, dtype: nd.DType): NDArray[] => {
+  const i0 = new Int32Array(out);
   const i1 = new Int32Array(out);
   const w0 = nd.zeros([out], dtype);
   const w1 = nd.zeros([out], dtype);
@@ -102,11 +108,11 @@ export function interpolate(input: TensorLike, options: InterpolateOptions): Ten
   for (let i = n - 1; i >= 0; i--) {
     const axis = 2 + i;
     if (isNearest(mode) && out[i] === sp[i] && (scales === null || scales[i] === 1)) continue;
-    const plan = axisPlan(sp[i]!, out[i]!, mode, alignCorners ?? false, scales ? scales[i]! : null, x.dtype);
     if (isNearest(mode)) {
-      y = ag.take(y, plan[0]!, axis);
+      y = ag.take(y, nearestPlan(sp[i]!, out[i]!, mode === "nearest-exact", scales ? scales[i]! : null), axis);
       continue;
     }
+    const plan = linearPlan(sp[i]!, out[i]!, alignCorners ?? false, scales ? scales[i]! : null, x.dtype);
     const shape = y.shape.map((d, j) => (j === axis ? out[i]! : 1));
     const lo = ag.mul(ag.take(y, plan[0]!, axis), new Tensor(plan[2]!.reshape(shape)));
     const hi = ag.mul(ag.take(y, plan[1]!, axis), new Tensor(plan[3]!.reshape(shape)));

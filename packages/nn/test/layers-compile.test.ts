@@ -77,3 +77,24 @@ describe("compile: issue 26's layers replay as eager runs them", () => {
     expect(sc["bn.num_batches_tracked"]!.item()).toBe(12);
   });
 });
+
+describe("compile: interpolate's nearest modes replay (a kernel with one index array)", () => {
+  for (const mode of ["nearest", "nearest-exact"] as const) {
+    it(`${mode}: the gradient of sum(interpolate(x) * w) over 6 calls, bitwise as eager`, () => {
+      const run = (compiled: boolean) => {
+        const rs = new RandomState(3);
+        const body = (x: Tensor) => {
+          const y = nn.interpolate(x, { scaleFactor: [1.5, 0.7], mode });
+          ag.sum(ag.mul(y, y)).backward();
+          return [y, x.grad!] as const;
+        };
+        const step = compiled ? compile(body) : body;
+        return Array.from({ length: 6 }, () => {
+          const [y, g] = step(tensor(rs.randn(1, 2, 4, 5), { requiresGrad: true }));
+          return [y.data.toArray(), g.toArray()];
+        });
+      };
+      expect(run(true)).toEqual(run(false));
+    });
+  }
+});

@@ -41,7 +41,14 @@ export type Body =
       dilation: number; bias: boolean; size: number; act: Act;
       pool: null | { type: "max" | "avg"; k: number; stride: number | null; padding: number; dilation: number; countIncludePad: boolean };
     }
-  | { kind: "mlp"; I: number; H: number; act: Act; dropout: number; layerNorm: boolean; seq: boolean };
+  | { kind: "mlp"; I: number; H: number; act: Act; dropout: number; layerNorm: boolean; seq: boolean }
+  | {
+      // issue 26's layers: a 3x3 Conv2d (asymmetric pairs, "same", 0 or 1), a norm, a pool (ceilMode, indices and
+      // MaxUnpool2d, adaptive), an upsampling (ConvTranspose2d, interpolate, PixelShuffle)
+      kind: "vision"; C: number; O: number; size: number; pad: "pairs" | "same" | 0 | 1;
+      norm: "batch" | "batch-cumulative" | "group" | "instance" | "none"; act: Act;
+      pool: "max-ceil" | "max-unpool" | "avg-ceil" | "adaptive" | "none"; up: "convT" | "bilinear" | "bilinear-corners" | "nearest" | "pixelShuffle" | "none";
+    };
 
 export type Loss =
   | { kind: "squareMean" }
@@ -151,9 +158,16 @@ const mlp: fc.Arbitrary<Body> = fc.record({
   kind: fc.constant("mlp" as const), I: int(1, 4), H: int(1, 6), act, dropout: dropP, layerNorm: fc.boolean(), seq: fc.boolean(),
 });
 
+const vision: fc.Arbitrary<Body> = fc.record({
+  kind: fc.constant("vision" as const), C: int(1, 2), O: int(1, 3), size: int(0, 2), pad: pick<"pairs" | "same" | 0 | 1>("pairs", "same", 0, 1),
+  norm: pick("batch" as const, "batch-cumulative" as const, "group" as const, "instance" as const, "none" as const), act,
+  pool: pick("max-ceil" as const, "max-unpool" as const, "avg-ceil" as const, "adaptive" as const, "none" as const),
+  up: pick("convT" as const, "bilinear" as const, "bilinear-corners" as const, "nearest" as const, "pixelShuffle" as const, "none" as const),
+}).map((b) => (b.up === "pixelShuffle" ? { ...b, O: 4 } : b));
+
 const body: fc.Arbitrary<Body> = fc.oneof(
   { arbitrary: stack, weight: 7 }, { arbitrary: cell, weight: 3 }, { arbitrary: mha, weight: 2 }, { arbitrary: encoder, weight: 2 },
-  { arbitrary: conv, weight: 3 }, { arbitrary: mlp, weight: 3 },
+  { arbitrary: conv, weight: 3 }, { arbitrary: mlp, weight: 3 }, { arbitrary: vision, weight: 3 },
 );
 
 const reduction = pick("mean" as const, "mean" as const, "sum" as const, "none" as const);
@@ -223,7 +237,7 @@ export const arbitrary: fc.Arbitrary<TrainingCase> = fc
       const w = loss.kind === "bce" ? loss.posWeight : loss.weight;
       if (w) loss = loss.kind === "bce" ? { ...loss, posWeight: w.slice(0, C) } : { ...loss, weight: w.slice(0, C) };
     }
-    const vocab = b.kind === "conv" ? null : r.vocab;
+    const vocab = b.kind === "conv" || b.kind === "vision" ? null : r.vocab;
     return {
       dtype: r.dtype, seed: r.seed, dropSeed: r.dropSeed, dataSeed: r.dataSeed, B: r.B, T: r.T, vocab, body: b, post: r.post,
       head: headless ? null : { out: C, bias: r.headBias }, loss, optim: r.optim, groups: r.twoGroups && !headless ? 2 : 1,
@@ -455,6 +469,61 @@ export function source(c: TrainingCase, ts: boolean): { make: string; inputs: st
       featShape = [B, out];
       break;
     }
+    case "vision": {
+      let [H, W] = [4 + b.size, 4 + b.size + (b.size % 2)];
+      p.args.push({ name: "x", type: "ag.Tensor", expr: randn(B, b.C, H, W) });
+      const padding = b.pad === "pairs" ? raw("[[1, 0], [0, 1]]") : b.pad === 0 ? undefined : b.pad;
+      p.setup.push(`const conv = new nn.Conv2d(${b.C}, ${b.O}, 3, ${lit({ padding, ...w })});`);
+      p.modules.push("conv");
+      p.forward.push(`let h = conv.forward(x);`);
+      const grow = b.pad === "pairs" ? -1 : b.pad === 0 ? -2 : 0;
+      [H, W] = [H + grow, W + grow];
+      const norms = {
+        batch: `new nn.BatchNorm2d(${b.O}, ${lit({ dtype: dt })})`,
+        "batch-cumulative": `new nn.BatchNorm2d(${b.O}, ${lit({ momentum: null, dtype: dt })})`,
+        group: `new nn.GroupNorm(1, ${b.O}, ${lit({ dtype: dt })})`,
+        instance: `new nn.InstanceNorm2d(${b.O}, ${lit({ affine: true, trackRunningStats: true, dtype: dt })})`,
+      };
+      if (b.norm !== "none") {
+        p.setup.push(`const norm2d = ${norms[b.norm]};`);
+        p.modules.push("norm2d");
+        p.forward.push(`h = norm2d.forward(h);`);
+        // the running statistics are state a replay must update as eager does
+        if (b.norm !== "group") p.state.push("buffers: Object.fromEntries(net.namedBuffers())");
+      }
+      const a = activation(b.act, "h", 1);
+      if (a) p.forward.push(`h = ${a};`);
+      const ceilHalf = (d: number, pad: number) => {
+        let o = Math.ceil((d + 2 * pad - 2) / 2) + 1;
+        if ((o - 1) * 2 >= d + pad) o--;
+        return o;
+      };
+      if (b.pool === "max-ceil") p.forward.push(`h = nn.maxPool2d(h, 2, { ceilMode: true });`), ([H, W] = [ceilHalf(H, 0), ceilHalf(W, 0)]);
+      if (b.pool === "avg-ceil") p.forward.push(`h = nn.avgPool2d(h, 2, { ceilMode: true, padding: 1, countIncludePad: false });`), ([H, W] = [ceilHalf(H, 1), ceilHalf(W, 1)]);
+      if (b.pool === "adaptive") p.forward.push(`h = nn.adaptiveAvgPool2d(h, [2, 1]);`), ([H, W] = [2, 1]);
+      if (b.pool === "max-unpool") {
+        p.setup.push(`const unpool = new nn.MaxUnpool2d(2);`);
+        // the pooled input's own size: an odd one is within a stride of the default, and its indices reach it
+        p.forward.push(`const [pooled, where] = nn.maxPool2d(h, 2, { returnIndices: true });`, `h = unpool.forward(pooled, where, [${H}, ${W}]);`);
+      }
+      let channels = b.O;
+      if (b.up === "convT") {
+        p.setup.push(`const up = new nn.ConvTranspose2d(${b.O}, ${b.O}, 2, ${lit({ stride: 2, outputPadding: 1, ...w })});`);
+        p.modules.push("up");
+        p.forward.push(`h = up.forward(h);`);
+        [H, W] = [2 * H + 1, 2 * W + 1];
+      }
+      if (b.up === "bilinear" || b.up === "bilinear-corners") {
+        p.forward.push(`h = nn.interpolate(h, ${lit({ scaleFactor: 1.5, mode: "bilinear", alignCorners: b.up === "bilinear-corners" || undefined })});`);
+        [H, W] = [Math.floor(H * 1.5), Math.floor(W * 1.5)];
+      }
+      if (b.up === "nearest") p.forward.push(`h = nn.interpolate(h, { size: [${H + 1}, ${W + 2}] });`), ([H, W] = [H + 1, W + 2]);
+      if (b.up === "pixelShuffle") p.forward.push(`h = nn.pixelShuffle(h, 2);`), ([H, W, channels] = [2 * H, 2 * W, b.O / 4]);
+      const out = channels * H * W;
+      p.forward.push(`h = h.reshape([${B}, ${out}]);`);
+      featShape = [B, out];
+      break;
+    }
     case "mlp": {
       input(b.seq ? [B, T] : [B], b.I);
       const layers = [`new nn.Linear(${b.I}, ${b.H}, ${lit(w)})`];
@@ -680,6 +749,7 @@ export function describe(c: TrainingCase): string {
     case "encoder": parts.push(`TransformerEncoderLayer(${b.heads * b.headDim}, ${b.heads})`, ...(b.normFirst ? ["normFirst"] : []), ...(b.causal ? ["causal"] : [])); break;
     case "conv": parts.push(`Conv${b.dims}d k${b.k} s${b.stride} p${b.padding} d${b.dilation} g${b.groups}`, ...(b.pool ? [`${b.pool.type}-pool`] : [])); break;
     case "mlp": parts.push(`MLP ${b.act}`, ...(b.seq ? ["over a sequence"] : [])); break;
+    case "vision": parts.push(`Conv2d(${b.C}, ${b.O}, 3) padding ${b.pad}`, `norm ${b.norm}`, `pool ${b.pool}`, `up ${b.up}`); break;
   }
   if (c.vocab !== null) parts.unshift("Embedding ->");
   const o = c.optim;
