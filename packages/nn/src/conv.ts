@@ -226,7 +226,17 @@ export class Conv2d extends ConvNd {
   }
 }
 
-/** Conv3d(inChannels, outChannels, kernelSize, options): x (N, C, D, H, W) -> (N, O, D', H', W'); options and state-dict keys as PyTorch's nn.Conv3d. */
+/**
+ * Conv3d(inChannels, outChannels, kernelSize, options): x (N, C, D, H, W) -> (N, O, D', H', W');
+ * options and state-dict keys as PyTorch's nn.Conv3d.
+ *
+ * @example
+ * ```ts
+ * const conv = new Conv3d(2, 4, 3, { padding: "same" });
+ * conv.forward(tensor(nd.zeros([1, 2, 5, 6, 7]))).shape; // [1, 4, 5, 6, 7]
+ * Object.keys(conv.stateDict()); // ["weight", "bias"]: weight (4, 2, 3, 3, 3)
+ * ```
+ */
 export class Conv3d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvOptions = {}) {
     super("Conv3d", 3, inChannels, outChannels, kernelSize, options);

@@ -503,7 +503,7 @@ const checkSigns = nd.kernel("cosineEmbeddingLoss.check", (t: NDArray, op: strin
  *
  * @example
  * ```ts
- * cosineEmbeddingLoss(tensor([[1, 0], [1, 0]]), tensor([[1, 0], [0, 1]]), tensor([1, -1])).item(); // 0: same direction, orthogonal
+ * cosineEmbeddingLoss(tensor([[1, 0], [1, 0]]), tensor([[1, 0], [0, 1]]), tensor([1, -1])).item(); // 5e-13, about 0: same direction, orthogonal (the 1e-12s)
  * ```
  */
 export function cosineEmbeddingLoss(input1: TensorLike, input2: TensorLike, target: TensorLike, options: CosineEmbeddingLossOptions = {}): Tensor {
