@@ -303,7 +303,7 @@ export function logSigmoid(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * softmin(tensor([0, Math.log(3)])).toArray(); // [0.75, 0.25]
+ * softmin(tensor([1, 1, 2])).toArray(); // [0.4223187982515182, 0.4223187982515182, 0.1553624034969636]
  * ```
  */
 export function softmin(x: TensorLike, dim = -1): Tensor {
@@ -511,7 +511,7 @@ export class LogSigmoid extends Module {
  *
  * @example
  * ```ts
- * new Softmin(0).forward(tensor([0, Math.log(3)])).toArray(); // [0.75, 0.25]
+ * new Softmin(0).forward(tensor([2, 2])).toArray(); // [0.5, 0.5]
  * ```
  */
 export class Softmin extends Module {

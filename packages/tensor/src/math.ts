@@ -304,7 +304,7 @@ export const atan2 = kernel("atan2", (a: ArrayOrScalar, b: ArrayOrScalar, out?: 
  *
  * @example
  * ```ts
- * hypot(array([3, 1e200]), array([4, 1e200])).toArray(); // [5, 1.4142135623730952e200]
+ * hypot(array([3, 1e200]), array([4, 1e200])).toArray(); // [5, 1.414213562373095e200]
  * ```
  */
 export const hypot = kernel("hypot", (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => mapBinary("hypot", "float", Math.hypot, a, b, out), binaryInfo(([a, b]) => `Math.hypot(${a}, ${b})`));
