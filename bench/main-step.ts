@@ -2,7 +2,10 @@
 // thread: ms per step, and with --plan the compiled plan's kernels. For measuring a lever of
 // issue 25 without the demo's checks and samples around it:
 //
-//   TAPEGRAD_NUM_THREADS=1 npx tsx --conditions=source bench/main-step.ts [--steps=60] [--plan]
+//   TAPEGRAD_NUM_THREADS=1 npx tsx --conditions=source bench/main-step.ts [--steps=60] [--plan] [--ab=pack]
+//
+// --ab=pack: rounds of --steps steps alternating B packed once per replay on and off (in the
+// same process, so that the machine's load falls on both), and the median of each.
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,6 +14,8 @@ import { compile, type Tensor } from "@tapegrad/autograd";
 import { Adam, CosineAnnealingLR, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
 import { CharModel, batchAt, type Config } from "../examples/char-lstm/model.js";
 import { median } from "./lib/timing.js";
+// the library's own module (the same instance as @tapegrad/tensor's): its benchmark switches
+import { setPackReuse, takePackCounts } from "../packages/tensor/src/wasm/gemm.js";
 
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
 
@@ -53,7 +58,26 @@ export function mainStep(): { run(n: number): number[]; plan(): string } {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const s = mainStep();
   s.run(5);
-  const ms = s.run(arg("steps", 60));
-  console.log(`main step: median ${median(ms).toFixed(2)} ms (${(1000 / median(ms)).toFixed(1)} steps/s), min ${Math.min(...ms).toFixed(2)} ms, ${ms.length} steps`);
+  const n = arg("steps", 60);
+  const line = (what: string, ms: number[]) => `${what}: median ${median(ms).toFixed(2)} ms (${(1000 / median(ms)).toFixed(1)} steps/s), min ${Math.min(...ms).toFixed(2)} ms, ${ms.length} steps`;
+  if (process.argv.includes("--ab=pack")) {
+    const on: number[] = [];
+    const off: number[] = [];
+    const rounds = arg("rounds", 6);
+    for (let r = 0; r < rounds; r++) {
+      for (const reuse of r % 2 === 0 ? [true, false] : [false, true]) {
+        setPackReuse(reuse);
+        takePackCounts();
+        (reuse ? on : off).push(...s.run(n));
+        if (r === 0) console.log(`B packed once per replay ${reuse ? "on" : "off"}: ${JSON.stringify(takePackCounts())} over ${n} steps`);
+      }
+    }
+    setPackReuse(true);
+    console.log(line("packed once per replay", on));
+    console.log(line("packed per product    ", off));
+    console.log(`ratio on/off (medians): ${(median(on) / median(off)).toFixed(3)}; per round: ${Array.from({ length: rounds }, (_, r) => (median(on.slice(r * n, (r + 1) * n)) / median(off.slice(r * n, (r + 1) * n))).toFixed(3)).join(" ")}`);
+  } else {
+    console.log(line("main step", s.run(n)));
+  }
   if (process.argv.includes("--plan")) console.log(s.plan());
 }

@@ -1,7 +1,7 @@
 // matmul GFLOP/s: the TypeScript kernel against the WebAssembly SIMD kernel (on one thread, and
 // split across worker threads) against numpy (one OpenBLAS thread, and its default), float64 and float32, each product with contiguous operands and with
 // one operand a transposed view. Standalone, or `runMatmulBench(options)` from bench/run.ts.
-// Run: npx tsx --conditions=source bench/matmul.ts [--quick] [--crossover] [--threads-crossover] [--no-numpy] [--json]
+// Run: npx tsx --conditions=source bench/matmul.ts [--quick] [--crossover] [--threads-crossover] [--main-shapes] [--no-numpy] [--json]
 //
 // Samples are taken round-robin over every configuration (each round times each one once), so
 // that load from other processes spreads evenly over them; a row reports the median and the
@@ -277,6 +277,15 @@ export function runThreadsCrossover(dtypes: Float[] = ["float64", "float32"]): P
   return runMatmulBench({ cases, dtypes, kernels: ["wasm", "wasm-mt"], layouts: ["nn"], numpy: false, samples: 15, minSampleMs: 10, threadMin: 1 });
 }
 
+/** The main job's products (issue 25): the LSTM step's (32x192)@(192x768), its backward's (32x768)@(768x192), dW's (192x1536)@(1536x768), the head's. */
+export const MAIN_JOB_CASES: MatmulCase[] = [
+  { name: "h W_hh^T (32x192)@(192x768)", M: 32, K: 192, N: 768 },
+  { name: "dh (32x768)@(768x192)", M: 32, K: 768, N: 192 },
+  { name: "dW (192x1536)@(1536x768)", M: 192, K: 1536, N: 768 },
+  { name: "x W_ih^T (1536x32)@(32x768)", M: 1536, K: 32, N: 768 },
+  { name: "head (1536x192)@(192x75)", M: 1536, K: 192, N: 75 },
+];
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (isMain) {
   const args = process.argv.slice(2);
@@ -284,6 +293,8 @@ if (isMain) {
     ? runCrossover()
     : args.includes("--threads-crossover")
     ? runThreadsCrossover()
+    : args.includes("--main-shapes")
+    ? runMatmulBench({ cases: MAIN_JOB_CASES, dtypes: ["float32"], kernels: ["wasm"], numpy: !args.includes("--no-numpy"), log: () => {} })
     : runMatmulBench({
         numpy: !args.includes("--no-numpy"),
         ...(args.includes("--quick") ? { samples: 3, minSampleMs: 10 } : {}),

@@ -69,7 +69,7 @@ function forEach(v: unknown, visit: (a: NDArray | ValueView) => void, depth = 0)
  * whose values must stay where the trace put them; `storageId` numbers a storage as the
  * recorder did. `shared` counts the values that got a storage an earlier value had freed.
  */
-export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArray[], storageId: (d: Storage) => number): { steps: Step[]; shared: number } {
+export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArray[], storageId: (d: Storage) => number, share = true): { steps: Step[]; shared: number } {
   const plans = new Map<ValueRecord, Plan>();
   steps.forEach((s, i) => {
     for (const t of s.targets) if (t !== null) plans.set(t.value, { record: t.value, def: i, last: i, pinned: false, storage: null, info: null });
@@ -141,7 +141,8 @@ export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArr
       if (t === null) continue;
       const p = plans.get(t.value)!;
       if (p.pinned) continue;
-      const reused = free.get(keyOf(p.record))?.pop();
+      // without sharing (a GPU lowering uploads some values before its dispatches run), every value its own
+      const reused = share ? free.get(keyOf(p.record))?.pop() : undefined;
       if (reused !== undefined) shared++;
       p.storage = reused ?? new p.record.ctor(p.record.length);
     }

@@ -13,7 +13,7 @@ import { NDArray } from "./ndarray.js";
 import { finishOut, prepareOut } from "./elementwise.js";
 import { kernel } from "./kernel.js";
 import { broadcastShapes, broadcastStrides } from "./shape.js";
-import { gemmKernel, wasmGemm } from "./wasm/gemm.js";
+import { gemmKernel, wasmGemm, type PackedB } from "./wasm/gemm.js";
 
 // Blocking: a KC x NC block of B and an MC x KC block of A are packed into panels that the
 // 4x4 micro-kernel streams through: A's panel (MC*KC doubles, 64 KiB) stays in L2, one
@@ -64,17 +64,20 @@ const WASM_MIN = 128;
  * C[M,N] = A[M,K] · B[K,N]. A and B are read at `a[ao + i*ars + k*acs]`, `b[bo + k*brs + j*bcs]`;
  * C is written at `c[co + i*crs + j*ccs]` (overwritten, not accumulated). Runs the WebAssembly
  * SIMD kernel (wasm/gemm.ts) for float C where it pays and is available, else `gemmTs`.
+ * `reuse` (a compiled plan's, program.ts): B's packing, shared with the replay's other products
+ * that read the same B unchanged; the wasm kernel packs B into it once per replay.
  */
 export function gemm(
   M: number, N: number, K: number,
   a: Storage, ao: number, ars: number, acs: number,
   b: Storage, bo: number, brs: number, bcs: number,
   c: Storage, co: number, crs: number, ccs: number,
+  reuse?: PackedB,
 ): void {
   if (M === 0 || N === 0) return;
   if (backend !== "ts" && K > 0 && (c instanceof Float64Array || c instanceof Float32Array) && (backend === "wasm" || wasmPays(M, N, K))) {
     const k = gemmKernel();
-    if (k !== null && wasmGemm(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs)) return;
+    if (k !== null && wasmGemm(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, reuse)) return;
   }
   gemmTs(M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
 }

@@ -17,6 +17,8 @@ import { rowStride } from "./iter.js";
 import { sizeOf } from "./shape.js";
 import { planBuffers, type ValueView } from "./buffers.js";
 import { unwrapped, type KernelInfo } from "./kernel.js";
+import { endPackings, type PackedB } from "./wasm/gemm.js";
+import { recordedWrites, sharePackings, type PlanItem } from "./pack-reuse.js";
 
 const { assign } = unwrapped(elementwise);
 
@@ -141,6 +143,7 @@ export class Program {
   private planned: Step[] | null = null;
   private shared = 0;
   private resolved = 0;
+  private packShared = 0;
   private readonly fusedGroups: { kernels: string[]; size: number; source: string }[] = [];
 
   /**
@@ -149,7 +152,7 @@ export class Program {
    */
   constructor(
     readonly steps: readonly RecordedStep[],
-    private readonly options: { fuse?: boolean; keep?: readonly NDArray[]; storageId: (d: Storage) => number; guards?: readonly Guard[] },
+    private readonly options: { fuse?: boolean; keep?: readonly NDArray[]; storageId: (d: Storage) => number; guards?: readonly Guard[]; share?: boolean },
   ) {}
 
   /** The first plain JS value the trace depended on (traceGuard) that reads otherwise now, described; null if all hold. */
@@ -163,12 +166,22 @@ export class Program {
 
   private plan(): Step[] {
     if (this.planned === null) {
-      const p = planBuffers(this.steps, this.options.keep ?? [], this.options.storageId);
+      const p = planBuffers(this.steps, this.options.keep ?? [], this.options.storageId, this.options.share ?? true);
       this.planned = p.steps;
       this.shared = p.shared;
       this.items = this.options.fuse ?? true ? this.fused(p.steps) : p.steps.map((s, i) => ({ step: s, steps: [i], writes: [] }));
     }
     return this.planned;
+  }
+
+  /** The steps with their planned arrays (what a lowering to another device reads). */
+  plannedSteps(): readonly Step[] {
+    return this.plan();
+  }
+
+  /** The arrays a caller reads after a run (trace's `keep`). */
+  get kept(): readonly NDArray[] {
+    return this.options.keep ?? [];
   }
 
   /** Values that got a storage an earlier value had freed (buffers.ts). */
@@ -203,11 +216,14 @@ export class Program {
       group = null;
       members = [];
     };
+    const products = new Map<Item, ResolvedProduct>();
     steps.forEach((s, index) => {
       const product = resolvedProduct(s);
       if (product !== null) {
         flush();
-        items.push({ run: product, steps: [index], writes: [] });
+        const item: Item = { run: product, steps: [index], writes: [] };
+        items.push(item);
+        products.set(item, product);
         this.resolved++;
         return;
       }
@@ -228,7 +244,20 @@ export class Program {
       }
     });
     flush();
+    // products that read one B unchanged pack it once per replay (pack-reuse.ts)
+    this.packShared = sharePackings(items.map((it): PlanItem => {
+      const p = products.get(it);
+      if (p !== undefined) return { ...(p.b !== undefined ? { product: { b: p.b, share: p.share } } : {}), writes: [steps[it.steps[0]!]!.targets[0]!] };
+      if (it.step === undefined) return { writes: it.writes.map((w) => w.out) };
+      return { writes: recordedWrites(it.step.targets, it.step.self, it.step.args) };
+    }));
     return items;
+  }
+
+  /** Products that share B's packing with others of the replay (pack-reuse.ts). */
+  get sharedPackings(): number {
+    this.plan();
+    return this.packShared;
   }
 
   /** Calls every kernel again, in order, writing into the traced results. */
@@ -239,10 +268,16 @@ export class Program {
     this.plan();
     // the hot path: steps and generated functions in one flat list (items carry bookkeeping for firstDifference)
     const exec = (this.exec ??= this.items!.map((it) => it.run ?? it.step!));
-    for (let i = 0; i < exec.length; i++) {
-      const s = exec[i]!;
-      if (typeof s === "function") s();
-      else runStep(s);
+    // a replay's packings of B (wasm/gemm.ts) are made in it and end with it
+    endPackings();
+    try {
+      for (let i = 0; i < exec.length; i++) {
+        const s = exec[i]!;
+        if (typeof s === "function") s();
+        else runStep(s);
+      }
+    } finally {
+      endPackings();
     }
   }
 
@@ -277,6 +312,15 @@ export class Program {
     trimSpares(0, 0);
     const planned = this.plan();
     const items = this.items!;
+    endPackings();
+    try {
+      return this.compareItems(items, planned, captured);
+    } finally {
+      endPackings();
+    }
+  }
+
+  private compareItems(items: readonly Item[], planned: readonly Step[], captured: readonly CapturedStep[]): KernelDifference | null {
     for (const item of items) {
       runItem(item);
       // what a fused loop wrote and a later op of the same loop overwrote is not there to compare
@@ -358,6 +402,9 @@ function foldRows(a: NDArray): [number, number] | null {
   return stride === stride ? [sizeOf(lead), stride] : null;
 }
 
+/** A resolved product's call; `b` and `share` where it is one gemm with B a 2-D operand, whose packing it may share (pack-reuse.ts). */
+type ResolvedProduct = (() => void) & { b?: NDArray; share: (h: PackedB) => void };
+
 /**
  * A traced matmul of (..., M, K) by a 2-D (K, N), or matmulTN, as direct calls of gemm with
  * the layouts read once: the replay skips the checks, the broadcasting and the allocation. The
@@ -365,7 +412,7 @@ function foldRows(a: NDArray): [number, number] | null {
  * by size, so another split could change the bits): one over all rows where matmul folds the
  * batch into rows (foldedRows), else one per batch. Null for any other step (it runs as recorded).
  */
-function resolvedProduct(s: Step): (() => void) | null {
+function resolvedProduct(s: Step): ResolvedProduct | null {
   if (s.targets.length !== 1 || (s.mode !== OUT && s.mode !== COPY)) return null;
   const t = s.targets[0]!;
   const [x, y] = s.args as [unknown, unknown];
@@ -381,7 +428,9 @@ function resolvedProduct(s: Step): (() => void) | null {
     const folded = x.ndim >= 3 ? foldedRows(x, t) : null;
     if (x.ndim === 2 || folded !== null) {
       const [rows, rs, crs] = folded === null ? [M, ars, N] : [folded.rows, folded.ars, folded.crs];
-      return () => gemm(rows, N, K, xd, xo, rs, acs, yd, yo, brs, bcs, td, to, crs, 1);
+      let reuse: PackedB | undefined;
+      const run = () => gemm(rows, N, K, xd, xo, rs, acs, yd, yo, brs, bcs, td, to, crs, 1, reuse);
+      return Object.assign(run, { b: y, share: (h: PackedB) => void (reuse = h) });
     }
     // each batch's offset in x, in C order of the batch dims (the result's batches are contiguous)
     const offsets: number[] = [];
@@ -392,9 +441,10 @@ function resolvedProduct(s: Step): (() => void) | null {
       else for (let i = 0; i < batch[d]!; i++) visit(d + 1, at + i * bs[d]!);
     };
     visit(0, xo);
-    return () => {
+    const batched = () => {
       for (let b = 0; b < offsets.length; b++) gemm(M, N, K, xd, offsets[b]!, ars, acs, yd, yo, brs, bcs, td, to + b * M * N, N, 1);
     };
+    return Object.assign(batched, { share: () => {} });
   }
   if (s.name === "matmulTN") {
     // A^T G over all rows: A (..., K), G (..., N) with leading dims that fold
@@ -410,7 +460,7 @@ function resolvedProduct(s: Step): (() => void) | null {
     const acs = x.strides[x.ndim - 1]!;
     const gcs = y.strides[y.ndim - 1]!;
     const [xd, xo, yd, yo, td, to] = [x.data, x.offset, y.data, y.offset, t.data, t.offset];
-    return () => gemm(K, N, rows, xd, xo, acs, ars, yd, yo, grs, gcs, td, to, N, 1);
+    return Object.assign(() => gemm(K, N, rows, xd, xo, acs, ars, yd, yo, grs, gcs, td, to, N, 1), { share: () => {} });
   }
   return null;
 }

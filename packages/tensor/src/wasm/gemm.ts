@@ -263,6 +263,59 @@ export function setThreadMin(n: number): number {
   return prev;
 }
 
+// B packed once per replay (issue 25). A compiled plan's products that read the same B (a
+// weight, through the same view) one after another, with nothing written to it in between,
+// share one handle: the first of them in a replay packs B into a region at the bottom of the
+// kernel's memory, below where every product stages and packs its operands, and the others
+// run their rows against that packing. A replay begins and ends with endPackings(), which
+// invalidates every handle and frees the region, so a packing never outlives its replay: a
+// write between replays (an optimizer's, the user's through .data) never meets a stale one.
+// Reused or not, each element of C is the same sequence of multiply-adds.
+
+/** A B operand's packing, shared by the products of a replay that read B unchanged. */
+export interface PackedB {
+  /** endPackings()'s count when B was packed (-1: never); another count means: pack again. */
+  epoch: number;
+  /** The kernel it was packed on, its build (f32), and where the packing lies (element offset). */
+  kernel: GemmKernel | null;
+  f32: boolean;
+  at: number;
+}
+
+/** A handle for program.ts: packed by the first product of each replay that uses it. */
+export function packedB(): PackedB {
+  return { epoch: -1, kernel: null, f32: false, at: 0 };
+}
+
+let packEpoch = 0;
+/** Bytes at the bottom of the kernel's memory held by this replay's packings (a multiple of 64). */
+let pinnedBytes = 0;
+const packCounts = { packed: 0, reused: 0 };
+
+let packReuse = true;
+/** @internal benchmarks: whether products share B's packing (default true); returns the previous setting. */
+export function setPackReuse(on: boolean): boolean {
+  const prev = packReuse;
+  packReuse = on;
+  return prev;
+}
+
+/** Ends every packing: the start and the end of a replay (program.ts). */
+export function endPackings(): void {
+  packEpoch++;
+  pinnedBytes = 0;
+}
+
+/** @internal tests and benchmarks: B operands packed into a replay's region, and products that reused one, since the last call (which resets them). */
+export function takePackCounts(): { packed: number; reused: number } {
+  const r = { ...packCounts };
+  packCounts.packed = packCounts.reused = 0;
+  return r;
+}
+
+/** Where a product's own room starts, in elements of E bytes: above the replay's packings. */
+const workBase = (E: number) => pinnedBytes / E;
+
 /**
  * C[M,N] = A[M,K] · B[K,N] on the wasm kernel, with gemm's argument convention (see matmul.ts).
  * float32 when A, B and C are all float32 (accumulated in float32), float64 otherwise; C must
@@ -276,6 +329,7 @@ export function wasmGemm(
   a: Storage, ao: number, ars: number, acs: number,
   b: Storage, bo: number, brs: number, bcs: number,
   c: Storage, co: number, crs: number, ccs: number,
+  reuse?: PackedB,
 ): boolean {
   const f32 = c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
   if (k.module !== undefined && M * N * K >= (f32 ? 2 : 1) * threadMin && Math.max(M, N) >= 2 * PART_MIN_ROWS) {
@@ -298,7 +352,7 @@ export function wasmGemm(
   if (ars === 1 && acs !== 1 && ((brs === 1 && bcs !== 1) || (M > N && N <= K))) {
     return oneThread(k, N, M, K, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs);
   }
-  return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
+  return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, reuse);
 }
 
 function oneThread(
@@ -307,30 +361,52 @@ function oneThread(
   a: Storage, ao: number, ars: number, acs: number,
   b: Storage, bo: number, brs: number, bcs: number,
   c: Storage, co: number, crs: number, ccs: number,
+  reuse?: PackedB,
 ): boolean {
   const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
   const { nch, kcMax } = pl;
+  // B packed once for the replay: only where it is one column chunk (as the plain path packs it)
+  const shared = reuse !== undefined && packReuse && N <= nch ? reuse : undefined;
+  const fresh = shared !== undefined && (shared.epoch !== packEpoch || shared.kernel !== k || shared.f32 !== pl.f32);
+  let pinned = 0;
+  if (fresh) {
+    // its region: the next rows of the replay's packings, which this product's room now starts above
+    pinned = pinnedBytes / pl.E;
+    const bytes = roundUp(K * roundUp(N, pl.NR) * pl.E, 64);
+    if (pinnedBytes + bytes > MAX_BYTES / 2) return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
+    pinnedBytes += bytes;
+  }
   const mcMax = Math.min(MC, M);
   // A is staged block by block (MC rows) when a block's span is dense, so the copy stays in
   // cache for the pack that follows; otherwise (a transposed view, whose block is spread over
   // the whole array) it is staged whole, once. B likewise (plan).
   const aBlocks = M > mcMax && dense(extent(0, ars, acs, mcMax, K).span, mcMax, K);
   const aSize = aBlocks ? extent(0, ars, acs, mcMax, K).span : stagedSize(ao, ars, acs, M, K);
-  // memory, in elements of the dtype: [packed A block | packed B chunk | C block | A | B],
-  // each start a multiple of 16 elements (64 bytes, a cache line)
-  const pA = 0;
-  const pB = pA + roundUp(roundUp(mcMax, MR) * kcMax, 16);
-  const pC = pB + roundUp(K * nch, 16);
+  // memory, in elements of the dtype: [this replay's packed Bs | packed A block | packed B
+  // chunk (none when B's packing is shared) | C block | A | B], each start a multiple of 16
+  // elements (64 bytes, a cache line)
+  const pA = workBase(pl.E);
+  const pB = shared !== undefined && !fresh ? shared.at : fresh ? pinned : pA + roundUp(roundUp(mcMax, MR) * kcMax, 16);
+  const pC = pA + roundUp(roundUp(mcMax, MR) * kcMax, 16) + (shared !== undefined ? 0 : roundUp(K * nch, 16));
   const rawA = pC + roundUp(roundUp(mcMax, MR) * nch, 16);
   const rawB = rawA + roundUp(aSize, 16);
-  const mem = room(k, pl, rawB + pl.bSize);
-  if (mem === null) return false;
+  const mem = room(k, pl, rawB + (shared !== undefined && !fresh ? 0 : pl.bSize));
+  if (mem === null) {
+    if (fresh) pinnedBytes -= roundUp(K * roundUp(N, pl.NR) * pl.E, 64);
+    return false;
+  }
   if (!aBlocks) [ao, ars, acs] = stage(mem, rawA, a, ao, ars, acs, M, K);
-  if (!pl.bBlocks) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
+  if (!pl.bBlocks && (shared === undefined || fresh)) [bo, brs, bcs] = stage(mem, rawB, b, bo, brs, bcs, K, N);
+  if (shared !== undefined) {
+    if (fresh) {
+      Object.assign(shared, { epoch: packEpoch, kernel: k, f32: pl.f32, at: pinned });
+      packCounts.packed++;
+    } else packCounts.reused++;
+  }
   for (let jc = 0; jc < N; jc += nch) {
     const nc = Math.min(nch, N - jc);
     const ncPad = roundUp(nc, pl.NR);
-    packB(k, pl, mem, pB, rawB, b, bo, brs, bcs, K, jc, nc);
+    if (shared === undefined || fresh) packB(k, pl, mem, pB, rawB, b, bo, brs, bcs, K, jc, nc);
     for (let ic = 0; ic < M; ic += MC) {
       const mc = Math.min(MC, M - ic);
       let [o, rs, cs] = [ao + ic * ars, ars, acs];
@@ -366,9 +442,9 @@ function threaded(
   const rowsOf = (t: number) => Math.min(per, M - t * per);
   const mcMax = Math.min(MC, per);
   const aBlocks = dense(extent(0, ars, acs, mcMax, K).span, mcMax, K);
-  // memory, in elements: [packed B chunk | A whole, if not aBlocks | per part: packed A block, C rows, staged A rows]
-  const pB = 0;
-  let at = roundUp(K * nch, 16);
+  // memory, in elements: [this replay's packed Bs | packed B chunk | A whole, if not aBlocks | per part: packed A block, C rows, staged A rows]
+  const pB = workBase(pl.E);
+  let at = pB + roundUp(K * nch, 16);
   const rawAll = at;
   if (!aBlocks) at += roundUp(stagedSize(ao, ars, acs, M, K), 16);
   const pA: number[] = [], pC: number[] = [], rawA: number[] = [];
@@ -435,9 +511,9 @@ function threadedColumns(
   const { nch, kcMax, NR } = pl;
   const most = Math.min(T, Math.floor(N / PART_MIN_ROWS));
   const widest = roundUp(Math.ceil(Math.min(nch, roundUp(N, NR)) / most), NR);
-  // memory, in elements: [packed B chunk | A whole | per part: packed A block, its C (M x widest)]
-  const pB = 0;
-  let at = roundUp(K * nch, 16);
+  // memory, in elements: [this replay's packed Bs | packed B chunk | A whole | per part: packed A block, its C (M x widest)]
+  const pB = workBase(pl.E);
+  let at = pB + roundUp(K * nch, 16);
   const rawA = at;
   at += roundUp(stagedSize(ao, ars, acs, M, K), 16);
   const pA: number[] = [], pC: number[] = [];
