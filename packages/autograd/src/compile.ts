@@ -15,7 +15,7 @@
 
 import { NDArray, TapegradError, fmtShape, isTracing } from "@tapegrad/tensor";
 import {
-  Identities, trace, traceDifference, restoreState, sameSnapshot, saveState,
+  GpuProgram, Identities, Lowering, LoweringError, trace, traceDifference, restoreState, sameSnapshot, saveState,
   type CapturedStep, type ItemRead, type KernelDifference, type Program, type ReplayState,
 } from "@tapegrad/tensor/internal";
 import { Tensor } from "./tensor.js";
@@ -41,6 +41,12 @@ export interface CompileOptions {
   maxTraces?: number;
   /** Fuse chains of elementwise kernels into generated loops (default true; false to measure without). */
   fuse?: boolean;
+  /**
+   * A `GPUDevice` (from `navigator.gpu` in a browser, or the npm package `webgpu` in Node):
+   * replays run on WebGPU, the compiled function is async, state stays on the GPU until
+   * `await step.sync()`, and the check compares within float32 tolerance. See docs/compile.md.
+   */
+  device?: object;
 }
 
 /** One placeholder: the array a replay copies argument `arg`'s values into. */
@@ -53,6 +59,9 @@ interface Slot {
 
 interface Plan {
   program: Program;
+  /** With a device: what runs where (made when traced), and the program on the device (made at the first replay). */
+  lowering?: Lowering;
+  gpu?: GpuProgram;
   slots: Slot[];
   /** The gradient a call leaves in each slot's Tensor (the trace's buffer), or null. */
   grads: (NDArray | null)[];
@@ -92,6 +101,19 @@ export interface CompiledFunction<F extends (...args: never[]) => unknown> {
   readonly stats: { traces: number; replays: number; plans: number };
 }
 
+/** A step compiled for a GPUDevice: async, with its state on the GPU until sync(). */
+export interface GpuCompiledFunction<F extends (...args: never[]) => unknown> {
+  (...args: Parameters<F>): Promise<ReturnType<F>>;
+  /** Brings the parameters, gradients and optimizer state the GPU changed back into the CPU arrays. */
+  sync(): Promise<void>;
+  /** What compile made of the function: per signature its kernels, and its dispatches, pipelines and GPU bytes. */
+  plan(): string;
+  /** Drops every plan (after syncing their state at the next call): the next call traces again. */
+  reset(): void;
+  /** Calls traced and replayed so far, over all signatures. */
+  readonly stats: { traces: number; replays: number; plans: number };
+}
+
 /**
  * Compiles a step: the first calls with a given signature of arguments run eagerly and are
  * traced; once two traces agree, later calls replay the traced kernels. Returned tensors are
@@ -114,7 +136,13 @@ export interface CompiledFunction<F extends (...args: never[]) => unknown> {
  * step.stats; // { traces: 2, replays: 2, plans: 1 }
  * ```
  */
-export function compile<F extends (...args: never[]) => unknown>(fn: F, options: CompileOptions = {}): CompiledFunction<F> {
+export function compile<F extends (...args: never[]) => unknown>(fn: F, options: CompileOptions & { device: object }): GpuCompiledFunction<F>;
+export function compile<F extends (...args: never[]) => unknown>(fn: F, options?: CompileOptions): CompiledFunction<F>;
+export function compile<F extends (...args: never[]) => unknown>(fn: F, options: CompileOptions = {}): CompiledFunction<F> | GpuCompiledFunction<F> {
+  const device = options.device;
+  if (device !== undefined && (device === null || typeof (device as { createBuffer?: unknown }).createBuffer !== "function")) {
+    throw new CompileError(`compile: device must be a GPUDevice (from adapter.requestDevice()), got ${device === null ? "null" : typeof device}`);
+  }
   const checkCalls = options.check === true ? 3 : options.check === false ? 0 : options.check === undefined ? 1 : options.check;
   const maxPlans = options.maxPlans ?? 8;
   const maxTraces = options.maxTraces ?? 3;
@@ -127,8 +155,8 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
   const stats = { traces: 0, replays: 0, plans: 0 };
   const f = fn as unknown as (...args: unknown[]) => unknown;
 
-  const call = (...args: unknown[]): unknown => {
-    if (isTracing()) return f(...args); // inside another compiled step's trace: part of it
+  /** The entry of the arguments' signature (made if new), or a CompileError for one too many. */
+  const entryOf = (args: unknown[]): Entry => {
     const parts = args.map((a) => signatureOf(a, ids));
     const key = `${args.length}|${parts.join("|")}`;
     let e = entries.get(key);
@@ -138,6 +166,12 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
       entries.set(key, e);
       stats.plans = entries.size;
     }
+    return e;
+  };
+
+  const call = (...args: unknown[]): unknown => {
+    if (isTracing()) return f(...args); // inside another compiled step's trace: part of it
+    const e = entryOf(args);
     if (e.refused !== null) throw e.refused;
     if (e.plan !== null && e.plan.program.brokenGuard() !== null) {
       // the traced code took a path chosen by a JS value that has changed since (model.eval()
@@ -194,7 +228,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
         for (const s of slots) if (s.tensor?._grad) out.push(s.tensor._grad.data);
         return out;
       };
-      run = trace(() => f(...given), slots.map((s) => s.array), ids, { fuse: options.fuse ?? true, keep, capture });
+      run = trace(() => f(...given), slots.map((s) => s.array), ids, { fuse: options.fuse ?? true, keep, capture, share: options.device === undefined });
     } finally {
       setGradSink(null);
     }
@@ -268,6 +302,134 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     throw e.refused;
   };
 
+  if (device !== undefined) {
+    // ---------------------------------------------------------------- on a GPUDevice
+    const advice = "await step.sync() (the compiled step's state is on the GPU)";
+    /** Programs whose state may be newer on the GPU: the live plans', and those of plans dropped since. */
+    const programs = new Set<GpuProgram>();
+    const syncAll = async (except: GpuProgram | null = null) => {
+      for (const g of programs) if (g !== except) await g.sync();
+    };
+    const lower = (e: Entry): void => {
+      try {
+        if (e.plan !== null) e.plan.lowering = new Lowering(e.plan.program);
+      } catch (err) {
+        if (!(err instanceof LoweringError)) throw err;
+        e.plan = null;
+        e.refused = new CompileError(err.message);
+        throw e.refused;
+      }
+    };
+    const gpuOf = (plan: Plan): GpuProgram => {
+      if (plan.gpu === undefined) {
+        const outside = plan.program.outside().arrays;
+        try {
+          plan.gpu = new GpuProgram(plan.lowering!, device, { outside, kept: plan.program.kept, advice });
+        } catch (err) {
+          throw err instanceof LoweringError ? new CompileError(err.message) : err;
+        }
+        programs.add(plan.gpu);
+      }
+      return plan.gpu;
+    };
+    const gpuReplay = async (plan: Plan, args: unknown[], deliver = true): Promise<unknown> => {
+      const gpu = gpuOf(plan);
+      await syncAll(gpu); // another plan's state is the CPU's again before this one reads it
+      loadArguments(plan, args);
+      const read = resultArrays(plan.output);
+      for (const g of plan.grads) if (g !== null) read.push(g);
+      try {
+        await gpu.run(read);
+      } catch (err) {
+        throw err instanceof LoweringError ? new CompileError(err.message) : err;
+      }
+      for (const [t, g] of plan.bindings) t._grad = g;
+      if (deliver) deliverGrads(args, plan.slots, plan.grads);
+      return copyOut(plan.output);
+    };
+    const gpuChecked = async (e: Entry, plan: Plan, args: unknown[]): Promise<unknown> => {
+      const call = e.traces + e.replays;
+      await syncAll();
+      const world = openWorld(plan);
+      const before = world.save();
+      const eager = traced(args);
+      const after = world.save();
+      const eagerArgGrads = eager.plan.grads.map((g) => (g === null ? null : g.copy()));
+      const eagerResult = copyOut(eager.plan.output);
+      const diff = traceDifference(plan.program, eager.plan.program) ?? outputDifference(plan, eager.plan);
+      if (diff !== null) {
+        deliverGrads(args, eager.plan.slots, eager.plan.grads);
+        e.plan = null;
+        e.agreed = 0;
+        throw new CompileError(`compile (check): call ${call} of the step is not the program its plan would replay: ${diff}. ${BAKED}`);
+      }
+      world.restore(before);
+      const result = await gpuReplay(plan, args, false);
+      await plan.gpu!.sync();
+      const mismatch = world.difference(after, F32_TOLERANCE) ?? gradsDifference(plan.grads, eagerArgGrads, plan.slots, F32_TOLERANCE) ?? valueDifference(eagerResult, result, "the returned value", F32_TOLERANCE);
+      if (mismatch === null) {
+        deliverGrads(args, plan.slots, plan.grads);
+        return result;
+      }
+      world.restore(after);
+      plan.gpu!.forget();
+      deliverGrads(args, plan.slots, eagerArgGrads);
+      e.plan = null;
+      e.refused = new CompileError(
+        `compile (check, webgpu): call ${call} of the step, replayed on the GPU, differs from the eager call beyond float32 tolerance: ${mismatch}. ` +
+          "The state is as the eager call left it. This is a bug in tapegrad's WebGPU lowering; please report it with this message.",
+      );
+      throw e.refused;
+    };
+    const gpuCall = async (args: unknown[]): Promise<unknown> => {
+      if (isTracing()) throw new CompileError("compile (webgpu): a GPU-compiled step cannot run inside another compiled step's trace");
+      args.forEach((a, i) => {
+        if ((a instanceof Tensor || a instanceof NDArray) && a.dtype === "float64") {
+          throw new CompileError(`compile (webgpu): argument ${i + 1} is float64; WebGPU has no float64 (WGSL has no f64): pass float32 arrays, and give modules dtype: "float32"`);
+        }
+      });
+      const e = entryOf(args);
+      if (e.refused !== null) throw e.refused;
+      if (e.plan !== null && e.plan.program.brokenGuard() !== null) {
+        e.plan = null;
+        e.agreed = 0;
+        e.traces = 0;
+        e.checked = 0;
+      }
+      if (e.plan !== null && e.agreed >= 1) {
+        stats.replays++;
+        e.replays++;
+        if (e.checked < checkCalls) {
+          e.checked++;
+          return gpuChecked(e, e.plan, args);
+        }
+        return gpuReplay(e.plan, args);
+      }
+      await syncAll(); // a trace runs eagerly, on the state as the GPU left it
+      stats.traces++;
+      const result = traceCall(e, args);
+      lower(e);
+      return result;
+    };
+    let queue: Promise<unknown> = Promise.resolve();
+    const gpuCompiled = ((...args: unknown[]) => {
+      const run = queue.then(() => gpuCall(args));
+      queue = run.catch(() => undefined);
+      return run;
+    }) as unknown as GpuCompiledFunction<F>;
+    Object.defineProperty(gpuCompiled, "stats", { get: () => ({ ...stats }) });
+    gpuCompiled.sync = async () => {
+      await queue;
+      await syncAll();
+    };
+    gpuCompiled.reset = () => {
+      entries.clear();
+      stats.plans = 0;
+    };
+    gpuCompiled.plan = () => describePlans(entries);
+    return gpuCompiled;
+  }
+
   const compiled = call as unknown as CompiledFunction<F>;
   Object.defineProperty(compiled, "stats", { get: () => ({ ...stats }) });
   compiled.reset = () => {
@@ -307,7 +469,7 @@ function loadArguments(plan: Plan, args: readonly unknown[]): void {
 interface World {
   save(): Saved;
   restore(s: Saved): void;
-  difference(s: Saved): string | null;
+  difference(s: Saved, tol?: number): string | null;
 }
 
 interface Saved {
@@ -340,10 +502,10 @@ function openWorld(plan: Plan): World {
         t._grad = g === null ? null : new Tensor(g.copy());
       });
     },
-    difference: (s) => {
+    difference: (s, tol = 0) => {
       for (let i = 0; i < arrays.length; i++) {
         const a = arrays[i]!;
-        const d = valueDifference(s.arrays[i]!, new NDArray(a.data, [a.data.length]), `a state array of ${a.data.length} elements (seen as ${a.dtype}${fmtShape(a.shape)})`);
+        const d = valueDifference(s.arrays[i]!, new NDArray(a.data, [a.data.length]), `a state array of ${a.data.length} elements (seen as ${a.dtype}${fmtShape(a.shape)})`, tol);
         if (d !== null) return d;
       }
       for (let i = 0; i < objects.length; i++) {
@@ -351,7 +513,7 @@ function openWorld(plan: Plan): World {
       }
       for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i]!;
-        const d = valueDifference(s.grads[i] ?? null, t._grad === null ? null : t._grad.data, `the gradient of ${t.name ? `tensor "${t.name}"` : `a ${t.dtype}${fmtShape(t.shape)} tensor`}`);
+        const d = valueDifference(s.grads[i] ?? null, t._grad === null ? null : t._grad.data, `the gradient of ${t.name ? `tensor "${t.name}"` : `a ${t.dtype}${fmtShape(t.shape)} tensor`}`, tol);
         if (d !== null) return d;
       }
       return null;
@@ -363,35 +525,54 @@ function describeObject(o: ReplayState): string {
   return `a ${(o as object).constructor?.name ?? "object"}`;
 }
 
-function gradsDifference(got: readonly (NDArray | null)[], want: readonly (NDArray | null)[], slots: readonly Slot[]): string | null {
+function gradsDifference(got: readonly (NDArray | null)[], want: readonly (NDArray | null)[], slots: readonly Slot[], tol = 0): string | null {
   for (let i = 0; i < slots.length; i++) {
-    const d = valueDifference(want[i] ?? null, got[i] ?? null, `the gradient of argument ${slots[i]!.arg + 1}`);
+    const d = valueDifference(want[i] ?? null, got[i] ?? null, `the gradient of argument ${slots[i]!.arg + 1}`, tol);
     if (d !== null) return d;
   }
   return null;
 }
 
-/** Where two values (arrays, tensors, lists, objects, plain values) first differ bitwise, or null. */
-function valueDifference(want: unknown, got: unknown, what: string): string | null {
+/**
+ * The relative tolerance of a GPU replay's check: float32 arithmetic in another order (and
+ * float64 scalars computed in float32) against the CPU's; each element may differ by this times
+ * its own magnitude plus a tenth of this times the array's largest.
+ */
+const F32_TOLERANCE = 2e-3;
+
+/** Whether two floats agree within `tol` (see F32_TOLERANCE), `scale` the magnitude of their array. */
+function close(a: number, b: number, tol: number, scale: number): boolean {
+  if (Object.is(a, b) || (a !== a && b !== b)) return true;
+  return Math.abs(a - b) <= tol * Math.abs(a) + 0.1 * tol * scale + 1e-30;
+}
+
+/** Where two values (arrays, tensors, lists, objects, plain values) first differ (bitwise, or beyond `tol` for floats), or null. */
+function valueDifference(want: unknown, got: unknown, what: string, tol = 0): string | null {
   if (want instanceof Tensor) want = want.data;
   if (got instanceof Tensor) got = got.data;
   if (want instanceof NDArray && got instanceof NDArray) {
     if (want.dtype !== got.dtype || want.size !== got.size) return `${what}: ${want.dtype}${fmtShape(want.shape)} eagerly, ${got.dtype}${fmtShape(got.shape)} replayed`;
     const a = want.copy().data;
     const b = got.copy().data;
-    for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return `${what}: element ${k} is ${b[k]} replayed, ${a[k]} eagerly`;
+    const float = want.dtype === "float32" || want.dtype === "float64";
+    let scale = 0;
+    if (tol > 0 && float) for (let k = 0; k < a.length; k++) if (Number.isFinite(a[k]!)) scale = Math.max(scale, Math.abs(a[k]!));
+    for (let k = 0; k < a.length; k++) {
+      if (tol > 0 && float ? !close(a[k]!, b[k]!, tol, scale) : !Object.is(a[k], b[k])) return `${what}: element ${k} is ${b[k]} replayed, ${a[k]} eagerly`;
+    }
     return null;
   }
+  if (tol > 0 && typeof want === "number" && typeof got === "number") return close(want, got, tol, Math.abs(want)) ? null : `${what}: ${got} replayed, ${want} eagerly`;
   if (Array.isArray(want) && Array.isArray(got)) {
     for (let k = 0; k < Math.max(want.length, got.length); k++) {
-      const d = valueDifference(want[k], got[k], `${what}[${k}]`);
+      const d = valueDifference(want[k], got[k], `${what}[${k}]`, tol);
       if (d !== null) return d;
     }
     return null;
   }
   if (want !== null && got !== null && typeof want === "object" && typeof got === "object") {
     for (const k of new Set([...Object.keys(want), ...Object.keys(got)])) {
-      const d = valueDifference((want as Record<string, unknown>)[k], (got as Record<string, unknown>)[k], `${what}.${k}`);
+      const d = valueDifference((want as Record<string, unknown>)[k], (got as Record<string, unknown>)[k], `${what}.${k}`, tol);
       if (d !== null) return d;
     }
     return null;
@@ -489,6 +670,16 @@ function outputTemplate(v: unknown, prev: Plan, plan: Plan): unknown {
   return walk(v);
 }
 
+/** The arrays a caller reads out of a plan's result (tensors', arrays', and those numbers are read again from). */
+function resultArrays(v: unknown, out: NDArray[] = []): NDArray[] {
+  if (v instanceof NumberRead) out.push(v.array);
+  else if (v instanceof Tensor) out.push(v.data);
+  else if (v instanceof NDArray) out.push(v);
+  else if (Array.isArray(v)) for (const x of v) resultArrays(x, out);
+  else if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) resultArrays(x, out);
+  return out;
+}
+
 /** The function's result with every array copied: the caller's to keep. */
 function copyOut(v: unknown): unknown {
   if (v instanceof NumberRead) return v.array.item();
@@ -572,6 +763,11 @@ function describePlans(entries: ReadonlyMap<string, Entry>): string {
     const b = p.buffers();
     const fusedKernels = p.groups.reduce((n, g) => n + g.kernels.length, 0);
     out.push(`  ${p.steps.length} kernel calls; ${b.count} buffers, ${formatBytes(b.bytes)} (${p.sharedBuffers} results in a buffer freed by an earlier one); ${p.groups.length} fused loops replacing ${fusedKernels} of the calls; ${p.resolvedProducts} products with layouts resolved`);
+    if (e.plan.lowering !== undefined) {
+      const r = e.plan.lowering.report();
+      const frontier = [...new Set(r.frontier)].map((k) => `${k} x${r.frontier.filter((x) => x === k).length}`);
+      out.push(`  webgpu: ${r.dispatches} dispatches per call, in one command buffer; ${r.pipelines} pipelines; ${formatBytes(r.bytes)} in GPU buffers; on the CPU at the frontier: ${frontier.length ? frontier.join(", ") : "nothing"}`);
+    }
     out.push("  kernel                 calls  replay");
     for (const k of p.kernels()) out.push(`  ${k.name.padEnd(22)} ${String(k.calls).padStart(5)}  ${k.replay}`);
     if (p.groups.length > 0) {

@@ -5,6 +5,7 @@
 // imports nothing of either, so an eager kernel pays for the hook and nothing more.
 
 import type { NDArray } from "./ndarray.js";
+import { anyStale, checkArgumentsFresh } from "./stale.js";
 
 /**
  * How a kernel's element is computed, for a code generator that fuses elementwise kernels
@@ -80,6 +81,8 @@ export function recording<T>(r: Recorder, fn: () => T): T {
 export function kernel<F extends (...args: never[]) => unknown>(name: string, fn: F, info: KernelInfo = {}): F {
   const f = fn as unknown as (...args: unknown[]) => unknown;
   const wrapped = function (this: unknown): unknown {
+    // eslint-disable-next-line prefer-rest-params
+    if (anyStale()) checkArgumentsFresh(name, this, arguments);
     const r = active;
     // eslint-disable-next-line prefer-rest-params
     if (r === null) return f.apply(this, arguments as unknown as unknown[]);

@@ -8,6 +8,7 @@ import { castScalar, dtypeOfStorage, type DType, type Storage } from "./dtype.js
 import { IndexError, ReadOnlyError, ValueError, fmtShape } from "./errors.js";
 import { contiguousStrides, sizeOf, type Shape } from "./shape.js";
 import { formatArray } from "./format.js";
+import { checkFresh } from "./stale.js";
 
 /** Shared by every view of one storage. */
 export interface StorageInfo {
@@ -161,6 +162,7 @@ export class NDArray {
    * Throws IndexError for the wrong number of indices or one out of bounds.
    */
   get(...index: number[]): number {
+    checkFresh(this.data, "get");
     return this.data[this.flatIndex("get", index)]!;
   }
 
@@ -175,6 +177,7 @@ export class NDArray {
   /** The value of a one-element array. */
   item(): number {
     if (this.size !== 1) throw new ValueError(`item: only one-element arrays convert to a number, got shape ${fmtShape(this.shape)}`);
+    checkFresh(this.data, "item");
     let p = this.offset;
     return this.data[p]!;
   }
@@ -193,6 +196,7 @@ export class NDArray {
 
   /** Nested JS arrays (a number for a 0-d array). */
   toArray(): unknown {
+    checkFresh(this.data, "toArray");
     const rec = (dim: number, p: number): unknown => {
       if (dim === this.ndim) return this.dtype === "bool" ? this.data[p] !== 0 : this.data[p]!;
       const out = new Array(this.shape[dim]!);

@@ -347,7 +347,7 @@ function sameSample(values: Float64Array, d: Storage): boolean {
  */
 export function trace<T>(
   fn: () => T, placeholders: readonly NDArray[], ids: Identities,
-  options: { fuse?: boolean; keep?: (result: T, reads: readonly ItemRead[]) => readonly NDArray[]; capture?: boolean } = {},
+  options: { fuse?: boolean; keep?: (result: T, reads: readonly ItemRead[]) => readonly NDArray[]; capture?: boolean; share?: boolean } = {},
 ): { result: T; program: Program; captured: CapturedStep[] | null; reads: readonly ItemRead[] } {
   if (isTracing()) throw new TraceError("trace: a trace is already recording");
   const ph = new Map<StorageInfo, number>();
@@ -365,7 +365,7 @@ export function trace<T>(
   const keep = options.keep?.(result, rec.reads) ?? arraysIn(result);
   rec.checkAll(keep);
   trimSpares(0, 0); // see Program.run
-  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d), guards: rec.guards }), captured: rec.captured, reads: rec.reads };
+  return { result, program: new Program(rec.steps, { fuse: options.fuse, keep, storageId: (d) => rec.storageId(d), guards: rec.guards, share: options.share }), captured: rec.captured, reads: rec.reads };
 }
 
 /** The arrays in a value: itself, or in lists and plain objects (the default of what a trace keeps). */
