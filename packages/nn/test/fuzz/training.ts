@@ -13,7 +13,9 @@ import * as nn from "@tapegrad/nn";
 import { Divergence, differential, type Outcome, type Subject } from "../../../autograd/test/compile-harness.js";
 
 export type DType = "float64" | "float32";
-type Act = "relu" | "tanh" | "sigmoid" | "gelu" | "gelu-tanh" | "silu" | "identity" | "softmax" | "logsoftmax";
+type Act = "relu" | "tanh" | "sigmoid" | "gelu" | "gelu-tanh" | "silu" | "identity" | "softmax" | "logsoftmax"
+  // issue 26's activations
+  | "leaky" | "elu" | "celu" | "selu" | "relu6" | "hardtanh" | "hardswish" | "hardsigmoid" | "softplus" | "softsign" | "mish" | "logsigmoid" | "softmin";
 type MaskKind = "none" | "bool" | "float";
 
 /** The body of a model: what turns the step's input into features (B, F) or (B, T, F). */
@@ -102,7 +104,10 @@ export interface TrainingCase {
 const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
 const int = (min: number, max: number) => fc.integer({ min, max });
 const maskKind = pick<MaskKind>("none", "none", "bool", "float");
-const act = pick<Act>("relu", "tanh", "sigmoid", "gelu", "gelu-tanh", "silu", "identity", "softmax", "logsoftmax");
+const act = pick<Act>(
+  "relu", "tanh", "sigmoid", "gelu", "gelu-tanh", "silu", "identity", "softmax", "logsoftmax",
+  "leaky", "elu", "celu", "selu", "relu6", "hardtanh", "hardswish", "hardsigmoid", "softplus", "softsign", "mish", "logsigmoid", "softmin",
+);
 const dropP = pick(0, 0, 0.25, 0.5);
 // "thread" is truncated BPTT as compile supports it: the last call's state, detached, returned and
 // passed back in as an argument. "carry" keeps it in a closure instead, which compile refuses (a
@@ -688,6 +693,19 @@ function activation(a: Act, x: string, axis: number): string | null {
     case "softmax": return `ag.softmax(${x}, ${axis})`;
     case "logsoftmax": return `ag.logSoftmax(${x}, ${axis})`;
     case "identity": return null;
+    case "leaky": return `nn.leakyRelu(${x}, 0.2)`;
+    case "elu": return `nn.elu(${x})`;
+    case "celu": return `nn.celu(${x}, 1.5)`;
+    case "selu": return `nn.selu(${x})`;
+    case "relu6": return `nn.relu6(${x})`;
+    case "hardtanh": return `nn.hardtanh(${x}, -0.5, 0.5)`;
+    case "hardswish": return `nn.hardswish(${x})`;
+    case "hardsigmoid": return `nn.hardsigmoid(${x})`;
+    case "softplus": return `nn.softplus(${x}, 2, 1)`;
+    case "softsign": return `nn.softsign(${x})`;
+    case "mish": return `nn.mish(${x})`;
+    case "logsigmoid": return `nn.logSigmoid(${x})`;
+    case "softmin": return `nn.softmin(${x}, ${axis})`;
   }
 }
 
@@ -702,6 +720,19 @@ function activationModule(a: Act): string | null {
     case "softmax": return "new nn.Softmax(-1)";
     case "logsoftmax": return "new nn.LogSoftmax(-1)";
     case "identity": return "new nn.Identity()";
+    case "leaky": return "new nn.LeakyReLU(0.2)";
+    case "elu": return "new nn.ELU()";
+    case "celu": return "new nn.CELU(1.5)";
+    case "selu": return "new nn.SELU()";
+    case "relu6": return "new nn.ReLU6()";
+    case "hardtanh": return "new nn.Hardtanh(-0.5, 0.5)";
+    case "hardswish": return "new nn.Hardswish()";
+    case "hardsigmoid": return "new nn.Hardsigmoid()";
+    case "softplus": return "new nn.Softplus(2, 1)";
+    case "softsign": return "new nn.Softsign()";
+    case "mish": return "new nn.Mish()";
+    case "logsigmoid": return "new nn.LogSigmoid()";
+    case "softmin": return "new nn.Softmin(-1)";
   }
 }
 
