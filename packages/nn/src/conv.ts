@@ -2,8 +2,7 @@
 // state-dict keys, built as im2col: zero padding (or cropping, for negative padding), the windows
 // of every spatial axis as strided views (unfold), one copy into rows of patches, then a matmul
 // with the flattened kernel, per group. A transposed convolution is the adjoint of a convolution:
-// the input spread out with stride - 1 zeros between its elements, then a stride-1 convolution
-// with the kernel flipped and its in/out axes swapped.
+// a matmul, then each kernel tap's contributions spread out by the stride and summed in place.
 
 import * as nd from "@tapegrad/tensor";
 import { ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
@@ -337,9 +336,10 @@ abstract class ConvTransposeNd extends Module {
 }
 
 /**
- * The transposed convolution of x ((N, C, ...L) or unbatched) with weight (C, O / groups, ...k):
- * x spread out by the stride, padded by dilation (k - 1) - padding (+ outputPadding after), then
- * a stride-1 convolution with the kernel flipped and, per group, its in/out axes swapped.
+ * The transposed convolution of x ((N, C, ...L) or unbatched) with weight (C, O / groups, ...k),
+ * the adjoint of the convolution with the same options: one matmul for every input position's
+ * contribution to each kernel tap, then per tap those contributions spread out by the stride and
+ * added at the tap's offset (col2im); the padding trims the result, the output padding extends it.
  */
 export function transposedConvolve(
   kind: string, x: TensorLike, weight: Tensor, bias: Tensor | null, stride: readonly number[], padding: readonly number[],
@@ -360,17 +360,40 @@ export function transposedConvolve(
   if (out.some((d) => d <= 0)) {
     throw new ShapeError(`${kind}: the output would be ${out.join("x")} (input ${fmtShape(given.shape)}, kernel ${kernel.join("x")}, stride ${stride.join("x")}, padding ${padding.join("x")})`);
   }
-  const widths = kernel.map((k, i) => {
-    const w = dilation[i]! * (k - 1) - padding[i]!;
-    return [w, w + outputPadding[i]!] as [number, number];
-  });
-  // the weight as a convolution's: per group (in / g, out / g, ...k) -> (out / g, in / g, ...k), the taps reversed
+  // Each input position adds w[c, o, tap] x[c, pos] at output position pos * stride + tap *
+  // dilation (before padding trims the output): one matmul gives every (output channel, tap)
+  // contribution of every input position, then each tap's contributions, spread out by the
+  // stride, are added at their offset. No multiplication by inserted zeros.
+  const N = t.shape[0]!;
+  const sp = t.shape.slice(2);
+  const taps = kernel.reduce((a, b) => a * b, 1);
   const cg = inChannels / groups;
-  const swap = [1, 0, ...Array.from({ length: n }, (_, i) => 2 + i)];
-  const parts = Array.from({ length: groups }, (_, g) => ag.permute(groups === 1 ? weight : ag.slice(weight, [[g * cg, (g + 1) * cg]]), swap));
-  const w = ag.slice(groups === 1 ? parts[0]! : ag.concat(parts, 0), [null, null, ...Array.from({ length: n }, () => [null, null, -1] as const)]);
-  const ones = Array.from({ length: n }, () => 1);
-  const y = convolve(kind, spreadOut(t, stride), given.shape, w, bias, widths, ones, dilation, groups);
+  const og = weight.shape[1]!;
+  const spatialAxes = Array.from({ length: n }, (_, i) => 2 + i);
+  const xc = ag.reshape(ag.permute(t, [1, 0, ...spatialAxes]), [inChannels, -1]);
+  const parts = Array.from({ length: groups }, (_, g) => {
+    const wg = groups === 1 ? weight : ag.slice(weight, [[g * cg, (g + 1) * cg]]);
+    const xg = groups === 1 ? xc : ag.slice(xc, [[g * cg, (g + 1) * cg]]);
+    return ag.matmul(ag.transpose(ag.reshape(wg, [cg, og * taps])), xg);
+  });
+  // (O * taps, N * L) -> (O, ...k, N, ...L)
+  const contrib = ag.reshape(groups === 1 ? parts[0]! : ag.concat(parts, 0), [og * groups, ...kernel, N, ...sp]);
+  const full = sp.map((d, i) => (d - 1) * stride[i]! + dilation[i]! * (kernel[i]! - 1) + 1);
+  let acc: Tensor | null = null;
+  for (let q = 0; q < taps; q++) {
+    // the tap's multi-index, last dim fastest
+    const tap: number[] = [];
+    for (let i = n - 1, r = q; i >= 0; i--) {
+      tap[i] = r % kernel[i]!;
+      r = Math.floor(r / kernel[i]!);
+    }
+    const piece = spreadOut(ag.slice(contrib, [null, ...tap]), stride); // (O, N, ...spread)
+    const placed = ag.pad(piece, tap.map((k, i) => [k * dilation[i]!, full[i]! - piece.shape[2 + i]! - k * dilation[i]!] as [number, number]));
+    acc = acc === null ? placed : ag.add(acc, placed);
+  }
+  // (O, N, ...full) -> (N, O, ...full), trimmed by the padding and extended by the output padding
+  let y = padOrCrop(ag.permute(acc!, [1, 0, ...spatialAxes]), padding.map((p, i) => [-p, outputPadding[i]! - p] as [number, number]));
+  if (bias) y = ag.add(y, ag.reshape(bias, [og * groups, ...Array.from({ length: n }, () => 1)]));
   return unbatched ? ag.squeeze(y, 0) : y;
 }
 
