@@ -125,6 +125,7 @@ for ctor, args, opts, shape in [
     ("nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)", [3, 2, 3], {"stride": 2, "padding": 1, "outputPadding": 1}, (2, 3, 4, 3)),
     ("nn.ConvTranspose2d(4, 4, (2, 3), stride=(1, 2), padding=(0, 2), dilation=(2, 1), groups=4)", [4, 4, [2, 3]], {"stride": [1, 2], "padding": [0, 2], "dilation": [2, 1], "groups": 4}, (1, 4, 3, 5)),
     ("nn.ConvTranspose2d(2, 3, 3, stride=3, output_padding=2)", [2, 3, 3], {"stride": 3, "outputPadding": 2}, (2, 3, 3)),
+    ("nn.ConvTranspose2d(2, 4, (3, 2), stride=1, padding=(2, 0), dilation=2, output_padding=1, groups=2)", [2, 4, [3, 2]], {"stride": 1, "padding": [2, 0], "dilation": 2, "outputPadding": 1, "groups": 2}, (1, 2, 4, 3)),
     ("nn.Conv3d(2, 3, 2)", [2, 3, 2], {}, (2, 2, 3, 4, 3)),
     ("nn.Conv3d(2, 4, (2, 3, 1), stride=(1, 2, 1), padding=(1, 0, 1), dilation=(1, 1, 2), groups=2)", [2, 4, [2, 3, 1]], {"stride": [1, 2, 1], "padding": [1, 0, 1], "dilation": [1, 1, 2], "groups": 2}, (1, 2, 3, 5, 4)),
 ]:
@@ -152,6 +153,7 @@ for ctor, kind, args, opts, shape in [
     ("nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True)", "AvgPool2d", [3], {"stride": 2, "padding": 1, "ceilMode": True}, (1, 2, 6, 6)),
     ("nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)", "AvgPool2d", [3], {"stride": 2, "padding": 1, "ceilMode": True, "countIncludePad": False}, (1, 2, 6, 6)),
     ("nn.AvgPool1d(2, stride=2, padding=1, ceil_mode=True, count_include_pad=False)", "AvgPool1d", [2], {"stride": 2, "padding": 1, "ceilMode": True, "countIncludePad": False}, (2, 2, 6)),
+    ("nn.AvgPool1d(3, stride=2, padding=1, ceil_mode=True)", "AvgPool1d", [3], {"stride": 2, "padding": 1, "ceilMode": True}, (1, 2, 8)),
     ("nn.MaxPool3d(2)", "MaxPool3d", [2], {}, (2, 2, 4, 4, 5)),
     ("nn.MaxPool3d((2, 3, 2), stride=(1, 2, 2), padding=(1, 1, 0), ceil_mode=True)", "MaxPool3d", [[2, 3, 2]], {"stride": [1, 2, 2], "padding": [1, 1, 0], "ceilMode": True}, (1, 2, 3, 5, 5)),
     ("nn.AvgPool3d(2, stride=1)", "AvgPool3d", [2], {"stride": 1}, (1, 2, 3, 3, 4)),
@@ -169,6 +171,8 @@ for ctor, args, opts, shape in [
     ("nn.MaxPool2d(2, return_indices=True)", [2], {"returnIndices": True}, (2, 2, 4, 6)),
     ("nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True, return_indices=True)", [3], {"stride": 2, "padding": 1, "ceilMode": True, "returnIndices": True}, (1, 2, 6, 5)),
     ("nn.MaxPool1d(2, stride=1, return_indices=True)", [2], {"stride": 1, "returnIndices": True}, (2, 2, 5)),
+    ("nn.MaxPool2d(2, stride=2, padding=1, dilation=2, ceil_mode=True, return_indices=True)", [2], {"stride": 2, "padding": 1, "dilation": 2, "ceilMode": True, "returnIndices": True}, (1, 2, 6, 7)),
+    ("nn.MaxPool3d(2, stride=1, return_indices=True)", [2], {"stride": 1, "returnIndices": True}, (1, 1, 3, 3, 3)),
 ]:
     kind = ctor.split("(")[0].split(".")[1]
     modules.append(module_case(ctor, kind, ctor, args, opts, [{"x": r(*shape)}]))
