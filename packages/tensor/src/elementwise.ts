@@ -643,16 +643,16 @@ export const ge = kernel("ge", defBinary("ge", OTHER, "bool", (x, y) => (x >= y 
 
 /**
  * numpy's clip: each element limited to [lo, hi], computed as minimum(maximum(x, lo), hi), so
- * NaN stays NaN and the bounds are weak numbers as in {@link add}. A new array; throws
- * ValueError when lo > hi.
+ * NaN stays NaN and the bounds are weak numbers as in {@link add}. A new array. With lo > hi
+ * every element is hi, as numpy's and PyTorch's clip give.
  *
  * @example
  * ```ts
  * clip(array([-2, 0.5, 3]), 0, 1).toArray(); // [0, 0.5, 1]
+ * clip(array([-2, 0.5, 3]), 1, 0).toArray(); // [0, 0, 0]
  * ```
  */
 export const clip = kernel("clip", function clip(x: NDArray, lo: number, hi: number): NDArray {
-  if (lo > hi) throw new ValueError(`clip: lower bound ${lo} is above upper bound ${hi}`);
   return minimum(maximum(x, lo), hi);
 });
 

@@ -27,17 +27,19 @@ export interface WindowSpec {
 
 /** How many windows of `size` taps, `dilation` apart, fit in n positions at a stride of `step`. */
 export function windowCount(n: number, size: number, step: number, dilation: number): number {
-  const span = dilation * (size - 1) + 1;
+  // a window of no taps spans nothing: one at every step from 0 to n inclusive, as torch's unfold
+  const span = size === 0 ? 0 : dilation * (size - 1) + 1;
   return n < span ? 0 : Math.floor((n - span) / step) + 1;
 }
 
 function checkWindow(op: string, a: NDArray, { axis, size, step, dilation }: WindowSpec): number {
   const ax = normalizeAxis(op, axis, a.ndim);
-  for (const [k, v] of [["size", size], ["step", step], ["dilation", dilation]] as const) {
+  if (!Number.isInteger(size) || size < 0) throw new ValueError(`${op}: size must be a non-negative integer, got ${size}`);
+  for (const [k, v] of [["step", step], ["dilation", dilation]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${op}: ${k} must be a positive integer, got ${v}`);
   }
   const n = a.shape[ax]!;
-  if (n < dilation * (size - 1) + 1) {
+  if (size > 0 && n < dilation * (size - 1) + 1) {
     throw new ShapeError(`${op}: a window of ${size} taps at dilation ${dilation} spans ${dilation * (size - 1) + 1}, more than axis ${ax} of ${fmtShape(a.shape)}`);
   }
   return ax;
@@ -46,9 +48,10 @@ function checkWindow(op: string, a: NDArray, { axis, size, step, dilation }: Win
 /**
  * The windows along one axis as a view, no copy (torch's x.unfold(axis, size, step), with
  * dilation): that axis becomes the window index and a new last axis holds each window's `size`
- * taps. The view is read-only, since windows overlap when step < size. Throws ValueError unless
- * size, step and dilation are positive integers, ShapeError when one window is longer than the
- * axis.
+ * taps. The view is read-only, since windows overlap when step < size. Size 0 gives empty
+ * windows, floor(n / step) + 1 of them, as torch's unfold. Throws ValueError unless size is a
+ * non-negative integer and step and dilation positive ones, ShapeError when one window is longer
+ * than the axis.
  *
  * @example
  * ```ts

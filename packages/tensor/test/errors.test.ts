@@ -111,7 +111,6 @@ const CASES: Case[] = [
   ["max of an empty array", () => T.max(zeros([0])), ValueError, ["max", "[0]"]],
   ["min of an empty axis", () => T.min(zeros([2, 0]), 1), ValueError, ["min", "[2,0]"]],
   ["argmax of an empty array", () => T.argmax(zeros([0])), ValueError, ["argmax", "empty"]],
-  ["clip with lo > hi", () => T.clip(m23(), 1, 0), ValueError, ["clip", "1", "0"]],
   ["int32 to a negative power", () => T.pow(zeros([2], "int32"), -1), ValueError, ["pow", "negative"]],
   ["fill with a string", () => m23().fill(bad("x")), ValueError, ["fill", "string"]],
   // read-only

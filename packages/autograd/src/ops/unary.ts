@@ -134,11 +134,11 @@ type Unary = (x: TensorLike) => Tensor;
 const un = (op: Op<undefined>): Unary => (x) => op([toTensor(x)], undefined);
 
 /**
- * x limited to [lo, hi] elementwise (torch.clamp); lo > hi is a ValueError. Gradient: g where
- * lo <= x <= hi (the bounds included, as in PyTorch), 0 outside.
+ * x limited to [lo, hi] elementwise (torch.clamp); with lo > hi every element is hi, as in
+ * PyTorch and numpy. Gradient: g where lo <= x <= hi (the bounds included, as in PyTorch), 0
+ * outside (everywhere when lo > hi).
  */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
-  if (lo > hi) throw new nd.ValueError(`clip: lower bound ${lo} is above upper bound ${hi}`);
   return ops.clip([toTensor(x)], { lo, hi });
 }
 
