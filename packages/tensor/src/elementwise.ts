@@ -83,7 +83,7 @@ function checkOut(op: string, shape: Shape, dtype: DType, out: NDArray): void {
  * temporary and `finishOut` copies it over, as numpy does, so no input is read after being written.
  */
 export function prepareOut(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, inputs: readonly { a: NDArray; strides: Shape }[]): NDArray {
-  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape)), shape);
+  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape), op, shape), shape);
   checkOut(op, shape, dtype, out);
   const overlaps = inputs.some(({ a, strides }) => sharesStorage(a, out) && !sameLayout(out, strides, a.offset, a));
   return overlaps ? new NDArray(allocate(out.dtype, sizeOf(shape)), shape) : out;
@@ -112,7 +112,7 @@ export function finishOut(out: NDArray | undefined, target: NDArray): NDArray {
  * to the general path, which handles every other `out`.
  */
 function fastTarget(op: string, shape: Shape, dtype: DType, out: NDArray | undefined, a: NDArray, b: NDArray | null): NDArray | null {
-  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape)), shape);
+  if (out === undefined) return new NDArray(allocateUninit(dtype, sizeOf(shape), op, shape), shape);
   checkOut(op, shape, dtype, out);
   if (!out.isContiguous()) return null;
   if (sharesStorage(a, out) && !sameElements(a, out)) return null;

@@ -64,7 +64,7 @@ export const concat = kernel("concat", function concat(arrays: readonly NDArray[
   }
   const shape = first.shape.slice();
   shape[ax] = total;
-  const out = new NDArray(allocateUninit(dtype, sizeOf(shape)), shape); // the parts fill it
+  const out = new NDArray(allocateUninit(dtype, sizeOf(shape), "concat", shape), shape); // the parts fill it
   if (concatDense(arrays, ax, out)) return out;
   let start = 0;
   for (const a of arrays) {

@@ -231,7 +231,7 @@ export const matmul = kernel("matmul", function matmul(x: NDArray, y: NDArray, o
     const [M, K, N] = [x.shape[0]!, x.shape[1]!, y.shape[1]!];
     if (K !== y.shape[0]) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(x.shape)} @ ${fmtShape(y.shape)}`);
     const dtype = arithmeticResult(promoteTypes(x.dtype, y.dtype));
-    const c = allocateUninit(dtype, M * N); // gemm writes every element
+    const c = allocateUninit(dtype, M * N, "matmul", [M, N]); // gemm writes every element
     gemm(M, N, K, x.data, x.offset, x.strides[0]!, x.strides[1]!, y.data, y.offset, y.strides[0]!, y.strides[1]!, c, 0, N, 1);
     return new NDArray(c, [M, N]);
   }
@@ -332,7 +332,7 @@ export const matmulTN = kernel("matmulTN", function matmulTN(a: NDArray, g: NDAr
   const G = asRows(g, N);
   const rows = A.shape[0]!;
   const dtype = arithmeticResult(promoteTypes(a.dtype, g.dtype));
-  const c = allocateUninit(dtype, K * N); // gemm writes every element
+  const c = allocateUninit(dtype, K * N, "matmulTN", [K, N]); // gemm writes every element
   gemm(K, N, rows, A.data, A.offset, A.strides[1]!, A.strides[0]!, G.data, G.offset, G.strides[0]!, G.strides[1]!, c, 0, N, 1);
   return new NDArray(c, [K, N]);
 });

@@ -44,8 +44,10 @@ describe("allocations too large for the engine", () => {
     const col = nd.zeros([1]).broadcastTo([1e6, 1]);
     const row = nd.zeros([1]).broadcastTo([1, 1e6]);
     expect(() => nd.add(col, row)).toThrow(AllocationError);
-    // elementwise kernels allocate without naming themselves: the message starts "allocate:"
-    expect(() => nd.add(col, row)).toThrow(/^allocate: cannot allocate 1000000000000 float64 elements, 7\.28 TiB/);
+    // the kernel names itself and the result's shape
+    expect(() => nd.add(col, row)).toThrow(/^add: cannot allocate .*shape \[1000000,1000000\] \(1000000000000 float64 elements\), 7\.28 TiB/);
+    expect(() => nd.matmul(nd.zeros([1]).broadcastTo([1e6, 1]), nd.zeros([1]).broadcastTo([1, 1e6]))).toThrow(/^matmul: cannot allocate .*shape \[1000000,1000000\]/);
+    expect(() => nd.concat([col.broadcastTo([1e6, 1e6]), col.broadcastTo([1e6, 1e6])], 0)).toThrow(/^concat: cannot allocate .*shape \[2000000,1000000\]/);
   });
 
   it("allocations the engine can make are unchanged", () => {
