@@ -17,6 +17,7 @@
 // keeps them in a hash map, so files with two or more metadata keys differ only in that order).
 
 import { NDArray, TapegradError, fmtShape, type DType } from "@tapegrad/tensor";
+import { checkFresh } from "@tapegrad/tensor/internal";
 import { Tensor } from "@tapegrad/autograd";
 import { bf16ToF32Bits, f16ToF32Bits, numberToBF16, numberToF16 } from "./half.js";
 
@@ -192,6 +193,8 @@ export function saveSafetensors(source: StateDictModule | Record<string, NDArray
     throw new SafetensorsError("dtype", `floatDtype must be "F64", "F32", "F16" or "BF16", got ${JSON.stringify(floatDtype)}`);
   }
   const entries = entriesOf(source).map(([name, a]) => [name, a, a.dtype === "float64" || a.dtype === "float32" ? floatDtype ?? TO_FILE[a.dtype] : TO_FILE[a.dtype]] as [string, NDArray, string]);
+  // an array whose newer values are on a GPU (a compiled step's state): a StaleError naming sync()
+  for (const [name, a] of entries) checkFresh(a.data, `saveSafetensors (tensor ${JSON.stringify(name)})`);
   for (const [name] of entries) {
     if (name === "__metadata__") throw new SafetensorsError("name", 'a tensor cannot be named "__metadata__": the format reserves that key', name);
     checkString("tensor name", name);

@@ -18,5 +18,5 @@ export { flipSpecs, diagonalLayout, expandEllipsis } from "./views.js";
 export { sigmoid32, tanh32 } from "./kernels/transcendental.js";
 export { transcendentalWasmAvailable } from "./kernels/transcendental-wasm.js";
 export { saveState, restoreState, hasReplayState, sameSnapshot, type ReplayState } from "./replay-state.js";
-export { markStale, clearStale, isStale } from "./stale.js";
+export { markStale, clearStale, isStale, checkFresh } from "./stale.js";
 export { Lowering, GpuProgram, LoweringError, type LoweringReport } from "./webgpu/lower.js";

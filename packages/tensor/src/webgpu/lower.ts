@@ -567,6 +567,25 @@ function runOnCpu(s: Step): void {
   }
 }
 
+/** Per device: the one bind group layout, and the pipelines made so far, by shader source (shared by every program). */
+const perDevice = new WeakMap<GPUDevice, { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout; cache: Map<string, Promise<GPUComputePipeline>> }>();
+
+function shared(dev: GPUDevice): { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout; cache: Map<string, Promise<GPUComputePipeline>> } {
+  let s = perDevice.get(dev);
+  if (s === undefined) {
+    const layout = dev.createBindGroupLayout({
+      entries: [
+        { binding: 0, visibility: COMPUTE, buffer: { type: "storage" } },
+        { binding: 1, visibility: COMPUTE, buffer: { type: "storage" } },
+        { binding: 2, visibility: COMPUTE, buffer: { type: "uniform" } },
+      ],
+    });
+    s = { layout, pipelineLayout: dev.createPipelineLayout({ bindGroupLayouts: [layout] }), cache: new Map() };
+    perDevice.set(dev, s);
+  }
+  return s;
+}
+
 /**
  * A lowered program on a device: `run()` runs the frontier on the CPU, uploads what changed,
  * encodes every dispatch in one command buffer, and downloads the arrays asked for; `sync()`
@@ -607,18 +626,10 @@ export class GpuProgram {
       F: dev.createBuffer({ size: Math.max(16, lowering.sizes.F * 4), usage, label: "tapegrad F" }),
       I: dev.createBuffer({ size: Math.max(16, lowering.sizes.I * 4), usage, label: "tapegrad I" }),
     };
-    const layout = dev.createBindGroupLayout({
-      entries: [
-        { binding: 0, visibility: COMPUTE, buffer: { type: "storage" } },
-        { binding: 1, visibility: COMPUTE, buffer: { type: "storage" } },
-        { binding: 2, visibility: COMPUTE, buffer: { type: "uniform" } },
-      ],
-    });
-    const pipelineLayout = dev.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const { layout, pipelineLayout, cache } = shared(dev);
     const ds = lowering.dispatches;
     const uniforms = dev.createBuffer({ size: Math.max(1, ds.length) * SLOT_BYTES, usage: UNIFORM | COPY_DST, label: "tapegrad params" });
     const words = new Uint32Array(Math.max(1, ds.length) * MAX_PARAMS);
-    const cache = new Map<string, Promise<GPUComputePipeline>>();
     const pending: Promise<GPUComputePipeline>[] = [];
     ds.forEach((d, k) => {
       if (d.params.length > MAX_PARAMS) throw new LoweringError(`compile (webgpu): a dispatch of [${d.kernels.join(", ")}] reads ${d.params.length} arrays, over ${MAX_PARAMS}`);
@@ -649,7 +660,7 @@ export class GpuProgram {
       },
       (err: Error) => err,
     );
-    this.pipelines = cache.size;
+    this.pipelines = new Set(ds.map((d) => d.source)).size;
     const seen = new Set<Storage>();
     this.outside = options.outside.filter((a) => {
       if (seen.has(a.data) || !lowering.regions.has(a.data)) return false;
