@@ -14,6 +14,7 @@ import * as sorting from "./sort.js";
 import * as mm from "./matmul.js";
 import * as join from "./join.js";
 import * as idx from "./indexing.js";
+import * as math from "./math.js";
 import { kernel, noteItemRead } from "./kernel.js";
 
 declare module "./ndarray.js" {
@@ -119,6 +120,58 @@ declare module "./ndarray.js" {
     log1p(out?: NDArray): NDArray;
     /** Elementwise e^x - 1, a float result. */
     expm1(out?: NDArray): NDArray;
+    /** Elementwise tangent: the function `tan`. */
+    tan(out?: NDArray): NDArray;
+    /** Elementwise arcsine: the function `asin`. */
+    asin(out?: NDArray): NDArray;
+    /** Elementwise arccosine: the function `acos`. */
+    acos(out?: NDArray): NDArray;
+    /** Elementwise arctangent: the function `atan`. */
+    atan(out?: NDArray): NDArray;
+    /** Elementwise hyperbolic sine: the function `sinh`. */
+    sinh(out?: NDArray): NDArray;
+    /** Elementwise hyperbolic cosine: the function `cosh`. */
+    cosh(out?: NDArray): NDArray;
+    /** Elementwise inverse hyperbolic sine: the function `asinh`. */
+    asinh(out?: NDArray): NDArray;
+    /** Elementwise inverse hyperbolic cosine: the function `acosh`. */
+    acosh(out?: NDArray): NDArray;
+    /** Elementwise inverse hyperbolic tangent: the function `atanh`. */
+    atanh(out?: NDArray): NDArray;
+    /** Elementwise base-2 logarithm: the function `log2`. */
+    log2(out?: NDArray): NDArray;
+    /** Elementwise base-10 logarithm: the function `log10`. */
+    log10(out?: NDArray): NDArray;
+    /** Elementwise 2 to the power: the function `exp2`. */
+    exp2(out?: NDArray): NDArray;
+    /** Elementwise reciprocal square root: the function `rsqrt`. */
+    rsqrt(out?: NDArray): NDArray;
+    /** Elementwise rounding towards zero: the function `trunc`. */
+    trunc(out?: NDArray): NDArray;
+    /** Elementwise isinf, a bool array: the function `isinf`. */
+    isinf(): NDArray;
+    /** Elementwise logical not, a bool array: the function `logicalNot`. */
+    logicalNot(): NDArray;
+    /** Elementwise atan2(this, b), the angle of the point (b, this): the function `atan2`. */
+    atan2(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise sqrt(this^2 + b^2) without overflow: the function `hypot`. */
+    hypot(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise |this| with b's sign: the function `copysign`. */
+    copysign(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise remainder with the divisor's sign (Python's %, torch.remainder): the function `remainder`. */
+    remainder(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise remainder with the dividend's sign (C's fmod): the function `fmod`. */
+    fmod(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise floor(this / b) (Python's //): the function `floorDivide`. */
+    floorDivide(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise trunc(this / b): the function `truncDivide`. */
+    truncDivide(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise this and b as truth values, a bool array: the function `logicalAnd`. */
+    logicalAnd(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise this or b as truth values, a bool array: the function `logicalOr`. */
+    logicalOr(b: ArrayOrScalar, out?: NDArray): NDArray;
+    /** Elementwise this xor b as truth values, a bool array: the function `logicalXor`. */
+    logicalXor(b: ArrayOrScalar, out?: NDArray): NDArray;
     /** Elementwise floor. */
     floor(out?: NDArray): NDArray;
     /** Elementwise ceiling. */
@@ -281,6 +334,32 @@ proto.sign = function (this: NDArray, out?: NDArray): NDArray { return ew.sign(t
 proto.reciprocal = function (this: NDArray, out?: NDArray): NDArray { return ew.reciprocal(this, out); };
 proto.log1p = function (this: NDArray, out?: NDArray): NDArray { return ew.log1p(this, out); };
 proto.expm1 = function (this: NDArray, out?: NDArray): NDArray { return ew.expm1(this, out); };
+proto.tan = function (this: NDArray, out?: NDArray): NDArray { return math.tan(this, out); };
+proto.asin = function (this: NDArray, out?: NDArray): NDArray { return math.asin(this, out); };
+proto.acos = function (this: NDArray, out?: NDArray): NDArray { return math.acos(this, out); };
+proto.atan = function (this: NDArray, out?: NDArray): NDArray { return math.atan(this, out); };
+proto.sinh = function (this: NDArray, out?: NDArray): NDArray { return math.sinh(this, out); };
+proto.cosh = function (this: NDArray, out?: NDArray): NDArray { return math.cosh(this, out); };
+proto.asinh = function (this: NDArray, out?: NDArray): NDArray { return math.asinh(this, out); };
+proto.acosh = function (this: NDArray, out?: NDArray): NDArray { return math.acosh(this, out); };
+proto.atanh = function (this: NDArray, out?: NDArray): NDArray { return math.atanh(this, out); };
+proto.log2 = function (this: NDArray, out?: NDArray): NDArray { return math.log2(this, out); };
+proto.log10 = function (this: NDArray, out?: NDArray): NDArray { return math.log10(this, out); };
+proto.exp2 = function (this: NDArray, out?: NDArray): NDArray { return math.exp2(this, out); };
+proto.rsqrt = function (this: NDArray, out?: NDArray): NDArray { return math.rsqrt(this, out); };
+proto.trunc = function (this: NDArray, out?: NDArray): NDArray { return math.trunc(this, out); };
+proto.isinf = function (this: NDArray): NDArray { return math.isinf(this); };
+proto.logicalNot = function (this: NDArray): NDArray { return math.logicalNot(this); };
+proto.atan2 = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.atan2(this, b, out); };
+proto.hypot = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.hypot(this, b, out); };
+proto.copysign = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.copysign(this, b, out); };
+proto.remainder = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.remainder(this, b, out); };
+proto.fmod = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.fmod(this, b, out); };
+proto.floorDivide = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.floorDivide(this, b, out); };
+proto.truncDivide = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.truncDivide(this, b, out); };
+proto.logicalAnd = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.logicalAnd(this, b, out); };
+proto.logicalOr = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.logicalOr(this, b, out); };
+proto.logicalXor = function (this: NDArray, b: ArrayOrScalar, out?: NDArray): NDArray { return math.logicalXor(this, b, out); };
 proto.floor = function (this: NDArray, out?: NDArray): NDArray { return ew.floor(this, out); };
 proto.ceil = function (this: NDArray, out?: NDArray): NDArray { return ew.ceil(this, out); };
 proto.round = function (this: NDArray, out?: NDArray): NDArray { return ew.round(this, out); };
