@@ -1,4 +1,4 @@
-// BatchNorm1d/2d and InstanceNorm1d/2d with PyTorch's names, defaults, state-dict keys
+// BatchNorm1d/2d/3d and InstanceNorm1d/2d/3d with PyTorch's names, defaults, state-dict keys
 // (weight, bias, running_mean, running_var, num_batches_tracked) and running statistics. The
 // normalisation is composed of autograd ops; the running statistics are updated in place by
 // tensor kernels (nd.* with `out`), so that a compiled step replays the update as eager does.
@@ -34,8 +34,10 @@ export interface InstanceNormOptions extends BatchNormOptions {
 const LAYOUTS: Record<string, string> = {
   BatchNorm1d: "(N, C) or (N, C, L)",
   BatchNorm2d: "(N, C, H, W)",
+  BatchNorm3d: "(N, C, D, H, W)",
   InstanceNorm1d: "(N, C, L) or (C, L)",
   InstanceNorm2d: "(N, C, H, W) or (C, H, W)",
+  InstanceNorm3d: "(N, C, D, H, W) or (C, D, H, W)",
 };
 
 /**
@@ -212,6 +214,22 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/**
+ * Batch normalisation over (N, C, D, H, W) (PyTorch's nn.BatchNorm3d): per channel, over the batch
+ * and the three spatial axes; running statistics, train/eval and state-dict keys as BatchNorm1d.
+ *
+ * @example
+ * ```ts
+ * new BatchNorm3d(2).forward(tensor(nd.zeros([2, 2, 3, 3, 3]))).shape; // [2, 2, 3, 3, 3]
+ * ```
+ */
+export class BatchNorm3d extends BatchNormBase {
+  protected readonly dims = [5];
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super("BatchNorm3d", numFeatures, options);
+  }
+}
+
 abstract class InstanceNormBase extends NormBase {
   constructor(kind: string, numFeatures: number, options: InstanceNormOptions, protected readonly spatialDims: number) {
     const { eps = 1e-5, momentum = 0.1, affine = false, trackRunningStats = false, dtype = "float64" } = options;
@@ -280,5 +298,20 @@ export class InstanceNorm1d extends InstanceNormBase {
 export class InstanceNorm2d extends InstanceNormBase {
   constructor(numFeatures: number, options: InstanceNormOptions = {}) {
     super("InstanceNorm2d", numFeatures, options, 2);
+  }
+}
+
+/**
+ * Instance normalisation over (N, C, D, H, W) or (C, D, H, W) (PyTorch's nn.InstanceNorm3d): each
+ * (sample, channel) volume normalised by its own statistics; options as InstanceNorm1d.
+ *
+ * @example
+ * ```ts
+ * new InstanceNorm3d(2).forward(tensor(nd.ones([1, 2, 2, 2, 2]))).shape; // [1, 2, 2, 2, 2]
+ * ```
+ */
+export class InstanceNorm3d extends InstanceNormBase {
+  constructor(numFeatures: number, options: InstanceNormOptions = {}) {
+    super("InstanceNorm3d", numFeatures, options, 3);
   }
 }

@@ -430,3 +430,18 @@ export class ConvTranspose2d extends ConvTransposeNd {
     super("ConvTranspose2d", 2, inChannels, outChannels, kernelSize, options);
   }
 }
+
+/**
+ * The transposed convolution over depth, height and width (PyTorch's nn.ConvTranspose3d), the
+ * adjoint of Conv3d: x (N, C, D, H, W) or (C, D, H, W), each dim as in ConvTranspose1d.
+ *
+ * @example
+ * ```ts
+ * new ConvTranspose3d(2, 1, 2, { stride: 2 }).forward(tensor(nd.zeros([1, 2, 2, 3, 4]))).shape; // [1, 1, 4, 6, 8]
+ * ```
+ */
+export class ConvTranspose3d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeOptions = {}) {
+    super("ConvTranspose3d", 3, inChannels, outChannels, kernelSize, options);
+  }
+}

@@ -9,8 +9,8 @@ import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { checkInputDType } from "./module.js";
 import { convolve, padWidths, parsePadding, spatial, transposedConvolve, type ConvOptions, type IntOrTuple } from "./conv.js";
 import {
-  AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool2d,
-  type AvgPoolOptions, type MaxPoolOptions,
+  AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, AvgPool3d,
+  MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool2d, type AvgPoolOptions, type MaxPoolOptions,
 } from "./pool.js";
 import { PixelShuffle, PixelUnshuffle } from "./upsample.js";
 
@@ -131,6 +131,18 @@ export function convTranspose2d(input: TensorLike, weight: TensorLike, bias?: Te
 }
 
 /**
+ * torch.nn.functional.conv_transpose3d: x (N, C, D, H, W) or (C, D, H, W), weight (C, O / groups, kD, kH, kW).
+ *
+ * @example
+ * ```ts
+ * convTranspose3d(tensor(nd.ones([1, 2, 2, 2, 2])), tensor(nd.ones([2, 1, 2, 2, 2])), null, { stride: 2 }).shape; // [1, 1, 4, 4, 4]
+ * ```
+ */
+export function convTranspose3d(input: TensorLike, weight: TensorLike, bias?: TensorLike | null, options: ConvTransposeFnOptions = {}): Tensor {
+  return convTransposeFn("convTranspose3d", 3, input, weight, bias, options);
+}
+
+/**
  * torch.nn.functional.max_pool1d: MaxPool1d's forward; with returnIndices, [values, indices].
  *
  * @example
@@ -224,6 +236,42 @@ export function adaptiveAvgPool1d(input: TensorLike, outputSize: number): Tensor
  */
 export function adaptiveAvgPool2d(input: TensorLike, outputSize: number | null | readonly (number | null)[]): Tensor {
   return new AdaptiveAvgPool2d(outputSize).forward(input);
+}
+
+/**
+ * torch.nn.functional.adaptive_avg_pool3d: AdaptiveAvgPool3d's forward.
+ *
+ * @example
+ * ```ts
+ * adaptiveAvgPool3d(tensor(nd.ones([1, 1, 4, 4, 4])), 1).shape; // [1, 1, 1, 1, 1]
+ * ```
+ */
+export function adaptiveAvgPool3d(input: TensorLike, outputSize: number | null | readonly (number | null)[]): Tensor {
+  return new AdaptiveAvgPool3d(outputSize).forward(input);
+}
+
+/**
+ * torch.nn.functional.adaptive_max_pool1d: AdaptiveMaxPool1d's forward.
+ *
+ * @example
+ * ```ts
+ * adaptiveMaxPool1d(tensor([[[1, 5, 3, 2, 4]]]), 2).toArray(); // [[[5, 4]]]
+ * ```
+ */
+export function adaptiveMaxPool1d(input: TensorLike, outputSize: number): Tensor {
+  return new AdaptiveMaxPool1d(outputSize).forward(input);
+}
+
+/**
+ * torch.nn.functional.adaptive_max_pool2d: AdaptiveMaxPool2d's forward.
+ *
+ * @example
+ * ```ts
+ * adaptiveMaxPool2d(tensor([[[[1, 7], [3, 2]]]]), 1).toArray(); // [[[[7]]]]
+ * ```
+ */
+export function adaptiveMaxPool2d(input: TensorLike, outputSize: number | null | readonly (number | null)[]): Tensor {
+  return new AdaptiveMaxPool2d(outputSize).forward(input);
 }
 
 /**

@@ -58,15 +58,18 @@ export {
 export { LayerNorm, type LayerNormOptions } from "./norm.js";
 export { GroupNorm, type GroupNormOptions } from "./norm.js";
 export { BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, type BatchNormOptions, type InstanceNormOptions } from "./batch-norm.js";
+export { BatchNorm3d, InstanceNorm3d } from "./batch-norm.js";
 export { Conv1d, Conv2d, type ConvOptions, type IntOrTuple } from "./conv.js";
-export { Conv3d, ConvTranspose1d, ConvTranspose2d, type ConvTransposeOptions, type PadPairs } from "./conv.js";
+export { Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, type ConvTransposeOptions, type PadPairs } from "./conv.js";
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, type PoolOptions, type MaxPoolOptions, type AvgPoolOptions } from "./pool.js";
 export { MaxPool3d, AvgPool3d, MaxUnpool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./pool.js";
+export { MaxUnpool1d, MaxUnpool3d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from "./pool.js";
 export { interpolate, Upsample, PixelShuffle, PixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./upsample.js";
 export { sampleLogits, topKFilter, topPFilter, type SampleOptions } from "./sampling.js";
 export {
   conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, maxPool1d, maxPool2d, maxPool3d, avgPool1d, avgPool2d, avgPool3d,
   adaptiveAvgPool1d, adaptiveAvgPool2d, maxUnpool2d, pixelShuffle, pixelUnshuffle, batchNorm, groupNorm,
+  convTranspose3d, adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool2d,
   type ConvFnOptions, type ConvTransposeFnOptions, type BatchNormFnOptions,
 } from "./functional.js";
 export { RNNCell, RNN, type RNNCellOptions, type RNNOptions, type Nonlinearity } from "./rnn.js";

@@ -1,7 +1,9 @@
-// MaxPool1d/2d/3d, AvgPool1d/2d/3d, MaxUnpool2d and AdaptiveAvgPool1d/2d with PyTorch's options:
+// MaxPool1d/2d/3d, AvgPool1d/2d/3d, MaxUnpool1d/2d/3d, AdaptiveAvgPool1d/2d/3d and
+// AdaptiveMaxPool1d/2d with PyTorch's options:
 // windows of the spatial axes (unfold views), reduced by max or mean over their taps; ceilMode's
 // last, partial windows come from extra padding after the input that no window counts. An
-// adaptive pool is a matmul with an averaging matrix per spatial axis. No parameters.
+// adaptive average pool is a matmul with an averaging matrix per spatial axis, an adaptive max
+// pool a first-maximum pick per bin and axis. No parameters.
 
 import * as nd from "@tapegrad/tensor";
 import { IndexError, NDArray, ShapeError, ValueError, fmtShape } from "@tapegrad/tensor";
@@ -325,6 +327,65 @@ const unpoolSources = nd.kernel("MaxUnpool.sources", (indices: NDArray, outSize:
   return [new NDArray(last, [total]), new NDArray(layers, [R, total])];
 });
 
+abstract class MaxUnpoolNd extends Module {
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+
+  constructor(readonly kind: string, readonly n: number, kernelSize: IntOrTuple, { stride, padding = 0 }: { stride?: IntOrTuple; padding?: IntOrTuple } = {}) {
+    super();
+    this.kernelSize = spatial(kind, "kernelSize", kernelSize, n);
+    this.stride = stride === undefined || stride === null ? this.kernelSize : spatial(kind, "stride", stride, n);
+    this.padding = spatial(kind, "padding", padding, n, 0);
+  }
+
+  /** x and indices of one shape ((N, C, ...spatial) or unbatched); outputSize: the spatial sizes, or with the leading dims. */
+  forward(x: TensorLike, indices: NDArray | Tensor, outputSize?: readonly number[]): Tensor {
+    const n = this.n;
+    const given = ag.toTensor(x);
+    const idx = indices instanceof Tensor ? indices.data : indices;
+    const shown = `input ${fmtShape(given.shape)}, indices ${fmtShape(idx.shape)}`;
+    if ((given.ndim !== n + 1 && given.ndim !== n + 2) || !nd.shapesEqual(given.shape, idx.shape)) {
+      throw new ShapeError(`${this.kind}: input must be ${LAYOUTS[n - 1]} with indices of the same shape, got ${shown}`);
+    }
+    if (idx.dtype !== "int32") throw new nd.DTypeError(`${this.kind}: indices must be int32, got ${idx.dtype}`);
+    const sp = given.shape.slice(given.ndim - n);
+    const def = sp.map((d, i) => (d - 1) * this.stride[i]! - 2 * this.padding[i]! + this.kernelSize[i]!);
+    const out = outputSize ? [...outputSize].slice(-n) : def;
+    if (out.length !== n || out.some((d, i) => !Number.isInteger(d) || Math.abs(d - def[i]!) >= this.stride[i]!)) {
+      throw new ShapeError(`${this.kind}: outputSize ${JSON.stringify(outputSize)} must be within a stride of ${fmtShape(def)} (${shown})`);
+    }
+    const lead = given.shape.slice(0, given.ndim - n);
+    const [last, layers] = unpoolSources(idx.reshape([...lead, -1]), out.reduce((a, b) => a * b, 1), this.kind, shown);
+    const flat = ag.concat([ag.reshape(given, [-1]), new Tensor(nd.zeros([1], given.dtype))], 0);
+    let y = ag.take(flat, last, 0);
+    if (layers.shape[0]! > 1) {
+      // Two inputs name one position (overlapping windows): the value is the last one's, and the
+      // gradient reaches every input at its index, as PyTorch's gather backward: y = last + (s - s)
+      // with s the sum of the layers, constant where detached, so the value is exactly last's.
+      const s = ag.sum(ag.take(flat, layers.reshape([-1]), 0).reshape([layers.shape[0]!, -1]), 0);
+      y = ag.add(y.detach(), ag.sub(s, s.detach()));
+    }
+    return ag.reshape(y, [...lead, ...out]);
+  }
+}
+
+/**
+ * The partial inverse of MaxPool1d (PyTorch's nn.MaxUnpool1d): forward(x, indices, outputSize?)
+ * as MaxUnpool2d's, along the length.
+ *
+ * @example
+ * ```ts
+ * const [y, idx] = new MaxPool1d(2, { returnIndices: true }).forward(tensor([[[1, 3, 4, 2]]]));
+ * new MaxUnpool1d(2).forward(y, idx).toArray(); // [[[0, 3, 4, 0]]]
+ * ```
+ */
+export class MaxUnpool1d extends MaxUnpoolNd {
+  constructor(kernelSize: IntOrTuple, options: { stride?: IntOrTuple; padding?: IntOrTuple } = {}) {
+    super("MaxUnpool1d", 1, kernelSize, options);
+  }
+}
+
 /**
  * The partial inverse of MaxPool2d (PyTorch's nn.MaxUnpool2d): forward(x, indices, outputSize?)
  * puts each value of x at the flat position its index names in its (sample, channel)'s output
@@ -338,44 +399,25 @@ const unpoolSources = nd.kernel("MaxUnpool.sources", (indices: NDArray, outSize:
  * new MaxUnpool2d(2).forward(y, idx).toArray(); // [[[[0, 0], [4, 0]]]]
  * ```
  */
-export class MaxUnpool2d extends Module {
-  readonly kernelSize: readonly number[];
-  readonly stride: readonly number[];
-  readonly padding: readonly number[];
-
-  constructor(kernelSize: IntOrTuple, { stride, padding = 0 }: { stride?: IntOrTuple; padding?: IntOrTuple } = {}) {
-    super();
-    this.kernelSize = spatial("MaxUnpool2d", "kernelSize", kernelSize, 2);
-    this.stride = stride === undefined || stride === null ? this.kernelSize : spatial("MaxUnpool2d", "stride", stride, 2);
-    this.padding = spatial("MaxUnpool2d", "padding", padding, 2, 0);
+export class MaxUnpool2d extends MaxUnpoolNd {
+  constructor(kernelSize: IntOrTuple, options: { stride?: IntOrTuple; padding?: IntOrTuple } = {}) {
+    super("MaxUnpool2d", 2, kernelSize, options);
   }
+}
 
-  forward(x: TensorLike, indices: NDArray | Tensor, outputSize?: readonly number[]): Tensor {
-    const given = ag.toTensor(x);
-    const idx = indices instanceof Tensor ? indices.data : indices;
-    const shown = `input ${fmtShape(given.shape)}, indices ${fmtShape(idx.shape)}`;
-    if ((given.ndim !== 3 && given.ndim !== 4) || !nd.shapesEqual(given.shape, idx.shape)) {
-      throw new ShapeError(`MaxUnpool2d: input must be (N, C, H, W) or (C, H, W) with indices of the same shape, got ${shown}`);
-    }
-    if (idx.dtype !== "int32") throw new nd.DTypeError(`MaxUnpool2d: indices must be int32, got ${idx.dtype}`);
-    const sp = given.shape.slice(given.ndim - 2);
-    const def = sp.map((d, i) => (d - 1) * this.stride[i]! - 2 * this.padding[i]! + this.kernelSize[i]!);
-    const out = outputSize ? [...outputSize].slice(-2) : def;
-    if (out.length !== 2 || out.some((d, i) => !Number.isInteger(d) || Math.abs(d - def[i]!) >= this.stride[i]!)) {
-      throw new ShapeError(`MaxUnpool2d: outputSize ${JSON.stringify(outputSize)} must be within a stride of ${fmtShape(def)} (${shown})`);
-    }
-    const lead = given.shape.slice(0, given.ndim - 2);
-    const [last, layers] = unpoolSources(idx.reshape([...lead, -1]), out[0]! * out[1]!, "MaxUnpool2d", shown);
-    const flat = ag.concat([ag.reshape(given, [-1]), new Tensor(nd.zeros([1], given.dtype))], 0);
-    let y = ag.take(flat, last, 0);
-    if (layers.shape[0]! > 1) {
-      // Two inputs name one position (overlapping windows): the value is the last one's, and the
-      // gradient reaches every input at its index, as PyTorch's gather backward: y = last + (s - s)
-      // with s the sum of the layers, constant where detached, so the value is exactly last's.
-      const s = ag.sum(ag.take(flat, layers.reshape([-1]), 0).reshape([layers.shape[0]!, -1]), 0);
-      y = ag.add(y.detach(), ag.sub(s, s.detach()));
-    }
-    return ag.reshape(y, [...lead, ...out]);
+/**
+ * The partial inverse of MaxPool3d (PyTorch's nn.MaxUnpool3d): forward(x, indices, outputSize?)
+ * as MaxUnpool2d's, over depth, height and width.
+ *
+ * @example
+ * ```ts
+ * const [y, idx] = new MaxPool3d(2, { returnIndices: true }).forward(tensor(nd.ones([1, 1, 2, 2, 2])));
+ * new MaxUnpool3d(2).forward(y, idx).shape; // [1, 1, 2, 2, 2]: the one maximum back at index 0
+ * ```
+ */
+export class MaxUnpool3d extends MaxUnpoolNd {
+  constructor(kernelSize: IntOrTuple, options: { stride?: IntOrTuple; padding?: IntOrTuple } = {}) {
+    super("MaxUnpool3d", 3, kernelSize, options);
   }
 }
 
@@ -393,7 +435,7 @@ const adaptiveMatrix = nd.kernel("AdaptiveAvgPool.matrix", (L: number, out: numb
   return m;
 });
 
-abstract class AdaptiveAvgPoolNd extends Module {
+abstract class AdaptivePoolNd extends Module {
   readonly outputSize: readonly (number | null)[];
   constructor(readonly kind: string, readonly n: number, outputSize: number | null | readonly (number | null)[]) {
     super();
@@ -404,23 +446,51 @@ abstract class AdaptiveAvgPoolNd extends Module {
     this.outputSize = sizes;
   }
 
+  /** One axis of x pooled from L positions into o bins. */
+  protected abstract poolAxis(y: Tensor, axis: number, L: number, o: number): Tensor;
+
   forward(x: TensorLike): Tensor {
     const given = ag.toTensor(x);
     if (given.ndim !== this.n + 1 && given.ndim !== this.n + 2) throw new ShapeError(`${this.kind}: input must be ${LAYOUTS[this.n - 1]}, got ${fmtShape(given.shape)}`);
     if (!nd.isFloat(given.dtype)) throw new nd.DTypeError(`${this.kind}: input must be a float tensor, got dtype ${given.dtype}`);
     let y = given;
-    for (let i = 0; i < this.n; i++) {
+    // each axis in turn: a bin of a product of ranges is pooled one range at a time; the last
+    // axis first, so that a max pool's first maximum is the first in the bin's row-major order
+    for (let i = this.n - 1; i >= 0; i--) {
       const axis = given.ndim - this.n + i;
       const L = given.shape[axis]!;
       const o = this.outputSize[i] ?? L;
       if (L === 0) throw new ShapeError(`${this.kind}: input ${fmtShape(given.shape)} has an empty spatial dim`);
       if (o === L) continue;
-      // move the axis last, contract it with the averaging matrix, move it back
-      const order = [...Array(given.ndim).keys()].filter((a) => a !== axis).concat(axis);
-      const back = order.map((_, j) => order.indexOf(j));
-      y = ag.permute(ag.matmul(ag.permute(y, order), new Tensor(adaptiveMatrix(L, o, given.dtype))), back);
+      y = this.poolAxis(y, axis, L, o);
     }
     return y;
+  }
+}
+
+abstract class AdaptiveAvgPoolNd extends AdaptivePoolNd {
+  protected poolAxis(y: Tensor, axis: number, L: number, o: number): Tensor {
+    // move the axis last, contract it with the averaging matrix, move it back
+    const order = [...Array(y.ndim).keys()].filter((a) => a !== axis).concat(axis);
+    const back = order.map((_, j) => order.indexOf(j));
+    return ag.permute(ag.matmul(ag.permute(y, order), new Tensor(adaptiveMatrix(L, o, y.dtype))), back);
+  }
+}
+
+abstract class AdaptiveMaxPoolNd extends AdaptivePoolNd {
+  protected poolAxis(y: Tensor, axis: number, L: number, o: number): Tensor {
+    // each bin's first maximum along the axis, read out through a one-hot mask (as MaxPool's)
+    const bins: Tensor[] = [];
+    for (let i = 0; i < o; i++) {
+      const a = Math.floor((i * L) / o);
+      const b = Math.ceil(((i + 1) * L) / o);
+      const spec: nd.SliceSpec[] = y.shape.map((_, j) => (j === axis ? [a, b] : null));
+      const bin = ag.slice(y, spec);
+      const first = nd.argmax(bin.data, axis, true);
+      const pick = nd.eq(first, nd.arange(0, b - a, 1, "int32").reshape(y.shape.map((_, j) => (j === axis ? b - a : 1))));
+      bins.push(ag.sum(ag.where(new Tensor(pick), bin, 0), axis, true));
+    }
+    return ag.concat(bins, axis);
   }
 }
 
@@ -451,5 +521,51 @@ export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
 export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
   constructor(outputSize: number | null | readonly (number | null)[]) {
     super("AdaptiveAvgPool2d", 2, outputSize);
+  }
+}
+
+/**
+ * Average pooling to a given output size over depth, height and width (PyTorch's
+ * nn.AdaptiveAvgPool3d): (N, C, D, H, W) or (C, D, H, W) in; bins as AdaptiveAvgPool1d's.
+ *
+ * @example
+ * ```ts
+ * new AdaptiveAvgPool3d([1, 2, 2]).forward(tensor(nd.ones([1, 2, 3, 4, 5]))).shape; // [1, 2, 1, 2, 2]
+ * ```
+ */
+export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
+  constructor(outputSize: number | null | readonly (number | null)[]) {
+    super("AdaptiveAvgPool3d", 3, outputSize);
+  }
+}
+
+/**
+ * Max pooling to a given output length (PyTorch's nn.AdaptiveMaxPool1d): output i is the largest
+ * of positions floor(i L / out) to ceil((i + 1) L / out); a tie sends the gradient to the first.
+ *
+ * @example
+ * ```ts
+ * new AdaptiveMaxPool1d(2).forward(tensor([[[1, 5, 3, 2, 4]]])).toArray(); // [[[5, 4]]]
+ * ```
+ */
+export class AdaptiveMaxPool1d extends AdaptiveMaxPoolNd {
+  constructor(outputSize: number) {
+    super("AdaptiveMaxPool1d", 1, outputSize);
+  }
+}
+
+/**
+ * Max pooling to a given output size (PyTorch's nn.AdaptiveMaxPool2d): each bin (as
+ * AdaptiveAvgPool2d's) gives its largest value; a tie sends the gradient to the first in the
+ * bin's row-major order. null keeps a dim.
+ *
+ * @example
+ * ```ts
+ * new AdaptiveMaxPool2d(1).forward(tensor([[[[1, 7], [3, 2]]]])).toArray(); // [[[[7]]]]
+ * ```
+ */
+export class AdaptiveMaxPool2d extends AdaptiveMaxPoolNd {
+  constructor(outputSize: number | null | readonly (number | null)[]) {
+    super("AdaptiveMaxPool2d", 2, outputSize);
   }
 }

@@ -16,9 +16,12 @@ import { Linear, Embedding, Dropout } from "./layers.js";
 import { ModuleList, Sequential } from "./containers.js";
 import { GELU, Softmax, LogSoftmax, Flatten } from "./activations.js";
 import { LayerNorm, GroupNorm } from "./norm.js";
-import { BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d } from "./batch-norm.js";
-import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, isPadPairs, type PadPairs } from "./conv.js";
-import { MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxUnpool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./pool.js";
+import { BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from "./batch-norm.js";
+import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, isPadPairs, type PadPairs } from "./conv.js";
+import {
+  MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+  AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+} from "./pool.js";
 import { Upsample, PixelShuffle, PixelUnshuffle } from "./upsample.js";
 import { GatedCell, RecurrentStack } from "./recurrent.js";
 import { RNNCell } from "./rnn.js";
@@ -169,15 +172,23 @@ const extras: [abstract new (...args: never[]) => Module, (m: never) => string][
   [BatchNorm2d, normRepr],
   [InstanceNorm1d, normRepr],
   [InstanceNorm2d, normRepr],
+  [BatchNorm3d, normRepr],
+  [InstanceNorm3d, normRepr],
   [GroupNorm, (m: GroupNorm) => `${m.numGroups}, ${m.numChannels}, eps=${pyFloat(m.eps)}, affine=${pyBool(m.weight !== null)}`],
   [Conv3d, convRepr],
   [ConvTranspose1d, convTransposeRepr],
   [ConvTranspose2d, convTransposeRepr],
+  [ConvTranspose3d, convTransposeRepr],
   [MaxPool3d, maxPoolRepr],
   [AvgPool3d, (m: AvgPool3d) => `kernel_size=${pySize(m.kernelSize)}, stride=${pySize(m.stride)}, padding=${poolPad(m.padding, pySize)}`],
-  [MaxUnpool2d, (m: MaxUnpool2d) => `kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}, padding=${pyTuple(m.padding)}`],
+  [MaxUnpool1d, unpoolRepr],
+  [MaxUnpool2d, unpoolRepr],
+  [MaxUnpool3d, unpoolRepr],
   [AdaptiveAvgPool1d, (m: AdaptiveAvgPool1d) => `output_size=${m.outputSize[0]}`],
-  [AdaptiveAvgPool2d, (m: AdaptiveAvgPool2d) => `output_size=${m.outputSize.every((x) => x === m.outputSize[0]) ? String(m.outputSize[0]) : `(${m.outputSize.map((x) => (x === null ? "None" : x)).join(", ")})`}`],
+  [AdaptiveAvgPool2d, adaptiveRepr],
+  [AdaptiveAvgPool3d, adaptiveRepr],
+  [AdaptiveMaxPool1d, (m: AdaptiveMaxPool1d) => `output_size=${m.outputSize[0]}`],
+  [AdaptiveMaxPool2d, adaptiveRepr],
   [Upsample, upsampleRepr],
   [PixelShuffle, (m: PixelShuffle) => `upscale_factor=${m.upscaleFactor}`],
   [PixelUnshuffle, (m: PixelUnshuffle) => `downscale_factor=${m.downscaleFactor}`],
@@ -198,6 +209,17 @@ function convRepr(m: Conv1d | Conv2d): string {
   if (m.groups !== 1) s += `, groups=${m.groups}`;
   if (m.bias === null) s += ", bias=False";
   return s;
+}
+
+/** MaxUnpoolNd.extra_repr: its sizes as tuples. */
+function unpoolRepr(m: MaxUnpool2d): string {
+  return `kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}, padding=${pyTuple(m.padding)}`;
+}
+
+/** An adaptive pool's output_size: one int when every dim agrees, else a tuple (None keeps a dim). */
+function adaptiveRepr(m: AdaptiveAvgPool2d): string {
+  const o = m.outputSize;
+  return `output_size=${o.every((x) => x === o[0]) ? String(o[0] === null ? "None" : o[0]) : `(${o.map((x) => (x === null ? "None" : x)).join(", ")})`}`;
 }
 
 /** _NormBase.extra_repr: the feature count, eps, momentum (None for the cumulative average), affine, track_running_stats. */

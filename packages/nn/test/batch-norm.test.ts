@@ -16,11 +16,13 @@ builder("BatchNorm1d", (a, o) => new nn.BatchNorm1d(a[0]!, o));
 builder("BatchNorm2d", (a, o) => new nn.BatchNorm2d(a[0]!, o));
 builder("InstanceNorm1d", (a, o) => new nn.InstanceNorm1d(a[0]!, o));
 builder("InstanceNorm2d", (a, o) => new nn.InstanceNorm2d(a[0]!, o));
+builder("BatchNorm3d", (a, o) => new nn.BatchNorm3d(a[0]!, o));
+builder("InstanceNorm3d", (a, o) => new nn.InstanceNorm3d(a[0]!, o));
 
 const rs = new RandomState(11);
 
 describe(`BatchNorm and InstanceNorm against PyTorch ${LAYERS.torch} (float64)`, () => {
-  for (const c of moduleCases("BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d")) it(c.name, () => expectModuleAsTorch(c));
+  for (const c of moduleCases("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d")) it(c.name, () => expectModuleAsTorch(c));
 
   it("PyTorch's keys, shapes and initial values", () => {
     const bn = new nn.BatchNorm2d(3);

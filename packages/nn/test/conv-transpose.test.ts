@@ -15,6 +15,7 @@ import { LAYERS, builder, expectModuleAsTorch, moduleCases } from "./layers-help
 builder("ConvTranspose1d", (a, o) => new nn.ConvTranspose1d(a[0]!, a[1]!, a[2]!, o));
 builder("ConvTranspose2d", (a, o) => new nn.ConvTranspose2d(a[0]!, a[1]!, a[2]!, o));
 builder("Conv3d", (a, o) => new nn.Conv3d(a[0]!, a[1]!, a[2]!, o));
+builder("ConvTranspose3d", (a, o) => new nn.ConvTranspose3d(a[0]!, a[1]!, a[2]!, o));
 builder("Conv1d", (a, o) => new nn.Conv1d(a[0]!, a[1]!, a[2]!, o));
 builder("Conv2d", (a, o) => new nn.Conv2d(a[0]!, a[1]!, a[2]!, o));
 
@@ -22,7 +23,7 @@ const rs = new RandomState(17);
 const dot = (a: Tensor, b: Tensor) => ag.sum(ag.mul(a, b)).item();
 
 describe(`against PyTorch ${LAYERS.torch} (float64)`, () => {
-  for (const c of moduleCases("ConvTranspose1d", "ConvTranspose2d", "Conv3d", "Conv1d", "Conv2d")) it(c.name, () => expectModuleAsTorch(c));
+  for (const c of moduleCases("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Conv3d", "Conv1d", "Conv2d")) it(c.name, () => expectModuleAsTorch(c));
 });
 
 describe("the adjoint law: <conv(x), y> = <x, convT(y)> for the same weight", () => {

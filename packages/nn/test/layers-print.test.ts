@@ -26,6 +26,14 @@ const built: Record<string, () => nn.Module> = {
   "nn.Upsample(size=(5, 7), mode='bilinear')": () => new nn.Upsample({ size: [5, 7], mode: "bilinear" }),
   "nn.PixelShuffle(2)": () => new nn.PixelShuffle(2),
   "nn.PixelUnshuffle(2)": () => new nn.PixelUnshuffle(2),
+  "nn.BatchNorm3d(4)": () => new nn.BatchNorm3d(4),
+  "nn.InstanceNorm3d(2)": () => new nn.InstanceNorm3d(2),
+  "nn.ConvTranspose3d(2, 3, 2, stride=2)": () => new nn.ConvTranspose3d(2, 3, 2, { stride: 2 }),
+  "nn.MaxUnpool1d(2)": () => new nn.MaxUnpool1d(2),
+  "nn.MaxUnpool3d(2, stride=1)": () => new nn.MaxUnpool3d(2, { stride: 1 }),
+  "nn.AdaptiveAvgPool3d(2)": () => new nn.AdaptiveAvgPool3d(2),
+  "nn.AdaptiveMaxPool1d(3)": () => new nn.AdaptiveMaxPool1d(3),
+  "nn.AdaptiveMaxPool2d((2, 3))": () => new nn.AdaptiveMaxPool2d([2, 3]),
 };
 
 describe(`String(module) as PyTorch ${LAYERS.torch}'s repr`, () => {

@@ -19,14 +19,22 @@ builder("AvgPool3d", (a, o) => new nn.AvgPool3d(a[0]!, o));
 builder("AdaptiveAvgPool1d", (a) => new nn.AdaptiveAvgPool1d(a[0]!));
 builder("AdaptiveAvgPool2d", (a) => new nn.AdaptiveAvgPool2d(a[0]!));
 builder("MaxUnpool2d", (a, o) => new nn.MaxUnpool2d(a[0]!, o));
+builder("MaxUnpool1d", (a, o) => new nn.MaxUnpool1d(a[0]!, o));
+builder("MaxUnpool3d", (a, o) => new nn.MaxUnpool3d(a[0]!, o));
+builder("AdaptiveAvgPool3d", (a) => new nn.AdaptiveAvgPool3d(a[0]!));
+builder("AdaptiveMaxPool1d", (a) => new nn.AdaptiveMaxPool1d(a[0]!));
+builder("AdaptiveMaxPool2d", (a) => new nn.AdaptiveMaxPool2d(a[0]!));
 
 const rs = new RandomState(23);
 
 describe(`against PyTorch ${LAYERS.torch} (float64)`, () => {
-  for (const c of moduleCases("MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d")) {
+  for (const c of moduleCases(
+    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+  )) {
     it(c.name, () => expectModuleAsTorch(c));
   }
-  for (const c of moduleCases("MaxUnpool2d")) {
+  for (const c of moduleCases("MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d")) {
     it(c.name, () =>
       expectModuleAsTorch(c, (m, x) => {
         const size = c.name.includes("output_size") ? [7, 6] : undefined;
@@ -77,6 +85,8 @@ describe("by hand and laws", () => {
     check(m3, [rs.randn(1, 1, 2, 4, 2)], (x) => m3.forward(x!), false);
     const ad = new nn.AdaptiveAvgPool2d([2, 3]);
     check(ad, [rs.randn(1, 2, 5, 4)], (x) => ad.forward(x!));
+    const am = new nn.AdaptiveMaxPool2d([2, 3]);
+    check(am, [rs.randn(1, 2, 5, 4)], (x) => am.forward(x!), false);
     const [, idx] = new nn.MaxPool2d(2, { returnIndices: true }).forward(rs.randn(1, 2, 4, 4));
     const un = new nn.MaxUnpool2d(2);
     check(un, [rs.randn(1, 2, 2, 2)], (x) => un.forward(x!, idx));

@@ -112,6 +112,8 @@ for ctor, args, opts, shape, train in [
     ("nn.GroupNorm(2, 4)", [2, 4], {}, (3, 4, 5), False),
     ("nn.GroupNorm(3, 6, eps=1e-3, affine=False)", [3, 6], {"eps": 1e-3, "affine": False}, (2, 6, 2, 3), False),
     ("nn.GroupNorm(1, 3)", [1, 3], {}, (2, 3, 3, 2), False),
+    ("nn.BatchNorm3d(2, momentum=0.2)", [2], {"momentum": 0.2}, (2, 2, 3, 2, 3), True),
+    ("nn.InstanceNorm3d(2, affine=True, track_running_stats=True)", [2], {"affine": True, "trackRunningStats": True}, (2, 2, 2, 3, 2), True),
 ]:
     kind = ctor.split("(")[0].split(".")[1]
     calls = [{"x": 2 * r(*shape) + 1} for _ in range(3 if train else 1)]
@@ -127,6 +129,7 @@ for ctor, args, opts, shape in [
     ("nn.ConvTranspose2d(2, 3, 3, stride=3, output_padding=2)", [2, 3, 3], {"stride": 3, "outputPadding": 2}, (2, 3, 3)),
     ("nn.ConvTranspose2d(2, 4, (3, 2), stride=1, padding=(2, 0), dilation=2, output_padding=1, groups=2)", [2, 4, [3, 2]], {"stride": 1, "padding": [2, 0], "dilation": 2, "outputPadding": 1, "groups": 2}, (1, 2, 4, 3)),
     ("nn.Conv3d(2, 3, 2)", [2, 3, 2], {}, (2, 2, 3, 4, 3)),
+    ("nn.ConvTranspose3d(2, 3, (2, 3, 2), stride=(2, 1, 2), padding=(0, 1, 1), output_padding=(1, 0, 1))", [2, 3, [2, 3, 2]], {"stride": [2, 1, 2], "padding": [0, 1, 1], "outputPadding": [1, 0, 1]}, (1, 2, 2, 3, 3)),
     ("nn.Conv3d(2, 4, (2, 3, 1), stride=(1, 2, 1), padding=(1, 0, 1), dilation=(1, 1, 2), groups=2)", [2, 4, [2, 3, 1]], {"stride": [1, 2, 1], "padding": [1, 0, 1], "dilation": [1, 1, 2], "groups": 2}, (1, 2, 3, 5, 4)),
 ]:
     kind = ctor.split("(")[0].split(".")[1]
@@ -163,6 +166,10 @@ for ctor, kind, args, opts, shape in [
     ("nn.AdaptiveAvgPool2d((2, 3))", "AdaptiveAvgPool2d", [[2, 3]], {}, (2, 2, 5, 7)),
     ("nn.AdaptiveAvgPool2d(1)", "AdaptiveAvgPool2d", [1], {}, (2, 3, 4, 4)),
     ("nn.AdaptiveAvgPool2d((4, 5))", "AdaptiveAvgPool2d", [[4, 5]], {}, (1, 1, 3, 3)),
+    ("nn.AdaptiveAvgPool3d((2, 1, 3))", "AdaptiveAvgPool3d", [[2, 1, 3]], {}, (1, 2, 3, 4, 5)),
+    ("nn.AdaptiveMaxPool1d(3)", "AdaptiveMaxPool1d", [3], {}, (2, 2, 7)),
+    ("nn.AdaptiveMaxPool2d((2, 3))", "AdaptiveMaxPool2d", [[2, 3]], {}, (2, 2, 5, 7)),
+    ("nn.AdaptiveMaxPool2d((4, 5))", "AdaptiveMaxPool2d", [[4, 5]], {}, (1, 1, 3, 3)),
 ]:
     modules.append(module_case(ctor, kind, ctor, args, opts, [{"x": r(*shape)}]))
 
@@ -187,6 +194,15 @@ xin = r(1, 2, 7, 6)
 _, idx = pool(xin)
 modules.append(module_case("nn.MaxUnpool2d(3, stride=2, padding=1), output_size (7, 6)", "MaxUnpool2d", "nn.MaxUnpool2d(3, stride=2, padding=1)", [3], {"stride": 2, "padding": 1},
                            [{"x": r(*idx.shape), "indices": idx}], call=lambda m, x, indices: m(x, indices, output_size=[7, 6])))
+
+pool = nn.MaxPool1d(2, stride=1, return_indices=True)
+_, idx = pool(r(2, 2, 6))
+modules.append(module_case("nn.MaxUnpool1d(2, stride=1) of overlapping windows' indices", "MaxUnpool1d", "nn.MaxUnpool1d(2, stride=1)", [2], {"stride": 1},
+                           [{"x": r(*idx.shape), "indices": idx}], call=lambda m, x, indices: m(x, indices)))
+pool = nn.MaxPool3d(2, return_indices=True)
+_, idx = pool(r(1, 2, 4, 2, 4))
+modules.append(module_case("nn.MaxUnpool3d(2)", "MaxUnpool3d", "nn.MaxUnpool3d(2)", [2], {},
+                           [{"x": r(*idx.shape), "indices": idx}], call=lambda m, x, indices: m(x, indices)))
 
 # ---- upsampling
 for ctor, kind, args, opts, shape in [
@@ -293,6 +309,8 @@ REPRS = [
     "nn.Conv3d(2, 3, 2)", "nn.MaxPool3d(2)", "nn.MaxPool2d(3, stride=2, ceil_mode=True)", "nn.AvgPool3d(2, stride=1)",
     "nn.AdaptiveAvgPool1d(3)", "nn.AdaptiveAvgPool2d((2, 3))", "nn.AdaptiveAvgPool2d(1)", "nn.MaxUnpool2d(3, stride=2, padding=1)",
     "nn.Upsample(scale_factor=2, mode='nearest')", "nn.Upsample(size=(5, 7), mode='bilinear')", "nn.PixelShuffle(2)", "nn.PixelUnshuffle(2)",
+    "nn.BatchNorm3d(4)", "nn.InstanceNorm3d(2)", "nn.ConvTranspose3d(2, 3, 2, stride=2)", "nn.MaxUnpool1d(2)", "nn.MaxUnpool3d(2, stride=1)",
+    "nn.AdaptiveAvgPool3d(2)", "nn.AdaptiveMaxPool1d(3)", "nn.AdaptiveMaxPool2d((2, 3))",
 ]
 reprs = {ctor: repr(eval(ctor)) for ctor in REPRS}
 
