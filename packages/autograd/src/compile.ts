@@ -101,7 +101,16 @@ export interface CompiledFunction<F extends (...args: never[]) => unknown> {
   readonly stats: { traces: number; replays: number; plans: number };
 }
 
-/** A step compiled for a GPUDevice: async, with its state on the GPU until sync(). */
+/**
+ * A step compiled for a GPUDevice: async, with its state on the GPU until sync().
+ *
+ * @example
+ * ```ts
+ * const step = compile(trainStep, { device }); // device from (await navigator.gpu.requestAdapter()).requestDevice()
+ * const loss = await step(x, y); // a CPU copy of the returned tensor
+ * await step.sync(); // the parameters and the optimizer's state back in the CPU arrays
+ * ```
+ */
 export interface GpuCompiledFunction<F extends (...args: never[]) => unknown> {
   (...args: Parameters<F>): Promise<ReturnType<F>>;
   /** Brings the parameters, gradients and optimizer state the GPU changed back into the CPU arrays. */

@@ -41,7 +41,7 @@ export {
 export { einsum } from "./einsum.js";
 // numpy's newaxis and ellipsis for slice and index specs (null keeps meaning the whole axis)
 export { newaxis, ellipsis } from "@tapegrad/tensor";
-export { compile, CompileError, type CompileOptions, type CompiledFunction } from "./compile.js";
+export { compile, CompileError, type CompileOptions, type CompiledFunction, type GpuCompiledFunction } from "./compile.js";
 export { formatTensor, type TensorPrintOptions } from "./print.js";
 export {
   randn, rand, zeros, ones, full, arange, zerosLike, onesLike, fullLike, randnLike, randLike,
