@@ -27,6 +27,10 @@ export {
   type NLLLossOptions, type CrossEntropyOptions, type BCEWithLogitsOptions,
 } from "./losses.js";
 export {
+  MSELoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss, CosineEmbeddingLoss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
+  type LossWeight, type BCELossModuleOptions, type BCEWithLogitsLossModuleOptions, type ClassLossModuleOptions,
+} from "./loss-modules.js";
+export {
   binaryCrossEntropy, l1Loss, smoothL1Loss, huberLoss, klDivLoss, cosineEmbeddingLoss,
   type BCELossOptions, type SmoothL1LossOptions, type HuberLossOptions, type KLDivLossOptions, type CosineEmbeddingLossOptions,
 } from "./losses.js";

@@ -51,6 +51,8 @@ export const LAYERS = JSON.parse(readFileSync(new URL("./data/layers-reference.j
   reprs: Record<string, string>;
   /** torch-batchnorm.safetensors' input and eval-mode output (float32 values, stored as float64) */
   batchnormFile: { x: Enc; y: Enc; numBatchesTracked: number };
+  /** a loss module's constructor call -> its state dict */
+  lossKeys: Record<string, Record<string, Enc>>;
 };
 
 /** An encoded array: floats as float64, torch's integers (int64) as int32, bools as bool. */

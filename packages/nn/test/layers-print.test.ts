@@ -34,6 +34,10 @@ const built: Record<string, () => nn.Module> = {
   "nn.AdaptiveAvgPool3d(2)": () => new nn.AdaptiveAvgPool3d(2),
   "nn.AdaptiveMaxPool1d(3)": () => new nn.AdaptiveMaxPool1d(3),
   "nn.AdaptiveMaxPool2d((2, 3))": () => new nn.AdaptiveMaxPool2d([2, 3]),
+  "nn.CrossEntropyLoss(label_smoothing=0.1)": () => new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }),
+  "nn.HuberLoss(delta=2.0)": () => new nn.HuberLoss({ delta: 2 }),
+  "nn.BCEWithLogitsLoss()": () => new nn.BCEWithLogitsLoss(),
+  "nn.KLDivLoss(reduction='batchmean')": () => new nn.KLDivLoss({ reduction: "batchmean" }),
 };
 
 describe(`String(module) as PyTorch ${LAYERS.torch}'s repr`, () => {

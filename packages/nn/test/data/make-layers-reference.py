@@ -312,7 +312,16 @@ REPRS = [
     "nn.BatchNorm3d(4)", "nn.InstanceNorm3d(2)", "nn.ConvTranspose3d(2, 3, 2, stride=2)", "nn.MaxUnpool1d(2)", "nn.MaxUnpool3d(2, stride=1)",
     "nn.AdaptiveAvgPool3d(2)", "nn.AdaptiveMaxPool1d(3)", "nn.AdaptiveMaxPool2d((2, 3))",
 ]
+REPRS += ["nn.CrossEntropyLoss(label_smoothing=0.1)", "nn.HuberLoss(delta=2.0)", "nn.BCEWithLogitsLoss()", "nn.KLDivLoss(reduction='batchmean')"]
 reprs = {ctor: repr(eval(ctor)) for ctor in REPRS}
+
+# ---- the loss modules' state dicts: a class weight (and pos_weight) is a buffer
+LOSS_KEYS = [
+    "nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5]))", "nn.NLLLoss(weight=torch.tensor([1.0, 2.0, 0.5]))", "nn.NLLLoss()",
+    "nn.BCELoss(weight=torch.tensor([1.0, 2.0, 0.5]))", "nn.BCEWithLogitsLoss(weight=torch.tensor([1.0, 2.0, 0.5]), pos_weight=torch.tensor([3.0, 1.0, 2.0]))",
+    "nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0, 1.0, 2.0]))", "nn.MSELoss()", "nn.L1Loss()",
+]
+loss_keys = {ctor: {k: enc(v) for k, v in eval(ctor).state_dict().items()} for ctor in LOSS_KEYS}
 
 # ---- a float32 Conv2d + BatchNorm2d trained two steps in torch, its state dict written as
 # safetensors by hand (8-byte little-endian header length, JSON header, raw bytes; num_batches_tracked
@@ -339,5 +348,5 @@ with open(os.path.join(os.path.dirname(OUT), "torch-batchnorm.safetensors"), "wb
     f.write(struct.pack("<Q", len(hjson)) + hjson + b"".join(blobs))
 batchnorm_file = {"x": enc(xb.double()), "y": enc(yb.double()), "numBatchesTracked": int(net[1].num_batches_tracked)}
 
-json.dump({"torch": torch.__version__, "modules": modules, "functions": functions, "reprs": reprs, "batchnormFile": batchnorm_file}, open(OUT, "w"))
+json.dump({"torch": torch.__version__, "modules": modules, "functions": functions, "reprs": reprs, "batchnormFile": batchnorm_file, "lossKeys": loss_keys}, open(OUT, "w"))
 print(f"wrote {OUT}: {len(modules)} module cases, {len(functions)} function cases")
