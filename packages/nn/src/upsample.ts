@@ -9,13 +9,16 @@ import * as ag from "@tapegrad/autograd";
 import { Tensor, type TensorLike } from "@tapegrad/autograd";
 import { Module } from "./module.js";
 import { checkSize } from "./layers.js";
+import { AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d } from "./pool.js";
 
 /**
  * How interpolate computes each output value: the nearest input ("nearest": the floor of
  * dst * in / out, PyTorch's legacy rule; "nearest-exact": of the pixel centre (dst + 0.5) in /
- * out), or a linear blend of the two around the source position, per spatial dim.
+ * out), a linear blend of the two around the source position, per spatial dim, a cubic one of
+ * the four around it ("bicubic", Keys' kernel with a = -0.75 and edge pixels repeated, as
+ * PyTorch's), or the mean of each output pixel's bin ("area": adaptive average pooling).
  */
-export type InterpolateMode = "nearest" | "nearest-exact" | "linear" | "bilinear" | "trilinear";
+export type InterpolateMode = "nearest" | "nearest-exact" | "linear" | "bilinear" | "trilinear" | "bicubic" | "area";
 
 /** Options of interpolate and Upsample: exactly one of size and scaleFactor, the mode (default "nearest"), and alignCorners for the linear modes. */
 export interface InterpolateOptions {
@@ -28,8 +31,9 @@ export interface InterpolateOptions {
   alignCorners?: boolean;
 }
 
-const SPATIAL: Record<InterpolateMode, number | null> = { nearest: null, "nearest-exact": null, linear: 1, bilinear: 2, trilinear: 3 };
-const isNearest = (m: InterpolateMode) => m === "nearest" || m === "nearest-exact";
+const SPATIAL: Record<InterpolateMode, number | null> = { nearest: null, "nearest-exact": null, linear: 1, bilinear: 2, trilinear: 3, bicubic: 2, area: null };
+/** The modes without a notion of corners. */
+const isNearest = (m: InterpolateMode) => m === "nearest" || m === "nearest-exact" || m === "area";
 
 /** One value per spatial dim from a number or a tuple, checked. */
 function perDim(what: string, v: number | readonly number[], n: number, integer: boolean): number[] {
@@ -75,10 +79,35 @@ const linearPlan = nd.kernel("interpolate.linear", (L: number, out: number, alig
 });
 
 /**
+ * The four source indices (clamped to the axis) and their weights for each output position of
+ * one axis in the bicubic mode: PyTorch 1.13's source position without the clamp at 0, and its
+ * cubic convolution coefficients (A = -0.75).
+ */
+const cubicPlan = nd.kernel("interpolate.cubic", (L: number, out: number, alignCorners: boolean, scale: number | null, dtype: nd.DType): NDArray[] => {
+  const A = -0.75;
+  const near = (x: number) => ((A + 2) * x - (A + 3)) * x * x + 1; // |x| <= 1
+  const far = (x: number) => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; // 1 < |x| < 2
+  const idx = Array.from({ length: 4 }, () => new Int32Array(out));
+  const w = Array.from({ length: 4 }, () => nd.zeros([out], dtype));
+  const s = alignCorners ? (out > 1 ? (L - 1) / (out - 1) : 0) : scale !== null ? 1 / scale : L / out;
+  for (let j = 0; j < out; j++) {
+    const src = alignCorners ? s * j : s * (j + 0.5) - 0.5;
+    const a = Math.floor(src);
+    const t = src - a;
+    const coef = [far(t + 1), near(t), near(1 - t), far(2 - t)];
+    for (let k = 0; k < 4; k++) {
+      idx[k]![j] = Math.min(Math.max(a - 1 + k, 0), L - 1);
+      w[k]!.data[j] = coef[k]!;
+    }
+  }
+  return [...idx.map((i) => new NDArray(i, [out])), ...w];
+});
+
+/**
  * Resizes the spatial dims of x (N, C, ...spatial) as torch.nn.functional.interpolate: "nearest"
- * and "nearest-exact" (any number of spatial dims), "linear" (N, C, L), "bilinear" (N, C, H, W)
- * or "trilinear" (N, C, D, H, W), to `size` or to floor(in * scaleFactor). Differentiable with
- * respect to x.
+ * and "nearest-exact" (any number of spatial dims), "linear" (N, C, L), "bilinear" and "bicubic"
+ * (N, C, H, W), "trilinear" (N, C, D, H, W), "area" (1 to 3 spatial dims), to `size` or to
+ * floor(in * scaleFactor). Differentiable with respect to x.
  *
  * @example
  * ```ts
@@ -90,12 +119,12 @@ const linearPlan = nd.kernel("interpolate.linear", (L: number, out: number, alig
 export function interpolate(input: TensorLike, options: InterpolateOptions): Tensor {
   const { size, scaleFactor, mode = "nearest", alignCorners } = options;
   const x = ag.toTensor(input);
-  if (!(mode in SPATIAL)) throw new ValueError(`interpolate: mode must be "nearest", "nearest-exact", "linear", "bilinear" or "trilinear", got ${JSON.stringify(mode)}`);
+  if (!(mode in SPATIAL)) throw new ValueError(`interpolate: mode must be "nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic" or "area", got ${JSON.stringify(mode)}`);
   if (!nd.isFloat(x.dtype)) throw new DTypeError(`interpolate: input must be a float tensor, got dtype ${x.dtype}`);
   const n = x.ndim - 2;
   const want = SPATIAL[mode];
-  if (n < 1 || (want !== null && n !== want)) {
-    const layout = want === 1 ? "(N, C, L)" : want === 2 ? "(N, C, H, W)" : want === 3 ? "(N, C, D, H, W)" : "(N, C, ...spatial)";
+  if (n < 1 || (want !== null && n !== want) || (mode === "area" && n > 3)) {
+    const layout = want === 1 ? "(N, C, L)" : want === 2 ? "(N, C, H, W)" : want === 3 ? "(N, C, D, H, W)" : mode === "area" ? "(N, C, L), (N, C, H, W) or (N, C, D, H, W)" : "(N, C, ...spatial)";
     throw new ShapeError(`interpolate: mode "${mode}" needs an input ${layout}, got ${fmtShape(x.shape)}`);
   }
   if (isNearest(mode) && alignCorners !== undefined) throw new ValueError(`interpolate: alignCorners is for the linear modes only, not "${mode}"`);
@@ -104,6 +133,11 @@ export function interpolate(input: TensorLike, options: InterpolateOptions): Ten
   const scales = scaleFactor !== undefined ? perDim("scaleFactor", scaleFactor, n, false) : null;
   const out = scales ? sp.map((d, i) => Math.floor(d * scales[i]!)) : perDim("size", size!, n, true);
   if (out.some((d) => d < 1)) throw new ShapeError(`interpolate: the output size would be ${out.join("x")} for input ${fmtShape(x.shape)} and scaleFactor ${JSON.stringify(scaleFactor)}`);
+  if (mode === "area") {
+    // PyTorch's "area" is adaptive average pooling to the output size
+    const pool = n === 1 ? new AdaptiveAvgPool1d(out[0]!) : n === 2 ? new AdaptiveAvgPool2d(out) : new AdaptiveAvgPool3d(out);
+    return pool.forward(x);
+  }
   let y = x;
   for (let i = n - 1; i >= 0; i--) {
     const axis = 2 + i;
@@ -112,8 +146,19 @@ export function interpolate(input: TensorLike, options: InterpolateOptions): Ten
       y = ag.take(y, nearestPlan(sp[i]!, out[i]!, mode === "nearest-exact", scales ? scales[i]! : null), axis);
       continue;
     }
-    const plan = linearPlan(sp[i]!, out[i]!, alignCorners ?? false, scales ? scales[i]! : null, x.dtype);
     const shape = y.shape.map((d, j) => (j === axis ? out[i]! : 1));
+    if (mode === "bicubic") {
+      // x0 c0 + x1 c1 + x2 c2 + x3 c3, summed in PyTorch's order
+      const plan = cubicPlan(sp[i]!, out[i]!, alignCorners ?? false, scales ? scales[i]! : null, x.dtype);
+      let acc: Tensor | null = null;
+      for (let k = 0; k < 4; k++) {
+        const term = ag.mul(ag.take(y, plan[k]!, axis), new Tensor(plan[4 + k]!.reshape(shape)));
+        acc = acc === null ? term : ag.add(acc, term);
+      }
+      y = acc!;
+      continue;
+    }
+    const plan = linearPlan(sp[i]!, out[i]!, alignCorners ?? false, scales ? scales[i]! : null, x.dtype);
     const lo = ag.mul(ag.take(y, plan[0]!, axis), new Tensor(plan[2]!.reshape(shape)));
     const hi = ag.mul(ag.take(y, plan[1]!, axis), new Tensor(plan[3]!.reshape(shape)));
     y = ag.add(lo, hi);

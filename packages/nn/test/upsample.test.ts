@@ -43,12 +43,14 @@ describe("by hand and laws", () => {
     // linear in x: <A x, y> = <x, A^T y>
     expect(Math.abs(nd.sum(nd.mul(out.data, y)).item() - nd.sum(nd.mul(x.data, x.grad!)).item())).toBeLessThan(1e-12);
   });
-  it("gradcheck through linear and bilinear, alignCorners both ways", () => {
+  it("gradcheck through linear, bilinear and bicubic, alignCorners both ways", () => {
     for (const alignCorners of [false, true]) {
       const r1 = ag.gradcheck((x) => nn.interpolate(x, { size: 7, mode: "linear", alignCorners }), [rs.randn(1, 2, 4)]);
       expect(r1.passed, String(r1)).toBe(true);
       const r2 = ag.gradcheck((x) => nn.interpolate(x, { scaleFactor: 1.5, mode: "bilinear", alignCorners }), [rs.randn(1, 1, 3, 4)]);
       expect(r2.passed, String(r2)).toBe(true);
+      const r3 = ag.gradcheck((x) => nn.interpolate(x, { size: [4, 5], mode: "bicubic", alignCorners }), [rs.randn(1, 1, 3, 3)]);
+      expect(r3.passed, String(r3)).toBe(true);
     }
   });
   it("PixelUnshuffle undoes PixelShuffle", () => {

@@ -230,6 +230,11 @@ for opts, shape, torch_kw in [
     ({"size": [5, 7], "mode": "nearest-exact"}, (1, 2, 3, 4), dict(size=(5, 7), mode="nearest-exact")),
     ({"scaleFactor": 0.6, "mode": "nearest-exact"}, (2, 1, 7), dict(scale_factor=0.6, mode="nearest-exact")),
     ({"scaleFactor": 2, "mode": "nearest"}, (1, 1, 2, 3, 2), dict(scale_factor=2, mode="nearest")),
+    ({"size": [5, 7], "mode": "bicubic"}, (1, 2, 3, 4), dict(size=(5, 7), mode="bicubic")),
+    ({"scaleFactor": 1.7, "mode": "bicubic", "alignCorners": True}, (2, 1, 4, 3), dict(scale_factor=1.7, mode="bicubic", align_corners=True)),
+    ({"size": [2, 3], "mode": "bicubic"}, (1, 1, 5, 7), dict(size=(2, 3), mode="bicubic")),
+    ({"size": [2, 3], "mode": "area"}, (1, 2, 5, 7), dict(size=(2, 3), mode="area")),
+    ({"scaleFactor": 0.5, "mode": "area"}, (1, 2, 9), dict(scale_factor=0.5, mode="area")),
 ]:
     functions.append(fn_case(f"interpolate {torch_kw}", "interpolate", opts, {"x": r(*shape)}, lambda x, kw=torch_kw: F.interpolate(x, **kw)))
 
