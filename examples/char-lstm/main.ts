@@ -43,6 +43,7 @@ const spec = {
   json: { type: "boolean", help: "end with a one-line JSON summary" },
   quiet: { type: "boolean", help: "print only the summary" },
   "no-compile": { type: "boolean", help: "run the training step eagerly instead of compiled (the same numbers, slower)" },
+  device: { type: "string", choices: ["cpu", "webgpu"], default: "cpu", help: "where compiled steps replay: webgpu runs them on a GPU through the npm package webgpu (float32)" },
 } as const;
 
 export interface Summary {
@@ -167,18 +168,25 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     opt.zeroGrad();
     return loss;
   };
-  const runStep = o["no-compile"] ? trainStep : compile(trainStep);
+  const gpu = o.device === "webgpu" ? await openDevice(o["no-compile"], c.dtype) : null;
+  const runStep: (x: NDArray, y: NDArray) => Tensor | Promise<Tensor> = gpu ? compile(trainStep, { device: gpu.device }) : o["no-compile"] ? trainStep : compile(trainStep);
+  if (gpu) say(`device: WebGPU (${gpu.name}); each step replays as one command buffer`);
+  // on the GPU the state stays there between steps: brought back before the CPU reads it
+  const sync = async () => {
+    if (gpu) await (runStep as unknown as { sync(): Promise<void> }).sync();
+  };
 
   while (step < c.steps && !stop) {
     const starts = rng.randint(0, train.length - c.seqLen - 1, [c.batch]).data;
     const { x, y } = batchAt(train, starts, c.seqLen);
-    const loss = runStep(x, y);
+    const loss = await runStep(x, y);
     sched.step();
     step++;
     const bpc = loss.item() / LN2;
     emaBpc = Number.isNaN(emaBpc) ? bpc : 0.9 * emaBpc + 0.1 * bpc;
     const entry: Checkpoint["history"][number] = { step, train: bpc };
     if (step % c.evalEvery === 0 || step === c.steps) {
+      await sync();
       entry.val = evaluate(model, valQuick, c.seqLen, 64);
       progress.log(`step ${step}: train ${emaBpc.toFixed(3)} bits/char (moving average), validation ${entry.val.toFixed(3)} bits/char on ${quickWhat} (unigram ${unigramBpc.toFixed(3)})`);
       progress.log("  sample: " + JSON.stringify(sampleText(model, chars, sampleRng, 120, 0.8)));
@@ -193,6 +201,8 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   }
   progress.done();
   process.removeListener("SIGINT", onSigint);
+  await sync();
+  gpu?.device.destroy(); // a process that exits with a live device crashed (Dawn)
   seconds = (performance.now() - t0) / 1000;
   saveCheckpoint(ckptPath, model, opt, snapshot());
   writeAtomic(join(o.out, "loss.svg"), lossCurve(history, unigramBpc));
@@ -210,6 +220,24 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
   say(`sample (temperature 0.7):\n${sampleText(model, chars, sampleRng, 300, 0.7, "\n", { topK: o["top-k"], topP: o["top-p"] })}`);
   if (o.json) console.log(JSON.stringify(summary));
   return summary;
+}
+
+/** A GPUDevice from the npm package webgpu (a dev dependency of the workspace, loaded only for --device webgpu). */
+async function openDevice(noCompile: boolean | undefined, dtype: DType): Promise<{ device: GPUDevice; instance: unknown; name: string }> {
+  if (noCompile) usageError("device", "webgpu", "cpu: an eager step (--no-compile) runs on the CPU");
+  if (dtype !== "float32") usageError("dtype", dtype, "float32 with --device webgpu (WebGPU has no float64)");
+  let webgpu: typeof import("webgpu");
+  try {
+    webgpu = await import("webgpu");
+  } catch (e) {
+    usageError("device", "webgpu", `cpu: the npm package webgpu does not load here (${(e as Error).message.split("\n")[0]})`);
+  }
+  Object.assign(globalThis, webgpu.globals);
+  const instance = webgpu.create([]); // held with the device: collected, it takes the device with it
+  const adapter = await instance.requestAdapter();
+  if (adapter === null) usageError("device", "webgpu", "cpu: no WebGPU adapter here (without a GPU: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json XDG_RUNTIME_DIR=/tmp, slow)");
+  const device = await adapter.requestDevice();
+  return { device, instance, name: [adapter.info.vendor, adapter.info.architecture, adapter.info.description].filter((x) => x).join(" / ") };
 }
 
 const VAL_QUICK = 20_000;
