@@ -6,6 +6,7 @@
 //
 // --ab=pack: rounds of --steps steps alternating B packed once per replay on and off (in the
 // same process, so that the machine's load falls on both), and the median of each.
+// --ab=wasm: the same with two models, one compiled with fused loops as wasm and one without.
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -16,6 +17,7 @@ import { CharModel, batchAt, type Config } from "../examples/char-lstm/model.js"
 import { median } from "./lib/timing.js";
 // the library's own module (the same instance as @tapegrad/tensor's): its benchmark switches
 import { setPackReuse, takePackCounts } from "../packages/tensor/src/wasm/gemm.js";
+import { setFusedWasm } from "../packages/tensor/src/wasm/fused-wasm.js";
 
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
 
@@ -60,7 +62,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   s.run(5);
   const n = arg("steps", 60);
   const line = (what: string, ms: number[]) => `${what}: median ${median(ms).toFixed(2)} ms (${(1000 / median(ms)).toFixed(1)} steps/s), min ${Math.min(...ms).toFixed(2)} ms, ${ms.length} steps`;
-  if (process.argv.includes("--ab=pack")) {
+  if (process.argv.includes("--ab=wasm")) {
+    setFusedWasm(false);
+    const js = mainStep();
+    js.run(5);
+    setFusedWasm(true);
+    const on: number[] = [];
+    const off: number[] = [];
+    const rounds = arg("rounds", 6);
+    for (let r = 0; r < rounds; r++) {
+      for (const wasm of r % 2 === 0 ? [true, false] : [false, true]) (wasm ? on : off).push(...(wasm ? s : js).run(n));
+    }
+    console.log(line("fused loops as wasm where they can be", on));
+    console.log(line("fused loops in JS                   ", off));
+    console.log(`ratio wasm/js (medians): ${(median(on) / median(off)).toFixed(3)}; per round: ${Array.from({ length: rounds }, (_, r) => (median(on.slice(r * n, (r + 1) * n)) / median(off.slice(r * n, (r + 1) * n))).toFixed(3)).join(" ")}`);
+  } else if (process.argv.includes("--ab=pack")) {
     const on: number[] = [];
     const off: number[] = [];
     const rounds = arg("rounds", 6);

@@ -23,6 +23,7 @@ import { type Storage } from "./dtype.js";
 import { storageOverlaps } from "./storage.js";
 import { coalesce } from "./shape.js";
 import type { Elementwise, KernelInfo } from "./kernel.js";
+import { wasmLoop, type WasmStatement } from "./wasm/fused-wasm.js";
 
 /** A fusible kernel call: its output, its operands, and how an element of the output is made. */
 export interface ElementOp {
@@ -317,6 +318,9 @@ export class FusedGroup {
     };
     const consts: number[] = [];
     const body: string[] = [];
+    // the same loop as statements, for its WebAssembly form (wasm/fused-wasm.ts)
+    const statements: WasmStatement[] = [];
+    const read = new Set<number>();
     const cur = new Map<number, string>(); // slot -> the local holding its current element
     let v = 0;
     const operand = (x: Access | number): string => {
@@ -325,11 +329,13 @@ export class FusedGroup {
         return `k${consts.length - 1}`;
       }
       const k = slotOf(x);
+      read.add(k);
       if (hoisted(k)) return `h${k}`;
       let name = cur.get(k);
       if (name === undefined) {
         name = `x${k}`;
         body.push(`const ${name} = ${address(k)};`);
+        statements.push({ kind: "load", name, slot: k });
         cur.set(k, name);
       }
       return name;
@@ -340,9 +346,11 @@ export class FusedGroup {
       const e = x.op.how.expr(x.ins.map(operand), this.f32);
       const name = `v${v++}`;
       body.push(`const ${name} = ${this.f32 ? `F(${e})` : e};`);
+      statements.push({ kind: "op", name, expr: e });
       cur.set(slotOf(x.out), name);
     }
     for (const k of written) body.push(`${address(k)} = ${cur.get(k)};`);
+    for (const k of written) statements.push({ kind: "store", slot: k, name: cur.get(k)! });
     const lines: string[] = [];
     maps.forEach((_, k) => lines.push(`const a${k} = A[${k}];`));
     maps.forEach((m, k) => {
@@ -376,13 +384,24 @@ export class FusedGroup {
     } catch {
       return null; // new Function refused (CSP): the kernels run unfused
     }
+    this.source = lines.join("\n");
+    this.rows = depth <= 1 ? 1 : ext.slice(0, -1).reduce((p, e) => p * e, 1);
+    // plain arithmetic runs as WebAssembly SIMD where it can be emitted exactly; else the JS loop
+    const wasm = depth === 0 ? null : wasmLoop({
+      f32: this.f32, ext, consts,
+      slots: maps.map((m, k) => ({ data: m.data, offset: m.offset, strides: m.strides, read: read.has(k), written: written.has(k), hoisted: hoisted(k) })),
+      statements,
+    });
+    this.wasm = wasm !== null;
+    if (wasm !== null) return wasm;
     const loop = make(...fns.values(), Math.fround);
     const A = maps.map((m, k) => (flat && !hoisted(k) ? (m.data.subarray(m.offset, m.offset + this.n) as Storage) : m.data));
     const O = maps.map((m) => m.offset);
-    this.source = lines.join("\n");
-    this.rows = depth <= 1 ? 1 : ext.slice(0, -1).reduce((p, e) => p * e, 1);
     return () => loop(A, O, consts);
   }
+
+  /** Whether the compiled loop runs as WebAssembly (wasm/fused-wasm.ts) rather than JS. */
+  wasm = false;
 
   /** The loop's rows (the product of its outer dims; 1 for one flat loop), once compiled. */
   rows = 1;

@@ -1,0 +1,401 @@
+// A fused elementwise loop (fuse.ts) as generated WebAssembly SIMD, for loops of plain
+// arithmetic: each op's expression (its kernel's own, KernelInfo.elementwise) is read back
+// from its JS source and emitted as f64x2 operations in the same order, so every
+// intermediate is the double JS computes; a float32 op's value is then rounded to float32
+// (demote, promote), as Math.fround rounds it. Two elements per step. The arrays are staged
+// into one shared wasm memory row by row (rows of contiguous elements; a row read by every
+// row of the loop is staged once), the loop runs, and the written arrays are copied back.
+//
+// Only what can be emitted exactly is: + - * /, unary minus, Math.sqrt, Math.abs, Math.max,
+// Math.min, numbers and the loop's names. A call of a kernel's own function (a transcendental),
+// a comparison or anything else declines, and the JS loop runs. So do loops of more than two
+// dims, rows not contiguous in some array, and engines without WebAssembly SIMD.
+
+import type { Storage } from "../dtype.js";
+
+/** One array the loop touches: its storage, offset, and strides over the loop's dims (outer first). */
+export interface WasmSlot {
+  data: Storage;
+  offset: number;
+  strides: readonly number[];
+  read: boolean;
+  written: boolean;
+  /** one element for the whole loop (read before it) */
+  hoisted: boolean;
+}
+
+/** The loop's statements in order, over names: loads of slots, ops, stores. */
+export type WasmStatement =
+  | { kind: "load"; name: string; slot: number }
+  | { kind: "op"; name: string; expr: string }
+  | { kind: "store"; slot: number; name: string };
+
+export interface WasmLoopSpec {
+  f32: boolean;
+  /** the loop's dims, outer first (one or two) */
+  ext: readonly number[];
+  slots: readonly WasmSlot[];
+  consts: readonly number[];
+  statements: readonly WasmStatement[];
+}
+
+// ---------------------------------------------------------------- expressions
+
+type Node =
+  | { t: "num"; v: number }
+  | { t: "name"; v: string }
+  | { t: "neg"; a: Node }
+  | { t: "bin"; op: "+" | "-" | "*" | "/"; a: Node; b: Node }
+  | { t: "call"; f: "sqrt" | "abs" | "max" | "min"; args: Node[] };
+
+const ARITY = { sqrt: 1, abs: 1, max: 2, min: 2 } as const;
+
+/** Parses a kernel's JS expression; null for anything outside the emitted subset. */
+export function parseExpr(src: string): Node | null {
+  const toks = src.match(/\s*(Math\.[a-z]+|[A-Za-z_$][\w$]*|\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|[-+*/(),]|\S)/gy);
+  if (toks === null || toks.join("").replace(/\s+/g, "") !== src.replace(/\s+/g, "")) return null;
+  const t = toks.map((s) => s.trim());
+  let i = 0;
+  const fail = (): never => {
+    throw new SyntaxError(src);
+  };
+  const primary = (): Node => {
+    const s = t[i++];
+    if (s === undefined) return fail();
+    if (s === "(") {
+      const e = sum();
+      if (t[i++] !== ")") fail();
+      return e;
+    }
+    if (s === "-") return { t: "neg", a: primary() };
+    if (s.startsWith("Math.")) {
+      const f = s.slice(5);
+      if (!(f in ARITY) || t[i++] !== "(") return fail();
+      const args = [sum()];
+      while (t[i] === ",") {
+        i++;
+        args.push(sum());
+      }
+      if (t[i++] !== ")" || args.length !== ARITY[f as keyof typeof ARITY]) fail();
+      return { t: "call", f: f as keyof typeof ARITY, args };
+    }
+    if (/^[\d.]/.test(s)) return { t: "num", v: Number(s) };
+    if (/^[A-Za-z_$]/.test(s) && t[i] !== "(") return { t: "name", v: s };
+    return fail();
+  };
+  const product = (): Node => {
+    let a = primary();
+    while (t[i] === "*" || t[i] === "/") {
+      const op = t[i++] as "*" | "/";
+      a = { t: "bin", op, a, b: primary() };
+    }
+    return a;
+  };
+  const sum = (): Node => {
+    let a = product();
+    while (t[i] === "+" || t[i] === "-") {
+      const op = t[i++] as "+" | "-";
+      a = { t: "bin", op, a, b: product() };
+    }
+    return a;
+  };
+  try {
+    const e = sum();
+    return i === t.length ? e : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- binary encoding
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+const f64bytes = (v: number): number[] => Array.from(new Uint8Array(new Float64Array([v]).buffer));
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+const SIMD = 0xfd;
+const OP = {
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, i32Const: 0x41, i32Add: 0x6a, i32Mul: 0x6c, i32LtU: 0x49,
+  loop: 0x03, block: 0x02, brIf: 0x0d, end: 0x0b, void: 0x40, f32Load: 0x2a, f64Load: 0x2b, f64PromoteF32: 0xbb, f64Const: 0x44,
+} as const;
+// SIMD opcodes (after 0xfd, LEB128)
+const V = {
+  load: 0x00, store: 0x0b, load64Zero: 0x5d, store64Lane: 0x5b, f64x2Splat: 0x14, demote: 0x5e, promote: 0x5f,
+  add: 0xf0, sub: 0xf1, mul: 0xf2, div: 0xf3, min: 0xf4, max: 0xf5, neg: 0xed, abs: 0xec, sqrt: 0xef,
+} as const;
+const BIN = { "+": V.add, "-": V.sub, "*": V.mul, "/": V.div } as const;
+
+/** The bytes of a module importing env.memory and exporting run(): the loop. Null if the spec is outside the subset. */
+function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
+  const E = spec.f32 ? 4 : 8;
+  // locals: 0 row, 1 col (bytes), 2.. slot row pointers (i32); then v128 values
+  const slotPtr = (k: number) => 2 + k;
+  const nI32 = 2 + spec.slots.length;
+  const vals = new Map<string, number>();
+  const vlocal = (name: string) => {
+    if (!vals.has(name)) vals.set(name, nI32 + vals.size);
+    return vals.get(name)!;
+  };
+  const code: number[] = [];
+  const simd = (op: number) => code.push(SIMD, ...uleb(op));
+  const emit = (n: Node): boolean => {
+    switch (n.t) {
+      case "num":
+        code.push(OP.f64Const, ...f64bytes(n.v));
+        simd(V.f64x2Splat);
+        return true;
+      case "name":
+        if (!vals.has(n.v)) return false;
+        code.push(OP.localGet, ...uleb(vals.get(n.v)!));
+        return true;
+      case "neg":
+        if (!emit(n.a)) return false;
+        simd(V.neg);
+        return true;
+      case "bin":
+        if (!emit(n.a) || !emit(n.b)) return false;
+        simd(BIN[n.op]);
+        return true;
+      case "call":
+        for (const a of n.args) if (!emit(a)) return false;
+        simd(V[n.f]);
+        return true;
+    }
+  };
+  // before the loops: constants and hoisted values, splat into locals
+  spec.consts.forEach((c, i) => {
+    code.push(OP.f64Const, ...f64bytes(c));
+    simd(V.f64x2Splat);
+    code.push(OP.localSet, ...uleb(vlocal(`k${i}`)));
+  });
+  spec.slots.forEach((s, k) => {
+    if (!s.hoisted) return;
+    code.push(OP.i32Const, ...sleb(layout.base[k]!), spec.f32 ? OP.f32Load : OP.f64Load, spec.f32 ? 2 : 3, 0);
+    if (spec.f32) code.push(OP.f64PromoteF32);
+    simd(V.f64x2Splat);
+    code.push(OP.localSet, ...uleb(vlocal(`h${k}`)));
+  });
+  // for (row = 0; row < rows; row++) { slot pointers; for (col = 0; col < rowBytes; col += 2E) body }
+  code.push(OP.i32Const, 0, OP.localSet, 0);
+  code.push(OP.loop, OP.void);
+  spec.slots.forEach((s, k) => {
+    if (s.hoisted) return;
+    code.push(OP.localGet, 0, OP.i32Const, ...sleb(layout.rowBytes[k]!), OP.i32Mul, OP.i32Const, ...sleb(layout.base[k]!), OP.i32Add, OP.localSet, ...uleb(slotPtr(k)));
+  });
+  code.push(OP.i32Const, 0, OP.localSet, 1);
+  code.push(OP.loop, OP.void);
+  for (const st of spec.statements) {
+    if (st.kind === "load") {
+      code.push(OP.localGet, ...uleb(slotPtr(st.slot)), OP.localGet, 1, OP.i32Add);
+      if (spec.f32) {
+        simd(V.load64Zero);
+        code.push(3, 0);
+        simd(V.promote);
+      } else {
+        simd(V.load);
+        code.push(4, 0);
+      }
+      code.push(OP.localSet, ...uleb(vlocal(st.name)));
+    } else if (st.kind === "op") {
+      const n = parseExpr(st.expr);
+      if (n === null || !emit(n)) return null;
+      if (spec.f32) {
+        simd(V.demote);
+        simd(V.promote);
+      }
+      code.push(OP.localSet, ...uleb(vlocal(st.name)));
+    } else {
+      code.push(OP.localGet, ...uleb(slotPtr(st.slot)), OP.localGet, 1, OP.i32Add);
+      if (!vals.has(st.name)) return null;
+      code.push(OP.localGet, ...uleb(vals.get(st.name)!));
+      if (spec.f32) {
+        simd(V.demote);
+        simd(V.store64Lane);
+        code.push(3, 0, 0);
+      } else {
+        simd(V.store);
+        code.push(4, 0);
+      }
+    }
+  }
+  // col += 2E; continue while col < cols * E (cols padded to even)
+  code.push(OP.localGet, 1, OP.i32Const, ...sleb(2 * E), OP.i32Add, OP.localTee, 1, OP.i32Const, ...sleb(layout.colsPad * E), OP.i32LtU, OP.brIf, 0, OP.end);
+  code.push(OP.localGet, 0, OP.i32Const, 1, OP.i32Add, OP.localTee, 0, OP.i32Const, ...sleb(layout.rows), OP.i32LtU, OP.brIf, 0, OP.end);
+  code.push(OP.end);
+  const locals = [...uleb(2), ...uleb(nI32), 0x7f, ...uleb(Math.max(vals.size, 0)), 0x7b];
+  const body = [...locals, ...code];
+  const func = [...uleb(body.length), ...body];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 0, 0]),
+    ...section(2, [1, 3, ...[..."env"].map((c) => c.charCodeAt(0)), 6, ...[..."memory"].map((c) => c.charCodeAt(0)), 0x02, 0x00, 0x01]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, 3, ...[..."run"].map((c) => c.charCodeAt(0)), 0x00, 0x00]),
+    ...section(10, [1, ...func]),
+  ];
+  return new Uint8Array(bytes);
+}
+
+// ---------------------------------------------------------------- staging and running
+
+/** Where each slot lies in wasm memory (bytes) and how far apart its rows are (0: one row for all). */
+interface Layout {
+  rows: number;
+  cols: number;
+  colsPad: number;
+  base: number[];
+  rowBytes: number[];
+  bytes: number;
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
+}
+
+let memory: { buffer: ArrayBuffer; grow(pages: number): number } | null | undefined;
+let views: { buffer: ArrayBuffer; f32: Float32Array; f64: Float64Array } | undefined;
+
+function shared(): typeof memory {
+  if (memory === undefined) {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    try {
+      memory = api ? new api.Memory({ initial: 1 }) : null;
+    } catch {
+      memory = null;
+    }
+  }
+  return memory;
+}
+
+function room(bytes: number): { f32: Float32Array; f64: Float64Array } | null {
+  const m = shared();
+  if (!m) return null;
+  if (m.buffer.byteLength < bytes) {
+    try {
+      m.grow(Math.ceil((bytes - m.buffer.byteLength) / 65536));
+    } catch {
+      return null;
+    }
+  }
+  if (views === undefined || views.buffer !== m.buffer) views = { buffer: m.buffer, f32: new Float32Array(m.buffer), f64: new Float64Array(m.buffer) };
+  return views;
+}
+
+let made = 0;
+/** @internal tests: how many loops were made as wasm since the last call (which resets it). */
+export function takeWasmLoopCount(): number {
+  const n = made;
+  made = 0;
+  return n;
+}
+
+let enabled = true;
+/** @internal tests and benchmarks: whether fused loops may run as wasm (default true); returns the previous setting. */
+export function setFusedWasm(on: boolean): boolean {
+  const prev = enabled;
+  enabled = on;
+  return prev;
+}
+
+/** Fewer elements than this stay in JS: the staging's fixed cost is larger than what SIMD saves. */
+const MIN_ELEMENTS = 256;
+/** Beyond this much staging memory, the JS loop runs. */
+const MAX_BYTES = 1 << 28;
+
+/**
+ * The loop as a wasm function over staged copies of its arrays, or null where it cannot be
+ * emitted exactly (see the file's opening) or WebAssembly SIMD is missing here.
+ */
+export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
+  if (!enabled || spec.ext.length < 1 || spec.ext.length > 2) return null;
+  const [rows, cols] = spec.ext.length === 1 ? [1, spec.ext[0]!] : [spec.ext[0]!, spec.ext[1]!];
+  if (rows * cols < MIN_ELEMENTS) return null;
+  const E = spec.f32 ? 4 : 8;
+  const colsPad = cols + (cols & 1);
+  const base: number[] = [];
+  const rowBytes: number[] = [];
+  let at = 0;
+  for (const s of spec.slots) {
+    const inner = s.strides[s.strides.length - 1]!;
+    const outer = spec.ext.length === 2 ? s.strides[0]! : 0;
+    if (!s.hoisted && inner !== 1) return null; // rows must be contiguous to stage with set()
+    base.push(at);
+    const r = s.hoisted ? 0 : outer === 0 ? colsPad * E : colsPad * E;
+    rowBytes.push(s.hoisted || outer === 0 ? 0 : r);
+    at += s.hoisted ? 16 : (outer === 0 ? 1 : rows) * colsPad * E;
+    at = Math.ceil(at / 16) * 16;
+  }
+  if (at > MAX_BYTES) return null;
+  const layout: Layout = { rows, cols, colsPad, base, rowBytes, bytes: at };
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const mem = shared();
+  if (!api || !mem) return null;
+  let run: () => void;
+  try {
+    const bytes = moduleBytes(spec, layout);
+    if (bytes === null) return null;
+    run = new api.Instance(new api.Module(bytes), { env: { memory: mem } }).exports.run as () => void;
+  } catch {
+    return null; // no SIMD here, or a CSP without wasm-unsafe-eval
+  }
+  const slots = spec.slots.map((s, k) => ({
+    ...s,
+    base: base[k]! / E,
+    outer: spec.ext.length === 2 ? s.strides[0]! : 0,
+    rowsStaged: s.hoisted ? 0 : spec.ext.length === 2 && s.strides[0] === 0 ? 1 : rows,
+  }));
+  const f32 = spec.f32;
+  made++;
+  return () => {
+    const v = room(layout.bytes);
+    if (v === null) throw new Error("fused wasm loop: its staging memory could not be had");
+    const m = f32 ? v.f32 : v.f64;
+    for (const s of slots) {
+      if (!s.read) continue;
+      const d = s.data as Float32Array;
+      if (s.hoisted) {
+        m[s.base] = d[s.offset]!;
+        continue;
+      }
+      if (s.rowsStaged === 1 || (s.outer === cols && colsPad === cols)) {
+        const n = s.rowsStaged * cols;
+        m.set(d.subarray(s.offset, s.offset + n), s.base);
+      } else {
+        for (let i = 0, p = s.offset, q = s.base; i < s.rowsStaged; i++, p += s.outer, q += colsPad) m.set(d.subarray(p, p + cols), q);
+      }
+    }
+    run();
+    for (const s of slots) {
+      if (!s.written) continue;
+      const d = s.data as Float32Array;
+      if (s.outer === cols && colsPad === cols) {
+        d.set(m.subarray(s.base, s.base + rows * cols), s.offset);
+      } else {
+        for (let i = 0, p = s.offset, q = s.base; i < rows; i++, p += s.outer, q += colsPad) d.set(m.subarray(q, q + cols), p);
+      }
+    }
+  };
+}

@@ -1,0 +1,135 @@
+// Fused loops as generated WebAssembly (wasm/fused-wasm.ts; issue 25). References: the same
+// code run eagerly, kernel by kernel, on arrays holding the same values (bit for bit: signed
+// zeros count, a NaN is a NaN), and the same loop in JS
+// (the wasm form switched off), on data with signed zeros, NaN, infinities, huge and tiny
+// values; flat arrays with an odd length, rows of a wider array, a row broadcast over rows,
+// results written in place. Loops that cannot be emitted exactly (a transcendental's call, a
+// comparison) stay JS.
+
+import { describe, expect, it } from "vitest";
+import * as nd from "@tapegrad/tensor";
+import { Identities, trace } from "@tapegrad/tensor/internal";
+import { parseExpr, setFusedWasm, takeWasmLoopCount } from "../src/wasm/fused-wasm.js";
+import { rng } from "./helpers.js";
+
+type NDArray = nd.NDArray;
+type FDType = "float64" | "float32";
+
+const SPECIAL = [0, -0, NaN, Infinity, -Infinity, 1, -1, 3e38, -3e38, 1e-40, 1e-310, 65504];
+
+function filled(shape: readonly number[], dtype: FDType, seed: number): NDArray {
+  const r = rng(seed);
+  const a = nd.zeros(shape, dtype);
+  for (let i = 0; i < a.size; i++) a.data[i] = r() < 0.1 ? SPECIAL[Math.floor(r() * SPECIAL.length)]! : (r() - 0.5) * 8;
+  return a;
+}
+
+/**
+ * Each element's value, compared with Object.is: signed zeros count; a NaN equals a NaN whatever
+ * its sign and payload, which JS leaves open too (V8 may swap the operands of a commutative op,
+ * and x86 returns the first operand's NaN).
+ */
+function expectSameBits(got: readonly NDArray[], want: readonly NDArray[], what: string): void {
+  expect(got.length).toBe(want.length);
+  for (let k = 0; k < want.length; k++) {
+    const g = Array.from(got[k]!.copy().data as Float64Array);
+    const w = Array.from(want[k]!.copy().data as Float64Array);
+    expect(g.length).toBe(w.length);
+    for (let i = 0; i < w.length; i++) if (!Object.is(g[i], w[i])) throw new Error(`${what}: result ${k}, element ${i}: ${g[i]} vs ${w[i]}`);
+  }
+}
+
+interface Scenario {
+  name: string;
+  shapes: number[][];
+  build: (xs: NDArray[]) => NDArray[];
+}
+
+// every plain-arithmetic kernel that fuses, chained, on fresh results and in place
+const arithmetic = (a: NDArray, b: NDArray): NDArray[] => {
+  const s = nd.add(nd.mul(a, b), 0.75);
+  const t = nd.sub(nd.div(s, b), nd.neg(a));
+  const u = nd.sigmoidBackward(t, a);
+  const w = nd.tanhBackward(u, b);
+  const m = nd.maximum(nd.minimum(w, a), nd.sqrt(nd.abs(b)));
+  const q = nd.square(m);
+  nd.add(q, a, q); // in place
+  nd.mul(q, 1.5, q);
+  return [s, t, w, m, q];
+};
+
+const SCENARIOS: Scenario[] = [
+  { name: "flat, odd length", shapes: [[1001], [1001]], build: ([a, b]) => arithmetic(a!, b!) },
+  {
+    name: "rows of a wider array, and a row broadcast over rows",
+    shapes: [[12, 300], [97]],
+    build: ([a, r]) => arithmetic(nd.slice(a!, [null, [50, 147]]), nd.broadcastTo(r!, [12, 97]).copy().add(0)),
+  },
+  {
+    name: "a broadcast row read by every row (no copy), accumulated into a slice in place",
+    shapes: [[20, 64], [64], [40, 64]],
+    build: ([a, r, acc]) => {
+      const part = nd.slice(acc!, [[10, 30]]);
+      nd.add(part, nd.mul(a!, r!), part);
+      return [acc!, nd.sub(a!, r!)];
+    },
+  },
+];
+
+describe("fused loops as WebAssembly", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const sc of SCENARIOS) {
+      it(`${sc.name}, ${dtype}: wasm loops, bitwise equal to eager and to the JS loop`, () => {
+        const make = (seed: number) => sc.shapes.map((sh, i) => filled(sh, dtype, seed + i));
+        const xs = make(1);
+        takeWasmLoopCount();
+        const { result, program } = trace(() => sc.build(xs), xs, new Identities(), { fuse: true });
+        program.run(); // plans and compiles the loops
+        expect(takeWasmLoopCount()).toBeGreaterThan(0);
+        const prev = setFusedWasm(false);
+        const xsJs = make(1);
+        let js: { result: NDArray[]; program: typeof program };
+        try {
+          js = trace(() => sc.build(xsJs), xsJs, new Identities(), { fuse: true });
+          js.program.run();
+          expect(takeWasmLoopCount()).toBe(0);
+        } finally {
+          setFusedWasm(prev);
+        }
+        for (const seed of [10, 20, 30]) {
+          const v = make(seed);
+          xs.forEach((x, i) => x.assign(v[i]!));
+          xsJs.forEach((x, i) => x.assign(v[i]!));
+          program.run();
+          js.program.run();
+          const eager = make(seed);
+          const want = sc.build(eager);
+          expectSameBits(result, want, `${sc.name} ${dtype} seed ${seed} against eager`);
+          expectSameBits(result, js.result, `${sc.name} ${dtype} seed ${seed} against the JS loop`);
+        }
+      });
+    }
+  }
+
+  it("a loop with a transcendental or a comparison stays JS, with the same bits as eager", () => {
+    const a = filled([512], "float32", 3);
+    takeWasmLoopCount();
+    const build = (x: NDArray) => [nd.mul(nd.sigmoid(x), 2), nd.relu(nd.add(x, 1))];
+    const { result, program } = trace(() => build(a), [a], new Identities(), { fuse: true });
+    program.run();
+    expect(takeWasmLoopCount()).toBe(0);
+    const v = filled([512], "float32", 4);
+    a.assign(v);
+    program.run();
+    expectSameBits(result, build(v), "sigmoid, relu");
+  });
+
+  it("parseExpr: the arithmetic subset, and nothing else", () => {
+    for (const ok of ["x6 + k0", "g * s * (1 - s)", "v1 * (1 - v2 * v2)", "-x0", "Math.max(a, b)", "Math.sqrt(Math.abs(x1))", "x1 / 2.5e-3", "h3 - -k1"]) {
+      expect(parseExpr(ok), ok).not.toBeNull();
+    }
+    for (const bad of ["sigmoid32(x6)", "(a > 0 ? a : 0)", "a % b", "Math.exp(a)", "Math.max(a)", "a +", "a b", "x[0]"]) {
+      expect(parseExpr(bad), bad).toBeNull();
+    }
+  });
+});
