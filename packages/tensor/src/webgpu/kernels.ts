@@ -40,6 +40,8 @@ function store(v: View, at: string, value: string): string {
 export function matmulSource(
   a: View, b: View, c: View, M: number, N: number, K: number,
   batch: readonly number[], batchStrides: [readonly number[], readonly number[], readonly number[]],
+  /** K as several dims (matmulTN's rows when they do not fold into one): its shape, and A's and B's strides along it */
+  kDims?: { shape: readonly number[]; a: readonly number[]; b: readonly number[] },
 ): Source {
   const [ars, acs] = a.strides.slice(-2) as [number, number];
   const [brs, bcs] = b.strides.slice(-2) as [number, number];
@@ -64,10 +66,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: v
       let r = e % ${TILE};
       let k = k0 + e / ${TILE};
       var v = 0.0;
-      if (m0 + r < ${M} && k < ${K}) { v = ${load(a, `aB + (m0 + r) * ${ars} + k * ${acs}`)}; }
+      if (m0 + r < ${M} && k < ${K}) { v = ${load(a, `aB + (m0 + r) * ${ars} + ${kDims ? address("k", kDims.shape, kDims.a) : `k * ${acs}`}`)}; }
       As[e] = v;
       var w = 0.0;
-      if (n0 + r < ${N} && k < ${K}) { w = ${load(b, `bB + k * ${brs} + (n0 + r) * ${bcs}`)}; }
+      if (n0 + r < ${N} && k < ${K}) { w = ${load(b, `bB + ${kDims ? address("k", kDims.shape, kDims.b) : `k * ${brs}`} + (n0 + r) * ${bcs}`)}; }
       Bs[e] = w;
     }
     workgroupBarrier();

@@ -239,6 +239,8 @@ export class Lowering {
     if (s.info.elementwise !== undefined) {
       loops = elementOps(s, target)?.map((o) => ({ out: o.out, ins: o.ins })) ?? null;
     }
+    // the autograd engine's sums that declined the layout (returned false or null) wrote nothing
+    if (loops === null && (s.name === "addInto" || (s.name === "addGrads" && s.mode === CALL))) return [];
     if (loops === null) {
       const a = s.args;
       switch (s.name) {
@@ -437,13 +439,15 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         const rows = lead.reduce((p, d) => p * d, 1);
         const ars = rowStride(lead, x.strides.slice(0, -1), 1);
         const grs = rowStride(g.shape.slice(0, -1), g.strides.slice(0, -1), 1);
-        need(ars === ars && grs === grs, "its operands' leading dims do not fold into rows");
         if (K === 0 || N === 0) return null;
-        // (K, rows) @ (rows, N): x read transposed, as its strides say
-        const av = this.view(x, params, [K, rows], [x.strides[x.ndim - 1]!, ars]);
-        const bv = this.view(g, params, [rows, N], [grs, g.strides[g.ndim - 1]!]);
+        // (K, rows) @ (rows, N): x read transposed, as its strides say; rows that do not fold
+        // into one stride are walked as the leading dims they are
+        const folds = ars === ars && grs === grs;
+        const kDims = folds ? undefined : { shape: lead, a: x.strides.slice(0, -1), b: g.strides.slice(0, -1) };
+        const av = this.view(x, params, [K, rows], [x.strides[x.ndim - 1]!, folds ? ars : 0]);
+        const bv = this.view(g, params, [rows, N], [folds ? grs : 0, g.strides[g.ndim - 1]!]);
         const cv = this.view(target!, params, [K, N], [target!.strides[0]!, target!.strides[1]!]);
-        return { src: matmulSource(av, bv, cv, K, N, rows, [], [[], [], []]), params };
+        return { src: matmulSource(av, bv, cv, K, N, rows, [], [[], [], []], kDims), params };
       }
       case "sum": case "mean": case "max": case "logsumexp": {
         const x = a[0] as NDArray;
