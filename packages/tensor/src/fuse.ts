@@ -346,7 +346,7 @@ export class FusedGroup {
       const e = x.op.how.expr(x.ins.map(operand), this.f32);
       const name = `v${v++}`;
       body.push(`const ${name} = ${this.f32 ? `F(${e})` : e};`);
-      statements.push({ kind: "op", name, expr: e });
+      statements.push({ kind: "op", name, expr: e, ...(x.op.how.fns ? { fns: x.op.how.fns } : {}) });
       cur.set(slotOf(x.out), name);
     }
     for (const k of written) body.push(`${address(k)} = ${cur.get(k)};`);

@@ -7,11 +7,17 @@
 // row of the loop is staged once), the loop runs, and the written arrays are copied back.
 //
 // Only what can be emitted exactly is: + - * /, unary minus, Math.sqrt, Math.abs, Math.max,
-// Math.min, numbers and the loop's names. A call of a kernel's own function (a transcendental),
-// a comparison or anything else declines, and the JS loop runs. So do loops of more than two
-// dims, rows not contiguous in some array, and engines without WebAssembly SIMD.
+// Math.min, numbers, the loop's names, and in float32 loops the calls exp32, tanh32 and
+// sigmoid32 of kernels/transcendental.ts, whose cores are emitted as the SIMD twins that
+// scripts/gen-transcendental-wasm.mjs builds for the eager kernels: the same operations in
+// the same order on the same constants, two lanes at a time, a table entry loaded per lane
+// from a copy of EXP2_128 at the bottom of the memory. Any other call, a comparison or
+// anything else declines, and the JS loop runs. So do loops of more than two dims, rows not
+// contiguous in some array, and engines without WebAssembly SIMD.
 
 import type { Storage } from "../dtype.js";
+import { EXP2_128, INV_LN2N, LN2N_HI } from "../kernels/transcendental-tables.js";
+import { exp32, sigmoid32, tanh32 } from "../kernels/transcendental.js";
 
 /** One array the loop touches: its storage, offset, and strides over the loop's dims (outer first). */
 export interface WasmSlot {
@@ -27,7 +33,7 @@ export interface WasmSlot {
 /** The loop's statements in order, over names: loads of slots, ops, stores. */
 export type WasmStatement =
   | { kind: "load"; name: string; slot: number }
-  | { kind: "op"; name: string; expr: string }
+  | { kind: "op"; name: string; expr: string; fns?: Readonly<Record<string, (x: number) => number>> }
   | { kind: "store"; slot: number; name: string };
 
 export interface WasmLoopSpec {
@@ -46,7 +52,8 @@ type Node =
   | { t: "name"; v: string }
   | { t: "neg"; a: Node }
   | { t: "bin"; op: "+" | "-" | "*" | "/"; a: Node; b: Node }
-  | { t: "call"; f: "sqrt" | "abs" | "max" | "min"; args: Node[] };
+  | { t: "call"; f: "sqrt" | "abs" | "max" | "min"; args: Node[] }
+  | { t: "fn"; f: string; a: Node };
 
 const ARITY = { sqrt: 1, abs: 1, max: 2, min: 2 } as const;
 
@@ -81,6 +88,12 @@ export function parseExpr(src: string): Node | null {
     }
     if (/^[\d.]/.test(s)) return { t: "num", v: Number(s) };
     if (/^[A-Za-z_$]/.test(s) && t[i] !== "(") return { t: "name", v: s };
+    if (/^[A-Za-z_$]/.test(s)) {
+      i++; // a one-argument call of a kernel's function
+      const a = sum();
+      if (t[i++] !== ")") fail();
+      return { t: "fn", f: s, a };
+    }
     return fail();
   };
   const product = (): Node => {
@@ -143,8 +156,85 @@ const OP = {
 const V = {
   load: 0x00, store: 0x0b, load64Zero: 0x5d, store64Lane: 0x5b, f64x2Splat: 0x14, demote: 0x5e, promote: 0x5f,
   add: 0xf0, sub: 0xf1, mul: 0xf2, div: 0xf3, min: 0xf4, max: 0xf5, neg: 0xed, abs: 0xec, sqrt: 0xef,
+  pmin: 0xf6, pmax: 0xf7, and: 0x4e, iadd: 0xae, shrS: 0xac, shl: 0xab, truncSatZero: 0xfc, i64Shl: 0xcb, extendLow: 0xc7,
+  load64Lane: 0x57, extractLane: 0x1b, const: 0x0c,
 } as const;
+
+/** Where the copy of EXP2_128 lies in the shared memory (bytes); staging starts above it. */
+const EXP2_AT = 0;
+const TABLE_BYTES = 1024;
+const SHIFT = 6755399441055744;
+
+/** The kernel functions a float32 loop may call, each emitted as its SIMD twin (see TWINS). */
+const TRANSCENDENTAL: Readonly<Record<string, (x: number) => number>> = { exp32, tanh32, sigmoid32 };
 const BIN = { "+": V.add, "-": V.sub, "*": V.mul, "/": V.div } as const;
+
+/** Code that pushes one v128. */
+type X = () => void;
+
+/** The operations the twins are written in (gen-transcendental-wasm.mjs's, by the same names). */
+interface Twin {
+  F(v: number): X;
+  I(v: number): X;
+  add(a: X, b: X): X;
+  sub(a: X, b: X): X;
+  mul(a: X, b: X): X;
+  div(a: X, b: X): X;
+  neg(a: X): X;
+  pmin(a: X, b: X): X;
+  pmax(a: X, b: X): X;
+  and(a: X, b: X): X;
+  iadd(a: X, b: X): X;
+  shr(a: X, n: number): X;
+  shl(a: X, n: number): X;
+  toInt(kd: X): X;
+  /** 2^e for a normal exponent e in lanes 0 and 1, built from its bits */
+  pow2(e: X): X;
+  /** EXP2_128[j] per lane, j (byte offsets) in lanes 0 and 1 */
+  lookup(j: X): X;
+  /** evaluates e into a fresh local now; returns its reading */
+  let(e: X): X;
+  x(local: number): X;
+}
+
+/**
+ * The float32 cores of kernels/transcendental.ts as SIMD (x in a local, two float64 lanes),
+ * operation for operation as scripts/gen-transcendental-wasm.mjs writes them for the eager
+ * kernels; each pushes its result.
+ */
+const TWINS: Readonly<Record<string, (w: Twin, x: number) => void>> = {
+  exp32(w, xl) {
+    const x = w.x(xl);
+    const xc = w.let(w.pmax(w.pmin(x, w.F(89)), w.F(-104)));
+    const kd = w.let(w.sub(w.add(w.mul(xc, w.F(INV_LN2N)), w.F(SHIFT)), w.F(SHIFT)));
+    const ki = w.let(w.toInt(kd));
+    const r = w.let(w.sub(xc, w.mul(kd, w.F(LN2N_HI))));
+    const p = w.let(w.add(r, w.mul(w.mul(r, r), w.add(w.F(0.5), w.mul(r, w.F(1 / 6))))));
+    const t = w.let(w.lookup(w.let(w.shl(w.and(ki, w.I(127)), 3))));
+    w.mul(w.add(t, w.mul(t, p)), w.pow2(w.shr(ki, 7)))();
+  },
+  tanh32(w, xl) {
+    const x = w.x(xl);
+    const xc = w.let(w.pmax(w.pmin(x, w.F(10)), w.F(-10)));
+    const kd = w.let(w.sub(w.add(w.mul(xc, w.F(2 * INV_LN2N)), w.F(SHIFT)), w.F(SHIFT)));
+    const ki = w.let(w.toInt(kd));
+    const r = w.let(w.sub(w.mul(w.F(2), xc), w.mul(kd, w.F(LN2N_HI))));
+    const p = w.let(w.mul(r, w.add(w.F(1), w.mul(r, w.add(w.F(0.5), w.mul(r, w.F(1 / 6)))))));
+    const s = w.let(w.mul(w.lookup(w.let(w.shl(w.and(ki, w.I(127)), 3))), w.pow2(w.shr(ki, 7))));
+    const u = w.let(w.add(w.neg(w.sub(w.F(1), s)), w.mul(s, p)));
+    w.div(u, w.add(u, w.F(2)))();
+  },
+  sigmoid32(w, xl) {
+    const x = w.x(xl);
+    const xc = w.let(w.pmax(w.pmin(w.neg(x), w.F(104)), w.F(-104)));
+    const kd = w.let(w.sub(w.add(w.mul(xc, w.F(INV_LN2N)), w.F(SHIFT)), w.F(SHIFT)));
+    const ki = w.let(w.toInt(kd));
+    const r = w.let(w.sub(xc, w.mul(kd, w.F(LN2N_HI))));
+    const p = w.let(w.add(r, w.mul(w.mul(r, r), w.add(w.F(0.5), w.mul(r, w.F(1 / 6))))));
+    const t = w.let(w.lookup(w.let(w.shl(w.and(ki, w.I(127)), 3))));
+    w.div(w.F(1), w.add(w.F(1), w.mul(w.add(t, w.mul(t, p)), w.pow2(w.shr(ki, 7)))))();
+  },
+};
 
 /** The bytes of a module importing env.memory and exporting run(): the loop. Null if the spec is outside the subset. */
 function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
@@ -157,14 +247,36 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
     if (!vals.has(name)) vals.set(name, nI32 + vals.size);
     return vals.get(name)!;
   };
-  const code: number[] = [];
+  let code: number[] = [];
   const simd = (op: number) => code.push(SIMD, ...uleb(op));
+  // splat constants, made once before the loops (as v128.const inside a loop, V8 rebuilds one on every iteration)
+  const pre: number[] = [];
+  const constLocals = new Map<string, number>();
+  const constant = (key: string, bytes: number[]): number => {
+    let l = constLocals.get(key);
+    if (l === undefined) {
+      l = vlocal(`#${key}`);
+      constLocals.set(key, l);
+      pre.push(SIMD, ...uleb(V.const), ...bytes, OP.localSet, ...uleb(l));
+    }
+    return l;
+  };
+  const f64x2 = (v: number) => constant(`f ${Object.is(v, -0) ? "-0" : v}`, [...f64bytes(v), ...f64bytes(v)]);
+  const i32x4 = (v: number) => constant(`i ${v}`, Array.from(new Uint8Array(new Int32Array([v, v, v, v]).buffer)));
+  let temps = 0;
   const emit = (n: Node): boolean => {
     switch (n.t) {
       case "num":
-        code.push(OP.f64Const, ...f64bytes(n.v));
-        simd(V.f64x2Splat);
+        code.push(OP.localGet, ...uleb(f64x2(n.v)));
         return true;
+      case "fn": {
+        const fn = TRANSCENDENTAL[n.f];
+        if (!spec.f32 || fn === undefined || currentFns?.[n.f] !== fn || !emit(n.a)) return false;
+        const x = vlocal(`#t${temps++}`);
+        code.push(OP.localSet, ...uleb(x));
+        TWINS[n.f]!(twin, x);
+        return true;
+      }
       case "name":
         if (!vals.has(n.v)) return false;
         code.push(OP.localGet, ...uleb(vals.get(n.v)!));
@@ -183,7 +295,51 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
         return true;
     }
   };
-  // before the loops: constants and hoisted values, splat into locals
+  // the SIMD twins' building blocks: each pushes one v128 onto the stack
+  const get = (l: number): X => () => code.push(OP.localGet, ...uleb(l));
+  const op2 = (o: number) => (a: X, b: X): X => () => {
+    a();
+    b();
+    simd(o);
+  };
+  const op1 = (o: number) => (a: X): X => () => {
+    a();
+    simd(o);
+  };
+  const shift = (o: number) => (a: X, n: number): X => () => {
+    a();
+    code.push(OP.i32Const, ...sleb(n));
+    simd(o);
+  };
+  const twin: Twin = {
+    F: (v) => get(f64x2(v)),
+    I: (v) => get(i32x4(v)),
+    add: op2(V.add), sub: op2(V.sub), mul: op2(V.mul), div: op2(V.div), neg: op1(V.neg), pmin: op2(V.pmin), pmax: op2(V.pmax),
+    and: op2(V.and), iadd: op2(V.iadd), shr: shift(V.shrS), shl: shift(V.shl), toInt: op1(V.truncSatZero),
+    pow2: (e) => shift(V.i64Shl)(op1(V.extendLow)(op2(V.iadd)(e, get(i32x4(1023)))), 52),
+    lookup: (j) => () => {
+      // (v128.load64_lane offset=EXP2 1 (extract_lane 1 j) (v128.load64_zero offset=EXP2 (extract_lane 0 j)))
+      j();
+      simd(V.extractLane);
+      code.push(1);
+      j();
+      simd(V.extractLane);
+      code.push(0);
+      simd(V.load64Zero);
+      code.push(3, ...uleb(EXP2_AT));
+      simd(V.load64Lane);
+      code.push(3, ...uleb(EXP2_AT), 1);
+    },
+    let: (e) => {
+      const l = vlocal(`#t${temps++}`);
+      e();
+      code.push(OP.localSet, ...uleb(l));
+      return get(l);
+    },
+    x: get,
+  };
+  let currentFns: Readonly<Record<string, (x: number) => number>> | undefined;
+  // before the loops: the loop's constants and hoisted values, splat into locals
   spec.consts.forEach((c, i) => {
     code.push(OP.f64Const, ...f64bytes(c));
     simd(V.f64x2Splat);
@@ -218,6 +374,7 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
       }
       code.push(OP.localSet, ...uleb(vlocal(st.name)));
     } else if (st.kind === "op") {
+      currentFns = st.fns;
       const n = parseExpr(st.expr);
       if (n === null || !emit(n)) return null;
       if (spec.f32) {
@@ -243,6 +400,7 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
   code.push(OP.localGet, 1, OP.i32Const, ...sleb(2 * E), OP.i32Add, OP.localTee, 1, OP.i32Const, ...sleb(layout.colsPad * E), OP.i32LtU, OP.brIf, 0, OP.end);
   code.push(OP.localGet, 0, OP.i32Const, 1, OP.i32Add, OP.localTee, 0, OP.i32Const, ...sleb(layout.rows), OP.i32LtU, OP.brIf, 0, OP.end);
   code.push(OP.end);
+  code = [...pre, ...code];
   const locals = [...uleb(2), ...uleb(nI32), 0x7f, ...uleb(Math.max(vals.size, 0)), 0x7b];
   const body = [...locals, ...code];
   const func = [...uleb(body.length), ...body];
@@ -283,6 +441,7 @@ function shared(): typeof memory {
     const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     try {
       memory = api ? new api.Memory({ initial: 1 }) : null;
+      if (memory) new Float64Array(memory.buffer, EXP2_AT, 128).set(EXP2_128);
     } catch {
       memory = null;
     }
@@ -337,7 +496,7 @@ export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
   const colsPad = cols + (cols & 1);
   const base: number[] = [];
   const rowBytes: number[] = [];
-  let at = 0;
+  let at = TABLE_BYTES;
   for (const s of spec.slots) {
     const inner = s.strides[s.strides.length - 1]!;
     const outer = spec.ext.length === 2 ? s.strides[0]! : 0;
