@@ -131,6 +131,23 @@ describe("fused loops as WebAssembly", () => {
     }
   }
 
+  it("a loop made before the shared memory grows (for a larger loop) still stages and copies back right after", () => {
+    const build = (x: NDArray, y: NDArray) => [nd.sub(nd.mul(x, y), x)];
+    const [a, b] = [filled([300], "float32", 5), filled([300], "float32", 6)];
+    const small = trace(() => build(a, b), [a, b], new Identities(), { fuse: true });
+    small.program.run();
+    // a loop over 8 MiB of float64 staging grows the memory past its first pages
+    const [c, d] = [filled([1 << 19], "float64", 7), filled([1 << 19], "float64", 8)];
+    const large = trace(() => build(c, d), [c, d], new Identities(), { fuse: true });
+    large.program.run();
+    expectSameBits(large.result, build(c, d), "the large loop");
+    const [a2, b2] = [filled([300], "float32", 9), filled([300], "float32", 10)];
+    a.assign(a2);
+    b.assign(b2);
+    small.program.run();
+    expectSameBits(small.result, build(a2, b2), "the small loop after the memory grew");
+  });
+
   it("a loop with a comparison, or a float64 transcendental, stays JS, with the same bits as eager", () => {
     const a = filled([512], "float64", 3);
     takeWasmLoopCount();

@@ -449,7 +449,7 @@ function shared(): typeof memory {
   return memory;
 }
 
-function room(bytes: number): { f32: Float32Array; f64: Float64Array } | null {
+function room(bytes: number): { buffer: ArrayBuffer; f32: Float32Array; f64: Float64Array } | null {
   const m = shared();
   if (!m) return null;
   if (m.buffer.byteLength < bytes) {
@@ -520,41 +520,41 @@ export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
   } catch {
     return null; // no SIMD here, or a CSP without wasm-unsafe-eval
   }
-  const slots = spec.slots.map((s, k) => ({
-    ...s,
-    base: base[k]! / E,
-    outer: spec.ext.length === 2 ? s.strides[0]! : 0,
-    rowsStaged: s.hoisted ? 0 : spec.ext.length === 2 && s.strides[0] === 0 ? 1 : rows,
-  }));
+  // the copies a call makes, their source views made once (a plan's arrays stay its own):
+  // rows into the staging area, the loop, then written rows back
+  type Typed = Float32Array | Float64Array;
+  const ins: { src: Typed; at: number }[] = [];
+  const hoist: { data: Typed; offset: number; at: number }[] = [];
+  const outs: { dst: Typed; offset: number; at: number; n: number }[] = [];
+  spec.slots.forEach((s, k) => {
+    const d = s.data as Typed;
+    const at = base[k]! / E;
+    if (s.hoisted) {
+      if (s.read) hoist.push({ data: d, offset: s.offset, at });
+      return;
+    }
+    const outer = spec.ext.length === 2 ? s.strides[0]! : 0;
+    const staged = spec.ext.length === 2 && outer === 0 ? 1 : rows;
+    // rows that lie end to end in the array and in the staging area go in one copy
+    const whole = staged === 1 || (outer === cols && colsPad === cols);
+    const runs = whole ? [{ p: s.offset, q: at, n: staged * cols }] : Array.from({ length: staged }, (_, i) => ({ p: s.offset + i * outer, q: at + i * colsPad, n: cols }));
+    for (const r of runs) {
+      if (s.read) ins.push({ src: d.subarray(r.p, r.p + r.n), at: r.q });
+      if (s.written) outs.push({ dst: d, offset: r.p, at: r.q, n: r.n });
+    }
+  });
   const f32 = spec.f32;
+  let outViews: { buffer: ArrayBuffer; list: Typed[] } | undefined;
   made++;
   return () => {
     const v = room(layout.bytes);
     if (v === null) throw new Error("fused wasm loop: its staging memory could not be had");
-    const m = f32 ? v.f32 : v.f64;
-    for (const s of slots) {
-      if (!s.read) continue;
-      const d = s.data as Float32Array;
-      if (s.hoisted) {
-        m[s.base] = d[s.offset]!;
-        continue;
-      }
-      if (s.rowsStaged === 1 || (s.outer === cols && colsPad === cols)) {
-        const n = s.rowsStaged * cols;
-        m.set(d.subarray(s.offset, s.offset + n), s.base);
-      } else {
-        for (let i = 0, p = s.offset, q = s.base; i < s.rowsStaged; i++, p += s.outer, q += colsPad) m.set(d.subarray(p, p + cols), q);
-      }
-    }
+    const m: Typed = f32 ? v.f32 : v.f64;
+    for (let i = 0; i < hoist.length; i++) m[hoist[i]!.at] = hoist[i]!.data[hoist[i]!.offset]!;
+    for (let i = 0; i < ins.length; i++) m.set(ins[i]!.src, ins[i]!.at);
     run();
-    for (const s of slots) {
-      if (!s.written) continue;
-      const d = s.data as Float32Array;
-      if (s.outer === cols && colsPad === cols) {
-        d.set(m.subarray(s.base, s.base + rows * cols), s.offset);
-      } else {
-        for (let i = 0, p = s.offset, q = s.base; i < rows; i++, p += s.outer, q += colsPad) d.set(m.subarray(q, q + cols), p);
-      }
-    }
+    if (outViews === undefined || outViews.buffer !== v.buffer) outViews = { buffer: v.buffer, list: outs.map((o) => m.subarray(o.at, o.at + o.n)) };
+    const list = outViews.list;
+    for (let i = 0; i < outs.length; i++) outs[i]!.dst.set(list[i]!, outs[i]!.offset);
   };
 }
