@@ -9,11 +9,15 @@ import { join } from "node:path";
 import { parseSafetensors } from "@tapegrad/nn";
 import { main } from "./main.js";
 
+/** Kept for the whole file: a collected instance takes its devices down with it (Dawn). */
+let instance: unknown = null;
+
 async function adapterMissing(): Promise<string | null> {
   try {
     const webgpu = await import("webgpu");
-    const instance = webgpu.create([]);
-    const adapter = await instance.requestAdapter();
+    const gpu = webgpu.create([]);
+    instance = gpu;
+    const adapter = await gpu.requestAdapter();
     if (adapter === null) return `no WebGPU adapter (run with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json XDG_RUNTIME_DIR=/tmp and Debian's libvulkan1)`;
     const device = await adapter.requestDevice();
     device.destroy();
@@ -24,6 +28,7 @@ async function adapterMissing(): Promise<string | null> {
 }
 
 const why = await adapterMissing();
+void instance;
 if (why !== null && process.env.CI) throw new Error(`char-lstm --device webgpu: ${why}; CI must run it (see .ci/run)`);
 
 const tiny = ["--hidden", "16", "--embed", "8", "--batch", "4", "--seq-len", "8", "--lr", "0.02", "--eval-every", "4", "--steps", "8", "--quiet"];
