@@ -15,9 +15,10 @@ import { numpyEnv } from "./lib/numpy.js";
 import { Footnotes, fmt, fmtRatio, printTable, ratio } from "./lib/table.js";
 import type { BenchOptions } from "./options.js";
 
-export type MainImpl = "tapegrad" | "torch" | "tapegrad-mt" | "torch-mt";
+export type MainImpl = "tapegrad" | "torch" | "tapegrad-relaxed" | "tapegrad-mt" | "torch-mt";
 const LABEL: Record<MainImpl, string> = {
   tapegrad: "tapegrad, compiled (pnpm demo)",
+  "tapegrad-relaxed": "tapegrad, --experimental-wasm-relaxed-simd",
   torch: "PyTorch nn.LSTM",
   "tapegrad-mt": "tapegrad, compiled, threads",
   "torch-mt": "PyTorch nn.LSTM, threads",
@@ -64,14 +65,17 @@ function log(msg: string): void {
   process.stderr.write(`  ${msg}\n`);
 }
 
+/** The flag that turns relaxed SIMD on where the engine has it behind one (Node 20 and 21). */
+const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+
 /** `pnpm demo --steps N --json --quiet` in a child process: tapegrad's run, or why not. */
-function runTapegrad(steps: number, threads: "one" | "default"): MainRun | { missing: string } {
+function runTapegrad(steps: number, threads: "one" | "default", nodeFlags: readonly string[] = []): MainRun | { missing: string } {
   const dir = mkdtempSync(join(tmpdir(), "tapegrad-main-"));
   try {
     const env = { ...process.env };
     if (threads === "one") env.TAPEGRAD_NUM_THREADS = "1";
     else delete env.TAPEGRAD_NUM_THREADS;
-    const args = [...process.execArgv, EXAMPLES, "char-lstm", "--steps", String(steps), "--json", "--quiet", "--out", dir];
+    const args = [...nodeFlags, ...process.execArgv, EXAMPLES, "char-lstm", "--steps", String(steps), "--json", "--quiet", "--out", dir];
     const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: "utf8", timeout: TIMEOUT_MS, maxBuffer: 2 ** 24 });
     if (r.error) return { missing: `the demo failed to start: ${r.error.message}` };
     if (r.status !== 0) return { missing: `the demo exited ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0]}` };
@@ -146,8 +150,26 @@ function runPair(o: BenchOptions, threads: "one" | "default"): MainRow[] {
   return [a, b];
 }
 
+/** tapegrad's run with relaxed SIMD switched on by its flag (one thread), or why not. */
+function runRelaxed(o: BenchOptions, torch: MainRow): MainRow {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major >= 22) return row("tapegrad-relaxed", [], `node ${process.versions.node} has relaxed SIMD without a flag: the first row has it`);
+  const runs: MainRun[] = [];
+  let missing: string | undefined;
+  for (let i = 0; i < o.mainRuns && missing === undefined; i++) {
+    log(`main tapegrad ${RELAXED_FLAG}, ${o.mainSteps} steps (run ${i + 1} of ${o.mainRuns}) ...`);
+    const r = runTapegrad(o.mainSteps, "one", [RELAXED_FLAG]);
+    if ("missing" in r) missing = r.missing;
+    else runs.push(r);
+  }
+  const x = row("tapegrad-relaxed", runs, missing);
+  x.vsTorch = ratio(x.stepsPerSec, torch.stepsPerSec);
+  return x;
+}
+
 export function runMainBench(o: BenchOptions): MainResults {
   const rows = runPair(o, "one");
+  if (o.mainRelaxed) rows.splice(1, 0, runRelaxed(o, rows[1]!));
   if (o.mainThreads) rows.push(...runPair(o, "default"));
   return { steps: o.mainSteps, runs: o.mainRuns, rows };
 }

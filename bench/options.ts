@@ -28,6 +28,8 @@ export interface BenchOptions {
   mainSteps: number;
   mainRuns: number;
   mainThreads: boolean;
+  /** Also run the main job with relaxed SIMD on (Node 20's flag). */
+  mainRelaxed: boolean;
 }
 
 export const USAGE = `pnpm bench [sections...] [options]
@@ -48,6 +50,7 @@ sections: tensor, tape, lstm, conv, main, browser (default: all; or --sections=t
   --main-steps=N     training steps of each main-job run (default 800, the demo's; --quick: 100)
   --main-runs=N      runs of each main-job row, alternating tapegrad and PyTorch (default 1)
   --main-threads     also run the main job on each one's default threads
+  --main-relaxed     also run tapegrad's main job with --experimental-wasm-relaxed-simd (Node 20, 21)
   --no-numpy         skip the numpy peer (and the PyTorch peers)
   --no-tfjs          skip the TensorFlow.js peers
   --help
@@ -84,6 +87,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     mainSteps: quick ? 100 : 800,
     mainRuns: 1,
     mainThreads: false,
+    mainRelaxed: false,
   };
   let noL = false;
   for (const arg of argv) {
@@ -110,6 +114,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       case "--main-steps": o.mainSteps = int(flag, value, 1); break;
       case "--main-runs": o.mainRuns = int(flag, value, 1); break;
       case "--main-threads": o.mainThreads = true; break;
+      case "--main-relaxed": o.mainRelaxed = true; break;
       case "--memory-size": o.memorySize = list(flag, value, ["S", "M", "L"] as const)[0] ?? o.memorySize; break;
       default:
         if (SECTIONS.includes(arg as Section)) o.sections.push(arg as Section);
