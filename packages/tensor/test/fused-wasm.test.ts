@@ -8,9 +8,10 @@
 // transcendental) stay JS.
 
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { Identities, trace } from "@tapegrad/tensor/internal";
-import { parseExpr, setFusedWasm, takeWasmLoopCount } from "../src/wasm/fused-wasm.js";
+import { parseExpr, setFusedWasm, setWasmMinElements, takeWasmLoopCount } from "../src/wasm/fused-wasm.js";
 import { rng } from "./helpers.js";
 
 type NDArray = nd.NDArray;
@@ -159,6 +160,55 @@ describe("fused loops as WebAssembly", () => {
     a.assign(v);
     program.run();
     expectSameBits(result, build(v), "sigmoid, relu");
+  });
+
+  it("random chains (every fusible op, all sizes down to one element, views of rows): replays equal eager", () => {
+    const UNARY = ["neg", "abs", "sqrt", "square", "sigmoid", "tanh", "exp", "copy"] as const;
+    const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidBackward", "tanhBackward"] as const;
+    const op = fc.record({
+      name: fc.constantFrom<string>(...UNARY, ...BINARY),
+      a: fc.nat(),
+      b: fc.nat(),
+      scalar: fc.option(fc.constantFrom(0.5, -2, 3, 0), { nil: null }),
+      inPlace: fc.boolean(),
+    });
+    const prevMin = setWasmMinElements(1);
+    takeWasmLoopCount();
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 9 }), wide: fc.boolean(), dtype: fc.constantFrom<FDType>("float32", "float64"), ops: fc.array(op, { minLength: 1, maxLength: 8 }), seed: fc.nat(1000) }),
+          (c) => {
+            const shape = [c.rows, c.wide ? 2 * c.cols + 1 : c.cols];
+            const build = ([x, y]: NDArray[]): NDArray[] => {
+              const view = (t: NDArray) => (c.wide ? nd.slice(t, [null, [1, 1 + c.cols]]) : t);
+              const pool: NDArray[] = [view(x!), view(y!)];
+              for (const o of c.ops) {
+                const a = pool[o.a % pool.length]!;
+                const b = o.scalar ?? pool[o.b % pool.length]!;
+                const out = o.inPlace && pool.length > 2 ? pool[2 + (o.a % (pool.length - 2))] : undefined;
+                const f = (nd as unknown as Record<string, (...args: unknown[]) => NDArray>)[o.name]!;
+                const unary = (UNARY as readonly string[]).includes(o.name);
+                pool.push(o.name === "copy" ? a.copy() : unary ? (out ? f(a, out) : f(a)) : out ? f(a, b, out) : f(a, b));
+              }
+              return pool.slice(2);
+            };
+            const make = (seed: number) => [filled(shape, c.dtype, seed), filled(shape, c.dtype, seed + 1)];
+            const xs = make(c.seed);
+            const { result, program } = trace(() => build(xs), xs, new Identities(), { fuse: true });
+            const v = make(c.seed + 7);
+            xs.forEach((x, i) => x.assign(v[i]!));
+            program.run();
+            expectSameBits(result, build(make(c.seed + 7)), JSON.stringify(c));
+          },
+        ),
+        { numRuns: 150, seed: 2525 },
+      );
+      // most cases made their loops as wasm (a case whose rows are not contiguous keeps JS)
+      expect(takeWasmLoopCount()).toBeGreaterThan(100);
+    } finally {
+      setWasmMinElements(prevMin);
+    }
   });
 
   it("parseExpr: the arithmetic subset, and nothing else", () => {

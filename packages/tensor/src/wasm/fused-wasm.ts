@@ -480,7 +480,14 @@ export function setFusedWasm(on: boolean): boolean {
 }
 
 /** Fewer elements than this stay in JS: the staging's fixed cost is larger than what SIMD saves. */
-const MIN_ELEMENTS = 256;
+let MIN_ELEMENTS = 256;
+
+/** @internal tests: the fewest elements a loop needs to run as wasm (default 256); returns the previous value. */
+export function setWasmMinElements(n: number): number {
+  const prev = MIN_ELEMENTS;
+  MIN_ELEMENTS = n;
+  return prev;
+}
 /** Beyond this much staging memory, the JS loop runs. */
 const MAX_BYTES = 1 << 28;
 
