@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { Identities, trace } from "@tapegrad/tensor/internal";
-import { parseExpr, setFusedWasm, setWasmMinElements, takeWasmLoopCount } from "../src/wasm/fused-wasm.js";
+import { parseExpr, setFusedWasm, setWasmMinElements, takeFourLaneCount, takeWasmLoopCount } from "../src/wasm/fused-wasm.js";
 import { rng } from "./helpers.js";
 
 type NDArray = nd.NDArray;
@@ -104,9 +104,12 @@ describe("fused loops as WebAssembly", () => {
         const make = (seed: number) => sc.shapes.map((sh, i) => filled(sh, dtype, seed + i));
         const xs = make(1);
         takeWasmLoopCount();
+        takeFourLaneCount();
         const { result, program } = trace(() => sc.build(xs), xs, new Identities(), { fuse: true });
         program.run(); // plans and compiles the loops
         expect(takeWasmLoopCount()).toBeGreaterThan(0);
+        // one operation an op, in float32: four lanes (the accumulation); the others need two
+        expect(takeFourLaneCount() > 0).toBe(dtype === "float32" && sc.name.startsWith("a broadcast row"));
         const prev = setFusedWasm(false);
         const xsJs = make(1);
         let js: { result: NDArray[]; program: typeof program };
@@ -174,6 +177,7 @@ describe("fused loops as WebAssembly", () => {
     });
     const prevMin = setWasmMinElements(1);
     takeWasmLoopCount();
+    takeFourLaneCount();
     try {
       fc.assert(
         fc.property(
@@ -204,8 +208,10 @@ describe("fused loops as WebAssembly", () => {
         ),
         { numRuns: 150, seed: 2525 },
       );
-      // most cases made their loops as wasm (a case whose rows are not contiguous keeps JS)
+      // most cases made their loops as wasm (a case whose rows are not contiguous keeps JS), some
+      // of them (float32, one operation an op) four float32 lanes at a time
       expect(takeWasmLoopCount()).toBeGreaterThan(100);
+      expect(takeFourLaneCount()).toBeGreaterThan(10);
     } finally {
       setWasmMinElements(prevMin);
     }

@@ -160,6 +160,31 @@ const V = {
   load64Lane: 0x57, extractLane: 0x1b, const: 0x0c,
 } as const;
 
+/** float32x4 opcodes, for loops whose every op is one IEEE operation (see fourLanes). */
+const V4 = { "+": 0xe4, "-": 0xe5, "*": 0xe6, "/": 0xe7, min: 0xe8, max: 0xe9, neg: 0xe1, abs: 0xe0, sqrt: 0xe3, splat: 0x13 } as const;
+const OP_F32_CONST = 0x43;
+
+/**
+ * Whether a float32 loop can run four float32 lanes at a time: every op is one operation (+ - *
+ * /, minus, sqrt, abs, max, min) of names or float32 numbers, or a copy. Such an op rounded to
+ * float32 once is what JS computes (a double result of float32 operands, rounded by
+ * Math.fround: double rounding is harmless for these, the double having more than twice the
+ * bits), so float32 arithmetic gives the same bits; a longer expression (g * s * (1 - s))
+ * rounds once after several double operations and needs the two-lane form.
+ */
+function fourLanes(spec: WasmLoopSpec): boolean {
+  if (!spec.f32) return false;
+  const leaf = (n: Node) => n.t === "name" || (n.t === "num" && Object.is(Math.fround(n.v), n.v));
+  for (const st of spec.statements) {
+    if (st.kind !== "op") continue;
+    const n = parseExpr(st.expr);
+    if (n === null) return false;
+    const one = n.t === "name" || (n.t === "neg" && leaf(n.a)) || (n.t === "bin" && leaf(n.a) && leaf(n.b)) || (n.t === "call" && n.args.every(leaf));
+    if (!one) return false;
+  }
+  return true;
+}
+
 /** Where the copy of EXP2_128 lies in the shared memory (bytes); staging starts above it. */
 const EXP2_AT = 0;
 const TABLE_BYTES = 1024;
@@ -239,6 +264,8 @@ const TWINS: Readonly<Record<string, (w: Twin, x: number) => void>> = {
 /** The bytes of a module importing env.memory and exporting run(): the loop. Null if the spec is outside the subset. */
 function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
   const E = spec.f32 ? 4 : 8;
+  const four = layout.lanes === 4;
+  const f32splat = (v: number) => constant(`s ${Object.is(v, -0) ? "-0" : v}`, Array.from(new Uint8Array(new Float32Array([v, v, v, v]).buffer)));
   // locals: 0 row, 1 col (bytes), 2.. slot row pointers (i32); then v128 values
   const slotPtr = (k: number) => 2 + k;
   const nI32 = 2 + spec.slots.length;
@@ -267,7 +294,7 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
   const emit = (n: Node): boolean => {
     switch (n.t) {
       case "num":
-        code.push(OP.localGet, ...uleb(f64x2(n.v)));
+        code.push(OP.localGet, ...uleb(four ? f32splat(n.v) : f64x2(n.v)));
         return true;
       case "fn": {
         const fn = TRANSCENDENTAL[n.f];
@@ -283,15 +310,15 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
         return true;
       case "neg":
         if (!emit(n.a)) return false;
-        simd(V.neg);
+        simd(four ? V4.neg : V.neg);
         return true;
       case "bin":
         if (!emit(n.a) || !emit(n.b)) return false;
-        simd(BIN[n.op]);
+        simd(four ? V4[n.op] : BIN[n.op]);
         return true;
       case "call":
         for (const a of n.args) if (!emit(a)) return false;
-        simd(V[n.f]);
+        simd(four ? V4[n.f] : V[n.f]);
         return true;
     }
   };
@@ -341,15 +368,19 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
   let currentFns: Readonly<Record<string, (x: number) => number>> | undefined;
   // before the loops: the loop's constants and hoisted values, splat into locals
   spec.consts.forEach((c, i) => {
-    code.push(OP.f64Const, ...f64bytes(c));
-    simd(V.f64x2Splat);
+    if (four) code.push(OP_F32_CONST, ...new Uint8Array(new Float32Array([c]).buffer));
+    else code.push(OP.f64Const, ...f64bytes(c));
+    simd(four ? V4.splat : V.f64x2Splat);
     code.push(OP.localSet, ...uleb(vlocal(`k${i}`)));
   });
   spec.slots.forEach((s, k) => {
     if (!s.hoisted) return;
     code.push(OP.i32Const, ...sleb(layout.base[k]!), spec.f32 ? OP.f32Load : OP.f64Load, spec.f32 ? 2 : 3, 0);
-    if (spec.f32) code.push(OP.f64PromoteF32);
-    simd(V.f64x2Splat);
+    if (four) simd(V4.splat);
+    else {
+      if (spec.f32) code.push(OP.f64PromoteF32);
+      simd(V.f64x2Splat);
+    }
     code.push(OP.localSet, ...uleb(vlocal(`h${k}`)));
   });
   // for (row = 0; row < rows; row++) { slot pointers; for (col = 0; col < rowBytes; col += 2E) body }
@@ -364,7 +395,10 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
   for (const st of spec.statements) {
     if (st.kind === "load") {
       code.push(OP.localGet, ...uleb(slotPtr(st.slot)), OP.localGet, 1, OP.i32Add);
-      if (spec.f32) {
+      if (four) {
+        simd(V.load);
+        code.push(2, 0);
+      } else if (spec.f32) {
         simd(V.load64Zero);
         code.push(3, 0);
         simd(V.promote);
@@ -377,7 +411,7 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
       currentFns = st.fns;
       const n = parseExpr(st.expr);
       if (n === null || !emit(n)) return null;
-      if (spec.f32) {
+      if (spec.f32 && !four) {
         simd(V.demote);
         simd(V.promote);
       }
@@ -386,7 +420,10 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
       code.push(OP.localGet, ...uleb(slotPtr(st.slot)), OP.localGet, 1, OP.i32Add);
       if (!vals.has(st.name)) return null;
       code.push(OP.localGet, ...uleb(vals.get(st.name)!));
-      if (spec.f32) {
+      if (four) {
+        simd(V.store);
+        code.push(2, 0);
+      } else if (spec.f32) {
         simd(V.demote);
         simd(V.store64Lane);
         code.push(3, 0, 0);
@@ -396,8 +433,8 @@ function moduleBytes(spec: WasmLoopSpec, layout: Layout): Uint8Array | null {
       }
     }
   }
-  // col += 2E; continue while col < cols * E (cols padded to even)
-  code.push(OP.localGet, 1, OP.i32Const, ...sleb(2 * E), OP.i32Add, OP.localTee, 1, OP.i32Const, ...sleb(layout.colsPad * E), OP.i32LtU, OP.brIf, 0, OP.end);
+  // col += lanes * E; continue while col < cols * E (cols padded to a multiple of the lanes)
+  code.push(OP.localGet, 1, OP.i32Const, ...sleb(layout.lanes * E), OP.i32Add, OP.localTee, 1, OP.i32Const, ...sleb(layout.colsPad * E), OP.i32LtU, OP.brIf, 0, OP.end);
   code.push(OP.localGet, 0, OP.i32Const, 1, OP.i32Add, OP.localTee, 0, OP.i32Const, ...sleb(layout.rows), OP.i32LtU, OP.brIf, 0, OP.end);
   code.push(OP.end);
   code = [...pre, ...code];
@@ -422,6 +459,8 @@ interface Layout {
   rows: number;
   cols: number;
   colsPad: number;
+  /** elements a step: 4 (float32 lanes, see fourLanes) or 2 (float64 lanes) */
+  lanes: 2 | 4;
   base: number[];
   rowBytes: number[];
   bytes: number;
@@ -464,6 +503,13 @@ function room(bytes: number): { buffer: ArrayBuffer; f32: Float32Array; f64: Flo
 }
 
 let made = 0;
+let madeFour = 0;
+/** @internal tests: how many loops were made with four float32 lanes since the last call (which resets it). */
+export function takeFourLaneCount(): number {
+  const n = madeFour;
+  madeFour = 0;
+  return n;
+}
 /** @internal tests: how many loops were made as wasm since the last call (which resets it). */
 export function takeWasmLoopCount(): number {
   const n = made;
@@ -500,7 +546,8 @@ export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
   const [rows, cols] = spec.ext.length === 1 ? [1, spec.ext[0]!] : [spec.ext[0]!, spec.ext[1]!];
   if (rows * cols < MIN_ELEMENTS) return null;
   const E = spec.f32 ? 4 : 8;
-  const colsPad = cols + (cols & 1);
+  const lanes = fourLanes(spec) ? 4 : 2;
+  const colsPad = Math.ceil(cols / lanes) * lanes;
   const base: number[] = [];
   const rowBytes: number[] = [];
   let at = TABLE_BYTES;
@@ -515,7 +562,7 @@ export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
     at = Math.ceil(at / 16) * 16;
   }
   if (at > MAX_BYTES) return null;
-  const layout: Layout = { rows, cols, colsPad, base, rowBytes, bytes: at };
+  const layout: Layout = { rows, cols, colsPad, lanes, base, rowBytes, bytes: at };
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   const mem = shared();
   if (!api || !mem) return null;
@@ -553,6 +600,7 @@ export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
   const f32 = spec.f32;
   let outViews: { buffer: ArrayBuffer; list: Typed[] } | undefined;
   made++;
+  if (lanes === 4) madeFour++;
   return () => {
     const v = room(layout.bytes);
     if (v === null) throw new Error("fused wasm loop: its staging memory could not be had");
