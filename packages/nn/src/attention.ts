@@ -219,6 +219,7 @@ export function scaledDotProductAttention(query: TensorLike, key: TensorLike, va
   if (isCausal && attnMask !== undefined) throw new ValueError("scaledDotProductAttention: give attnMask or isCausal, not both (as PyTorch)");
   let scores = ag.mul(ag.matmul(q, ag.transpose(k, [...Array(k.ndim - 2).keys(), k.ndim - 1, k.ndim - 2])), scale ?? 1 / Math.sqrt(E));
   let mask: NDArray | null = null;
+  let addMask: Tensor | null = null;
   if (isCausal) mask = nd.triu(nd.full([L, S], -Infinity, q.dtype), 1);
   else if (attnMask !== undefined) {
     const m = attnMask instanceof Tensor ? attnMask.data : attnMask;
@@ -229,9 +230,12 @@ export function scaledDotProductAttention(query: TensorLike, key: TensorLike, va
       ok = false;
     }
     if (!ok) throw new ShapeError(`scaledDotProductAttention: attnMask of shape ${fmtShape(m.shape)} does not broadcast to the scores' shape ${fmtShape(scores.shape)} (${shapes})`);
-    mask = m.dtype === "bool" ? nd.where(m, 0, -Infinity).astype(q.dtype) : m.astype(q.dtype);
+    if (m.dtype === "bool") mask = nd.where(m, 0, -Infinity).astype(q.dtype);
+    // an additive float mask is an input like the others: its gradient is the scores' (PyTorch's)
+    else addMask = attnMask instanceof Tensor && m.dtype === q.dtype ? attnMask : new Tensor(m.astype(q.dtype));
   }
   if (mask) scores = ag.add(scores, new Tensor(mask));
+  if (addMask) scores = ag.add(scores, addMask);
   let attn = ag.softmax(scores, -1);
   if (dropoutP > 0) {
     const keep = dropoutP === 1 ? nd.zeros(attn.shape, attn.dtype) : nd.ge((rng ?? getDefaultRng()).rand(...attn.shape), dropoutP).astype(attn.dtype);

@@ -74,10 +74,12 @@ const ops = {
 
 /**
  * max/min: the gradient is shared evenly among the elements that attain the extremum
- * (PyTorch's amax rule), so it is the same whichever of the tied elements one picks.
+ * (PyTorch's amax rule), so it is the same whichever of the tied elements one picks. Where a NaN
+ * is the result, the NaNs attain it and share the gradient, as torch.max(x) (torch.amax gives
+ * NaN to every element: 0/0 from a count of no equal elements).
  */
 function extremumGrad(g: Tensor, x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
-  const hit = nd.eq(x.data, nd.reshape(y.data, keptShape(x.shape, axes))).astype(x.dtype);
+  const hit = nd.where(nd.isnan(x.data), 1, nd.eq(x.data, nd.reshape(y.data, keptShape(x.shape, axes)))).astype(x.dtype);
   const count = nd.sum(hit, axes as number[], true);
   return mul(expandBack(g, x, axes), constant(nd.div(hit, count)));
 }
