@@ -280,6 +280,7 @@ for s in (E, [()]):
         case("test_celu", f"F.celu(x,{v})", s)
     case("test_selu", "F.selu(x)", s)
     case("test_silu", "F.silu(x)", s)
+    case("test_swish", "F.silu(x)", s)
     case("test_abs", "torch.abs(x)", s)
     case("test_log", "torch.log(x)", s, low=0.01)
     case("test_log10", "torch.log10(x)", s, low=0.01)
@@ -442,7 +443,10 @@ for op in ("var", "std"):
     case(f"test_{op}_keepdim", f"x.{op}(0, keepdim=True, correction=0)", V)
 case("test_std_mean", "torch.stack(torch.std_mean(x))", [(15, 25, 35)])
 case("test_std_mean", "torch.stack(torch.std_mean(x, axis=(1,2)))", [(3, 4, 5, 6)])
+case("test_std_mean_loaded_nan", "torch.stack(torch.std_mean(x, axis=(1,3)))", [(1, 0, 3, 0, 5)])
 case("test_softmax", "x.softmax(1)", E)
+case("test_softmax_argmax", "x.softmax(0).argmax()", E)
+case("test_softmax_argmax", "x.softmax(1).argmax()", E)
 case("test_softmax", "x.softmax(0)", [(45,)])
 case("test_softmax", "x.softmax(0)", [()])
 case("test_log_softmax", "x.log_softmax(1)", E)
@@ -495,6 +499,7 @@ case("test_9_gemm", "x.matmul(y)", [(9, 9), (9, 9)])
 case("test_small_gemm_padded", "F.pad(x, (0,7,0,7)).matmul(F.pad(y, (0,7,0,7)))", [(9, 9), (9, 9)])
 case("test_small_gemm_range", "x.matmul(y)", vals=[np.arange(0, 64).reshape(8, 8).tolist(), np.arange(64, 128).reshape(8, 8).tolist()])
 case("test_gemm", "x.matmul(y)", [(64, 64), (64, 64)])
+case("test_small_gemm_eye", "x.matmul(y)", vals=[np.eye(8).tolist(), np.eye(8).tolist()])
 for sh in (((8, 8), (8, 0)), ((0, 8), (8, 8)), ((8, 0), (0, 8)), ((0,), (0, 8)), ((0,), (0,))):
     case("test_gemm_with_zeros_shape", "x.matmul(y)", list(sh))
 case("test_broadcastdot", "x @ y", [(10, 45, 65), (65, 45)])
@@ -516,18 +521,43 @@ case("test_meshgrid", "torch.meshgrid(x, y, indexing='xy')", vals=[[0.0, 1.0, 2.
 case("test_meshgrid", "torch.meshgrid(x, y, z, indexing='ij')", vals=[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
 case("test_where", "torch.where(x > 0.5, y, z)", [(10,), (10,), (10,)])
 case("test_where", "torch.where(x > 0.5, 4.0, 2.0)", [(100,)])
-for op in ("==", ">", ">=", "<", "<=", "!="):
-    case("test_cmp", f"x {op} y", [(45, 65), (45, 65)])
-    case("test_cmp", f"x {op} y", vals=[[1.0, 2.0, 3.0, math.nan], [2.0, 2.0, 1.0, math.nan]])
+for op, name in (("==", "eq"), (">", "gt"), (">=", "ge"), ("<", "lt"), ("<=", "le")):
+    t = f"test_cmp_{name}"
+    case(t, f"x {op} y", vals=[[0.0, 1, 2], [2.0, 1, 0]])
+    for sh in ([(3, 4, 5), (3, 4, 5)], [(3, 4, 5), (5,)], [(5,), (3, 4, 5)]):
+        case(t, f"x {op} y", sh)
+    case(t, f"x {op} 2", vals=[[0.0, 1, 2]])
+    if op != "==":
+        case(t, f"2 {op} x", vals=[[2.0, 1, 0]])
+    sp = [0.0, 1.0, -1.0, math.inf, -math.inf]
+    case(t, f"x {op} y", vals=[[a for a in sp for _ in sp], [b for _ in sp for b in sp]], note="the peer's special floats, all pairs in one case")
+case("test_cmp_ne_backwards", "x*(x != 0)", vals=[[0.5, 0.0, -1.25, 2.0]])
+case("test_cmp_lt_backwards", "x*(x < 0)", vals=[[0.5, 0.0, -1.25, 2.0]])
+for c in ("-1", "0", "0.3", "1", "2"):
+    case("test_pow_const_direct", f"x**{c}", vals=[[-math.inf, 0.0, 1.0, math.inf]])
+case("test_sigmoid_alt_extreme", "x.exp() / (1 + x.exp())", vals=[[300.0, -300.0]])
+case("test_const_reduce", "torch.full_like(x, 2).sum()", [(3, 3)])
+case("test_const_reduce", "torch.full_like(x, 2).prod()", [(3, 3)])
+case("test_const_reduce", "torch.full_like(x, 2).max()", [(3, 3)])
+case("test_inf_where", "torch.where(x < 0, x, 1.0)", vals=[[[math.inf] * 3] * 3])
 for ix in ("1:3", "0:2", "-2:2", "0", "2", "-1", "-3"):
     case("test_slice_in_bounds_1dim", f"x[{ix}]", [(3,)])
 case("test_slice_on_0dim_tensor", "x[None]", [()])
 case("test_slice_int_indexing", "x[1]", [(10, 10)])
 case("test_slice_int_indexing", "x[1,1,1]", [(3, 3, 3)])
-for ix in ("1:2", "1:2, 2", "1:2, 1:2", "1:2, 1:2, 0:-1", "None", "1:2, None", "1:2, None, 1:2", "1:2, 1:2, None, -1",
-           "None, None, 1, None, 2, 0:2", "0:4", "-6:4", "1:50", "1:50, 1:2, -1", "5:10", "-15:-7", "-2:2", "-2:-5",
-           "..., 0", "0, ...", "0, ..., 0", "0:3, ..., 2:3", "None, 0:3, ..., 0, None", ":, [0], :"):
-    case("test_slice", f"x[{ix}]", [(3, 3, 3, 3)] if "..." in ix else [(3, 3, 3)])
+for t, ixs in (("test_slice_in_bounds_multidim", ("1:2", "1:2, 2", "1:2, 1:2", "1:2, 1:2, 0:-1")),
+               ("test_slice_with_none", ("None", "1:2, None", "1:2, None, 1:2", "1:2, 1:2, None, -1", "None, None, 1, None, 2, 0:2")),
+               ("test_slice_with_const_tensor", (":, [0], :",)),
+               ("test_slice_one_endpoint_out_of_bounds", ("0:4", "-6:4", "1:50", "1:50, 1:2, -1")),
+               ("test_slice_both_endpoints_out_of_bounds", ("5:10", "-15:-7")),
+               ("test_slice_start_gt_end", ("-2:2", "-2:-5")),
+               ("test_slice_ellipsis", ("..., 0", "0, ...", "0, ..., 0", "0:3, ..., 2:3", "None, 0:3, ..., 0, None"))):
+    for ix in ixs:
+        case(t, f"x[{ix}]", [(3, 3, 3, 3)] if t == "test_slice_ellipsis" else [(3, 3, 3)])
+case("test_slice_zero_in_shape", "x[-2:-5]", [(3, 3, 3)])
+for v in ("(12,6,6)", "(-1,3,6,6)"):
+    case("test_view", f"x.view({v})", [(4, 3, 6, 6)])
+case("test_view", "x.view((2, 3))", [(6, 1)])
 for ix in ("::2, ::3, ::4", "1:5:2, ::3, ::4", "1:5:2, 3, ::4", "1:5:2, None, None, 3, None, ::4"):
     case("test_slice_stride_gt_one", f"x[{ix}]", [(7, 5, 10)])
 case("test_slice_negative_strides", "x.flip(0)[::2]", [(7, 5, 10)], note="torch has no negative slice steps: a flip and a positive step")
@@ -617,13 +647,19 @@ I_D = rs.randint(0, 4, size=(2, 1, 1, 2, 1, 1)).tolist()
 I_E = rs.randint(0, 1, size=(1, 1, 1, 1, 2, 1)).tolist()
 IX = [("a", I_A), ("b", I_B), ("c", I_C), ("d", I_D), ("e", I_E)]
 BIG = [(2, 5, 6, 5, 3, 2)]
-for ix in ("a,b,c,d,e", ":,b,c,d,:", "a,b,...", "a,...,e", "...,c,:,e", "1,b,c,d,e", "a,b,3,d,e", "1,b,2,d,2", "a,2,2,2,e",
-           "1,:,3:11:2,d,0:2", "None,b,c,d,e", "a,b,c,d,None", "a,b,None,d,e", "None,b,c,d,None", "a,:,None,d,e",
-           "None,None,b,c,d,e", "a,None,None,c,d,e", "1,b,None,d,1", "None,b,2,d,None", "...,1,d,None"):
-    case("test_slice_fancy_indexing", f"x[{ix}]", BIG, args="x,a,b,c,d,e", ints=IX)
+for t, ixs in (("test_slice_fancy_indexing_no_dim_collapse", ("a,b,c,d,e", ":,b,c,d,:", "a,b,...", "a,...,e", "...,c,:,e")),
+               ("test_slice_fancy_indexing_dim_collapse_int", ("1,b,c,d,e", "a,b,3,d,e", "1,b,2,d,2", "a,2,2,2,e", "1,:,3:11:2,d,0:2")),
+               ("test_slice_fancy_indexing_dim_inject_none", ("None,b,c,d,e", "a,b,c,d,None", "a,b,None,d,e", "None,b,c,d,None", "a,:,None,d,e",
+                                                              "None,None,None,None,None", "None,None,b,c,d,e", "None,None,b,c,None,None",
+                                                              "a,None,None,c,d,e", "a,None,None,c,None,None", "None,None,b,None,d,e")),
+               ("test_slice_fancy_indexing_dim_inject_and_collapse", ("1,b,None,d,1", "None,b,2,d,None", "...,1,d,None")),
+               ("test_slice_fancy_indexing_tuple_indices", ("(1,0),b,c,d,:", "a,b,c,(1,2,3),...", "a,((2,),(1,),(0,)),c,(2,1,0)")),
+               ("test_slice_fancy_indexing_list_with_tensors", ("(a,)", "(a,1)", "(a,(1,1))", "(a,b,c,d,e)"))):
+    for ix in ixs:
+        case(t, f"x[{ix}]", BIG, args="x,a,b,c,d,e", ints=IX)
 for ix in ("[[0,0,0],[0,0,0]], 1", "[1], [[0,0,0],[0,0,0]]", "[[0,0,0],[0,0,0]], [2,1,1]", "[[0,1,-1],[-1,-2,0]], [2,1,-1]"):
     case("test_slice_fancy_indexing_with_tensors", f"x[{ix}]", [(2, 3)])
-for ix in ("[0]", "[1,0,-1], :, 0", "a, [2,1,0], c, [-2,1,0], e"):
+for ix in ("[0]", "[1,0,-1], :, 0", "a, [2,1,0], c, [-2,1,0], e", "a,b,c,[[1],[2],[3]],..."):
     case("test_slice_fancy_indexing_list_indices", f"x[{ix}]", BIG, args="x,a,b,c,d,e", ints=IX)
 rs = np.random.RandomState(4)
 GB = rs.randint(0, 3, size=(3, 4, 5)).tolist()
@@ -635,6 +671,8 @@ SB = [[[int(v) for v in rs.permutation(5)] for _ in range(4)] for _ in range(4)]
 case("test_scatter", "x.scatter(dim=2, index=b, src=src)", [(4, 5, 5), (4, 5, 5)], args="x,src,b", ints=[("b", [[row[:3] for row in m] for m in SB])])
 case("test_scatter", "x.scatter(dim=1, index=b, value=3.0)", [(4, 5, 6)], args="x,b", ints=[("b", GB)])
 case("test_scatter", "x.scatter(dim=1, index=b, value=float('inf'))", [(4, 5, 6)], args="x,b", ints=[("b", GB)])
+case("test_scatter_mul", "x.scatter(1, b, 2.5, reduce='multiply')", [(4, 5, 6)], args="x,b", ints=[("b", GB)], note="the peer multiplies by inf and NaN")
+case("test_scatter_reduce_prod_zeros", "torch.zeros_like(x).scatter_reduce(dim=1, index=b, src=src, reduce='prod')", [(4, 5, 6), (3, 4, 5)], args="x,src,b", ints=[("b", GB)])
 case("test_scatter_add", "x.scatter_add(1, b, src)", [(4, 5, 6), (3, 4, 5)], args="x,src,b", ints=[("b", GB)])
 for red in ("sum", "prod", "mean", "amin", "amax"):
     for d in (-1, 1, -3):
@@ -652,12 +690,29 @@ case("test_one_hot", "F.one_hot(b, 8)", [], args="b", ints=[("b", [[0, 1], [7, 3
 # ---------------------------------------------------------------------------------------------
 # convolution, pooling, interpolation
 
-for s, w, kw in ((((1, 4, 9, 9), (4, 4, 3, 3)), "", ""), (((2, 4, 9, 9), (4, 4, 3, 3)), "", ""), (((1, 4, 9, 9), (4, 4, 1, 1)), "", ""),
-                 (((2, 3, 11, 14), (4, 3, 3, 3)), "", ", stride=2"), (((2, 3, 11, 14), (4, 3, 3, 3)), "", ", stride=(2,1)"),
-                 (((2, 3, 11, 14), (4, 3, 3, 3)), "", ", padding=(2,1)"), (((2, 3, 11, 14), (4, 3, 3, 3)), "", ", padding=(2,2)"),
-                 (((2, 3, 11, 14), (4, 3, 3, 3)), "", ", dilation=(2,1)"), (((2, 4, 5, 5), (6, 2, 3, 3)), "", ", groups=2"),
-                 (((2, 6, 5, 5), (6, 1, 1, 1)), "", ", groups=6")):
-    case("test_conv2d", f"F.conv2d(x,w{kw})", list(s), args="x,w")
+CV = (2, 3, 11, 14)  # the peer's (bs,3,11,28), narrower
+for t, shapes, kw in (("test_simple_conv2d", [(1, 4, 9, 9), (4, 4, 3, 3)], ""), ("test_simple_conv2d_m4", [(1, 16, 9, 9), (16, 16, 3, 3)], ""),
+                      ("test_simple_conv2d_1x1", [(1, 4, 9, 9), (4, 4, 1, 1)], ""), ("test_simple_conv2d_1x1_m4", [(1, 16, 8, 8), (16, 16, 1, 1)], ""),
+                      ("test_simple_conv2d_batched", [(2, 4, 9, 9), (4, 4, 3, 3)], ""),
+                      ("test_simple_grouped_conv2d", [(1, 4, 1, 1), (2, 2, 1, 1)], ", groups=2"),
+                      ("test_medium_grouped_conv2d", [(1, 4, 1, 1), (4, 2, 1, 1)], ", groups=2"),
+                      ("test_depthwise_conv2d", [(1, 32, 8, 8), (32, 1, 1, 1)], ", groups=32"),
+                      ("test_grouped_conv2d", [(4, 15, 5, 5), (35, 3, 3, 3)], ", groups=5"),
+                      ("test_fancy_conv2d", [(2, 3, 11, 14), (3, 1, 3, 3)], ", groups=3"),
+                      ("test_strided_conv2d_simple", [(2, 1, 5, 1), (1, 1, 3, 1)], ", stride=2"),
+                      ("test_strided_conv2d_simple_vec", [(2, 1, 5, 1), (1, 1, 3, 1)], ", stride=2"),
+                      ("test_strided_conv2d", [CV, (4, 3, 3, 3)], ", stride=2"), ("test_strided_conv2d", [CV, (4, 3, 3, 3)], ", stride=(2,1)"),
+                      ("test_padded_conv2d_p21", [CV, (4, 3, 3, 3)], ", padding=(2,1)"), ("test_padded_conv2d_p22", [CV, (4, 3, 3, 3)], ", padding=(2,2)"),
+                      ("test_padded_conv2d_1x1", [CV, (4, 3, 1, 1)], ", padding=2"), ("test_padded_conv2d_bs1", [(1,) + CV[1:], (4, 3, 3, 3)], ", padding=1"),
+                      ("test_dilated_conv2d", [CV, (4, 3, 3, 3)], ", dilation=2"), ("test_dilated_conv2d", [CV, (4, 3, 3, 3)], ", dilation=(2,1)")):
+    case(t, f"F.conv2d(x,w{kw})", shapes, args="x,w")
+for t, bs, cin, cout in (("test_conv2d", 1, 3, 6), ("test_conv2d_bs_4_cin_3", 4, 3, 2), ("test_conv2d_bs_1_cin_1", 1, 1, 6), ("test_conv2d_bs_4_cin_1", 4, 1, 6)):
+    for H in (2, 3):
+        for W in (1, 3, 5):
+            for g in ((1, 3) if cin == 3 and cout == 6 and H == 3 and W == 3 else (1,)):
+                case(t, f"F.conv2d(x,w,groups={g})", [(bs, cin, 5, 7), (cout, cin // g, H, W)], args="x,w")
+case("test_simple_padding_conv2d", "F.conv2d(F.pad(x, (1,1,1,1)),w)", vals=[[[[[2.0, 3.0]]]], [[[[1.0]]]]], args="x,w")
+case("test_simple_padding_conv1d", "F.conv1d(F.pad(x, (1,1)),w)", [(6, 2, 11), (6, 2, 5)], args="x,w")
 case("test_simple_conv2d_bias", "F.conv2d(x,w,b)", [(1, 4, 9, 9), (4, 4, 3, 3), (4,)], args="x,w,b")
 case("test_biased_conv2d", "F.conv2d(F.conv2d(x,w,b).relu(),w,b)", [(1, 4, 5, 5), (4, 4, 1, 1), (4,)], args="x,w,b")
 case("test_nested_conv2d", "F.conv2d(F.conv2d(x,w1).relu(), w2)", [(1, 4, 9, 9), (4, 4, 3, 3), (4, 4, 3, 3)], args="x,w1,w2")
@@ -665,11 +720,16 @@ case("test_simple_conv2d_nhwc", "F.conv2d(x.permute(0,3,1,2),w.permute(3,2,0,1))
 case("test_simple_conv3d", "F.conv3d(x,w)", [(1, 4, 9, 9, 9), (4, 4, 3, 3, 3)], args="x,w")
 case("test_padded_conv3d", "F.conv3d(x,w,padding=1)", [(1, 4, 5, 5, 5), (4, 4, 3, 3, 3)], args="x,w")
 case("test_negative_padding_conv2d", "F.conv2d(x[:, :, 1:-1, 1:-1],w)", [(1, 1, 9, 9), (1, 1, 3, 3)], args="x,w")
-case("test_asymmetric_padding_conv2d", "F.conv2d(F.pad(x, (1,2,0,3)),w)", [(1, 1, 9, 9), (1, 1, 3, 3)], args="x,w")
-case("test_asymmetric_padding_conv2d", "F.conv2d(F.pad(x, (-1,2,-2,1)),w)", [(1, 1, 9, 9), (1, 1, 3, 3)], args="x,w")
+for pp in ("(0,1,0,1)", "(2,1,2,1)", "(2,0,2,1)"):
+    for n in (3, 4):
+        case("test_asymmetric_padding_conv2d", f"F.conv2d(F.pad(x, {pp}),w)", [(1, 1, n, n), (1, 1, 2, 2)], args="x,w")
+
 case("test_conv1d", "F.conv1d(x,w,groups=2)", [(2, 4, 11), (6, 2, 3)], args="x,w")
 case("test_strided_conv1d_simple", "F.conv1d(x,w,stride=2)", [(2, 1, 5), (1, 1, 3)], args="x,w")
-case("test_asymmetric_padding_conv1d", "F.conv1d(F.pad(x, (2,-1)),w)", [(1, 1, 9), (1, 1, 3)], args="x,w")
+for pp in ("(0,1)", "(2,1)", "(2,0)"):
+    for n in (3, 4):
+        case("test_asymmetric_padding_conv1d", f"F.conv1d(F.pad(x, {pp}),w)", [(1, 1, n), (1, 1, 2)], args="x,w")
+case("test_negative_padding_conv2d", "F.conv2d(x[:, :, 1:, 1:],w)", [(1, 1, 9, 9), (1, 1, 3, 3)], args="x,w")
 CT = [(2, 4, 9, 9), (4, 4, 3, 3)]
 case("test_simple_conv_transpose2d", "F.conv_transpose2d(x,w)", CT, args="x,w")
 case("test_bias_conv_transpose2d", "F.conv_transpose2d(x,w,b)", CT + [(4,)], args="x,w,b")
@@ -684,8 +744,13 @@ case("test_max_pool2d_simple", "F.max_pool2d(x, kernel_size=(2,2))", [(1, 1, 2, 
 for k in ("(1,1)", "(2,2)", "(3,3)", "(3,2)", "(5,5)"):
     case("test_max_pool2d", f"F.max_pool2d(x, kernel_size={k})", P)
     case("test_avg_pool2d", f"F.avg_pool2d(x, kernel_size={k})", P)
-case("test_max_pool2d_padding", "F.max_pool2d(x, kernel_size=(3,3), padding=1)", P)
-case("test_max_pool2d_asymmetric_padding", "F.max_pool2d(F.pad(x, (1,2,3,0), value=float('-inf')), kernel_size=(5,5))", P)
+for k in ("(3,3)", "2", "(3,2)"):
+    for pp in ("1", "(1,0)", "(0,1)"):
+        case("test_max_pool2d_padding", f"F.max_pool2d(x, kernel_size={k}, padding={pp})", P)
+for pp in ("(0,1,0,1)", "(2,1,2,1)", "(2,0,2,1)"):
+    case("test_max_pool2d_asymmetric_padding", f"F.max_pool2d(F.pad(x, {pp}, value=float('-inf')), kernel_size=(5,5))", P)
+for st in ("(2,3)", "(3,2)", "2", "3"):
+    case("test_max_pool2d_smaller_stride", f"F.max_pool2d(x, kernel_size=(5,5), stride={st})", [(1, 2, 17, 14)])
 case("test_max_pool2d_bigger_stride", "F.max_pool2d(x, kernel_size=(2,2), stride=(3,4))", P)
 case("test_max_pool2d_bigger_stride_dilation", "F.max_pool2d(x, kernel_size=(2,2), stride=(3,4), dilation=(2,3))", P)
 case("test_max_pool2d_unit_stride", "F.max_pool2d(x, kernel_size=(5,5), stride=1)", [(1, 2, 17, 14)])
@@ -703,6 +768,9 @@ case("test_avg_pool2d_padding", "F.avg_pool2d(x, kernel_size=(3,3), padding=1)",
 case("test_avg_pool2d_padding_not_counted", "F.avg_pool2d(x, kernel_size=(3,3), padding=1, count_include_pad=False)", P)
 case("test_avg_pool2d_ceil_mode", "F.avg_pool2d(x, kernel_size=(3,3), padding=1, stride=3, ceil_mode=True)", [(1, 1, 7, 7)])
 case("test_avg_pool2d_ceil_mode_padding_not_counted", "F.avg_pool2d(x, kernel_size=(3,3), padding=1, stride=3, ceil_mode=True, count_include_pad=False)", [(1, 1, 7, 7)])
+case("test_avg_pool2d_asymmetric_padding", "F.avg_pool2d(x, kernel_size=(5,5), padding=1)", P)
+case("test_avg_pool2d_ceil_mode_include_pad_output_size_reduce_by_one", "F.avg_pool2d(x, kernel_size=(3,3), stride=3, padding=1, ceil_mode=True, count_include_pad=True)", [(1, 1, 5, 5)])
+case("test_max_unpool2d_inf", "F.max_unpool2d(*F.max_pool2d(x, kernel_size=(2,2), return_indices=True), kernel_size=(2,2))", vals=[[[[math.inf, -math.inf, math.nan], [1.0, 2.0, 3.0]]]])
 case("test_avg_pool2d_ceil_mode_output_size_reduce_by_one", "F.avg_pool2d(x, kernel_size=(3,3), stride=3, padding=1, ceil_mode=True)", [(1, 1, 5, 5)])
 case("test_global_avg_pool2d", "F.avg_pool2d(x, kernel_size=(11,12))", [(2, 2, 11, 12)], note="peer shape (32,2,11,28)")
 case("test_avg_pool3d", "F.avg_pool3d(x, kernel_size=(4,4,4), stride=3, padding=1, count_include_pad=False)", [(1, 1, 8, 8, 8)])
@@ -728,14 +796,16 @@ case("test_scaled_dot_product_attention_mismatch_ls", "sdpa(x,y,z)", [(2, 3, 2, 
 case("test_scaled_dot_product_attention_causal", "sdpa(x,y,z,is_causal=True)", Q * 3)
 BCE = [(32, 10), (32, 10)]
 for red in ("mean", "sum", "none"):
-    case("test_binary_crossentropy", f"F.binary_cross_entropy(x.sigmoid(), y.clip(0,1), reduction='{red}')", BCE)
-    case("test_binary_crossentropy", f"F.binary_cross_entropy_with_logits(x, y.clip(0,1), reduction='{red}')", BCE)
+    case("test_binary_crossentropy_reductions", f"F.binary_cross_entropy_with_logits(x, y.clip(0,1), reduction='{red}')", BCE)
     case("test_cross_entropy_reductions", f"F.cross_entropy(x, y, reduction='{red}')", BCE)
     case("test_sparse_categorical_crossentropy_reductions", f"F.cross_entropy(x, t, reduction='{red}')", [(12, 10)], args="x,t", ints=[("t", list(np.random.RandomState(5).randint(0, 10, 12)))])
     case("test_nll_loss_reductions", f"F.nll_loss(F.log_softmax(x, dim=1), t, reduction='{red}')", [(32, 10)], args="x,t", ints=[("t", list(np.random.RandomState(6).randint(0, 10, 32)))])
+case("test_binary_crossentropy", "F.binary_cross_entropy(x.sigmoid(), y.clip(0,1))", BCE)
+case("test_binary_crossentropy", "F.binary_cross_entropy_with_logits(x, y.clip(0,1))", BCE)
 case("test_binary_crossentropy_logits_pos_weights", "F.binary_cross_entropy_with_logits(x, y.clip(0,1), pos_weight=torch.linspace(0.5, 2.0, 10, dtype=x.dtype))", BCE)
 case("test_cross_entropy_class_probabilities", "F.cross_entropy(x, y)", [(32, 10), (32, 10)])
 case("test_cross_entropy_class_probabilities", "F.cross_entropy(x, y)", [(32, 4, 4, 4), (32, 4, 4, 4)])
+WT = [0.5, 1.0, 2.0, 0.25, 1.5, 3.0, 0.75, 1.25, 2.5, 0.1]
 CL = [int(v) for v in np.random.RandomState(8).randint(0, 10, 32)]
 case("test_cross_entropy_class_indices", "F.cross_entropy(x, t)", [(32, 10)], args="x,t", ints=[("t", CL)])
 for ls in (0.3, 0.7):
@@ -744,8 +814,12 @@ for ls in (0.3, 0.7):
 case("test_sparse_categorical_crossentropy", "F.cross_entropy(x, t, ignore_index=3, label_smoothing=0.3)", [(32, 10)], args="x,t", ints=[("t", CL)])
 case("test_sparse_categorical_crossentropy", "F.cross_entropy(x.permute(0,2,1), t)", [(3, 12, 10)], args="x,t", ints=[("t", np.random.RandomState(9).randint(0, 10, (3, 12)).tolist())])
 case("test_sparse_categorical_crossentropy_ignore_index", "F.cross_entropy(x, t, ignore_index=5)", [(32, 10)], args="x,t", ints=[("t", CL)])
+case("test_nll_loss", "F.nll_loss(F.log_softmax(x, dim=1), t)", [(32, 10)], args="x,t", ints=[("t", CL)])
+for red in ("mean", "sum", "none"):
+    case("test_nll_loss_3d_weight", f"F.nll_loss(F.log_softmax(x, dim=1), t, torch.tensor({WT}, dtype=x.dtype), reduction='{red}')", [(4, 10, 3, 3, 3)], args="x,t", ints=[("t", np.random.RandomState(11).randint(0, 10, (4, 3, 3, 3)).tolist())])
+    case("test_binary_crossentropy_reductions", f"F.binary_cross_entropy(x.sigmoid(), y.clip(0,1), reduction='{red}')", BCE)
+    case("test_sparse_categorical_crossentropy_label_smoothing", f"F.cross_entropy(x, t, label_smoothing=0.{3 if red == 'mean' else 7}, reduction='{red}')", [(12, 10)], args="x,t", ints=[("t", list(np.random.RandomState(5).randint(0, 10, 12)))])
 case("test_nll_loss_3d", "F.nll_loss(F.log_softmax(x, dim=1), t)", [(4, 10, 3, 3, 3)], args="x,t", ints=[("t", np.random.RandomState(10).randint(0, 10, (4, 3, 3, 3)).tolist())])
-WT = [0.5, 1.0, 2.0, 0.25, 1.5, 3.0, 0.75, 1.25, 2.5, 0.1]
 for red in ("mean", "sum", "none"):
     case("test_nll_loss_weight", f"F.nll_loss(F.log_softmax(x, dim=1), t, torch.tensor({WT}, dtype=x.dtype), reduction='{red}')", [(32, 10)], args="x,t", ints=[("t", CL)])
 case("test_nll_loss_ignore_index", "F.nll_loss(F.log_softmax(x, dim=1), t, ignore_index=1)", [(32, 10)], args="x,t", ints=[("t", CL)])
@@ -756,7 +830,7 @@ SKIPPED = {
         "test_zeros", "test_zeros_like", "test_ones", "test_ones_like", "test_eye", "test_split", "test_chunk", "test_arange", "test_arange_big",
         "test_arange_4096", "test_linspace", "test_einsum_shape_check", "test_einsum_arity_check1", "test_einsum_arity_check2",
         "test_conv2d_errors", "test_slice_errors", "test_slice_fancy_indexing_errors", "test_scatter_reduce_errors",
-        "test_scaled_dot_product_attention_gqa_errors", "test_masked_select_size", "test_nonzero_size"],
+        "test_scaled_dot_product_attention_gqa_errors", "test_masked_select_size", "test_nonzero_size", "test_scatter_no_reduce_tensor_src"],
     "integer dtypes, casts and bitwise ops (int8/uint8/fp16 specifics, int32 wraparound, shifts)": [
         "test_xor", "test_and", "test_or", "test_bitwise_not", "test_lshift", "test_rshift", "test_lshift_signed", "test_rshift_signed",
         "test_idiv_shift_rewrite_negative", "test_int_pow_const_int", "test_pow_int", "test_pow_int_base_float_exponent", "test_div_int",
