@@ -240,8 +240,6 @@ export const TABLE: Record<string, PeerFn> = {
 
 /** Cases (by name) tapegrad cannot match yet, and why. */
 export const GAPS: Record<string, string> = {
-  "tinygrad test_pad_reflect_mode #4": "reflect padding with a negative width on the same axis is refused (torch reflects the uncropped input)",
-  "tinygrad test_pad_reflect_mode #5": "reflect padding with a negative width on the same axis is refused (torch reflects the uncropped input)",
 };
 
 /** Cases held to a wider float64 tolerance than 1e-12, and why. */

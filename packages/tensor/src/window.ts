@@ -134,8 +134,8 @@ const PAD_MODES: readonly PadMode[] = ["constant", "reflect", "replicate", "circ
  * pad's widths checked: one `[before, after]` pair of integers per trailing axis of `shape`,
  * negative ones cropping; returns the mode. Throws ShapeError for more pairs than axes or a crop
  * larger than the axis, ValueError for a non-integer width, an unknown mode, or a border wider
- * than the mode can fill (reflect: less than the axis, circular: at most the axis, replicate: an
- * axis of at least one element).
+ * than the mode can fill (reflect: less than the input's axis, as torch, which reflects before it
+ * crops; circular: at most the cropped axis; replicate: an axis of at least one element).
  */
 export function checkPad(shape: readonly number[], widths: readonly (readonly [number, number])[], options: PadOptions = {}): PadMode {
   const mode = options.mode ?? "constant";
@@ -149,8 +149,8 @@ export function checkPad(shape: readonly number[], widths: readonly (readonly [n
     if (kept < 0) throw new ShapeError(`pad: widths [${a}, ${b}] crop more than axis ${lead + i} of shape ${fmtShape(shape)} holds`);
     const border = Math.max(a, b, 0);
     if (border === 0 || mode === "constant") return;
-    const bad = mode === "reflect" ? border >= kept : mode === "circular" ? border > kept : kept === 0;
-    if (bad) throw new ValueError(`pad: ${mode} padding of [${a}, ${b}] does not fit axis ${lead + i} of ${kept} elements (shape ${fmtShape(shape)})`);
+    const bad = mode === "reflect" ? border >= n : mode === "circular" ? border > kept : kept === 0;
+    if (bad) throw new ValueError(`pad: ${mode} padding of [${a}, ${b}] does not fit axis ${lead + i} of ${mode === "reflect" ? n : kept} elements (shape ${fmtShape(shape)})`);
   });
   return mode;
 }
@@ -195,6 +195,14 @@ export const padIndices = kernel("padIndices", function padIndices(n: number, be
 export const pad = kernel("pad", function pad(a: NDArray, widths: readonly (readonly [number, number])[], options: PadOptions = {}): NDArray {
   const mode = checkPad(a.shape, widths, options);
   const lead = a.ndim - widths.length;
+  if (mode === "reflect") {
+    // torch reflects about the input's edges, then crops: one take per axis does both
+    let r = a;
+    widths.forEach(([p, q], i) => {
+      if (p !== 0 || q !== 0) r = take(r, padIndices(r.shape[lead + i]!, p, q, mode), lead + i);
+    });
+    return r === a ? a.copy() : r.contiguous();
+  }
   // crop first: a negative width is a slice
   const crop = slice(a, a.shape.map((d, i) => (i < lead ? null : ([Math.max(-widths[i - lead]![0], 0), d - Math.max(-widths[i - lead]![1], 0)] as const))));
   const grow = widths.map(([p, q]) => [Math.max(p, 0), Math.max(q, 0)] as const);

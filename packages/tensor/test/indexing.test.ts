@@ -101,6 +101,14 @@ describe("views", () => {
     expect(T.pad(a, [[-1, 2]], { mode: "replicate" }).toArray()).toEqual([[1, 2, 3, 4, 4, 4], [6, 7, 8, 9, 9, 9]]);
   });
 
+  it("reflect mirrors about the input's edges and then crops, as torch 1.13's reflection pad", () => {
+    const a = arange(10).reshape(2, 5);
+    // torch.nn.functional.pad(a, (3, -3), mode="reflect") and (-2, 4), printed by torch 1.13
+    expect(T.pad(a, [[3, -3]], { mode: "reflect" }).toArray()).toEqual([[3, 2, 1, 0, 1], [8, 7, 6, 5, 6]]);
+    expect(T.pad(a, [[-2, 4]], { mode: "reflect" }).toArray()).toEqual([[2, 3, 4, 3, 2, 1, 0], [7, 8, 9, 8, 7, 6, 5]]);
+    expect(() => T.pad(a, [[5, -1]], { mode: "reflect" })).toThrow(/reflect padding of \[5, -1\] does not fit axis 1 of 5 elements/);
+  });
+
   it("nonzero of an all-zero array is empty, [0, ndim]", () => {
     expect(T.nonzero(zeros([2, 2])).shape).toEqual([0, 2]);
   });

@@ -44,6 +44,8 @@ export function unfold(x: TensorLike, axis: number, size: number, step = 1, dila
  * "replicate" repeats the edge; "circular" wraps around. Gradient: the constant mode is the
  * adjoint of a slice (movement's sliceGrad), so its gradient is the interior of g; the other
  * modes are a take per axis, so a border element's gradient is added to the one it copies.
+ * Reflect mirrors about the input's edges before it crops (torch's reflection pad), so a crop on
+ * one side does not move the mirror on the other.
  * Widths a mode cannot fill are a ValueError, more pairs than axes a ShapeError.
  *
  * @example
@@ -58,6 +60,13 @@ export function pad(x: TensorLike, widths: readonly (readonly [number, number])[
   const mode = checkPad(t.shape, widths, options);
   const lead = t.ndim - widths.length;
   let r = t;
+  if (mode === "reflect") {
+    // torch reflects about the input's edges, then crops: one take per axis does both
+    widths.forEach(([a, b], i) => {
+      if (a !== 0 || b !== 0) r = take(r, padIndices(r.shape[lead + i]!, a, b, mode), lead + i);
+    });
+    return r;
+  }
   if (widths.some(([a, b]) => a < 0 || b < 0)) {
     r = movementOps.slice([t], { specs: t.shape.map((d, i) => (i < lead ? null : ([Math.max(-widths[i - lead]![0], 0), d - Math.max(-widths[i - lead]![1], 0)] as const))) });
   }
