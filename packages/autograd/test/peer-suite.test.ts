@@ -53,7 +53,7 @@ const unflatten = (x: Tensor, axis: number, sizes: readonly number[]): Tensor =>
   return x.reshape([...x.shape.slice(0, a), ...sizes, ...x.shape.slice(a + 1)]);
 };
 
-export const TABLE: Record<string, PeerFn> = {
+const TABLE: Record<string, PeerFn> = {
   "micrograd_sanity(x)": ([x]) => microgradSanity(x),
   "micrograd_more(a,b)": ([a, b]) => microgradMore(a, b),
   "x.tanh()": ([x]) => x.tanh(),
@@ -588,7 +588,7 @@ export const TABLE: Record<string, PeerFn> = {
 /** Cases (by name) tapegrad cannot match yet, and why. */
 const ZERO_D = "numpy's rule, kept by the issue: axis 0 (or -1) of a 0-d array raises (PyTorch treats it as the one element)";
 const SQUEEZE = "numpy's rule, kept by the issue: squeezing an axis whose size is not 1 raises (PyTorch leaves the array as it is)";
-export const GAPS: Record<string, string> = {
+const GAPS: Record<string, string> = {
   "tinygrad test_cumsum #1": ZERO_D,
   "tinygrad test_cumprod #1": ZERO_D,
   "tinygrad test_cummax #1": ZERO_D,

@@ -19,7 +19,7 @@ const unpool = ([v, i]: [Tensor, NDArray], kernelSize: [number, number], options
 /** maxPool2d's (values, indices) as two outputs, the indices as a tensor. */
 const withIndices = ([v, i]: [Tensor, NDArray]): Tensor[] => [v, ag.tensor(i)];
 
-export const TABLE: Record<string, PeerFn> = {
+const TABLE: Record<string, PeerFn> = {
   "F.leaky_relu(x,0.01)": ([x]) => nn.leakyRelu(x, 0.01),
   "F.celu(x,1)": ([x]) => nn.celu(x, 1),
   "F.celu(x,2)": ([x]) => nn.celu(x, 2),
@@ -239,11 +239,11 @@ export const TABLE: Record<string, PeerFn> = {
 };
 
 /** Cases (by name) tapegrad cannot match yet, and why. */
-export const GAPS: Record<string, string> = {
+const GAPS: Record<string, string> = {
 };
 
 /** Cases held to a wider float64 tolerance than 1e-12, and why. */
-export const F64_RTOL: Record<string, [number, string]> = {
+const F64_RTOL: Record<string, [number, string]> = {
   "tinygrad test_hardsigmoid #1": [3e-8, "torch 1.13's hardsigmoid backward multiplies by a float32 1/6"],
   "tinygrad test_hardsigmoid #2": [3e-8, "torch 1.13's hardsigmoid backward multiplies by a float32 1/6"],
 };

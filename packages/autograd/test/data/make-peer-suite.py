@@ -1,23 +1,28 @@
 """PyTorch's values and gradients for the op cases of two peers' test suites (issue 26).
 
-The cases are those of tinygrad's test/test_ops.py (TestOps) and micrograd's test/test_engine.py,
-read as facts: the op, its arguments and its input shapes. Each case here is a torch expression
-over named inputs (float inputs drawn uniformly from [low, high) with a seed of their own, index
-inputs as integers). For float64 and float32 we record torch's outputs and the gradients of
-sum(out_k * w_k) over the float outputs, with cotangents w_k drawn from a fixed normal stream.
+The cases are those of tinygrad's test/backend/test_ops.py (class TestOps) and micrograd's
+test/test_engine.py, read as facts: the op, its arguments and its input shapes. A case is named
+"<suite> <the peer's test name> #k", k counting the calls of that test kept here, and is a torch
+expression over named inputs: float inputs drawn uniformly from [low, high) (rounded to 8 digits,
+so the stored inputs are exactly those torch saw), index inputs as integers. For float64 and
+float32 we record torch's outputs and the gradients of sum(out_k * w_k) over the float outputs,
+with cotangents w_k drawn from a fixed normal stream (6 digits, stored).
 
-Inputs of two or more axes and over 400 elements are shrunk (each dimension above 8 becomes 3 + d % 6, the same
-map for every input of a case, so broadcasting relations stay); the case keeps the peer's shapes
-in `peer_shapes`. The tinygrad tests that test no op value (error messages, dtype casts, bitwise
-integer ops, tinygrad's own scheduler) are listed in `skipped` with the reason.
+Inputs of two or more axes and over 400 elements are shrunk (each dimension above 8 becomes
+3 + d % 6, the same map for every input of a case, so broadcasting relations stay), except where
+sizes are coupled (convolutions, pools, resampling, losses: those shapes are chosen here); the
+case keeps the peer's shapes in `peer_shapes` or says so in `note`. The tinygrad tests that test
+no op value (error messages, dtype casts, bitwise integer ops, tinygrad's own scheduler) are
+listed in `skipped` with the reason. PyTorch 1.13 lacks scaled_dot_product_attention: `sdpa`
+below is PyTorch 2.0's documented formula in torch ops.
 
 Run with Debian's python (torch 1.13): /usr/bin/python3 make-peer-suite.py
 """
 
 import json
 import math
-import re
 import os
+import re
 
 import numpy as np
 import torch
@@ -112,10 +117,6 @@ def run(c):
                 rec["grads_error"] = str(e).split("\n")[0]
         out[key] = rec
     RESULTS.append(out)
-
-
-def r(*shape):
-    return shape
 
 
 # ---------------------------------------------------------------------------------------------
