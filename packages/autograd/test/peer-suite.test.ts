@@ -47,6 +47,14 @@ const flattenRange = (x: Tensor, start: number, end: number): Tensor => {
   return x.reshape([...x.shape.slice(0, s), -1, ...x.shape.slice(e + 1)]);
 };
 
+/** torch's split: pieces of `size` elements (the last smaller), or of the listed sizes; as numpy's split at the running sums. */
+const torchSplit = (x: Tensor, size: number | number[], axis = 0): Tensor[] => {
+  const n = x.shape[axis < 0 ? axis + x.ndim : axis]!;
+  const sizes = typeof size === "number" ? Array.from({ length: Math.ceil(n / size) }, (_, i) => Math.min(size, n - i * size)) : size;
+  const starts = sizes.slice(0, -1).map((_, i) => sizes.slice(0, i + 1).reduce((a, b) => a + b, 0));
+  return ag.split(x, starts, axis);
+};
+
 /** torch.unflatten: one axis split into several. */
 const unflatten = (x: Tensor, axis: number, sizes: readonly number[]): Tensor => {
   const a = axis < 0 ? axis + x.ndim : axis;
@@ -583,6 +591,49 @@ const TABLE: Record<string, PeerFn> = {
   "x.view((2, 3))": ([x]) => x.reshape([2, 3]),
   "x.scatter(1, b, 2.5, reduce='multiply')": ([x, b]) => x.scatterReduce(1, b, ag.full(b.shape, 2.5, { dtype: x.dtype }), "prod"),
   "torch.zeros_like(x).scatter_reduce(dim=1, index=b, src=src, reduce='prod')": ([x, src, b]) => ag.zerosLike(x).scatterReduce(1, b, src, "prod"),
+  "torch.zeros((45,65), dtype=r.dtype)": ([r]) => ag.zeros([45, 65], { dtype: r.dtype }),
+  "torch.zeros((), dtype=r.dtype)": ([r]) => ag.zeros([], { dtype: r.dtype }),
+  "torch.ones((45,65), dtype=r.dtype)": ([r]) => ag.ones([45, 65], { dtype: r.dtype }),
+  "torch.ones((), dtype=r.dtype)": ([r]) => ag.ones([], { dtype: r.dtype }),
+  "torch.full((45,65), 4.0, dtype=r.dtype)": ([r]) => ag.full([45, 65], 4, { dtype: r.dtype }),
+  "torch.full_like(x, 4)": ([x]) => ag.fullLike(x, 4),
+  "torch.zeros_like(x)": ([x]) => ag.zerosLike(x),
+  "torch.ones_like(x)": ([x]) => ag.onesLike(x),
+  "torch.eye(10, dtype=r.dtype)": ([r]) => ag.tensor(nd.eye(10, 10, r.dtype)),
+  "torch.eye(3, 5, dtype=r.dtype)": ([r]) => ag.tensor(nd.eye(3, 5, r.dtype)),
+  "torch.eye(5, 3, dtype=r.dtype)": ([r]) => ag.tensor(nd.eye(5, 3, r.dtype)),
+  "torch.eye(1, dtype=r.dtype)": ([r]) => ag.tensor(nd.eye(1, 1, r.dtype)),
+  "torch.eye(0, dtype=r.dtype)": ([r]) => ag.tensor(nd.eye(0, 0, r.dtype)),
+  "torch.arange(10)": () => ag.arange(10),
+  "torch.arange(36)": () => ag.arange(36),
+  "torch.arange(5, 10, 3)": () => ag.arange(5, 10, 3),
+  "torch.arange(10, 5, -3)": () => ag.arange(10, 5, -3),
+  "torch.arange(11, 5, -3)": () => ag.arange(11, 5, -3),
+  "torch.arange(1, 78, 2)": () => ag.arange(1, 78, 2),
+  "torch.arange(256)": () => ag.arange(256),
+  "torch.arange(4096)": () => ag.arange(4096),
+  "torch.arange(5.5, 175.5, 2.5, dtype=r.dtype)": ([r]) => ag.arange(5.5, 175.5, 2.5, { dtype: r.dtype }),
+  "torch.arange(-30.2, -0.3, 0.75, dtype=r.dtype)": ([r]) => ag.arange(-30.2, -0.3, 0.75, { dtype: r.dtype }),
+  "torch.arange(-50.3, -380.2, -2.25, dtype=r.dtype)": ([r]) => ag.arange(-50.3, -380.2, -2.25, { dtype: r.dtype }),
+  "torch.linspace(5, 10, 3, dtype=r.dtype)": ([r]) => ag.tensor(nd.linspace(5, 10, 3, r.dtype)),
+  "torch.linspace(5, 10, 1, dtype=r.dtype)": ([r]) => ag.tensor(nd.linspace(5, 10, 1, r.dtype)),
+  "torch.linspace(5, 10, 0, dtype=r.dtype)": ([r]) => ag.tensor(nd.linspace(5, 10, 0, r.dtype)),
+  "torch.linspace(5, 10, 30, dtype=r.dtype)": ([r]) => ag.tensor(nd.linspace(5, 10, 30, r.dtype)),
+  "torch.linspace(-5.5, 5.5, 10, dtype=r.dtype)": ([r]) => ag.tensor(nd.linspace(-5.5, 5.5, 10, r.dtype)),
+  "torch.linspace(5.5, -5.5, 10, dtype=r.dtype)": ([r]) => ag.tensor(nd.linspace(5.5, -5.5, 10, r.dtype)),
+  "x.split(5)": ([x]) => torchSplit(x, 5),
+  "x.split([1,4,5])": ([x]) => torchSplit(x, [1, 4, 5]),
+  "x.split(3)": ([x]) => torchSplit(x, 3),
+  "x.split(1)": ([x]) => torchSplit(x, 1),
+  "x.split(1, dim=1)": ([x]) => torchSplit(x, 1, 1),
+  "x.split([2,2])": ([x]) => torchSplit(x, [2, 2]),
+  "x.split([2,2], dim=1)": ([x]) => torchSplit(x, [2, 2], 1),
+  "x.chunk(6, 1)": ([x]) => x.chunk(6, 1),
+  "x.chunk(6, 0)": ([x]) => x.chunk(6, 0),
+  "x.chunk(3, -1)": ([x]) => x.chunk(3, -1),
+  "x.chunk(3, -2)": ([x]) => x.chunk(3, -2),
+  "torch.meshgrid(x, indexing='ij')": ([x]) => ag.meshgrid([x], { indexing: "ij" }),
+  "torch.meshgrid(x, r, y, z, indexing='xy')": ([x, r, y, z]) => ag.meshgrid([x, r, y, z], { indexing: "xy" }),
 };
 
 /** Cases (by name) tapegrad cannot match yet, and why. */

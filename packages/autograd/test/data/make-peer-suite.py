@@ -160,6 +160,35 @@ for v in (-1.0, 0.123, 2.0):
     case("test_unary_tensor_fns", "x.exp()", vals=[[v]], suite="micrograd")
 
 # ---------------------------------------------------------------------------------------------
+# tinygrad test/test_ops.py: creation (r, a 0-d input, carries the dtype of the run), split, chunk
+
+R = dict(vals=[0.0], args="r")
+for sh in ("(45,65)", "()"):
+    case("test_zeros", f"torch.zeros({sh}, dtype=r.dtype)", **R)
+    case("test_ones", f"torch.ones({sh}, dtype=r.dtype)", **R)
+case("test_full", "torch.full((45,65), 4.0, dtype=r.dtype)", **R)
+case("test_full_like", "torch.full_like(x, 4)", [(2, 3)])
+case("test_zeros_like", "torch.zeros_like(x)", [(2, 3)])
+case("test_ones_like", "torch.ones_like(x)", [(2, 3)])
+for a in ("10", "3, 5", "5, 3", "1", "0"):
+    case("test_eye", f"torch.eye({a}, dtype=r.dtype)", **R)
+for a in ("10", "36", "5, 10, 3", "10, 5, -3", "11, 5, -3", "1, 78, 2"):
+    case("test_arange", f"torch.arange({a})", **R)
+for a in ("5.5, 175.5, 2.5", "-30.2, -0.3, 0.75", "-50.3, -380.2, -2.25"):
+    case("test_arange", f"torch.arange({a}, dtype=r.dtype)", **R)
+case("test_arange_big", "torch.arange(256)", **R)
+case("test_arange_4096", "torch.arange(4096)", **R)
+for a in ("5, 10, 3", "5, 10, 1", "5, 10, 0", "5, 10, 30", "-5.5, 5.5, 10", "5.5, -5.5, 10"):
+    case("test_linspace", f"torch.linspace({a}, dtype=r.dtype)", **R)
+for sh, a in (((10,), "5"), ((10,), "[1,4,5]"), ((10,), "3"), ((3, 4), "1"), ((3, 4), "1, dim=1"), ((4, 4), "[2,2]"), ((4, 4), "[2,2], dim=1")):
+    case("test_split", f"x.split({a})", [sh])
+for n, d in ((6, 1), (6, 0), (3, -1)):
+    case("test_chunk", f"x.chunk({n}, {d})", [(8, 13)])
+case("test_chunk", "x.chunk(3, -2)", [(8, 3, 39)])
+case("test_meshgrid", "torch.meshgrid(x, indexing='ij')", vals=[[0.0, 1.0, 2.0]])
+case("test_meshgrid", "torch.meshgrid(x, r, y, z, indexing='xy')", vals=[[0.0, 1.0, 2.0], 10.0, [3.0, 4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], args="x,r,y,z")
+
+# ---------------------------------------------------------------------------------------------
 # tinygrad test/test_ops.py: elementwise
 
 E = [(45, 65)]
@@ -826,10 +855,8 @@ for red in ("mean", "sum", "none"):
 case("test_nll_loss_ignore_index", "F.nll_loss(F.log_softmax(x, dim=1), t, ignore_index=1)", [(32, 10)], args="x,t", ints=[("t", CL)])
 
 SKIPPED = {
-    "error-only or creation tests with no op input (values of factories, ValueError/IndexError raised)": [
-        "test_full_like", "test_full", "test_negative_dims", "test_negative_dims_full", "test_negative_dims_eye", "test_negative_dims_kaiming",
-        "test_zeros", "test_zeros_like", "test_ones", "test_ones_like", "test_eye", "test_split", "test_chunk", "test_arange", "test_arange_big",
-        "test_arange_4096", "test_linspace", "test_einsum_shape_check", "test_einsum_arity_check1", "test_einsum_arity_check2",
+    "error-only tests (the ValueError/IndexError raised, no value)": [
+        "test_negative_dims", "test_negative_dims_full", "test_negative_dims_eye", "test_negative_dims_kaiming", "test_einsum_shape_check", "test_einsum_arity_check1", "test_einsum_arity_check2",
         "test_conv2d_errors", "test_slice_errors", "test_slice_fancy_indexing_errors", "test_scatter_reduce_errors",
         "test_scaled_dot_product_attention_gqa_errors", "test_masked_select_size", "test_nonzero_size", "test_scatter_no_reduce_tensor_src"],
     "integer dtypes, casts and bitwise ops (int8/uint8/fp16 specifics, int32 wraparound, shifts)": [
