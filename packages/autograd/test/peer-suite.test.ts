@@ -55,6 +55,14 @@ const torchSplit = (x: Tensor, size: number | number[], axis = 0): Tensor[] => {
   return ag.split(x, starts, axis);
 };
 
+/** torch.isclose composed: equal, or a finite |x - y| within atol + rtol |y|; NaNs equal under equalNan. */
+const isclose = (x: Tensor, y: Tensor, o: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor => {
+  const err = ag.abs(ag.sub(x, y));
+  const within = ag.logicalAnd(ag.isfinite(err), ag.le(err, ag.add(o.atol ?? 1e-8, ag.mul(o.rtol ?? 1e-5, ag.abs(y)))));
+  const close = ag.logicalOr(ag.eq(x, y), within);
+  return o.equalNan ? ag.logicalOr(close, ag.logicalAnd(ag.isnan(x), ag.isnan(y))) : close;
+};
+
 /** torch.unflatten: one axis split into several. */
 const unflatten = (x: Tensor, axis: number, sizes: readonly number[]): Tensor => {
   const a = axis < 0 ? axis + x.ndim : axis;
@@ -634,6 +642,23 @@ const TABLE: Record<string, PeerFn> = {
   "x.chunk(3, -2)": ([x]) => x.chunk(3, -2),
   "torch.meshgrid(x, indexing='ij')": ([x]) => ag.meshgrid([x], { indexing: "ij" }),
   "torch.meshgrid(x, r, y, z, indexing='xy')": ([x, r, y, z]) => ag.meshgrid([x, r, y, z], { indexing: "xy" }),
+  "x.any()": ([x]) => ag.tensor(nd.any(x.data)),
+  "x.all()": ([x]) => ag.tensor(nd.all(x.data)),
+  "x.any(1).any(1)": ([x]) => ag.tensor(nd.any(x.data, [1, 2])),
+  "x.all(1).all(1)": ([x]) => ag.tensor(nd.all(x.data, [1, 2])),
+  "x.any(1).any(2)": ([x]) => ag.tensor(nd.any(x.data, [1, 3])),
+  "x.all(1).all(2)": ([x]) => ag.tensor(nd.all(x.data, [1, 3])),
+  "x.isclose(x)": ([x]) => isclose(x, x),
+  "x.isclose(x, equal_nan=True)": ([x]) => isclose(x, x, { equalNan: true }),
+  "x.isclose(x + 1e-6)": ([x]) => isclose(x, ag.add(x, 1e-6)),
+  "x.isclose(x + 1e-9)": ([x]) => isclose(x, ag.add(x, 1e-9)),
+  "x.isclose(x + 1e-6, atol=0.0)": ([x]) => isclose(x, ag.add(x, 1e-6), { atol: 0 }),
+  "x.isclose(x + 1e-9, atol=0.0)": ([x]) => isclose(x, ag.add(x, 1e-9), { atol: 0 }),
+  "x.isclose(x + 1e-6, rtol=0.01)": ([x]) => isclose(x, ag.add(x, 1e-6), { rtol: 0.01 }),
+  "x.isclose(x + 1e-9, rtol=0.01)": ([x]) => isclose(x, ag.add(x, 1e-9), { rtol: 0.01 }),
+  "x.isclose(y)": ([x, y]) => isclose(x, y),
+  "x.isclose(y, equal_nan=True)": ([x, y]) => isclose(x, y, { equalNan: true }),
+  "x.isclose(torch.tensor(1.0, dtype=x.dtype))": ([x]) => isclose(x, ag.tensor(1, { dtype: x.dtype })),
 };
 
 /** Cases (by name) tapegrad cannot match yet, and why. */

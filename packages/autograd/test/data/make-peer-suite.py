@@ -451,6 +451,25 @@ for op in ("min", "max"):
 case("test_max", "x.max().mul(0.5)", vals=[[[1.0, 1.0, 0.0, 1.0]]])
 case("test_max", "x.max(axis=1)[0]", [(3, 4, 5, 6)])
 case("test_max_nan", "x.max()", vals=[[1.0, math.nan, 2.0]])
+for op in ("any", "all"):
+    case(f"test_{op}", f"x.{op}()", [(3, 4, 5, 6)])
+    for v in ([1.0, 1.0], [1.0, 0.0], [0.0, 0.0]):
+        case(f"test_{op}", f"x.{op}()", vals=[v])
+    case(f"test_{op}", f"x.{op}()", [()])
+    case(f"test_{op}_axis", f"x.{op}(1).{op}(1)", [(3, 4, 5, 6)], note="torch 1.13 reduces one dim at a time: axes (1, 2)")
+    case(f"test_{op}_zero_axis", f"x.{op}(1).{op}(2)", [(1, 0, 3, 0, 5)], note="axes (1, 3)")
+    case(f"test_{op}_axis", f"x.{op}(1).{op}(1)", vals=[(np.arange(24).reshape(2, 3, 4) % 5 == 0).astype(float).tolist()])
+IC = [(3, 4, 5, 6)]
+for e in ("x.isclose(x)", "x.isclose(x, equal_nan=True)", "x.isclose(x + 1e-6)", "x.isclose(x + 1e-9)", "x.isclose(x + 1e-6, atol=0.0)",
+          "x.isclose(x + 1e-9, atol=0.0)", "x.isclose(x + 1e-6, rtol=0.01)", "x.isclose(x + 1e-9, rtol=0.01)"):
+    case("test_isclose", e, IC)
+case("test_isclose", "x.isclose(y)", IC * 2)
+case("test_isclose", "x.isclose(y)", vals=[[1e-7, 1e-8, 1e-9], [0.0, 0.0, 0.0]])
+SPEC = [math.inf, -math.inf, math.nan, 0.0]
+for e in ("x.isclose(y)", "x.isclose(y, equal_nan=True)"):
+    case("test_isclose_edge_cases", e, vals=[[a for a in SPEC for _ in SPEC], [b for _ in SPEC for b in SPEC]], note="the peer's 4x4 pairs in one case")
+case("test_isclose_scalar", "x.isclose(torch.tensor(1.0, dtype=x.dtype))", IC)
+case("test_isclose_scalar", "x.isclose(torch.tensor(1.0, dtype=x.dtype))", vals=[[1.0, 1.0 + 1e-7, 2.0, math.inf, -math.inf, math.nan]])
 case("test_mean", "x.mean()", [(3, 4, 5, 6)])
 case("test_mean", "x.mean()", [()])
 case("test_mean_axis", "x.mean(axis=(1,2))", [(3, 4, 5, 6)])
@@ -863,8 +882,7 @@ SKIPPED = {
         "test_xor", "test_and", "test_or", "test_bitwise_not", "test_lshift", "test_rshift", "test_lshift_signed", "test_rshift_signed",
         "test_idiv_shift_rewrite_negative", "test_int_pow_const_int", "test_pow_int", "test_pow_int_base_float_exponent", "test_div_int",
         "test_sum_dtype_arg", "test_prod_dtype_arg", "test_gemm_fp16", "test_cast", "test_bitcast", "test_int_or", "test_cast_relu",
-        "test_max_pool2d_padding_int", "test_any", "test_any_axis", "test_any_zero_axis", "test_all", "test_all_axis", "test_all_zero_axis",
-        "test_all_large", "test_isclose", "test_isclose_edge_cases", "test_isclose_scalar"],
+        "test_max_pool2d_padding_int", "test_all_large"],
     "tinygrad's scheduler or memory (kernel fusion, uninitialised memory, size stress)": [
         "test_sum_collapse", "test_sum_collapse_neg", "test_sum_pad_collapse", "test_sum_cat_collapse", "test_max_dont_collapse",
         "test_where_permute", "test_empty_0", "test_mulacc_with_zero_strides", "test_flip_eye_crash", "test_detach", "test_sd_big_conv",
