@@ -89,7 +89,7 @@ def run(c):
     else:
         shapes = None
         floats = [np.array(v, dtype=np.float64) for v in c["vals"]]
-    ints = [np.array(v, dtype=np.int64) for _, v in c["ints"]]
+    ints = [np.array(v, dtype=bool if all(isinstance(e, bool) for e in np.ravel(v)) else np.int64) for _, v in c["ints"]]
     fn = eval("lambda " + ",".join(c["args"]) + ": " + c["expr"])
     out = dict(name=c["name"], expr=c["expr"], args=c["args"], pkg=c["pkg"])
     if c["shapes"] is not None and [list(s) for s in shapes] != [list(s) for s in c["shapes"]]:
@@ -377,6 +377,45 @@ case("test_clip", "x.clip(-2.3, 1.2)", E)
 case("test_clip", "x.clip(-2.5, 1.5)", vals=[[-3.0, -2.5, 0, 1.5, 2]])
 for lo, hi in (("0", "0"), ("10", "100"), ("0", "0.1"), ("-0.3", "-0.2"), ("3", "0"), ("None", "0"), ("0", "None")):
     case("test_clip", f"x.clip({lo}, {hi})", E)
+
+# ---------------------------------------------------------------------------------------------
+# integer and bool inputs (the peer's int and bool vals)
+
+def iv(*cols):
+    return dict(shapes=[], args=",".join("xyz"[: len(cols)]), ints=[("xyz"[k], v) for k, v in enumerate(cols)])
+
+
+for e in ("0", "1", "2", "29"):
+    case("test_int_pow_const_int", f"x**{e}", **iv([-2, 0, 2]))
+case("test_int_pow_const_int", "x**7", **iv([11, 12, 13]))
+for base in ([1, 2, 3], [-1, -2, -3]):
+    case("test_pow_int", "x**y", **iv(base, [2, 3, 4]))
+case("test_pow_int", "x**y", **iv([0, 0, 0], [0, 1, 2]))
+case("test_div_int", "x//y", **iv([5, 6, 7], [1, 2, 3]))
+case("test_div_int", "x//2", **iv([3, 4, 5]))
+case("test_div_int", "torch.div(x, y, rounding_mode='trunc')", **iv([-4, 7, 5, 4, -7, 8], [2, -3, 8, -2, 3, 5]))
+for d in (-10, -3, -1, 2, 5):
+    case("test_div_rounding_mode", "x.div(y, rounding_mode='trunc')", **iv([5, 6, 7, 0, -5, -6, -7], [d] * 7))
+    case("test_div_rounding_mode", "x.div(y, rounding_mode='floor')", **iv([5, 6, 7, 0, -5, -6, -7], [d] * 7))
+IMAX, IMIN = 2**31 - 1, -(2**31)
+for op in ("maximum", "minimum"):
+    case(f"test_{op}", f"torch.{op}(x,y)", **iv([-1234, 0, 1234, IMAX, IMIN], [IMAX] * 5))
+    case(f"test_{op}", f"torch.{op}(x,y)", **iv([-1234, 0, 1234, IMAX, IMIN], [IMIN] * 5))
+    case(f"test_{op}", f"torch.{op}(x,y)", **iv([True, False, False], [True, True, False]))
+for op in ("tril", "triu"):
+    case(f"test_{op}", f"x.{op}(0)", **iv([[True] * 3] * 3))
+case("test_logical_not", "torch.logical_not(x)", **iv([True, False, True]))
+for op in ("argmax", "argmin"):
+    case(f"test_{op}", f"x.{op}()", **iv([0, IMIN]))
+    case(f"test_{op}", f"x.{op}()", **iv([IMIN, 0]))
+for op in ("max", "min"):
+    case(f"test_{op}", f"x.{op}()", **iv([0, IMIN]))
+    case(f"test_{op}", f"x.{op}()", **iv([False, True]))
+for v in ([0, 1] * 9,):
+    case("test_sort", "x.sort(stable=True)", **iv(v))
+    case("test_sort", "x.sort(stable=True, descending=True)", **iv(v))
+case("test_cmp_eq", "x == y", **iv([0, 1, 2], [2, 1, 0]))
+case("test_cmp_lt", "x < y", **iv([True, True, False], [False, True, False]))
 
 # ---------------------------------------------------------------------------------------------
 # scans, sort, reductions
@@ -880,7 +919,7 @@ SKIPPED = {
         "test_scaled_dot_product_attention_gqa_errors", "test_masked_select_size", "test_nonzero_size", "test_scatter_no_reduce_tensor_src"],
     "integer dtypes, casts and bitwise ops (int8/uint8/fp16 specifics, int32 wraparound, shifts)": [
         "test_xor", "test_and", "test_or", "test_bitwise_not", "test_lshift", "test_rshift", "test_lshift_signed", "test_rshift_signed",
-        "test_idiv_shift_rewrite_negative", "test_int_pow_const_int", "test_pow_int", "test_pow_int_base_float_exponent", "test_div_int",
+        "test_idiv_shift_rewrite_negative", "test_pow_int_base_float_exponent",
         "test_sum_dtype_arg", "test_prod_dtype_arg", "test_gemm_fp16", "test_cast", "test_bitcast", "test_int_or", "test_cast_relu",
         "test_max_pool2d_padding_int", "test_all_large"],
     "tinygrad's scheduler or memory (kernel fusion, uninitialised memory, size stress)": [
