@@ -14,7 +14,7 @@ import { formatTensor, Tensor } from "@tapegrad/autograd";
 import { Module, Parameter } from "./module.js";
 import { Linear, Embedding, Dropout } from "./layers.js";
 import { ModuleList, Sequential } from "./containers.js";
-import { GELU, Softmax, LogSoftmax, Flatten } from "./activations.js";
+import { GELU, Softmax, LogSoftmax, Flatten, LeakyReLU, ELU, CELU, Hardtanh, Softplus, Softmin } from "./activations.js";
 import { LayerNorm, GroupNorm } from "./norm.js";
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from "./batch-norm.js";
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, isPadPairs, type PadPairs } from "./conv.js";
@@ -192,6 +192,14 @@ const extras: [abstract new (...args: never[]) => Module, (m: never) => string][
   [Upsample, upsampleRepr],
   [PixelShuffle, (m: PixelShuffle) => `upscale_factor=${m.upscaleFactor}`],
   [PixelUnshuffle, (m: PixelUnshuffle) => `downscale_factor=${m.downscaleFactor}`],
+  // issue 26's activations (SELU, ReLU6, Hardswish, Hardsigmoid, Softsign, Mish, LogSigmoid have no settings to print)
+  [LeakyReLU, (m: LeakyReLU) => `negative_slope=${pyFloat(m.negativeSlope)}`],
+  [ELU, (m: ELU) => `alpha=${pyFloat(m.alpha)}`],
+  [CELU, (m: CELU) => `alpha=${pyFloat(m.alpha)}`],
+  [Hardtanh, (m: Hardtanh) => `min_val=${pyFloat(m.minVal)}, max_val=${pyFloat(m.maxVal)}`],
+  // Softplus's defaults are Python ints (beta=1, threshold=20): whole numbers print without ".0"
+  [Softplus, (m: Softplus) => `beta=${m.beta}, threshold=${m.threshold}`],
+  [Softmin, (m: Softmin) => `dim=${m.dim}`],
 ];
 for (const [cls, fn] of extras) {
   define(cls.prototype, "extraRepr", function (this: never): string {

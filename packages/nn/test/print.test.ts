@@ -9,7 +9,8 @@ import { type Tensor, type TensorLike } from "@tapegrad/autograd";
 import {
   AvgPool1d, AvgPool2d, Conv1d, Conv2d, Dropout, Embedding, Flatten, GELU, GRU, LayerNorm, Linear, LSTM, LSTMCell,
   MaxPool2d, Module, ModuleDict, ModuleList, Parameter, ReLU, RNN, RNNCell, Sequential, Softmax, TransformerEncoderLayer,
-  formatModule,
+  formatModule, LeakyReLU, ELU, CELU, SELU, ReLU6, Hardtanh, Hardswish, Hardsigmoid, Softplus, Softsign, Mish, LogSigmoid,
+  Softmin,
 } from "../src/index.js";
 import { pyFloat } from "../src/print.js";
 
@@ -98,6 +99,33 @@ describe("modules print as PyTorch's print(model)", () => {
       // RNNCellBase.extra_repr
       [new LSTMCell(3, 5, { bias: false }), "LSTMCell(3, 5, bias=False)"],
       [new RNNCell(3, 5, { nonlinearity: "relu" }), "RNNCell(3, 5, nonlinearity=relu)"],
+    ];
+    for (const [m, want] of cases) expect(String(m)).toBe(want);
+  });
+
+  it("the activations print their settings as torch 1.13 does", () => {
+    // repr() of each module in torch 1.13 (Debian's python3-torch), e.g. repr(nn.Softplus(0.5, 7.5))
+    const cases: [Module, string][] = [
+      [new LeakyReLU(), "LeakyReLU(negative_slope=0.01)"],
+      [new LeakyReLU(0.2), "LeakyReLU(negative_slope=0.2)"],
+      [new ELU(), "ELU(alpha=1.0)"],
+      [new ELU(0.5), "ELU(alpha=0.5)"],
+      [new CELU(), "CELU(alpha=1.0)"],
+      [new CELU(2), "CELU(alpha=2.0)"],
+      [new SELU(), "SELU()"],
+      [new ReLU6(), "ReLU6()"],
+      [new Hardtanh(), "Hardtanh(min_val=-1.0, max_val=1.0)"],
+      [new Hardtanh(-2, 2), "Hardtanh(min_val=-2.0, max_val=2.0)"],
+      [new Hardswish(), "Hardswish()"],
+      [new Hardsigmoid(), "Hardsigmoid()"],
+      [new Softplus(), "Softplus(beta=1, threshold=20)"],
+      [new Softplus(2, 10), "Softplus(beta=2, threshold=10)"],
+      [new Softplus(0.5, 7.5), "Softplus(beta=0.5, threshold=7.5)"],
+      [new Softsign(), "Softsign()"],
+      [new Mish(), "Mish()"],
+      [new LogSigmoid(), "LogSigmoid()"],
+      [new Softmin(0), "Softmin(dim=0)"],
+      [new Softmin(-1), "Softmin(dim=-1)"],
     ];
     for (const [m, want] of cases) expect(String(m)).toBe(want);
   });
