@@ -87,6 +87,7 @@ function runStep(s: Step): void {
       } finally {
         redirectAllocation(null);
       }
+      if (Array.isArray(r) && r.length === 1) r = r[0]; // a list of one result, as recorded
       if (!(r instanceof NDArray)) throw new TraceError(`replay: ${s.name} returned no array where the trace had one`);
       if (r.data === t.data && r.offset === t.offset && sameStrides(r, t)) return;
       copyResult(t, r.data === t.data ? r.copy() : r); // another layout over the same storage: through a copy

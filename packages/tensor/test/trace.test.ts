@@ -626,6 +626,16 @@ describe("kernel(name, fn)", () => {
     expect(nd.maxAbsDiff(result, nd.array(want))).toBeLessThan(1e-15);
   });
 
+  it("a kernel returning a list of one array replays into the traced result", () => {
+    // as nn's interpolation plans do: a list whose length depends on the call, here one
+    const k = nd.kernel("twiceAddOneList", (x: NDArray): NDArray[] => [twiceAddOne(x)]);
+    const x = filled([4], "float64", [1, 2, 3, 4]);
+    const { result, program } = trace(() => nd.neg(k(x)[0]!), [x], new Identities());
+    x.assign(nd.array([0, -1, 10, 0.5]));
+    program.run();
+    expect(elements(result)).toEqual([0, -1, 10, 0.5].map((v) => -(2 * v + 1)));
+  });
+
   it("the same function unwrapped, read by a kernel, makes the trace throw a TraceError", () => {
     const x = filled([6], "float64", [1, 2, 3, 4, 5, 6]);
     let err: unknown;

@@ -561,7 +561,7 @@ function runOnCpu(s: Step): void {
     s.fn.apply(s.self, s.args);
   } else if (s.mode === COPY) {
     const r = s.fn.apply(s.self, s.args);
-    const results = s.targets.length === 1 ? [r] : (r as unknown[]);
+    const results = Array.isArray(r) ? (r as unknown[]) : [r]; // one result, or a list (of one, too)
     s.targets.forEach((t, k) => {
       const x = results[k];
       if (t === null || !(x instanceof NDArray)) return;
