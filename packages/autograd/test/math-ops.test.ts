@@ -122,6 +122,24 @@ describe(`pow's gradient at every special point, as PyTorch ${D.torch}'s`, () =>
   });
 });
 
+describe("logaddexp's second derivative", () => {
+  it("is sigma(d) sigma(-d) (d = x - y) and -that across, at a tie too (gradgradcheck once found 0 there)", () => {
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    for (const [x0, y0] of [[0.45, 0.45], [0, 0], [-3, -3], [1.5, -0.25], [-2, 7], [30, -30]] as const) {
+      const gx = (x: Tensor, y: Tensor) => ag.grad((u: Tensor) => ag.logaddexp(u, y).sum())(x) as Tensor;
+      const d = x0 - y0;
+      const want = sig(d) * sig(-d);
+      const x = tensor([x0]);
+      const y = tensor([y0]);
+      const hxx = (ag.grad((u: Tensor) => gx(u, y).sum())(x) as Tensor).item();
+      const hxy = (ag.grad((v: Tensor) => gx(x, v).sum())(y) as Tensor).item();
+      expect(Math.abs(hxx - want), `d2/dx2 at (${x0}, ${y0})`).toBeLessThan(1e-15);
+      expect(Math.abs(hxy + want), `d2/dxdy at (${x0}, ${y0})`).toBeLessThan(1e-15);
+      expect(gx(x, y).item()).toBeCloseTo(sig(d), 15);
+    }
+  });
+});
+
 describe("rounding", () => {
   it("round halves to even (0.5 to 0, 1.5 to 2, -2.5 to -2, -0.5 to -0), with a zero gradient, not none", () => {
     const x = tensor([0.5, 1.5, 2.5, -2.5, -0.5, 2.6], { requiresGrad: true });

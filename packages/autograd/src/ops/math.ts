@@ -434,7 +434,8 @@ export function div(a: TensorLike, b: TensorLike, options: DivOptions = {}): Ten
 
 /**
  * log(e^a + e^b) elementwise with broadcasting, without overflow (torch.logaddexp): max(a, b) +
- * log1p(e^-|a - b|), and a itself where a and b are the same infinity. Gradients: g / (1 +
+ * log1p(e^-|a - b|), and a itself where a and b are the same infinity; differentiable twice,
+ * ties included. Gradients: g / (1 +
  * e^(b - a)) for a and g / (1 + e^(a - b)) for b (each g / 2 where a = b).
  *
  * @example
@@ -445,7 +446,13 @@ export function div(a: TensorLike, b: TensorLike, options: DivOptions = {}): Ten
 export function logaddexp(a: TensorLike, b: TensorLike): Tensor {
   const x = toTensor(a, b instanceof Tensor ? b : null);
   const y = toTensor(b, x);
-  const r = add(maximum(x, y), log1p(exp(neg(abs(sub(x, y))))));
+  // the larger and the smaller picked by a mask, not max(x, y) and |x - y|: their kinks at x = y
+  // cancel in the gradient but not in its derivative (sign(0) is 0), so a second derivative at a
+  // tie came out 0 instead of 1/4; hi + log1p(e^(lo - hi)) is the same value bit for bit
+  const first = constant(nd.ge(x.data, y.data));
+  const hi = where(first, x, y);
+  const lo = where(first, y, x);
+  const r = add(hi, log1p(exp(sub(lo, hi))));
   // (inf, inf) and (-inf, -inf): a - b is NaN there, and the sum is the infinity itself
   const same = nd.logicalAnd(nd.isinf(x.data), nd.eq(x.data, y.data));
   return where(constant(same), x, r);
