@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSafetensors } from "@tapegrad/nn";
+import { RandomState } from "@tapegrad/tensor";
 import { main } from "./main.js";
+import { CharModel, compiledEvaluate, evaluate } from "./model.js";
 
 const tiny = ["--hidden", "32", "--embed", "16", "--batch", "8", "--seq-len", "16", "--lr", "0.02", "--eval-every", "1000", "--quiet"];
 
@@ -34,6 +36,18 @@ describe("char-lstm", () => {
     const tb = parseSafetensors(readFileSync(join(b, "checkpoint.safetensors"))).tensors;
     for (const k of Object.keys(ta)) expect(tb[k]!.toFlat(), k).toEqual(ta[k]!.toFlat());
   }, 120_000);
+
+  it("validation compiled gives evaluate's figure bit for bit, and reads the weights at every call", () => {
+    const data = Int32Array.from({ length: 1000 }, (_, i) => (i * 7919) % 75);
+    const config = { hidden: 16, layers: 1, embed: 8, seqLen: 12, batch: 4, lr: 0.01, steps: 1, seed: 3, clip: 1, dtype: "float32", evalEvery: 1 } as const;
+    const model = new CharModel(75, { ...config }, new RandomState(3));
+    const fast = compiledEvaluate(model);
+    for (let round = 0; round < 4; round++) {
+      // 83 windows of 12: batches of 10 and a last one of 3, both traced then replayed
+      expect(fast(data, 12, 10)).toBe(evaluate(model, data, 12, 10));
+      for (const p of model.parameters()) p.data.assign(p.data.mul(0.9).add(0.01 * round)); // as an optimizer would
+    }
+  });
 
   it("resumes from a checkpoint to exactly the weights of an uninterrupted run", async () => {
     const a = mkdtempSync(join(tmpdir(), "char-lstm-a-"));

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { RandomState, type DType, type NDArray } from "@tapegrad/tensor";
 import { compile, type Tensor } from "@tapegrad/autograd";
 import { Adam, CosineAnnealingLR, Vocab, clipGradNorm, crossEntropy } from "@tapegrad/nn";
-import { CharModel, LN2, batchAt, readCharCheckpoint, encodeCheckpoint, evaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
+import { CharModel, LN2, batchAt, readCharCheckpoint, encodeCheckpoint, evaluate, compiledEvaluate, sampleText, unigramBits, type Checkpoint, type Config } from "./model.js";
 import { parseOptions, usageError } from "../lib/cli.js";
 import { Progress, formatDuration, devNull } from "../lib/progress.js";
 import { lineChart } from "../lib/svg.js";
@@ -176,6 +176,10 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     if (gpu) await (runStep as unknown as { sync(): Promise<void> }).sync();
   };
 
+  // validation's forward compiled as well, unless everything runs eagerly (the same numbers)
+  const evaluateOn = o["no-compile"] ? (data: Int32Array, T: number, B: number) => evaluate(model, data, T, B) : compiledEvaluate(model);
+  const validate = (data: Int32Array) => evaluateOn(data, c.seqLen, 64);
+
   while (step < c.steps && !stop) {
     const starts = rng.randint(0, train.length - c.seqLen - 1, [c.batch]).data;
     const { x, y } = batchAt(train, starts, c.seqLen);
@@ -187,7 +191,7 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     const entry: Checkpoint["history"][number] = { step, train: bpc };
     if (step % c.evalEvery === 0 || step === c.steps) {
       await sync();
-      entry.val = evaluate(model, valQuick, c.seqLen, 64);
+      entry.val = validate(valQuick);
       progress.log(`step ${step}: train ${emaBpc.toFixed(3)} bits/char (moving average), validation ${entry.val.toFixed(3)} bits/char on ${quickWhat} (unigram ${unigramBpc.toFixed(3)})`);
       progress.log("  sample: " + JSON.stringify(sampleText(model, chars, sampleRng, 120, 0.8)));
     }
@@ -210,7 +214,7 @@ export async function main(argv: string[]): Promise<Summary | undefined> {
     say(`stopped at step ${step}; checkpoint saved to ${ckptPath} (continue with --resume ${ckptPath})`);
   }
 
-  const valBpc = evaluate(model, val, c.seqLen, 64);
+  const valBpc = validate(val);
   const recent = history.slice(-50);
   const trainBpc = recent.reduce((s, h) => s + h.train, 0) / Math.max(recent.length, 1);
   const summary: Summary = { steps: step, seconds: +seconds.toFixed(1), trainBpc: +trainBpc.toFixed(4), valBpc: +valBpc.toFixed(4), unigramBpc: +unigramBpc.toFixed(4) };

@@ -70,16 +70,32 @@ export function batchAt(data: Int32Array, starts: ArrayLike<number>, T: number):
 
 /** Mean loss in bits per character over the whole of `data`, in non-overlapping windows. */
 export function evaluate(model: CharModel, data: Int32Array, T: number, B: number): number {
-  return ag.noGrad(() => {
-    let total = 0;
-    let count = 0;
-    for (const { x, y } of windows(data, T, B)) {
-      const [logits] = model.forward(x);
-      total += crossEntropy(logits, y, { reduction: "sum" }).item();
-      count += y.size;
-    }
-    return total / count / LN2;
-  });
+  return evaluateWith(windowLoss(model), data, T, B);
+}
+
+/** The summed cross-entropy (nats) of one window batch, without a tape. */
+function windowLoss(model: CharModel): (x: nd.NDArray, y: nd.NDArray) => Tensor {
+  return (x, y) => ag.noGrad(() => crossEntropy(model.forward(x)[0], y, { reduction: "sum" }));
+}
+
+function evaluateWith(batchLoss: (x: nd.NDArray, y: nd.NDArray) => Tensor, data: Int32Array, T: number, B: number): number {
+  let total = 0;
+  let count = 0;
+  for (const { x, y } of windows(data, T, B)) {
+    total += batchLoss(x, y).item();
+    count += y.size;
+  }
+  return total / count / LN2;
+}
+
+/**
+ * evaluate, with each window batch's forward compiled (docs/compile.md): the same numbers bit
+ * for bit, faster once each batch shape (full, and the last one) has been traced. The model's
+ * weights are read at every call, so one evaluator serves a whole training run.
+ */
+export function compiledEvaluate(model: CharModel): (data: Int32Array, T: number, B: number) => number {
+  const batchLoss = ag.compile(windowLoss(model));
+  return (data, T, B) => evaluateWith(batchLoss, data, T, B);
 }
 
 /** The non-overlapping windows of T + 1 characters of `data`, B to a batch (the last batch may be smaller), as (x, y) in the model's (T, B) layout. */
