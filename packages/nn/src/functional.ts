@@ -251,27 +251,27 @@ export function adaptiveAvgPool3d(input: TensorLike, outputSize: number | null |
 }
 
 /**
- * torch.nn.functional.adaptive_max_pool1d: AdaptiveMaxPool1d's forward.
+ * torch.nn.functional.adaptive_max_pool1d: AdaptiveMaxPool1d's forward; with returnIndices, [values, indices].
  *
  * @example
  * ```ts
  * adaptiveMaxPool1d(tensor([[[1, 5, 3, 2, 4]]]), 2).toArray(); // [[[5, 4]]]
  * ```
  */
-export function adaptiveMaxPool1d(input: TensorLike, outputSize: number): Tensor {
-  return new AdaptiveMaxPool1d(outputSize).forward(input);
+export function adaptiveMaxPool1d<I extends boolean = false>(input: TensorLike, outputSize: number, options: { returnIndices?: I } = {}) {
+  return new AdaptiveMaxPool1d<I>(outputSize, options).forward(input);
 }
 
 /**
- * torch.nn.functional.adaptive_max_pool2d: AdaptiveMaxPool2d's forward.
+ * torch.nn.functional.adaptive_max_pool2d: AdaptiveMaxPool2d's forward; with returnIndices, [values, indices].
  *
  * @example
  * ```ts
  * adaptiveMaxPool2d(tensor([[[[1, 7], [3, 2]]]]), 1).toArray(); // [[[[7]]]]
  * ```
  */
-export function adaptiveMaxPool2d(input: TensorLike, outputSize: number | null | readonly (number | null)[]): Tensor {
-  return new AdaptiveMaxPool2d(outputSize).forward(input);
+export function adaptiveMaxPool2d<I extends boolean = false>(input: TensorLike, outputSize: number | null | readonly (number | null)[], options: { returnIndices?: I } = {}) {
+  return new AdaptiveMaxPool2d<I>(outputSize, options).forward(input);
 }
 
 /**

@@ -449,7 +449,8 @@ abstract class AdaptivePoolNd extends Module {
   /** One axis of x pooled from L positions into o bins. */
   protected abstract poolAxis(y: Tensor, axis: number, L: number, o: number): Tensor;
 
-  forward(x: TensorLike): Tensor {
+  /** x pooled to the output size, axis by axis. */
+  protected poolAll(x: TensorLike): Tensor {
     const given = ag.toTensor(x);
     if (given.ndim !== this.n + 1 && given.ndim !== this.n + 2) throw new ShapeError(`${this.kind}: input must be ${LAYOUTS[this.n - 1]}, got ${fmtShape(given.shape)}`);
     if (!nd.isFloat(given.dtype)) throw new nd.DTypeError(`${this.kind}: input must be a float tensor, got dtype ${given.dtype}`);
@@ -469,6 +470,10 @@ abstract class AdaptivePoolNd extends Module {
 }
 
 abstract class AdaptiveAvgPoolNd extends AdaptivePoolNd {
+  forward(x: TensorLike): Tensor {
+    return this.poolAll(x);
+  }
+
   protected poolAxis(y: Tensor, axis: number, L: number, o: number): Tensor {
     // move the axis last, contract it with the averaging matrix, move it back
     const order = [...Array(y.ndim).keys()].filter((a) => a !== axis).concat(axis);
@@ -477,7 +482,70 @@ abstract class AdaptiveAvgPoolNd extends AdaptivePoolNd {
   }
 }
 
-abstract class AdaptiveMaxPoolNd extends AdaptivePoolNd {
+/**
+ * Each adaptive bin's maximum as a flat position in its (sample, channel)'s spatial input, int32:
+ * the bin scanned in row-major order, a larger value or a NaN taking the place (PyTorch's CPU
+ * kernel's rule), so a tie keeps the first and a NaN the last.
+ */
+const adaptiveMaxIndices = nd.kernel("AdaptiveMaxPool.indices", (x: NDArray, out: readonly number[]): NDArray => {
+  const n = out.length;
+  const sp = x.shape.slice(x.ndim - n);
+  const plane = sp.reduce((a, b) => a * b, 1);
+  const lead = x.shape.slice(0, x.ndim - n).reduce((a, b) => a * b, 1);
+  const src = x.contiguous().data;
+  const bins = out.reduce((a, b) => a * b, 1);
+  const result = nd.zeros([...x.shape.slice(0, x.ndim - n), ...out], "int32");
+  const lo = new Array<number>(n);
+  const hi = new Array<number>(n);
+  const at = new Array<number>(n);
+  for (let l = 0; l < lead; l++) {
+    for (let b = 0; b < bins; b++) {
+      for (let d = n - 1, rest = b; d >= 0; d--) {
+        const i = rest % out[d]!;
+        rest = Math.floor(rest / out[d]!);
+        lo[d] = Math.floor((i * sp[d]!) / out[d]!);
+        hi[d] = Math.ceil(((i + 1) * sp[d]!) / out[d]!);
+        at[d] = lo[d]!;
+      }
+      let best = -Infinity;
+      let where = -1;
+      for (;;) {
+        let flat = 0;
+        for (let d = 0; d < n; d++) flat = flat * sp[d]! + at[d]!;
+        const v = src[l * plane + flat]!;
+        if (v > best || v !== v || where < 0) {
+          best = v;
+          where = flat;
+        }
+        let d = n - 1;
+        while (d >= 0 && ++at[d]! >= hi[d]!) {
+          at[d] = lo[d]!;
+          d--;
+        }
+        if (d < 0) break;
+      }
+      result.data[l * bins + b] = where;
+    }
+  }
+  return result;
+});
+
+abstract class AdaptiveMaxPoolNd<I extends boolean = false> extends AdaptivePoolNd {
+  readonly returnIndices: I;
+  constructor(kind: string, n: number, outputSize: number | null | readonly (number | null)[], options: { returnIndices?: I } = {}) {
+    super(kind, n, outputSize);
+    this.returnIndices = (options.returnIndices ?? false) as I;
+  }
+
+  /** The maxima, or with returnIndices [maxima, indices] (int32 flat positions in each spatial input, as MaxUnpool takes). */
+  forward(x: TensorLike): I extends true ? [Tensor, NDArray] : Tensor {
+    const values = this.poolAll(x);
+    if (!this.returnIndices) return values as never;
+    const given = ag.toTensor(x);
+    const sp = given.shape.slice(given.ndim - this.n);
+    return [values, adaptiveMaxIndices(given.data, this.outputSize.map((o, i) => o ?? sp[i]!))] as never;
+  }
+
   protected poolAxis(y: Tensor, axis: number, L: number, o: number): Tensor {
     // each bin's first maximum along the axis, read out through a one-hot mask (as MaxPool's)
     const bins: Tensor[] = [];
@@ -542,30 +610,32 @@ export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
 /**
  * Max pooling to a given output length (PyTorch's nn.AdaptiveMaxPool1d): output i is the largest
  * of positions floor(i L / out) to ceil((i + 1) L / out); a tie sends the gradient to the first.
+ * With `{ returnIndices: true }`, forward returns [values, indices] (int32, each maximum's position).
  *
  * @example
  * ```ts
  * new AdaptiveMaxPool1d(2).forward(tensor([[[1, 5, 3, 2, 4]]])).toArray(); // [[[5, 4]]]
  * ```
  */
-export class AdaptiveMaxPool1d extends AdaptiveMaxPoolNd {
-  constructor(outputSize: number) {
-    super("AdaptiveMaxPool1d", 1, outputSize);
+export class AdaptiveMaxPool1d<I extends boolean = false> extends AdaptiveMaxPoolNd<I> {
+  constructor(outputSize: number, options: { returnIndices?: I } = {}) {
+    super("AdaptiveMaxPool1d", 1, outputSize, options);
   }
 }
 
 /**
  * Max pooling to a given output size (PyTorch's nn.AdaptiveMaxPool2d): each bin (as
  * AdaptiveAvgPool2d's) gives its largest value; a tie sends the gradient to the first in the
- * bin's row-major order. null keeps a dim.
+ * bin's row-major order. null keeps a dim. With `{ returnIndices: true }`, forward returns
+ * [values, indices]: each maximum's flat position in its H x W input, int32, as MaxUnpool2d takes.
  *
  * @example
  * ```ts
  * new AdaptiveMaxPool2d(1).forward(tensor([[[[1, 7], [3, 2]]]])).toArray(); // [[[[7]]]]
  * ```
  */
-export class AdaptiveMaxPool2d extends AdaptiveMaxPoolNd {
-  constructor(outputSize: number | null | readonly (number | null)[]) {
-    super("AdaptiveMaxPool2d", 2, outputSize);
+export class AdaptiveMaxPool2d<I extends boolean = false> extends AdaptiveMaxPoolNd<I> {
+  constructor(outputSize: number | null | readonly (number | null)[], options: { returnIndices?: I } = {}) {
+    super("AdaptiveMaxPool2d", 2, outputSize, options);
   }
 }

@@ -2,6 +2,7 @@
 // float64): ceilMode, countIncludePad with it, returnIndices and MaxUnpool2d, the 3-d pools and
 // the adaptive average pools; against finite differences, by-hand cases, and their errors.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as nd from "@tapegrad/tensor";
 import { IndexError, NDArray, RandomState, ShapeError, ValueError } from "@tapegrad/tensor";
@@ -113,5 +114,35 @@ describe("bad input: a typed error naming the module and the shapes", () => {
     expect(() => new nn.AdaptiveAvgPool2d([2, 0])).toThrow(ValueError);
     expect(() => new nn.AvgPool1d(2, { padding: [[0, -1]] })).toThrow(/AvgPool1d: padding must be non-negative, got \[\[0,-1\]\]/);
     expect(() => new nn.MaxPool1d(2, { padding: 2 })).toThrow(/MaxPool1d: padding 2 is more than half the kernel size 2/);
+  });
+});
+
+describe("AdaptiveMaxPool returnIndices, against torch 1.13 (data/make-adaptive-max-indices.py: ties and NaNs)", () => {
+  interface Case { kind: 1 | 2; shape: number[]; out: number | (number | null)[]; x: (number | null)[]; values: (number | null)[]; vshape: number[]; indices: number[] }
+  const D = JSON.parse(readFileSync(new URL("./data/adaptive-max-indices.json", import.meta.url), "utf8")) as { cases: Case[] };
+  const num = (v: number | null) => (v === null ? NaN : v);
+  for (const c of D.cases) {
+    it(`${c.kind}d ${JSON.stringify(c.shape)} to ${JSON.stringify(c.out)}`, () => {
+      const x = tensor(nd.array(c.x.map(num), c.shape));
+      const [values, indices] = c.kind === 1
+        ? new nn.AdaptiveMaxPool1d(c.out as number, { returnIndices: true }).forward(x)
+        : new nn.AdaptiveMaxPool2d(c.out, { returnIndices: true }).forward(x);
+      expect(values.shape).toEqual(c.vshape);
+      expect(indices.shape).toEqual(c.vshape);
+      expect(indices.dtype).toBe("int32");
+      expect(Array.from(indices.contiguous().data)).toEqual(c.indices);
+      values.data.toFlat().forEach((v, k) => expect(Object.is(v, num(c.values[k]!)) || (Number.isNaN(v) && c.values[k] === null), `value ${k}`).toBe(true));
+      // without returnIndices, the same values (and a functional form with the option)
+      const plain = c.kind === 1 ? nn.adaptiveMaxPool1d(x, c.out as number) : nn.adaptiveMaxPool2d(x, c.out);
+      expect(plain.data.toFlat()).toEqual(values.data.toFlat());
+    });
+  }
+  it("the indices unpool: MaxUnpool2d puts each maximum back where it came from", () => {
+    const x = tensor(nd.array([[[[1, 9, 2, 0], [3, 4, 8, 5], [7, 6, 0, 1]]]]));
+    const [y, idx] = nn.adaptiveMaxPool2d(x, [1, 2], { returnIndices: true });
+    expect(y.toArray()).toEqual([[[[9, 8]]]]);
+    expect(Array.from(idx.data)).toEqual([1, 6]);
+    const back = new nn.MaxUnpool2d([3, 2]).forward(y, idx, [3, 4]);
+    expect(back.toArray()).toEqual([[[[0, 9, 0, 0], [0, 0, 8, 0], [0, 0, 0, 0]]]]);
   });
 });
