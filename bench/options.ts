@@ -1,7 +1,7 @@
 // The command line of `pnpm bench`.
 
-export type Section = "tensor" | "tape" | "lstm" | "conv" | "main" | "browser";
-export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm", "conv", "main", "browser"];
+export type Section = "tensor" | "tape" | "lstm" | "conv" | "main" | "browser" | "webgpu";
+export const SECTIONS: readonly Section[] = ["tensor", "tape", "lstm", "conv", "main", "browser", "webgpu"];
 export type SizeName = "S" | "M" | "L";
 export type Dtype = "float64" | "float32";
 
@@ -34,7 +34,9 @@ export interface BenchOptions {
 
 export const USAGE = `pnpm bench [sections...] [options]
 
-sections: tensor, tape, lstm, conv, main, browser (default: all; or --sections=tensor,lstm)
+sections: tensor, tape, lstm, conv, main, browser, webgpu (default: all; or --sections=tensor,lstm)
+  (webgpu: the LSTM step on a GPU through Dawn, beside tfjs-webgpu; skipped without an adapter,
+  S only on a fallback one such as SwiftShader)
 
   --quick            a reduced set, for a smoke test (S and M only, short timings)
   --json             also write bench/results.json
@@ -52,7 +54,7 @@ sections: tensor, tape, lstm, conv, main, browser (default: all; or --sections=t
   --main-threads     also run the main job on each one's default threads
   --main-relaxed     also run tapegrad's main job with --experimental-wasm-relaxed-simd (Node 20, 21)
   --no-numpy         skip the numpy peer (and the PyTorch peers)
-  --no-tfjs          skip the TensorFlow.js peers
+  --no-tfjs          skip the TensorFlow.js peers (tfjs-webgpu too)
   --help
 `;
 

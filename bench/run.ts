@@ -1,7 +1,8 @@
 // `pnpm bench`: tapegrad against its peers, measured in one run on this machine.
 // Sections: tensor (matmul, elementwise; numpy), tape (overhead per op, an MLP step), lstm (the
 // LSTM training step; numpy, TensorFlow.js cpu/wasm; peak memory), conv (a Conv2d step; numpy, PyTorch),
-// main (the main job, `pnpm demo`, against the same run in PyTorch). `pnpm bench --help` for options.
+// main (the main job, `pnpm demo`, against the same run in PyTorch), browser, webgpu (the LSTM step
+// compiled for a GPUDevice beside tfjs-webgpu; bench/webgpu.ts). `pnpm bench --help` for options.
 
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -16,6 +17,7 @@ import { runLstmBench, printLstm, type LstmResults, type LstmRow } from "./lstm.
 import { runConvBench, printConv, type ConvResults } from "./conv.js";
 import { runMainBench, printMain, type MainResults } from "./main-job.js";
 import { runBrowserBench, printBrowser, type BrowserResults } from "./browser.js";
+import type { WebgpuResults } from "./webgpu.js";
 import { DEFAULT_THREADS } from "./lib/threads.js";
 import { setNumThreads } from "@tapegrad/tensor";
 
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
   let conv: ConvResults | undefined;
   let mainJob: MainResults | undefined;
   let browser: BrowserResults | undefined;
+  let webgpu: WebgpuResults | undefined;
   for (const s of o.sections) {
     process.stderr.write(`[${s}] running ...\n`);
     if (s === "tensor") printTensor((tensor = await runTensorBench(o)));
@@ -120,6 +123,18 @@ async function main(): Promise<void> {
       printLstm(lstm);
     }
     if (s === "browser") printBrowser((browser = await runBrowserBench()));
+    if (s === "webgpu") {
+      // loaded here: Dawn's binding is only needed by this section, and may be missing on the platform
+      let bench: typeof import("./webgpu.js") | undefined;
+      try {
+        bench = await import("./webgpu.js");
+      } catch (e) {
+        webgpu = { missing: `the npm package webgpu does not load here (${(e as Error).message.split("\n")[0]})` };
+        out();
+        out(`webgpu: skipped: ${webgpu.missing}`);
+      }
+      if (bench) bench.printWebgpu((webgpu = await bench.runWebgpuBench({ sizes: o.sizes, reps: o.quick ? 5 : 20, tfjs: o.tfjs, fallbackSizes: ["S"] })));
+    }
   }
 
   const tg = targets(tensor, lstm, mainJob);
@@ -147,6 +162,7 @@ async function main(): Promise<void> {
       conv,
       main: mainJob,
       browser,
+      webgpu,
       targets: tg,
     };
     writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
