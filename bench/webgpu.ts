@@ -31,7 +31,7 @@ import type { SizeName } from "./options.js";
 const AGREE = 2e-4;
 
 /** The step of bench/lstm-impls.ts's tape row (nn.LSTM, PyTorch layout), returning its loss, with its gradients read as the notebook's. */
-function lstmStep({ n_x, n_a, m }: LstmSize, d: LstmData): { step: () => Tensor; grads: () => NotebookGrads & { dbHh: nd.NDArray } } {
+export function lstmStep({ n_x, n_a, m }: LstmSize, d: LstmData): { step: () => Tensor; grads: () => NotebookGrads & { dbHh: nd.NDArray } } {
   const from = LSTMCell.fromNotebookParams(d.p, { dtype: "float32" });
   const lstm = new LSTM(n_x, n_a, { dtype: "float32" });
   const cell = lstm.cell(0);
@@ -61,7 +61,7 @@ function lstmStep({ n_x, n_a, m }: LstmSize, d: LstmData): { step: () => Tensor;
 }
 
 /** The largest error of `got` over the reference, bias_hh's gradient included (the notebook's layout has one bias). */
-function agreement(got: NotebookGrads & { dbHh: nd.NDArray }, ref: NotebookGrads & { dbHh: nd.NDArray }): { relErr: number; worst: GradName | "dbHh" } {
+export function agreement(got: NotebookGrads & { dbHh: nd.NDArray }, ref: NotebookGrads & { dbHh: nd.NDArray }): { relErr: number; worst: GradName | "dbHh" } {
   const all = compareGrads(got, ref);
   const scale = Math.max(nd.max(nd.abs(ref.dbHh)).item(), 1e-300);
   const hh = nd.maxAbsDiff(got.dbHh.astype("float64"), ref.dbHh.astype("float64")) / scale;
