@@ -16,6 +16,13 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
+/**
+ * Added to CHROMIUM_ARGS where a page needs WebGPU: headless Chromium then offers an adapter
+ * (SwiftShader's, on the CPU, where there is no GPU) to pages from localhost, --disable-gpu
+ * notwithstanding. Kept apart so that the other browser tests run as before.
+ */
+export const CHROMIUM_WEBGPU_ARGS = ["--enable-unsafe-webgpu"];
+
 export const CHROMIUM_MISSING = "no Chromium at $CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser (apt-get install chromium)";
 
 export function findChromium(): string | undefined {

@@ -8,7 +8,7 @@ import { PRINTED_CELL4, replayNotebook, whyPrintedDiffers } from "../../notebook
 import notebookMd from "../../../packages/nn/docs/notebook.md?raw";
 import { lstmStepGraph, type BackwardStep } from "./inside.js";
 import { cellDerivation, sequenceDerivation, type DerivationView } from "./derivation.js";
-import type { CompareResult, FromCompareWorker, FromWorker, Point, ToCompareWorker, ToWorker } from "./protocol.js";
+import type { CompareResult, Device, DeviceSpeed, FromCompareWorker, FromWorker, Point, ToCompareWorker, ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new Worker(new URL("./train.worker.ts", import.meta.url), { type: "module" });
@@ -41,6 +41,11 @@ const hidden = $<HTMLSelectElement>("hidden");
 const lr = $<HTMLInputElement>("lr");
 const status = $("status");
 const loadMessage = $("load-message");
+const deviceSelect = $<HTMLSelectElement>("device");
+const gpuOption = deviceSelect.querySelector<HTMLOptionElement>('option[value="webgpu"]')!;
+const deviceMessage = $("device-message");
+/** the adapter's name once the worker's probe found one */
+let gpuName = "";
 
 function smoothed(): [number, number][] {
   const out: [number, number][] = [];
@@ -64,6 +69,8 @@ function draw(stepMs?: number): void {
         { title: "char-LSTM on Pride and Prejudice", xLabel: "step", yLabel: "bits per character", hlines: [{ y: unigram, label: "unigram entropy", color: "#888" }] },
       )
     : "<p>Press Start.</p>";
+  // each step's own training loss (bits per character) of the first 100 steps, unsmoothed: the GPU page test compares devices with it
+  $("chart").dataset.losses = points.slice(0, 100).map((p) => p.train).join(",");
   const last = s.at(-1);
   status.dataset.step = String(points.at(-1)?.step ?? 0);
   status.dataset.bpc = last ? String(last[1]) : "";
@@ -90,6 +97,20 @@ function addSample(text: string, step: number, label: string): void {
   while (box.children.length > 6) box.lastChild!.remove();
 }
 
+function showSpeed(hiddenSize: number, speeds: Record<Device, DeviceSpeed>): void {
+  const el = $("speed");
+  const rate = (d: DeviceSpeed) => (d.steps > 0 && d.seconds > 0 ? d.steps / d.seconds : NaN);
+  const fmt = (v: number) => (v >= 10 ? v.toFixed(1) : v.toPrecision(3));
+  const cpu = rate(speeds.cpu);
+  const gpu = rate(speeds.webgpu);
+  const parts = [`CPU: ${Number.isNaN(cpu) ? "not run yet" : `${fmt(cpu)} steps/s`}`];
+  if (gpuName || speeds.webgpu.steps > 0) parts.push(`GPU${gpuName ? ` (${gpuName})` : ""}: ${Number.isNaN(gpu) ? "not run yet" : `${fmt(gpu)} steps/s`}`);
+  el.textContent = `steps/s at hidden size ${hiddenSize}: ${parts.join(" · ")}`;
+  el.dataset.hidden = String(hiddenSize);
+  el.dataset.cpu = Number.isNaN(cpu) ? "" : String(cpu);
+  el.dataset.webgpu = Number.isNaN(gpu) ? "" : String(gpu);
+}
+
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   switch (m.type) {
@@ -101,6 +122,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       setRunning(false);
       $("samples").textContent = "";
       document.body.dataset.ready = "true";
+      document.body.dataset.readyCount = String(Number(document.body.dataset.readyCount ?? 0) + 1);
       draw();
       break;
     case "progress": {
@@ -142,6 +164,32 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       loadMessage.className = "error";
       loadMessage.textContent = m.message;
       break;
+    case "devices":
+      if (m.gpu.available) {
+        gpuName = m.gpu.name;
+        gpuOption.disabled = false;
+        gpuOption.title = `compile the step for WebGPU on ${m.gpu.name}` + (m.gpu.fallback ? " (a fallback adapter runs WebGPU on the CPU: right, and slower than the CPU option)" : "");
+      } else {
+        gpuOption.disabled = true;
+        gpuOption.title = `not available: ${m.gpu.why}`;
+      }
+      deviceSelect.dataset.gpu = m.gpu.available ? m.gpu.name : "";
+      deviceSelect.dataset.probed = "true";
+      break;
+    case "device":
+      deviceSelect.value = m.device;
+      deviceSelect.disabled = false;
+      deviceSelect.dataset.current = m.device;
+      deviceSelect.dataset.changes = String(Number(deviceSelect.dataset.changes ?? 0) + 1);
+      if (deviceMessage.className !== "error") deviceMessage.textContent = m.device === "webgpu" ? `steps run on the GPU (${gpuName}) from step ${m.step + 1}` : "";
+      break;
+    case "device-error":
+      deviceMessage.className = "error";
+      deviceMessage.textContent = m.message;
+      break;
+    case "speed":
+      showSpeed(m.hidden, m);
+      break;
   }
 };
 
@@ -156,6 +204,13 @@ hidden.onchange = () => send({ type: "reset", settings: settings() }); // a new 
 lr.onchange = () => {
   const v = Number(lr.value);
   if (v > 0 && v < 10) send({ type: "set-lr", lr: v });
+};
+deviceSelect.onchange = () => {
+  const d = deviceSelect.value as Device;
+  deviceSelect.disabled = true; // until the worker says where steps run now
+  deviceMessage.className = "";
+  deviceMessage.textContent = d === "webgpu" ? "moving the model to the GPU…" : "bringing the model back to the CPU…";
+  send({ type: "set-device", device: d });
 };
 $("download").onclick = () => send({ type: "save" });
 let sampleId = 0;

@@ -14,7 +14,20 @@ export type ToWorker =
   | { type: "set-lr"; lr: number }
   | { type: "sample"; seed: number; length: number; temperature: number; id: number }
   | { type: "save" }
-  | { type: "load"; bytes: Uint8Array; name: string };
+  | { type: "load"; bytes: Uint8Array; name: string }
+  | { type: "set-device"; device: Device };
+
+/** Where the Train tab's steps run: eagerly on the CPU, or compiled for WebGPU (`compile(step, { device })`). */
+export type Device = "cpu" | "webgpu";
+
+/** The worker's WebGPU adapter, as `navigator.gpu.requestAdapter()` found it (once, at start), or why there is none. */
+export type GpuProbe = { available: true; name: string; fallback: boolean } | { available: false; why: string };
+
+/** Steps run and seconds spent in them on one device, at one hidden size (the GPU's counts only its replays: traces run on the CPU). */
+export interface DeviceSpeed {
+  steps: number;
+  seconds: number;
+}
 
 export interface Point {
   step: number;
@@ -30,7 +43,15 @@ export type FromWorker =
   | { type: "sample"; text: string; step: number; id: number; seed: number }
   | { type: "saved"; bytes: Uint8Array; step: number }
   | { type: "load-error"; message: string }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  /** the WebGPU probe's answer, once, soon after the worker starts */
+  | { type: "devices"; gpu: GpuProbe }
+  /** where steps run now (after a set-device, a reset or load, or a fallback to the CPU) */
+  | { type: "device"; device: Device; step: number }
+  /** the GPU could not take or keep the run: why, and what the worker did (the run is now on the CPU) */
+  | { type: "device-error"; message: string }
+  /** steps/s so far of the current hidden size on each device (posted with progress, about every slice) */
+  | { type: "speed"; hidden: number; cpu: DeviceSpeed; webgpu: DeviceSpeed };
 
 // ---------------------------------------------------------------- compiled against eager
 
