@@ -1,6 +1,7 @@
 // The playground in the real browser (Debian's Chromium through playwright), built and served
-// as a static site: it loads with no console errors; the loss falls below the unigram line
-// within a minute of pressing Start; a downloaded checkpoint loads in Node and gives the same
+// as a static site: it loads with no console errors; without WebGPU's flag the Train tab's GPU
+// option is disabled and says why (gpu-page.test.ts runs the GPU); the loss falls below the
+// unigram line within a minute of pressing Start; a downloaded checkpoint loads in Node and gives the same
 // samples for the same seed as the page; a file that is no checkpoint for this model is refused
 // with a message and leaves the model as it was; the other tabs draw what they promise, the
 // compiled-against-eager panel timing both modes (no speed is asserted: only that the figures are
@@ -57,6 +58,15 @@ describe.skipIf(!chromiumPath)(`the playground page in Chromium${chromiumPath ? 
     expect(unigram).toBeGreaterThan(4);
     expect(unigram).toBeLessThan(5);
     expect(problems).toEqual([]);
+  });
+
+  it("offers the GPU only with an adapter: without WebGPU's flag the option is disabled and says why", async () => {
+    await page.waitForSelector("#device[data-probed=true]", { timeout: 30_000 });
+    expect(await page.getAttribute("#device", "data-gpu")).toBe("");
+    expect(await page.isDisabled('#device option[value="webgpu"]')).toBe(true);
+    expect(await page.getAttribute('#device option[value="webgpu"]', "title")).toMatch(/^not available: .*(no adapter|no WebGPU)/);
+    expect(await page.inputValue("#device")).toBe("cpu");
+    expect(await page.textContent("#speed")).toMatch(/^steps\/s at hidden size 64: CPU: not run yet$/);
   });
 
   it("trains in the worker: the loss falls below the unigram entropy within a minute", async () => {

@@ -97,7 +97,10 @@ function addSample(text: string, step: number, label: string): void {
   while (box.children.length > 6) box.lastChild!.remove();
 }
 
+let lastSpeed: [number, Record<Device, DeviceSpeed>] | null = null;
+
 function showSpeed(hiddenSize: number, speeds: Record<Device, DeviceSpeed>): void {
+  lastSpeed = [hiddenSize, speeds];
   const el = $("speed");
   const rate = (d: DeviceSpeed) => (d.steps > 0 && d.seconds > 0 ? d.steps / d.seconds : NaN);
   const fmt = (v: number) => (v >= 10 ? v.toFixed(1) : v.toPrecision(3));
@@ -175,6 +178,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       }
       deviceSelect.dataset.gpu = m.gpu.available ? m.gpu.name : "";
       deviceSelect.dataset.probed = "true";
+      if (lastSpeed) showSpeed(...lastSpeed);
       break;
     case "device":
       deviceSelect.value = m.device;
@@ -188,7 +192,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       deviceMessage.textContent = m.message;
       break;
     case "speed":
-      showSpeed(m.hidden, m);
+      showSpeed(m.hidden, { cpu: m.cpu, webgpu: m.webgpu });
       break;
   }
 };
