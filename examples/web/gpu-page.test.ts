@@ -3,7 +3,8 @@
 // then, from a reset, on the GPU give the same first step losses within float32 tolerance; a
 // checkpoint saved and a sample drawn while the weights live on the GPU agree with each other in
 // Node (so both read the synced weights); switching back to the CPU continues the same model;
-// steps/s is shown for both devices; no console errors. Skipped, with the reason, where Chromium
+// steps/s is shown for both devices; a float64 model is kept off the GPU with a message; no
+// console errors. Skipped, with the reason, where Chromium
 // or its WebGPU adapter is missing; under CI=true that fails instead.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,7 +13,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright";
 import { RandomState } from "@tapegrad/tensor";
-import { CharModel, readCharCheckpoint, sampleText } from "../char-lstm/model.js";
+import { Adam } from "@tapegrad/nn";
+import { CharModel, encodeCheckpoint, readCharCheckpoint, sampleText } from "../char-lstm/model.js";
 import { CHROMIUM_MISSING, CHROMIUM_WEBGPU_ARGS, findChromium } from "../lib/chromium.js";
 import { buildSite, launchChromium, serve } from "./harness.js";
 
@@ -155,6 +157,31 @@ describe.skipIf(why !== null)(`the playground's GPU device in Chromium${why ? ` 
     expect(gpuRate).toBeGreaterThan(0);
     expect(speed).toMatch(/^steps\/s at hidden size 32: CPU: [\d.]+ steps\/s · GPU \(.+\): [\d.]+ steps\/s$/);
     expect(speed).toContain(await attr("#device", "data-gpu"));
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("keeps a float64 model off the GPU, says why, and stays usable on the CPU", async () => {
+    await chooseDevice("webgpu");
+    // this page's vocabulary and settings, from a checkpoint of its own, in float64
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    const { meta } = readCharCheckpoint(new Uint8Array(readFileSync(await download.path())), "download");
+    const config = { ...meta.config, dtype: "float64" as const };
+    const model = new CharModel(meta.chars.length, config, new RandomState(config.seed));
+    const bytes = encodeCheckpoint(model, new Adam(model.parameters(), { lr: config.lr }), { ...meta, config, step: 0, seconds: 0, history: [] });
+    const changes = Number(await attr("#device", "data-changes"));
+    await page.setInputFiles("#load", { name: "f64.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
+    await page.waitForSelector("#load-message.ok", { timeout: 30_000 });
+    await page.waitForFunction(`Number(document.getElementById('device').dataset.changes) > ${changes}`, undefined, { timeout: 30_000 });
+    expect(await attr("#device", "data-current")).toBe("cpu");
+    expect(await page.getAttribute("#device-message", "class")).toBe("error");
+    expect(await page.textContent("#device-message")).toMatch(/float64.*WebGPU has no float64.*CPU/);
+    // choosing the GPU again is refused the same way
+    await page.selectOption("#device", "webgpu");
+    await page.waitForFunction(`Number(document.getElementById('device').dataset.changes) > ${changes + 1}`, undefined, { timeout: 30_000 });
+    expect(await attr("#device", "data-current")).toBe("cpu");
+    expect(await page.textContent("#device-message")).toContain("float64");
+    await trainTo(3, 30_000);
+    expect((await losses()).slice(0, 3).every(Number.isFinite)).toBe(true);
     expect(problems).toEqual([]);
   }, 60_000);
 });
