@@ -185,7 +185,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       deviceSelect.disabled = false;
       deviceSelect.dataset.current = m.device;
       deviceSelect.dataset.changes = String(Number(deviceSelect.dataset.changes ?? 0) + 1);
-      if (deviceMessage.className !== "error") deviceMessage.textContent = m.device === "webgpu" ? `steps run on the GPU (${gpuName}) from step ${m.step + 1}` : "";
+      if (deviceMessage.className !== "error") deviceMessage.textContent = m.device === "webgpu" ? `on the GPU from step ${m.step + 1}` : "";
       break;
     case "device-error":
       deviceMessage.className = "error";
