@@ -35,7 +35,7 @@ const node = {
   extends: true as const,
   test: {
     name: "node",
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/*.browser.test.ts"],
     pool: "threads" as const,
   },
