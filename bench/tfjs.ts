@@ -8,6 +8,7 @@ import * as nd from "@tapegrad/tensor";
 import { LSTMCell } from "@tapegrad/nn";
 import type { FloatDType } from "@tapegrad/tensor";
 import type * as TF from "@tensorflow/tfjs-core";
+import { lstmRunLoss } from "./lib/tfjs-lstm.js";
 import { gradsFromPytorchLayout, type LstmData, type LstmSize } from "./lstm-data.js";
 import type { Missing, Prepared } from "./lstm-impls.js";
 
@@ -97,18 +98,7 @@ export async function prepareTfjs(backend: TfBackend, size: LstmSize, dtype: Flo
   const loss = (...args: TF.Tensor[]): TF.Scalar => {
     const [xs, h0s, wx, wh, bias] = args as [TF.Tensor3D, TF.Tensor2D, TF.Tensor2D, TF.Tensor2D, TF.Tensor1D];
     const xp = tf.reshape(tf.add(tf.matMul(tf.reshape(xs, [T * m, n_x]), wx), bias), [T, m, 4 * H]);
-    const steps = tf.unstack(xp) as TF.Tensor2D[];
-    let h: TF.Tensor2D = h0s;
-    let c: TF.Tensor2D = c0 as TF.Tensor2D;
-    const hs: TF.Tensor2D[] = [];
-    for (let s = 0; s < T; s++) {
-      const z = tf.add(steps[s]!, tf.matMul(h, wh));
-      const [i, f, g, o] = tf.split(z, 4, 1) as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
-      c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-      h = tf.mul(tf.sigmoid(o), tf.tanh(c));
-      hs.push(h);
-    }
-    return tf.sum(tf.mul(tf.stack(hs), da));
+    return lstmRunLoss(tf, tf.unstack(xp) as TF.Tensor2D[], h0s, c0 as TF.Tensor2D, wh, false, da);
   };
   const vg = tf.valueAndGrads(loss);
   const inputs = [x, h0, Wx, Wh, b];

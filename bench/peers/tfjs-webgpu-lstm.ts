@@ -9,6 +9,7 @@ import type * as TF from "@tensorflow/tfjs";
 import type { NDArray } from "@tapegrad/tensor";
 import * as nd from "@tapegrad/tensor";
 import { LSTMCell } from "@tapegrad/nn";
+import { lstmRunLoss } from "../lib/tfjs-lstm.js";
 import { gradsFromPytorchLayout, type LstmData, type LstmSize, type NotebookGrads } from "../lstm-data.js";
 
 type Tf = typeof TF;
@@ -102,18 +103,7 @@ export function tfjsWebgpuLstm(t: TfjsWebgpu, { n_x: I, n_a: H, m: B, T }: LstmS
   const loss = (...args: TF.Tensor[]): TF.Scalar => {
     const [xs, h0s, wi, wh, bi, bh] = args as [TF.Tensor3D, TF.Tensor2D, TF.Tensor2D, TF.Tensor2D, TF.Tensor1D, TF.Tensor1D];
     const xp = tf.add(tf.matMul(tf.reshape(xs, [T * B, I]), wi, false, true), tf.add(bi, bh));
-    const steps = tf.unstack(tf.reshape(xp, [T, B, 4 * H])) as TF.Tensor2D[];
-    let h = h0s;
-    let c = c0;
-    const hs: TF.Tensor2D[] = [];
-    for (let s = 0; s < T; s++) {
-      const z = tf.add(steps[s]!, tf.matMul(h, wh, false, true));
-      const [i, f, g, o] = tf.split(z, 4, 1) as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
-      c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-      h = tf.mul(tf.sigmoid(o), tf.tanh(c));
-      hs.push(h);
-    }
-    return tf.sum(tf.mul(tf.stack(hs), da));
+    return lstmRunLoss(tf, tf.unstack(tf.reshape(xp, [T, B, 4 * H])) as TF.Tensor2D[], h0s, c0, wh, true, da);
   };
   const valueAndGrads = tf.valueAndGrads(loss);
   const device = (tf.backend() as unknown as WebgpuBackend).device;

@@ -11,12 +11,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright";
+import type { Page } from "playwright";
 import { RandomState } from "@tapegrad/tensor";
 import { Adam } from "@tapegrad/nn";
 import { CharModel, encodeCheckpoint, readCharCheckpoint, sampleText } from "../char-lstm/model.js";
 import { CHROMIUM_MISSING, CHROMIUM_WEBGPU_ARGS, findChromium } from "../lib/chromium.js";
-import { buildSite, launchChromium, serve } from "./harness.js";
+import { launchChromium, openPlayground, serve, type OpenPlayground } from "./harness.js";
 
 /** Why this test cannot run here, or null: Chromium, and an adapter in a page from localhost. */
 async function missing(): Promise<string | null> {
@@ -43,11 +43,9 @@ if (why !== null && process.env.CI) throw new Error(`playground GPU page test: $
 const N = 10;
 
 describe.skipIf(why !== null)(`the playground's GPU device in Chromium${why ? ` (skipped: ${why})` : ""}`, () => {
-  let dir: string;
-  let site: { url: string; close(): Promise<void> };
-  let browser: Browser;
+  let playground: OpenPlayground | undefined;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   const attr = async (selector: string, name: string) => (await page.getAttribute(selector, name)) ?? "";
   const losses = async () => (await attr("#chart", "data-losses")).split(",").filter((v) => v !== "").map(Number);
@@ -67,23 +65,13 @@ describe.skipIf(why !== null)(`the playground's GPU device in Chromium${why ? ` 
   };
 
   beforeAll(async () => {
-    dir = await buildSite();
-    site = await serve(dir);
-    browser = await launchChromium(CHROMIUM_WEBGPU_ARGS);
-    page = await browser.newPage({ acceptDownloads: true });
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console.error: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(site.url);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+    playground = await openPlayground(CHROMIUM_WEBGPU_ARGS);
+    ({ page, problems } = playground);
     await page.waitForSelector("#device[data-probed=true]", { timeout: 30_000 });
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await playground?.close();
   });
 
   it("offers the GPU, naming its adapter", async () => {

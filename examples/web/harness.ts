@@ -3,12 +3,12 @@
 // headless Chromium.
 
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, readFileSync, existsSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "vite";
-import { chromium, type Browser } from "playwright";
+import { chromium, type Browser, type Page } from "playwright";
 import { CHROMIUM_ARGS, CHROMIUM_MISSING, findChromium } from "../lib/chromium.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -49,4 +49,33 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
   const executablePath = findChromium();
   if (!executablePath) throw new Error(CHROMIUM_MISSING);
   return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+}
+
+/** The playground built, served and open in a fresh Chromium, once it says it is ready. */
+export interface OpenPlayground {
+  page: Page;
+  /** console errors and page errors seen so far */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** Builds the site, serves it, opens it in Chromium (with `extraArgs`) and waits for body[data-ready=true]; close() undoes all of it. */
+export async function openPlayground(extraArgs: readonly string[] = []): Promise<OpenPlayground> {
+  const dir = await buildSite();
+  const site = await serve(dir);
+  const browser = await launchChromium(extraArgs);
+  const close = async () => {
+    await browser.close();
+    await site.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const problems: string[] = [];
+  const page = await browser.newPage({ acceptDownloads: true });
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console.error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(site.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+  return { page, problems, close };
 }

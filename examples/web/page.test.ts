@@ -7,43 +7,31 @@
 // compiled-against-eager panel timing both modes (no speed is asserted: only that the figures are
 // sane and that the two runs are bitwise equal).
 
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright";
+import type { Page } from "playwright";
 import { RandomState } from "@tapegrad/tensor";
 import { saveSafetensors } from "@tapegrad/nn";
 import { CharModel, readCharCheckpoint, sampleText } from "../char-lstm/model.js";
 import { PRINTED_CELL4 } from "../notebook/replay.js";
 import { CHROMIUM_MISSING, findChromium } from "../lib/chromium.js";
-import { buildSite, launchChromium, serve } from "./harness.js";
+import { openPlayground, type OpenPlayground } from "./harness.js";
 
 const chromiumPath = findChromium();
 if (!chromiumPath && process.env.CI) throw new Error(`page test: ${CHROMIUM_MISSING}`);
 
 describe.skipIf(!chromiumPath)(`the playground page in Chromium${chromiumPath ? "" : ` (skipped: ${CHROMIUM_MISSING})`}`, () => {
-  let dir: string;
-  let site: { url: string; close(): Promise<void> };
-  let browser: Browser;
+  let playground: OpenPlayground | undefined;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
-    dir = await buildSite();
-    site = await serve(dir);
-    browser = await launchChromium();
-    page = await browser.newPage({ acceptDownloads: true });
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console.error: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(site.url);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+    playground = await openPlayground();
+    ({ page, problems } = playground);
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await playground?.close();
   });
 
   const sampleInPage = async (seed: number, id: number) => {
