@@ -8,7 +8,7 @@
 import * as nd from "@tapegrad/tensor";
 import { defineOp, type Op } from "../define-op.js";
 import { Tensor, toTensor, type TensorLike } from "../tensor.js";
-import { bin, add, div as trueDiv, maximum, mul, neg, sub, where, type Binary } from "./binary.js";
+import { bin, add, div as trueDiv, mul, neg, sub, where, type Binary } from "./binary.js";
 import { abs, exp, log1p, reciprocal, square } from "./unary.js";
 import { sumTo } from "./movement.js";
 import { constant, need } from "./helpers.js";
