@@ -1,12 +1,16 @@
 // Runs compile's differential fuzz properties longer than CI does:
 //   pnpm fuzz:compile [--runs N] [--seed S] [--only programs|training]
 // Each property draws cases, runs each eagerly and compiled, and holds them equal bitwise (or a
-// refusal). On a failure it prints fast-check's shrunk counterexample as a vitest block to paste
+// refusal); each case twice, the second time with the size thresholds of the speed paths at
+// their minimum (fused loops as wasm from one element, a program's arrays in a wasm arena
+// whatever their size), which the small cases here would otherwise never reach. On a failure it prints fast-check's shrunk counterexample as a vitest block to paste
 // into the property's regression file, and exits 1. Bad flags: one line, exit 2.
 
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import fc from "fast-check";
+import { setWasmMinElements } from "../packages/tensor/src/wasm/fused-wasm.js";
+import { setArenaMinBytes } from "../packages/tensor/src/wasm/arena.js";
 
 /** What a fuzz property file exports: cases, a check that throws on a divergence, and a printer. */
 export interface FuzzProperty<T> {
@@ -90,6 +94,13 @@ async function main(): Promise<number> {
         cases++;
         try {
           prop.check(c);
+          const [elements, bytes] = [setWasmMinElements(1), setArenaMinBytes(0)];
+          try {
+            prop.check(c);
+          } finally {
+            setWasmMinElements(elements);
+            setArenaMinBytes(bytes);
+          }
         } catch (e) {
           if (fc.PreconditionFailure.isFailure(e)) discarded++;
           throw e;

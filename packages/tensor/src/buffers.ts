@@ -13,6 +13,7 @@
 import { NDArray, type StorageInfo } from "./ndarray.js";
 import type { Storage } from "./dtype.js";
 import type { RecordedStep, Step } from "./program.js";
+import { arenaBytes, carve, makeArena } from "./wasm/arena.js";
 
 /**
  * A result of a recorded call, without its storage. While tracing, the record holds no array
@@ -126,7 +127,6 @@ export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArr
   }
 
   // the other values, in step order: a value's storage is free again after its last step
-  const free = new Map<string, Storage[]>();
   const keyOf = (r: ValueRecord) => `${r.ctor.name}:${r.length}`;
   const endingAt = new Map<number, Plan[]>();
   for (const p of plans.values()) {
@@ -135,24 +135,45 @@ export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArr
     if (list) list.push(p);
     else endingAt.set(p.last, [p]);
   }
+  // Which values get a new storage and which one freed before: decided once (`fresh` lists the
+  // new ones in order), then the storages are made, the float ones in one wasm arena when they
+  // come to enough bytes (wasm/arena.ts: the fused loops then run over them where they lie).
+  const source = new Map<Plan, Plan>(); // a value -> the value whose storage it takes over
+  const fresh: Plan[] = [];
+  const decided = new Set<Plan>();
   let shared = 0;
-  steps.forEach((s, i) => {
-    for (const t of s.targets) {
-      if (t === null) continue;
-      const p = plans.get(t.value)!;
-      if (p.pinned) continue;
-      // without sharing (a GPU lowering uploads some values before its dispatches run), every value its own
-      const reused = share ? free.get(keyOf(p.record))?.pop() : undefined;
-      if (reused !== undefined) shared++;
-      p.storage = reused ?? new p.record.ctor(p.record.length);
-    }
-    for (const p of endingAt.get(i) ?? []) {
-      const k = keyOf(p.record);
-      const pool = free.get(k);
-      if (pool) pool.push(p.storage!);
-      else free.set(k, [p.storage!]);
-    }
-  });
+  {
+    const free = new Map<string, Plan[]>();
+    steps.forEach((s, i) => {
+      for (const t of s.targets) {
+        if (t === null) continue;
+        const p = plans.get(t.value)!;
+        if (p.pinned || decided.has(p)) continue;
+        decided.add(p);
+        // without sharing (a GPU lowering uploads some values before its dispatches run), every value its own
+        const reused = share ? free.get(keyOf(p.record))?.pop() : undefined;
+        if (reused !== undefined) {
+          shared++;
+          source.set(p, reused);
+        } else fresh.push(p);
+      }
+      for (const p of endingAt.get(i) ?? []) {
+        const k = keyOf(p.record);
+        const pool = free.get(k);
+        if (pool) pool.push(p);
+        else free.set(k, [p]);
+      }
+    });
+  }
+  const isFloat = (r: ValueRecord) => r.ctor === Float32Array || r.ctor === Float64Array;
+  let arenaSize = 0;
+  for (const p of fresh) if (isFloat(p.record)) arenaSize += arenaBytes(p.record.length, (p.record.ctor as Float32ArrayConstructor).BYTES_PER_ELEMENT);
+  const arena = share ? makeArena(arenaSize) : null;
+  for (const p of fresh) {
+    p.storage = arena !== null && isFloat(p.record) ? carve(arena, p.record.ctor as Float32ArrayConstructor, p.record.length) : new p.record.ctor(p.record.length);
+  }
+  // in the order decided, so a value's source already has its storage
+  for (const [p, from] of source) p.storage = from.storage!;
 
   const arrayOf = (v: ValueView): NDArray => {
     const p = plans.get(v.value)!;

@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as nd from "@tapegrad/tensor";
 import { Identities, trace } from "@tapegrad/tensor/internal";
-import { parseExpr, setFusedWasm, setWasmMinElements, takeFourLaneCount, takeWasmLoopCount } from "../src/wasm/fused-wasm.js";
+import { parseExpr, setFusedWasm, setWasmMinElements, takeFourLaneCount, takeInPlaceCount, takeWasmLoopCount } from "../src/wasm/fused-wasm.js";
+import { arenaOf, setArenaMinBytes } from "../src/wasm/arena.js";
 import { rng } from "./helpers.js";
 
 type NDArray = nd.NDArray;
@@ -217,12 +218,179 @@ describe("fused loops as WebAssembly", () => {
     }
   });
 
+  it("a program's arrays come from an arena only past its size (1 MiB by default), and a GPU plan's never", () => {
+    const small = [filled([512], "float32", 1)];
+    const own = (x: NDArray) => nd.take(x, nd.arange(0, x.shape[0]!, 1, "int32"));
+    const build = ([x]: NDArray[]) => [own(nd.mul(own(x!), 2))];
+    const t = trace(() => build(small), small, new Identities(), { fuse: true });
+    t.program.run();
+    expect(takeInPlaceCount()).toBe(0);
+    const prev = setArenaMinBytes(0);
+    try {
+      const u = trace(() => build(small), small, new Identities(), { fuse: true });
+      u.program.run();
+      expect(takeInPlaceCount()).toBe(1);
+      expectSameBits(u.result, build(small), "in place");
+    } finally {
+      setArenaMinBytes(prev);
+    }
+  });
+
   it("parseExpr: the arithmetic subset, and nothing else", () => {
     for (const ok of ["sigmoid32(x6)", "F(tanh32(v1 * 2))", "x6 + k0", "g * s * (1 - s)", "v1 * (1 - v2 * v2)", "-x0", "Math.max(a, b)", "Math.sqrt(Math.abs(x1))", "x1 / 2.5e-3", "h3 - -k1"]) {
       expect(parseExpr(ok), ok).not.toBeNull();
     }
     for (const bad of ["f(a, b)", "f()", "(a > 0 ? a : 0)", "a % b", "Math.exp(a)", "Math.max(a)", "a +", "a b", "x[0]"]) {
       expect(parseExpr(bad), bad).toBeNull();
+    }
+  });
+});
+
+// The same loops run where a compiled program's own arrays lie (wasm/arena.ts): each input is
+// first taken row by row (take does not fuse: an exact copy into the program's own array), so
+// that the loops read only arrays in the arena, and each result is taken likewise from the
+// loop's (a result the program returns is the caller's array, outside the arena, and a loop
+// that touches one stages). References as above: eager, and the
+// same program with every loop staged.
+describe("fused loops in place, over a program's arena", () => {
+  const own = (x: NDArray): NDArray => nd.take(x, nd.arange(0, x.shape[0]!, 1, "int32"), 0);
+  // rows of an odd length stage: a SIMD step would pass the row's end
+  const oddRows = new Set(["flat, odd length", "rows of a wider array, and a row broadcast over rows"]);
+  // loops that must stage (their other loops may run in place)
+  const mustStage = new Set(["a view shifted against the array written through it (reading behind the writes), flat and in rows"]);
+  const inPlaceScenarios: Scenario[] = [
+    ...SCENARIOS.map((sc) => ({ ...sc, build: (xs: NDArray[]) => sc.build(xs.map(own)).map(own) })),
+    {
+      name: "four column blocks of one wider result written by one loop (an LSTM's gate gradients)",
+      shapes: [[32, 40], [32, 40]],
+      build: ([a, b]) => {
+        const [x, y] = [own(a!), own(b!)];
+        return [own(nd.concat([nd.mul(x, y), nd.add(x, 1), nd.sub(y, x), nd.mul(nd.sigmoidBackward(x, y), 2)], 1))];
+      },
+    },
+    {
+      name: "a view shifted against the array written through it (reading behind the writes), flat and in rows",
+      shapes: [[1024], [16, 72]],
+      build: ([a, b]) => {
+        const [x, y] = [own(a!), own(b!)];
+        nd.tanh(nd.mul(nd.slice(x, [[0, 1020]]), 0.5), nd.slice(x, [[2, 1022]]));
+        nd.add(nd.mul(nd.slice(y, [null, [0, 64]]), 0.5), 1, nd.slice(y, [null, [1, 65]]));
+        return [own(x), own(y)];
+      },
+    },
+    {
+      name: "a result written over itself, and a row broadcast over rows",
+      shapes: [[16, 64], [1, 64]],
+      build: ([a, r]) => {
+        const [x, row] = [own(a!), own(r!)];
+        const s = nd.mul(x, row);
+        nd.add(s, x, s);
+        nd.mul(s, nd.broadcastTo(row, [16, 64]), s);
+        return [own(s)];
+      },
+    },
+  ];
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const sc of inPlaceScenarios.filter((x) => dtype === "float32" || !x.f32Only)) {
+      it(`${sc.name}, ${dtype}: in place, bitwise equal to eager and to the staged loops`, () => {
+        const make = (seed: number) => sc.shapes.map((sh, i) => filled(sh, dtype, seed + i));
+        const xs = make(1);
+        const xsStaged = make(1);
+        const prev = setArenaMinBytes(0);
+        let t: ReturnType<typeof trace<NDArray[]>>;
+        try {
+          takeInPlaceCount();
+          t = trace(() => sc.build(xs), xs, new Identities(), { fuse: true });
+          t.program.run();
+          const n = takeInPlaceCount();
+          if (oddRows.has(sc.name)) expect(n).toBe(0);
+          else if (!mustStage.has(sc.name)) expect(n).toBeGreaterThan(0);
+        } finally {
+          setArenaMinBytes(prev);
+        }
+        const prev2 = setArenaMinBytes(Infinity);
+        let staged: ReturnType<typeof trace<NDArray[]>>;
+        try {
+          staged = trace(() => sc.build(xsStaged), xsStaged, new Identities(), { fuse: true });
+          staged.program.run();
+          expect(takeInPlaceCount()).toBe(0);
+        } finally {
+          setArenaMinBytes(prev2);
+        }
+        for (const seed of [10, 20]) {
+          const v = make(seed);
+          xs.forEach((x, i) => x.assign(v[i]!));
+          xsStaged.forEach((x, i) => x.assign(v[i]!));
+          t.program.run();
+          staged.program.run();
+          expectSameBits(t.result, sc.build(make(seed)), `${sc.name} ${dtype} seed ${seed} against eager`);
+          expectSameBits(t.result, staged.result, `${sc.name} ${dtype} seed ${seed} against the staged loops`);
+        }
+      });
+    }
+  }
+
+  it("random chains over the program's own arrays (views of rows, in-place ops): replays equal eager", () => {
+    const UNARY = ["neg", "abs", "sqrt", "square", "sigmoid", "tanh", "exp", "copy"] as const;
+    const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidBackward", "tanhBackward"] as const;
+    const op = fc.record({
+      name: fc.constantFrom<string>(...UNARY, ...BINARY),
+      a: fc.nat(),
+      b: fc.nat(),
+      scalar: fc.option(fc.constantFrom(0.5, -2, 3, 0), { nil: null }),
+      inPlace: fc.boolean(),
+    });
+    const prevMin = setWasmMinElements(1);
+    const prevArena = setArenaMinBytes(0);
+    takeInPlaceCount();
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 9 }), wide: fc.boolean(), dtype: fc.constantFrom<FDType>("float32", "float64"), ops: fc.array(op, { minLength: 1, maxLength: 8 }), seed: fc.nat(1000) }),
+          (c) => {
+            const shape = [c.rows, c.wide ? 2 * c.cols + 1 : c.cols];
+            const build = ([x0, y0]: NDArray[]): NDArray[] => {
+              const view = (t: NDArray) => (c.wide ? nd.slice(t, [null, [1, 1 + c.cols]]) : t);
+              const pool: NDArray[] = [view(own(x0!)), view(own(y0!))];
+              for (const o of c.ops) {
+                const a = pool[o.a % pool.length]!;
+                const b = o.scalar ?? pool[o.b % pool.length]!;
+                const out = o.inPlace && pool.length > 2 ? pool[2 + (o.a % (pool.length - 2))] : undefined;
+                const f = (nd as unknown as Record<string, (...args: unknown[]) => NDArray>)[o.name]!;
+                const unary = (UNARY as readonly string[]).includes(o.name);
+                pool.push(o.name === "copy" ? a.copy() : unary ? (out ? f(a, out) : f(a)) : out ? f(a, b, out) : f(a, b));
+              }
+              return pool.slice(2).map(own);
+            };
+            const make = (seed: number) => [filled(shape, c.dtype, seed), filled(shape, c.dtype, seed + 1)];
+            const xs = make(c.seed);
+            const { result, program } = trace(() => build(xs), xs, new Identities(), { fuse: true });
+            const v = make(c.seed + 7);
+            xs.forEach((x, i) => x.assign(v[i]!));
+            program.run();
+            expectSameBits(result, build(make(c.seed + 7)), JSON.stringify(c));
+          },
+        ),
+        { numRuns: 150, seed: 2626 },
+      );
+      // the cases whose rows hold whole SIMD steps ran in place
+      expect(takeInPlaceCount()).toBeGreaterThan(20);
+    } finally {
+      setWasmMinElements(prevMin);
+      setArenaMinBytes(prevArena);
+    }
+  });
+
+  it("the arrays a program keeps (its results) stay plain typed arrays; its intermediates are in the arena", () => {
+    const x = [filled([8, 64], "float32", 3)];
+    const prev = setArenaMinBytes(0);
+    try {
+      const { result, program } = trace(() => [nd.tanh(nd.mul(nd.take(x[0]!, nd.arange(0, 8, 1, "int32"), 0), 2))], x, new Identities(), { fuse: true });
+      program.run();
+      expect(arenaOf(result[0]!.data.buffer)).toBeUndefined();
+      expectSameBits(result, [nd.tanh(nd.mul(nd.take(x[0]!, nd.arange(0, 8, 1, "int32"), 0), 2))], "kept result");
+    } finally {
+      setArenaMinBytes(prev);
     }
   });
 });

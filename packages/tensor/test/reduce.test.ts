@@ -312,4 +312,26 @@ describe("sumTo", () => {
       RUNS,
     );
   });
+
+  it("summing leading dims away (a bias's gradient) adds each column's rows in order in float64, rounded once: the same bits for every row count", () => {
+    // rows from 1 to 40 cover the kernel's eight-row passes and every remainder after them
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 13 }), fc.constantFrom<"float32" | "float64">("float32", "float64"), fc.integer({ min: 0, max: 1000 }), (rows, cols, dtype, seed) => {
+        const x = T.zeros([rows, cols], dtype);
+        let s = seed + 1;
+        for (let i = 0; i < x.size; i++) {
+          s = (s * 48271) % 2147483647;
+          x.data[i] = ((s / 2147483647) - 0.5) * 10 ** ((s % 7) - 3); // magnitudes 1e-3 to 1e3: the order shows in the bits
+        }
+        const want: number[] = [];
+        for (let j = 0; j < cols; j++) {
+          let acc = 0;
+          for (let r = 0; r < rows; r++) acc += x.data[r * cols + j]!;
+          want.push(dtype === "float32" ? f32(acc) : acc);
+        }
+        expect(Array.from(T.sumTo(x, [cols]).data)).toEqual(want);
+      }),
+      RUNS,
+    );
+  });
 });

@@ -18,6 +18,7 @@
 import type { Storage } from "../dtype.js";
 import { EXP2_128, INV_LN2N, LN2N_HI } from "../kernels/transcendental-tables.js";
 import { exp32, sigmoid32, tanh32 } from "../kernels/transcendental.js";
+import { EXP2_AT, SCRATCH_AT, SCRATCH_BYTES, TABLE_BYTES, arenaOf, type Arena } from "./arena.js";
 
 /** One array the loop touches: its storage, offset, and strides over the loop's dims (outer first). */
 export interface WasmSlot {
@@ -185,9 +186,6 @@ function fourLanes(spec: WasmLoopSpec): boolean {
   return true;
 }
 
-/** Where the copy of EXP2_128 lies in the shared memory (bytes); staging starts above it. */
-const EXP2_AT = 0;
-const TABLE_BYTES = 1024;
 const SHIFT = 6755399441055744;
 
 /** The kernel functions a float32 loop may call, each emitted as its SIMD twin (see TWINS). */
@@ -504,6 +502,13 @@ function room(bytes: number): { buffer: ArrayBuffer; f32: Float32Array; f64: Flo
 
 let made = 0;
 let madeFour = 0;
+let madeInPlace = 0;
+/** @internal tests: how many loops were made to run in place, over arrays in an arena, since the last call (which resets it). */
+export function takeInPlaceCount(): number {
+  const n = madeInPlace;
+  madeInPlace = 0;
+  return n;
+}
 /** @internal tests: how many loops were made with four float32 lanes since the last call (which resets it). */
 export function takeFourLaneCount(): number {
   const n = madeFour;
@@ -547,6 +552,8 @@ export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
   if (rows * cols < MIN_ELEMENTS) return null;
   const E = spec.f32 ? 4 : 8;
   const lanes = fourLanes(spec) ? 4 : 2;
+  const inPlace = inPlaceLoop(spec, rows, cols, lanes);
+  if (inPlace !== null) return inPlace;
   const colsPad = Math.ceil(cols / lanes) * lanes;
   const base: number[] = [];
   const rowBytes: number[] = [];
@@ -611,5 +618,90 @@ export function wasmLoop(spec: WasmLoopSpec): (() => void) | null {
     if (outViews === undefined || outViews.buffer !== v.buffer) outViews = { buffer: v.buffer, list: outs.map((o) => m.subarray(o.at, o.at + o.n)) };
     const list = outViews.list;
     for (let i = 0; i < outs.length; i++) outs[i]!.dst.set(list[i]!, outs[i]!.offset);
+  };
+}
+
+/**
+ * The loop run where its arrays lie: when every array it steps through is in one arena
+ * (wasm/arena.ts, a compiled program's own arrays), its rows hold a whole number of SIMD steps
+ * (nothing is read or written past a row's end), and arrays that share bytes with a written
+ * one are the same elements in the same order or bytes apart, so that reading four (or two)
+ * elements before writing them is what the element-by-element loop does. Hoisted values go
+ * through the arena's scratch. Null otherwise: the loop stages.
+ */
+function inPlaceLoop(spec: WasmLoopSpec, rows: number, cols: number, lanes: 2 | 4): (() => void) | null {
+  if (cols % lanes !== 0) return null;
+  const E = spec.f32 ? 4 : 8;
+  let arena: Arena | undefined;
+  let hoisted = 0;
+  const extents: { lo: number; hi: number; s: WasmSlot }[] = [];
+  for (const s of spec.slots) {
+    if (s.hoisted) {
+      hoisted++;
+      continue;
+    }
+    const d = s.data as Float32Array | Float64Array;
+    const a = arenaOf(d.buffer);
+    if (a === undefined || (arena !== undefined && a !== arena)) return null;
+    arena = a;
+    if (s.strides[s.strides.length - 1] !== 1) return null;
+    const outer = spec.ext.length === 2 ? s.strides[0]! : 0;
+    if (outer < 0 || (s.written && outer !== 0 && outer < cols)) return null;
+    const lo = d.byteOffset + s.offset * E;
+    extents.push({ lo, hi: lo + ((outer === 0 ? 0 : (rows - 1) * outer) + cols) * E, s });
+  }
+  if (arena === undefined || hoisted * 16 > SCRATCH_BYTES) return null;
+  for (let i = 0; i < extents.length; i++) {
+    for (let j = i + 1; j < extents.length; j++) {
+      const [x, y] = [extents[i]!, extents[j]!];
+      if (!x.s.written && !y.s.written) continue;
+      if (x.hi <= y.lo || y.hi <= x.lo) continue;
+      const same = x.lo === y.lo && x.s.strides.length === y.s.strides.length && x.s.strides.every((v, k) => v === y.s.strides[k]);
+      if (same) continue;
+      // rows of one wider array, side by side (the gates of an LSTM): the same row period P,
+      // and each row's columns clear of the other's in every row
+      const P = spec.ext.length === 2 ? x.s.strides[0]! * E : 0;
+      if (P > 0 && y.s.strides[0]! * E === P) {
+        const m = (((x.lo - y.lo) % P) + P) % P;
+        if (m >= cols * E && P - m >= cols * E) continue;
+      }
+      return null;
+    }
+  }
+  const base: number[] = [];
+  const rowBytes: number[] = [];
+  const hoist: { data: Float32Array | Float64Array; offset: number; at: number }[] = [];
+  let scratch = SCRATCH_AT;
+  for (const s of spec.slots) {
+    const d = s.data as Float32Array | Float64Array;
+    if (s.hoisted) {
+      base.push(scratch);
+      rowBytes.push(0);
+      if (s.read) hoist.push({ data: d, offset: s.offset, at: scratch / E });
+      scratch += 16;
+      continue;
+    }
+    base.push(d.byteOffset + s.offset * E);
+    rowBytes.push(spec.ext.length === 2 ? s.strides[0]! * E : 0);
+  }
+  const layout: Layout = { rows, cols, colsPad: cols, lanes, base, rowBytes, bytes: arena.buffer.byteLength };
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) return null;
+  let run: () => void;
+  try {
+    const bytes = moduleBytes(spec, layout);
+    if (bytes === null) return null;
+    run = new api.Instance(new api.Module(bytes), { env: { memory: arena.memory } }).exports.run as () => void;
+  } catch {
+    return null;
+  }
+  made++;
+  madeInPlace++;
+  if (lanes === 4) madeFour++;
+  const m = spec.f32 ? new Float32Array(arena.buffer, 0, SCRATCH_AT / 4 + SCRATCH_BYTES / 4) : new Float64Array(arena.buffer, 0, SCRATCH_AT / 8 + SCRATCH_BYTES / 8);
+  if (hoist.length === 0) return run;
+  return () => {
+    for (let i = 0; i < hoist.length; i++) m[hoist[i]!.at] = hoist[i]!.data[hoist[i]!.offset]!;
+    run();
   };
 }
