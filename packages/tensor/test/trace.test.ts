@@ -691,3 +691,62 @@ describe("RandomState draws are kernels", () => {
     expect(elements(result)).not.toEqual(elements(first));
   });
 });
+
+// A product whose only reader is the add right after it (a recurrent step's gates = xp + h W^T)
+// replays as one gemm that adds as it stores (program.ts's productThenAdd; gemmAdd): the same
+// bits as eager, and only where the product is read nowhere else.
+describe("a product and the add that reads it, as one gemm", () => {
+  const W = (dtype: FDType) => filled([24, 40], dtype, values(77, 960));
+  const traced = (build: (x: NDArray, h: NDArray) => NDArray[], dtype: FDType) => {
+    const w = W(dtype);
+    const make = (s: number) => [filled([6, 40], dtype, values(s, 240)), filled([6, 24], dtype, values(s + 1, 240))] as [NDArray, NDArray];
+    const [x, h] = make(1);
+    const { result, program } = trace(() => build(x, h), [x, h], new Identities(), { fuse: true });
+    for (const s of [10, 20]) {
+      const [x2, h2] = make(s);
+      x.assign(x2);
+      h.assign(h2);
+      program.run();
+      expectSame(result, build(x2, h2), `seed ${s}`);
+    }
+    return { program, w };
+  };
+
+  for (const dtype of ["float32", "float64"] as const) {
+    it(`${dtype}: x + h W, and h W + x, each one gemm; the replays equal eager bitwise`, () => {
+      const w = W(dtype);
+      const { program } = traced((x, h) => [nd.tanh(nd.add(x, nd.matmul(h, w)))], dtype);
+      expect(program.productsWithAdd).toBe(1);
+      const swapped = traced((x, h) => [nd.tanh(nd.add(nd.matmul(h, w), x))], dtype);
+      expect(swapped.program.productsWithAdd).toBe(1);
+      // through a transposed view of the weight (W_hh^T), as LSTMCell multiplies
+      const wt = nd.transpose(W(dtype).copy().reshape([40, 24]).copy());
+      const viewed = traced((x, h) => [nd.sigmoid(nd.add(x, nd.matmul(h, wt)))], dtype);
+      expect(viewed.program.productsWithAdd).toBe(1);
+      // an add written into one of its operands (a call that writes its argument) stays two kernels
+      const inPlace = traced((x, h) => {
+        const y = x.copy();
+        nd.add(y, nd.matmul(h, wt), y);
+        return [nd.sigmoid(y)];
+      }, dtype);
+      expect(inPlace.program.productsWithAdd).toBe(0);
+    });
+  }
+
+  it("not where the product is read again, kept, or broadcast in the add", () => {
+    const w = W("float32");
+    const twice = traced((x, h) => {
+      const p = nd.matmul(h, w);
+      return [nd.mul(nd.add(x, p), p)];
+    }, "float32");
+    expect(twice.program.productsWithAdd).toBe(0);
+    const kept = traced((x, h) => {
+      const p = nd.matmul(h, w);
+      return [nd.add(x, p), p];
+    }, "float32");
+    expect(kept.program.productsWithAdd).toBe(0);
+    const bias = nd.slice(W("float32"), [[0, 1]]);
+    const broadcast = traced((_x, h) => [nd.exp(nd.add(nd.matmul(h, w), bias))], "float32");
+    expect(broadcast.program.productsWithAdd).toBe(0);
+  });
+});
