@@ -68,10 +68,9 @@ function forEach(v: unknown, visit: (a: NDArray | ValueView) => void, depth = 0)
 /**
  * The recorded steps with a storage for every value, planned by liveness. `keep` are arrays
  * whose values must stay where the trace put them; `storageId` numbers a storage as the
- * recorder did. `shared` counts the values that got a storage an earlier value had freed;
- * `lastUse[i][k]` is the last step that reads step i's k-th result (-1 where it must stay).
+ * recorder did. `shared` counts the values that got a storage an earlier value had freed.
  */
-export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArray[], storageId: (d: Storage) => number, share = true): { steps: Step[]; shared: number; lastUse: number[][] } {
+export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArray[], storageId: (d: Storage) => number, share = true): { steps: Step[]; shared: number } {
   const plans = new Map<ValueRecord, Plan>();
   steps.forEach((s, i) => {
     for (const t of s.targets) if (t !== null) plans.set(t.value, { record: t.value, def: i, last: i, pinned: false, storage: null, info: null });
@@ -196,7 +195,5 @@ export function planBuffers(steps: readonly RecordedStep[], keep: readonly NDArr
       targets: s.targets.map((t) => (t === null ? null : arrayOf(t))),
     })),
     shared,
-    // for each step's results: the last step that reads the value (-1: kept, or seen outside)
-    lastUse: steps.map((s) => s.targets.map((t) => (t === null ? -1 : plans.get(t.value)!.pinned ? -1 : plans.get(t.value)!.last))),
   };
 }

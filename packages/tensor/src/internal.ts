@@ -5,7 +5,7 @@ export { storageSerial } from "./ndarray.js";
 export { recycleStorage, trimSpares } from "./storage.js";
 export { allocateUninit } from "./storage.js";
 export { walk } from "./iter.js";
-export { gemm, gemmAdd, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
+export { gemm, gemmTs, setMatmulBackend, matmulKernelFor, matmulWasmVariant, type MatmulBackend } from "./matmul.js";
 export { threadsInfo } from "./wasm/threads.js";
 export { setThreadMin } from "./wasm/gemm.js";
 export { trace, traceDifference, Identities, type ItemRead } from "./record.js";

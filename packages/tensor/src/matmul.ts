@@ -82,37 +82,6 @@ export function gemm(
   gemmTs(M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
 }
 
-/**
- * C = X + A·B with the bits of add(X, C') after C' = A·B by {@link gemm}: the same kernel makes
- * the product, and each element is rounded once more by the addition. On the wasm kernel X is
- * added where the product is stored (K within one block; gemm.ts's Addend), so the product is
- * never written and read back; otherwise gemm runs and X is added after. X's element (i, j) is
- * x[xo + i xrs + j xcs]; C must not share memory with A, B or X, except that C may be X itself.
- */
-export function gemmAdd(
-  M: number, N: number, K: number,
-  a: Storage, ao: number, ars: number, acs: number,
-  b: Storage, bo: number, brs: number, bcs: number,
-  c: Storage, co: number, crs: number, ccs: number,
-  x: Storage, xo: number, xrs: number, xcs: number,
-  reuse?: PackedB,
-): void {
-  if (M === 0 || N === 0) return;
-  if (backend !== "ts" && K > 0 && (c instanceof Float64Array || c instanceof Float32Array) && (backend === "wasm" || wasmPays(M, N, K))) {
-    const k = gemmKernel();
-    if (k !== null && wasmGemm(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, reuse, { data: x, offset: xo, rs: xrs, cs: xcs })) return;
-  }
-  if (c === x && co === xo && crs === xrs && ccs === xcs) {
-    // C is X: the product goes elsewhere first
-    const t = new (c.constructor as Float64ArrayConstructor)(M * N);
-    gemm(M, N, K, a, ao, ars, acs, b, bo, brs, bcs, t, 0, N, 1, reuse);
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) c[co + i * crs + j * ccs] = x[xo + i * xrs + j * xcs]! + t[i * N + j]!;
-    return;
-  }
-  gemm(M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, reuse);
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) c[co + i * crs + j * ccs] = x[xo + i * xrs + j * xcs]! + c[co + i * crs + j * ccs]!;
-}
-
 /** gemm on the plain TypeScript kernel: the fallback, and the reference the wasm kernel is tested against. */
 export function gemmTs(
   M: number, N: number, K: number,

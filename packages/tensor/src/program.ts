@@ -11,10 +11,10 @@ import type { Storage } from "./dtype.js";
 import { redirectAllocation, storageOverlaps, trimSpares } from "./storage.js";
 import { hasReplayState, type ReplayState } from "./replay-state.js";
 import { FusedGroup, canGenerate, elementOps } from "./fuse.js";
-import { foldedRows, gemm, gemmAdd } from "./matmul.js";
+import { foldedRows, gemm } from "./matmul.js";
 import * as elementwise from "./elementwise.js";
 import { rowStride } from "./iter.js";
-import { shapesEqual, sizeOf } from "./shape.js";
+import { sizeOf } from "./shape.js";
 import { planBuffers, type ValueView } from "./buffers.js";
 import { unwrapped, type KernelInfo } from "./kernel.js";
 import { endPackings, type PackedB } from "./wasm/gemm.js";
@@ -144,7 +144,6 @@ export class Program {
   private planned: Step[] | null = null;
   private shared = 0;
   private resolved = 0;
-  private productAdds = 0;
   private packShared = 0;
   private readonly fusedGroups: { kernels: string[]; size: number; source: string }[] = [];
 
@@ -171,7 +170,7 @@ export class Program {
       const p = planBuffers(this.steps, this.options.keep ?? [], this.options.storageId, this.options.share ?? true);
       this.planned = p.steps;
       this.shared = p.shared;
-      this.items = this.options.fuse ?? true ? this.fused(p.steps, p.lastUse) : p.steps.map((s, i) => ({ step: s, steps: [i], writes: [] }));
+      this.items = this.options.fuse ?? true ? this.fused(p.steps) : p.steps.map((s, i) => ({ step: s, steps: [i], writes: [] }));
     }
     return this.planned;
   }
@@ -192,12 +191,6 @@ export class Program {
     return this.shared;
   }
 
-  /** Products, among the resolved ones, that add the following add's other operand as they store (gemmAdd). */
-  get productsWithAdd(): number {
-    this.plan();
-    return this.productAdds;
-  }
-
   /** Products whose operand layouts were resolved at planning: a replay calls gemm directly. */
   get resolvedProducts(): number {
     this.plan();
@@ -210,7 +203,7 @@ export class Program {
     return this.fusedGroups;
   }
 
-  private fused(steps: readonly Step[], lastUse: readonly (readonly number[])[]): Item[] {
+  private fused(steps: readonly Step[]): Item[] {
     const items: Item[] = [];
     if (!canGenerate) return steps.map((s, i) => ({ step: s, steps: [i], writes: [] })); // no generated code here: the kernels one by one
     let group: FusedGroup | null = null;
@@ -225,21 +218,7 @@ export class Program {
       members = [];
     };
     const products = new Map<Item, ResolvedProduct>();
-    let skip = -1;
     steps.forEach((s, index) => {
-      if (index === skip) return;
-      // a product whose only reader is the add right after it: one gemm that adds as it stores
-      const withAdd = index + 1 < steps.length && lastUse[index]?.[0] === index + 1 ? productThenAdd(s, steps[index + 1]!) : null;
-      if (withAdd !== null) {
-        flush();
-        const item: Item = { run: withAdd, steps: [index + 1], writes: [] };
-        items.push(item);
-        products.set(item, withAdd);
-        this.resolved++;
-        this.productAdds++;
-        skip = index + 1;
-        return;
-      }
       const product = resolvedProduct(s);
       if (product !== null) {
         flush();
@@ -485,43 +464,6 @@ function resolvedProduct(s: Step): ResolvedProduct | null {
     return Object.assign(() => gemm(K, N, rows, xd, xo, acs, ars, yd, yo, grs, gcs, td, to, N, 1), { share: () => {} });
   }
   return null;
-}
-
-/**
- * A traced 2-D matmul C = A·B whose result only the next step reads, an add of C and an array X
- * of C's shape (gates = xp + h W_hh^T in a recurrent step), as one call of gemmAdd writing the
- * add's result: the same product kernel, then the same one rounding of the addition, with the
- * product never written out and read back. Null unless every condition holds (the caller has
- * checked that C's value is read by the next step only).
- */
-function productThenAdd(s: Step, next: Step): ResolvedProduct | null {
-  if (s.name !== "matmul" || s.targets.length !== 1 || (s.mode !== OUT && s.mode !== COPY)) return null;
-  if (next.name !== "add" || next.targets.length !== 1 || (next.mode !== OUT && next.mode !== COPY)) return null;
-  const t = s.targets[0]!;
-  const [a, b] = s.args as [unknown, unknown];
-  if (!(a instanceof NDArray) || !(b instanceof NDArray) || a.ndim !== 2 || b.ndim !== 2 || t.ndim !== 2 || !t.isContiguous()) return null;
-  if ((t.dtype !== "float32" && t.dtype !== "float64") || a.dtype !== t.dtype || b.dtype !== t.dtype) return null;
-  const [M, K] = a.shape as [number, number];
-  const N = b.shape[1]!;
-  if (b.shape[0] !== K || t.shape[0] !== M || t.shape[1] !== N || M * N * K === 0) return null;
-  const ops = elementOps(next, next.targets[0]!);
-  if (ops === null || ops.length !== 1 || ops[0]!.name !== "add") return null;
-  const { out, ins } = ops[0]!;
-  const [p, q] = ins as [unknown, unknown];
-  const isC = (v: unknown) => v instanceof NDArray && v.data === t.data && v.offset === t.offset && sameStrides(v, t);
-  const x = isC(p) ? q : isC(q) ? p : null;
-  if (!(x instanceof NDArray) || isC(x) || x.dtype !== t.dtype || !shapesEqual(x.shape, t.shape) || x.ndim !== 2) return null;
-  if (out.dtype !== t.dtype || !shapesEqual(out.shape, t.shape) || out.ndim !== 2) return null;
-  // C = out must not be read while it is written: apart from A and B, and X itself or apart from it
-  const sameAsX = out.data === x.data && out.offset === x.offset && sameStrides(out, x);
-  if (storageOverlaps(out.data, a.data) || storageOverlaps(out.data, b.data) || (!sameAsX && storageOverlaps(out.data, x.data))) return null;
-  const [ad, ao, ars, acs] = [a.data, a.offset, a.strides[0]!, a.strides[1]!];
-  const [bd, bo, brs, bcs] = [b.data, b.offset, b.strides[0]!, b.strides[1]!];
-  const [od, oo, ors, ocs] = [out.data, out.offset, out.strides[0]!, out.strides[1]!];
-  const [xd, xo, xrs, xcs] = [x.data, x.offset, x.strides[0]!, x.strides[1]!];
-  let reuse: PackedB | undefined;
-  const run = () => gemmAdd(M, N, K, ad, ao, ars, acs, bd, bo, brs, bcs, od, oo, ors, ocs, xd, xo, xrs, xcs, reuse);
-  return Object.assign(run, { b, share: (h: PackedB) => void (reuse = h) });
 }
 
 function sameStrides(a: NDArray, b: NDArray): boolean {

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { NDArray, RandomState, matmul, type Storage } from "../src/index.js";
-import { gemm, gemmAdd, gemmTs, matmulKernelFor, setMatmulBackend } from "../src/internal.js";
+import { gemm, gemmTs, matmulKernelFor, setMatmulBackend } from "../src/internal.js";
 import { gemmKernel, instantiateGemmKernel, setGemmKernel, wasmGemm, type GemmKernel } from "../src/wasm/gemm.js";
 
 afterEach(() => {
@@ -280,81 +280,5 @@ describe("the fallback", () => {
 
   it("setMatmulBackend rejects an unknown backend", () => {
     expect(() => setMatmulBackend("gpu" as "ts")).toThrow(/unknown backend "gpu"/);
-  });
-});
-
-// gemmAdd (a compiled product followed by an add, program.ts's productThenAdd): C = X + A·B
-// must carry the bits of the two kernels it replaces, gemm into a fresh C' and then X + C'
-// elementwise (each sum rounded once to C's dtype, as the add kernel rounds it): on the wasm
-// kernel, which adds X where it stores the product (K within one block), on the TypeScript one,
-// past a K block (where it adds after), with X a view of any layout, and with C being X.
-describe("gemmAdd = gemm, then add", () => {
-  const dimArb = fc.oneof(fc.constantFrom(1, 3, 4, 8, 9, 32), fc.integer({ min: 1, max: 70 }));
-  const caseArb = fc.record({
-    M: dimArb,
-    N: dimArb,
-    K: fc.oneof(dimArb, fc.constantFrom(192, 256, 257, 300)),
-    la: fc.constantFrom(...LAYOUTS),
-    lb: fc.constantFrom(...LAYOUTS),
-    lx: fc.constantFrom<Layout>("row", "col", "stepped", "reversed", "bcastRow"),
-    f32: fc.boolean(),
-    intoX: fc.boolean(),
-    backend: fc.constantFrom<"auto" | "ts" | "wasm">("auto", "ts", "wasm"),
-    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-  });
-
-  it("on random shapes, layouts, dtypes and kernels: bitwise", () => {
-    fc.assert(
-      fc.property(caseArb, ({ M, N, K, la, lb, lx, f32, intoX, backend, seed }) => {
-        const rs = new RandomState(seed);
-        const A = operand(rs, M, K, la, f32);
-        const B = operand(rs, K, N, lb, f32);
-        // X with values far from the product's scale too, so that the one rounding shows
-        const X = operand(rs, M, N, intoX ? "row" : lx, f32);
-        for (let i = 0; i < X.data.length; i++) X.data[i] = X.data[i]! * 10 ** ((i % 5) - 2);
-        setMatmulBackend(backend);
-        // the reference: the product into its own C', then the add
-        const Cp = f32 ? new Float32Array(M * N) : new Float64Array(M * N);
-        gemm(M, N, K, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, Cp, 0, N, 1);
-        const want = f32 ? new Float32Array(M * N) : new Float64Array(M * N);
-        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j] = X.data[X.off + i * X.rs + j * X.cs]! + Cp[i * N + j]!;
-        let got: (i: number, j: number) => number;
-        if (intoX) {
-          // C is X itself (an add written in place into X)
-          gemmAdd(M, N, K, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, X.data, X.off, X.rs, X.cs, X.data, X.off, X.rs, X.cs);
-          got = (i, j) => X.data[X.off + i * X.rs + j * X.cs]!;
-        } else {
-          const C = f32 ? new Float32Array(M * N) : new Float64Array(M * N);
-          C.fill(Number.NaN);
-          gemmAdd(M, N, K, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, C, 0, N, 1, X.data, X.off, X.rs, X.cs);
-          got = (i, j) => C[i * N + j]!;
-        }
-        for (let i = 0; i < M; i++) {
-          for (let j = 0; j < N; j++) {
-            if (!Object.is(got(i, j), want[i * N + j])) throw new Error(`${backend} ${M}x${K}@${K}x${N} ${f32 ? "f32" : "f64"} X ${intoX ? "is C" : lx}: C[${i},${j}] = ${got(i, j)}, want ${want[i * N + j]}`);
-          }
-        }
-      }),
-      { numRuns: 300, seed: 20261205 },
-    );
-  });
-
-  it("on the wasm kernel with K within one block, X goes where the product is stored: no product array is made", () => {
-    const k = gemmKernel()!;
-    const rs = new RandomState(3);
-    const [M, N, K] = [32, 40, 192];
-    const A = operand(rs, M, K, "row", true);
-    const B = operand(rs, K, N, "col", true);
-    const X = operand(rs, M, N, "row", true);
-    const C = new Float32Array(M * N);
-    expect(wasmGemm(k, M, N, K, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, C, 0, N, 1, undefined, { data: X.data, offset: 0, rs: N, cs: 1 })).toBe(true);
-    // past one K block it declines (X + (P1 + P2) is not what adding X to P1 first gives), and gemmAdd adds after
-    const K2 = 300;
-    const A2 = operand(rs, M, K2, "row", true);
-    const B2 = operand(rs, K2, N, "row", true);
-    expect(wasmGemm(k, M, N, K2, A2.data, 0, A2.rs, A2.cs, B2.data, 0, B2.rs, B2.cs, C, 0, N, 1, undefined, { data: X.data, offset: 0, rs: N, cs: 1 })).toBe(false);
-    const Cp = new Float32Array(M * N);
-    gemm(M, N, K, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, Cp, 0, N, 1);
-    for (let i = 0; i < M * N; i++) expect(C[i]).toBe(Math.fround(X.data[i]! + Cp[i]!));
   });
 });

@@ -16,7 +16,7 @@ export interface RowsKernel {
 }
 
 /** How many integers runRows reads. */
-export const ROWS_ARG_COUNT = 21;
+export const ROWS_ARG_COUNT = 20;
 
 /**
  * C rows [0, rows) by ncPad columns of one column chunk, written row-major at element pC with
@@ -26,17 +26,15 @@ export const ROWS_ARG_COUNT = 21;
  * column j0 (a multiple of NR; 0 and ldB = ncPad for all of them). pA is this thread's room
  * for one packed MC x KC block of A. bCols > 0: first pack these columns of B (bCols of them,
  * zero-padded to ncPad, in NR-column slivers) from its staged copy at b0 with strides brs, bcs
- * (each thread packs its own columns); 0: the caller packed B. acc0 = 1: C already holds an
- * addend, to which the first K block's product is added (the caller keeps K within one block,
- * so C = addend + A·B with one rounding, as an add after the product rounds); 0: the product
- * is stored. All positions are in elements of the dtype (f32 = 1: float32, else float64).
+ * (each thread packs its own columns); 0: the caller packed B. All positions are in elements
+ * of the dtype (f32 = 1: float32, else float64).
  */
 export function runRows(k: RowsKernel, p: Int32Array, at: number): void {
   const f = p[at]!, rows = p[at + 1]!, K = p[at + 2]!, ncPad = p[at + 3]!;
   const a0 = p[at + 4]!, ars = p[at + 5]!, acs = p[at + 6]!;
   const pB = p[at + 7]!, pA = p[at + 8]!, pC = p[at + 9]!;
   const MR = p[at + 10]!, MC = p[at + 11]!, KC = p[at + 12]!, ldB = p[at + 13]!, j0 = p[at + 14]!;
-  const bCols = p[at + 15]!, b0 = p[at + 16]!, brs = p[at + 17]!, bcs = p[at + 18]!, NR = p[at + 19]!, acc0 = p[at + 20]!;
+  const bCols = p[at + 15]!, b0 = p[at + 16]!, brs = p[at + 17]!, bcs = p[at + 18]!, NR = p[at + 19]!;
   const E = f === 1 ? 4 : 8;
   if (bCols > 0) {
     for (let pc = 0; pc < K; pc += KC) {
@@ -53,8 +51,8 @@ export function runRows(k: RowsKernel, p: Int32Array, at: number): void {
       const kc = Math.min(KC, K - pc);
       const b = (pB + pc * ldB + j0 * kc) * E;
       k.pack(pA * E, (o + pc * acs) * E, ars * E, acs * E, mc, kc, f, MR);
-      if (f === 1) k.gemm_f32(mcPad, ncPad, kc, pA * E, b, q, ncPad * E, pc === 0 ? acc0 : 1);
-      else k.gemm_f64(mcPad, ncPad, kc, pA * E, b, q, ncPad * E, pc === 0 ? acc0 : 1);
+      if (f === 1) k.gemm_f32(mcPad, ncPad, kc, pA * E, b, q, ncPad * E, pc === 0 ? 0 : 1);
+      else k.gemm_f64(mcPad, ncPad, kc, pA * E, b, q, ncPad * E, pc === 0 ? 0 : 1);
     }
   }
 }

@@ -237,10 +237,10 @@ function packB(k: GemmKernel, pl: Plan, mem: Float64Array | Float32Array, pB: nu
 /** runRows' arguments for one part, at `i` parts into `args`. */
 function setRowsArgs(
   args: Int32Array, i: number, f32: boolean, rows: number, K: number, ncPad: number, a0: number, ars: number, acs: number, pB: number, pA: number, pC: number,
-  ldB = ncPad, j0 = 0, packB?: { cols: number; b0: number; brs: number; bcs: number }, acc0 = 0,
+  ldB = ncPad, j0 = 0, packB?: { cols: number; b0: number; brs: number; bcs: number },
 ): void {
   const b = packB ?? { cols: 0, b0: 0, brs: 0, bcs: 0 };
-  args.set([f32 ? 1 : 0, rows, K, ncPad, a0, ars, acs, pB, pA, pC, MR, MC, KC, ldB, j0, b.cols, b.b0, b.brs, b.bcs, f32 ? 8 : 4, acc0], i * ROWS_ARG_COUNT);
+  args.set([f32 ? 1 : 0, rows, K, ncPad, a0, ars, acs, pB, pA, pC, MR, MC, KC, ldB, j0, b.cols, b.b0, b.brs, b.bcs, f32 ? 8 : 4], i * ROWS_ARG_COUNT);
 }
 
 const oneArgs = new Int32Array(ROWS_ARG_COUNT);
@@ -330,12 +330,9 @@ export function wasmGemm(
   b: Storage, bo: number, brs: number, bcs: number,
   c: Storage, co: number, crs: number, ccs: number,
   reuse?: PackedB,
-  addend?: Addend,
 ): boolean {
   const f32 = c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array;
-  if (addend !== undefined && (K > KC || addend.data.constructor !== c.constructor)) return false;
   if (k.module !== undefined && M * N * K >= (f32 ? 2 : 1) * threadMin && Math.max(M, N) >= 2 * PART_MIN_ROWS) {
-    if (addend !== undefined) return false; // on threads: the caller adds after the product
     const T = threadsFor(k as SharedKernel & GemmKernel);
     if (T > 1) {
       // split the larger side: C's rows, or its columns
@@ -353,21 +350,9 @@ export function wasmGemm(
   // C^T = B^T A^T: when A is a transposed view (columns contiguous) and the larger operand,
   // or both are, the swapped product packs the large operand through the fast staged path.
   if (ars === 1 && acs !== 1 && ((brs === 1 && bcs !== 1) || (M > N && N <= K))) {
-    return oneThread(k, N, M, K, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, undefined, addend && { ...addend, rs: addend.cs, cs: addend.rs });
+    return oneThread(k, N, M, K, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs);
   }
-  return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, reuse, addend);
-}
-
-/**
- * An array added to a product as it is made (C = X + A·B; matmul.ts's gemmAdd): X's element
- * (i, j) at data[offset + i rs + j cs]. The kernel adds the product to X's block where it would
- * store it, which rounds as an add after the product does, for K within one block.
- */
-export interface Addend {
-  data: Storage;
-  offset: number;
-  rs: number;
-  cs: number;
+  return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, reuse);
 }
 
 function oneThread(
@@ -377,7 +362,6 @@ function oneThread(
   b: Storage, bo: number, brs: number, bcs: number,
   c: Storage, co: number, crs: number, ccs: number,
   reuse?: PackedB,
-  addend?: Addend,
 ): boolean {
   const pl = plan(M, N, K, a, b, c, brs, bcs, bo);
   const { nch, kcMax } = pl;
@@ -389,7 +373,7 @@ function oneThread(
     // its region: the next rows of the replay's packings, which this product's room now starts above
     pinned = pinnedBytes / pl.E;
     const bytes = roundUp(K * roundUp(N, pl.NR) * pl.E, 64);
-    if (pinnedBytes + bytes > MAX_BYTES / 2) return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, undefined, addend);
+    if (pinnedBytes + bytes > MAX_BYTES / 2) return oneThread(k, M, N, K, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs);
     pinnedBytes += bytes;
   }
   const mcMax = Math.min(MC, M);
@@ -427,8 +411,7 @@ function oneThread(
       const mc = Math.min(MC, M - ic);
       let [o, rs, cs] = [ao + ic * ars, ars, acs];
       if (aBlocks) [o, rs, cs] = stage(mem, rawA, a, o, rs, cs, mc, K);
-      if (addend !== undefined) stageAddend(mem, pC, ncPad, addend, ic, jc, mc, nc);
-      setRowsArgs(oneArgs, 0, pl.f32, mc, K, ncPad, o, rs, cs, pB, pA, pC, ncPad, 0, undefined, addend === undefined ? 0 : 1);
+      setRowsArgs(oneArgs, 0, pl.f32, mc, K, ncPad, o, rs, cs, pB, pA, pC);
       runRows(k, oneArgs, 0);
       copyOut(mem, pC, ncPad, c, co + ic * crs + jc * ccs, crs, ccs, mc, nc);
     }
@@ -571,15 +554,6 @@ function threadedColumns(
     for (let t = 1; t < parts; t++) copyOut(mem, pC[t]!, widthOf(t), c, co + (jc + t * w) * ccs, crs, ccs, M, Math.min(w, nc - t * w));
   }
   return "done";
-}
-
-/** The addend's block (rows ic.., columns jc..) where C's block lies in wasm memory (row stride ld). */
-function stageAddend(mem: Float64Array | Float32Array, q: number, ld: number, x: Addend, ic: number, jc: number, mc: number, nc: number): void {
-  let p = x.offset + ic * x.rs + jc * x.cs;
-  for (let i = 0; i < mc; i++, q += ld, p += x.rs) {
-    if (x.cs === 1) mem.set(x.data.subarray(p, p + nc) as Float64Array, q);
-    else for (let j = 0; j < nc; j++) mem[q + j] = x.data[p + j * x.cs]!;
-  }
 }
 
 /** C's block (mc x nc, row stride ld in wasm memory) into c through its strides. */
