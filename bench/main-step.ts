@@ -2,11 +2,13 @@
 // thread: ms per step, and with --plan the compiled plan's kernels. For measuring a lever of
 // issue 25 without the demo's checks and samples around it:
 //
-//   TAPEGRAD_NUM_THREADS=1 npx tsx --conditions=source bench/main-step.ts [--steps=60] [--plan] [--ab=pack]
+//   TAPEGRAD_NUM_THREADS=1 npx tsx --conditions=source bench/main-step.ts [--steps=60] [--plan] [--ab=pack|wasm|arena]
 //
 // --ab=pack: rounds of --steps steps alternating B packed once per replay on and off (in the
 // same process, so that the machine's load falls on both), and the median of each.
-// --ab=wasm: the same with two models, one compiled with fused loops as wasm and one without.
+// --ab=wasm, --ab=arena: two models, one planned with the lever and one without, their steps
+// alternating round by round: fused loops as wasm; those loops run in place over the program's
+// arena rather than staged.
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -18,8 +20,15 @@ import { median } from "./lib/timing.js";
 // the library's own module (the same instance as @tapegrad/tensor's): its benchmark switches
 import { setPackReuse, takePackCounts } from "../packages/tensor/src/wasm/gemm.js";
 import { setFusedWasm } from "../packages/tensor/src/wasm/fused-wasm.js";
+import { setArenaMinBytes } from "../packages/tensor/src/wasm/arena.js";
 
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
+
+/** Levers of issue 25 that a model is planned with or without (--ab=NAME). */
+const LEVERS: Record<string, { what: [string, string]; set: (on: boolean) => void }> = {
+  wasm: { what: ["fused loops as wasm where they can be", "fused loops in JS"], set: (on) => void setFusedWasm(on) },
+  arena: { what: ["fused loops in place (the program's arena)", "fused loops staged"], set: (on) => void setArenaMinBytes(on ? 1 << 20 : Infinity) },
+};
 
 /** The demo's step, compiled, on the demo's data; `run(n)` trains n more steps and returns their ms each. */
 export function mainStep(): { run(n: number): number[]; plan(): string } {
@@ -62,20 +71,22 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   s.run(5);
   const n = arg("steps", 60);
   const line = (what: string, ms: number[]) => `${what}: median ${median(ms).toFixed(2)} ms (${(1000 / median(ms)).toFixed(1)} steps/s), min ${Math.min(...ms).toFixed(2)} ms, ${ms.length} steps`;
-  if (process.argv.includes("--ab=wasm")) {
-    setFusedWasm(false);
-    const js = mainStep();
-    js.run(5);
-    setFusedWasm(true);
+  const lever = LEVERS[process.argv.find((a) => a.startsWith("--ab="))?.slice(5) ?? ""];
+  if (lever !== undefined) {
+    // two models, one planned with the lever off: their steps alternate round by round
+    lever.set(false);
+    const without = mainStep();
+    without.run(5);
+    lever.set(true);
     const on: number[] = [];
     const off: number[] = [];
     const rounds = arg("rounds", 6);
     for (let r = 0; r < rounds; r++) {
-      for (const wasm of r % 2 === 0 ? [true, false] : [false, true]) (wasm ? on : off).push(...(wasm ? s : js).run(n));
+      for (const with_ of r % 2 === 0 ? [true, false] : [false, true]) (with_ ? on : off).push(...(with_ ? s : without).run(n));
     }
-    console.log(line("fused loops as wasm where they can be", on));
-    console.log(line("fused loops in JS                   ", off));
-    console.log(`ratio wasm/js (medians): ${(median(on) / median(off)).toFixed(3)}; per round: ${Array.from({ length: rounds }, (_, r) => (median(on.slice(r * n, (r + 1) * n)) / median(off.slice(r * n, (r + 1) * n))).toFixed(3)).join(" ")}`);
+    console.log(line(lever.what[0].padEnd(40), on));
+    console.log(line(lever.what[1].padEnd(40), off));
+    console.log(`ratio on/off (medians): ${(median(on) / median(off)).toFixed(3)}; per round: ${Array.from({ length: rounds }, (_, r) => (median(on.slice(r * n, (r + 1) * n)) / median(off.slice(r * n, (r + 1) * n))).toFixed(3)).join(" ")}`);
   } else if (process.argv.includes("--ab=pack")) {
     const on: number[] = [];
     const off: number[] = [];
