@@ -98,6 +98,53 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+const CHAIN_UNARY = ["neg", "abs", "sqrt", "square", "sigmoid", "tanh", "exp", "copy"] as const;
+const CHAIN_BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidBackward", "tanhBackward"] as const;
+
+/**
+ * Random chains of every fusible op (in place too, on views of rows), traced and replayed, each
+ * held bitwise to eager. `own` wraps the inputs and each result (identity, or a copy into the
+ * program's own arrays).
+ */
+function randomChainsEqualEager(own: (x: NDArray) => NDArray, seed: number): void {
+  const op = fc.record({
+    name: fc.constantFrom<string>(...CHAIN_UNARY, ...CHAIN_BINARY),
+    a: fc.nat(),
+    b: fc.nat(),
+    scalar: fc.option(fc.constantFrom(0.5, -2, 3, 0), { nil: null }),
+    inPlace: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(
+      fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 9 }), wide: fc.boolean(), dtype: fc.constantFrom<FDType>("float32", "float64"), ops: fc.array(op, { minLength: 1, maxLength: 8 }), seed: fc.nat(1000) }),
+      (c) => {
+        const shape = [c.rows, c.wide ? 2 * c.cols + 1 : c.cols];
+        const build = ([x, y]: NDArray[]): NDArray[] => {
+          const view = (t: NDArray) => (c.wide ? nd.slice(t, [null, [1, 1 + c.cols]]) : t);
+          const pool: NDArray[] = [view(own(x!)), view(own(y!))];
+          for (const o of c.ops) {
+            const a = pool[o.a % pool.length]!;
+            const b = o.scalar ?? pool[o.b % pool.length]!;
+            const out = o.inPlace && pool.length > 2 ? pool[2 + (o.a % (pool.length - 2))] : undefined;
+            const f = (nd as unknown as Record<string, (...args: unknown[]) => NDArray>)[o.name]!;
+            const unary = (CHAIN_UNARY as readonly string[]).includes(o.name);
+            pool.push(o.name === "copy" ? a.copy() : unary ? (out ? f(a, out) : f(a)) : out ? f(a, b, out) : f(a, b));
+          }
+          return pool.slice(2).map(own);
+        };
+        const make = (s: number) => [filled(shape, c.dtype, s), filled(shape, c.dtype, s + 1)];
+        const xs = make(c.seed);
+        const { result, program } = trace(() => build(xs), xs, new Identities(), { fuse: true });
+        const v = make(c.seed + 7);
+        xs.forEach((x, i) => x.assign(v[i]!));
+        program.run();
+        expectSameBits(result, build(make(c.seed + 7)), JSON.stringify(c));
+      },
+    ),
+    { numRuns: 150, seed },
+  );
+}
+
 describe("fused loops as WebAssembly", () => {
   for (const dtype of ["float32", "float64"] as const) {
     for (const sc of SCENARIOS.filter((x) => dtype === "float32" || !x.f32Only)) {
@@ -167,48 +214,11 @@ describe("fused loops as WebAssembly", () => {
   });
 
   it("random chains (every fusible op, all sizes down to one element, views of rows): replays equal eager", () => {
-    const UNARY = ["neg", "abs", "sqrt", "square", "sigmoid", "tanh", "exp", "copy"] as const;
-    const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidBackward", "tanhBackward"] as const;
-    const op = fc.record({
-      name: fc.constantFrom<string>(...UNARY, ...BINARY),
-      a: fc.nat(),
-      b: fc.nat(),
-      scalar: fc.option(fc.constantFrom(0.5, -2, 3, 0), { nil: null }),
-      inPlace: fc.boolean(),
-    });
     const prevMin = setWasmMinElements(1);
     takeWasmLoopCount();
     takeFourLaneCount();
     try {
-      fc.assert(
-        fc.property(
-          fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 9 }), wide: fc.boolean(), dtype: fc.constantFrom<FDType>("float32", "float64"), ops: fc.array(op, { minLength: 1, maxLength: 8 }), seed: fc.nat(1000) }),
-          (c) => {
-            const shape = [c.rows, c.wide ? 2 * c.cols + 1 : c.cols];
-            const build = ([x, y]: NDArray[]): NDArray[] => {
-              const view = (t: NDArray) => (c.wide ? nd.slice(t, [null, [1, 1 + c.cols]]) : t);
-              const pool: NDArray[] = [view(x!), view(y!)];
-              for (const o of c.ops) {
-                const a = pool[o.a % pool.length]!;
-                const b = o.scalar ?? pool[o.b % pool.length]!;
-                const out = o.inPlace && pool.length > 2 ? pool[2 + (o.a % (pool.length - 2))] : undefined;
-                const f = (nd as unknown as Record<string, (...args: unknown[]) => NDArray>)[o.name]!;
-                const unary = (UNARY as readonly string[]).includes(o.name);
-                pool.push(o.name === "copy" ? a.copy() : unary ? (out ? f(a, out) : f(a)) : out ? f(a, b, out) : f(a, b));
-              }
-              return pool.slice(2);
-            };
-            const make = (seed: number) => [filled(shape, c.dtype, seed), filled(shape, c.dtype, seed + 1)];
-            const xs = make(c.seed);
-            const { result, program } = trace(() => build(xs), xs, new Identities(), { fuse: true });
-            const v = make(c.seed + 7);
-            xs.forEach((x, i) => x.assign(v[i]!));
-            program.run();
-            expectSameBits(result, build(make(c.seed + 7)), JSON.stringify(c));
-          },
-        ),
-        { numRuns: 150, seed: 2525 },
-      );
+      randomChainsEqualEager((x) => x, 2525);
       // most cases made their loops as wasm (a case whose rows are not contiguous keeps JS), some
       // of them (float32, one operation an op) four float32 lanes at a time
       expect(takeWasmLoopCount()).toBeGreaterThan(100);
@@ -331,48 +341,11 @@ describe("fused loops in place, over a program's arena", () => {
   }
 
   it("random chains over the program's own arrays (views of rows, in-place ops): replays equal eager", () => {
-    const UNARY = ["neg", "abs", "sqrt", "square", "sigmoid", "tanh", "exp", "copy"] as const;
-    const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidBackward", "tanhBackward"] as const;
-    const op = fc.record({
-      name: fc.constantFrom<string>(...UNARY, ...BINARY),
-      a: fc.nat(),
-      b: fc.nat(),
-      scalar: fc.option(fc.constantFrom(0.5, -2, 3, 0), { nil: null }),
-      inPlace: fc.boolean(),
-    });
     const prevMin = setWasmMinElements(1);
     const prevArena = setArenaMinBytes(0);
     takeInPlaceCount();
     try {
-      fc.assert(
-        fc.property(
-          fc.record({ rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 1, max: 9 }), wide: fc.boolean(), dtype: fc.constantFrom<FDType>("float32", "float64"), ops: fc.array(op, { minLength: 1, maxLength: 8 }), seed: fc.nat(1000) }),
-          (c) => {
-            const shape = [c.rows, c.wide ? 2 * c.cols + 1 : c.cols];
-            const build = ([x0, y0]: NDArray[]): NDArray[] => {
-              const view = (t: NDArray) => (c.wide ? nd.slice(t, [null, [1, 1 + c.cols]]) : t);
-              const pool: NDArray[] = [view(own(x0!)), view(own(y0!))];
-              for (const o of c.ops) {
-                const a = pool[o.a % pool.length]!;
-                const b = o.scalar ?? pool[o.b % pool.length]!;
-                const out = o.inPlace && pool.length > 2 ? pool[2 + (o.a % (pool.length - 2))] : undefined;
-                const f = (nd as unknown as Record<string, (...args: unknown[]) => NDArray>)[o.name]!;
-                const unary = (UNARY as readonly string[]).includes(o.name);
-                pool.push(o.name === "copy" ? a.copy() : unary ? (out ? f(a, out) : f(a)) : out ? f(a, b, out) : f(a, b));
-              }
-              return pool.slice(2).map(own);
-            };
-            const make = (seed: number) => [filled(shape, c.dtype, seed), filled(shape, c.dtype, seed + 1)];
-            const xs = make(c.seed);
-            const { result, program } = trace(() => build(xs), xs, new Identities(), { fuse: true });
-            const v = make(c.seed + 7);
-            xs.forEach((x, i) => x.assign(v[i]!));
-            program.run();
-            expectSameBits(result, build(make(c.seed + 7)), JSON.stringify(c));
-          },
-        ),
-        { numRuns: 150, seed: 2626 },
-      );
+      randomChainsEqualEager(own, 2626);
       // the cases whose rows hold whole SIMD steps ran in place
       expect(takeInPlaceCount()).toBeGreaterThan(20);
     } finally {
